@@ -1,0 +1,46 @@
+// Package sandbox runs a session's demo server: a real server on a loopback
+// port that only that session's tunnel dials. A runtime (Node's http module
+// emulated byte for byte, or Go's own net/http.Server) reports every socket
+// event it sees through Config.Emit.
+package sandbox
+
+import (
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Emit reports one event. peer is the accepted connection's remote address
+// (the client's local address, which the session maps to the client's
+// label), or "" for a server event. ev.T is stamped by the runtime with
+// Config.Now at the moment the event happened; ev.Conn is left empty.
+type Emit func(peer string, ev timeline.Event)
+
+// Config is what a runtime needs to start.
+type Config struct {
+	// Server has the runtime's defaults applied and has been validated.
+	Server scenario.Server
+	// Now reads the session clock in milliseconds.
+	Now func() float64
+	// Emit must not block for long: the session's owner reads it.
+	Emit Emit
+}
+
+// Server is a running demo server.
+type Server interface {
+	// Addr is the listener's address, "127.0.0.1:port".
+	Addr() string
+	// Control performs a server action as if the program called it:
+	// scenario.ThenClose, ThenCloseIdle, ThenCloseAll, ThenShutdown,
+	// ThenExit. An action the runtime does not have returns an error.
+	Control(action string) error
+	// Exited is closed when the demo process would have ended (Node: no
+	// ref'd handle left; Go: Shutdown or Close returned).
+	Exited() <-chan struct{}
+	// Close tears everything down: the listener, every connection, every
+	// timer and goroutine. It returns when all of them have ended.
+	Close() error
+}
+
+// Factory starts a demo server for cfg. Each runtime package provides one;
+// the session chooses by cfg.Server.Runtime.
+type Factory func(cfg Config) (Server, error)

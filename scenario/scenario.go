@@ -1,0 +1,98 @@
+// Package scenario is the shared model of a playground scenario (schema v1
+// in DESIGN.md): the demo server, its knobs and routes, and the client's
+// script. A scenario is the whole state a link shares.
+package scenario
+
+import "github.com/keepalive-playground/playground/timeline"
+
+// Version is the newest schema version this build reads and writes.
+const Version = 1
+
+// Runtimes.
+const (
+	RuntimeNode20 = "node20"
+	RuntimeNode18 = "node18"
+	RuntimeGo     = "go"
+)
+
+// Scenario is schema v1. Optional numbers are pointers so that "unset"
+// (take the runtime's default) differs from an explicit 0 (often "off").
+type Scenario struct {
+	V          int              `json:"v"`
+	Title      string           `json:"title,omitempty"`
+	Server     Server           `json:"server"`
+	Client     Client           `json:"client"`
+	DurationMs int              `json:"durationMs,omitempty"`
+	Checks     []timeline.Check `json:"checks,omitempty"`
+	// Lesson names the lesson the scenario belongs to, when shared from one.
+	Lesson string `json:"lesson,omitempty"`
+}
+
+// Server is the demo server: a runtime and its knobs.
+type Server struct {
+	Runtime string `json:"runtime"`
+
+	// Node knobs.
+	SocketTimeoutMs      *int  `json:"socketTimeoutMs,omitempty"`
+	KeepAliveTimeoutMs   *int  `json:"keepAliveTimeoutMs,omitempty"`
+	HeadersTimeoutMs     *int  `json:"headersTimeoutMs,omitempty"`
+	RequestTimeoutMs     *int  `json:"requestTimeoutMs,omitempty"`
+	MaxRequestsPerSocket *int  `json:"maxRequestsPerSocket,omitempty"`
+	UnrefSockets         *bool `json:"unrefSockets,omitempty"`
+
+	// Go knobs.
+	IdleTimeoutMs       *int `json:"idleTimeoutMs,omitempty"`
+	ReadHeaderTimeoutMs *int `json:"readHeaderTimeoutMs,omitempty"`
+	ShutdownTimeoutMs   *int `json:"shutdownTimeoutMs,omitempty"`
+
+	// Both.
+	KeepAlive *bool `json:"keepAlive,omitempty"`
+
+	Routes []Route `json:"routes,omitempty"`
+}
+
+// Route is one handler: the first route whose Path matches answers.
+type Route struct {
+	Path    string `json:"path"`
+	Status  int    `json:"status,omitempty"`
+	Body    string `json:"body,omitempty"`
+	DelayMs int    `json:"delayMs,omitempty"`
+	Then    string `json:"then,omitempty"`
+}
+
+// Route actions (Route.Then).
+const (
+	ThenNone      = "none"
+	ThenClose     = "close"
+	ThenCloseIdle = "closeIdle"
+	ThenCloseAll  = "closeAll"
+	ThenDestroy   = "destroy"
+	ThenExit      = "exit"
+	ThenShutdown  = "shutdown"
+)
+
+// Client is the scripted client.
+type Client struct {
+	Steps []Step `json:"steps,omitempty"`
+}
+
+// Step is one client action at a time on the session clock. Exactly one of
+// Send, Request, Open, Close, Reset is set.
+type Step struct {
+	At      int      `json:"at"`
+	Conn    string   `json:"conn"`
+	Send    *string  `json:"send,omitempty"`
+	Request *Request `json:"request,omitempty"`
+	Open    bool     `json:"open,omitempty"`
+	Close   bool     `json:"close,omitempty"`
+	Reset   bool     `json:"reset,omitempty"`
+}
+
+// Request is rendered to raw HTTP/1.x bytes by Request.Bytes.
+type Request struct {
+	Method  string            `json:"method,omitempty"`
+	Path    string            `json:"path,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Version string            `json:"version,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}

@@ -1,0 +1,71 @@
+// Package wire defines the messages that travel over the playground's
+// WebSocket between the browser client and the backend. Every message is
+// one JSON text frame with a "type". The package is platform-neutral: the
+// wasm client and the backend both use it.
+package wire
+
+import (
+	"encoding/json"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Version is the protocol version exchanged in hello/ready. The backend
+// refuses a hello with another version, so a stale cached client asks the
+// person to reload instead of misbehaving.
+const Version = 1
+
+// MaxMessageBytes bounds one WebSocket message in either direction; the
+// backend sets it as the read limit.
+const MaxMessageBytes = 64 << 10
+
+// Browser → backend.
+const (
+	Hello   = "hello"   // V: protocol version; first message
+	Ping    = "ping"    // Seq: echoed in the pong
+	Open    = "open"    // Conn: open a virtual connection (At optional)
+	Write   = "write"   // Conn, Data, At optional
+	Shut    = "shut"    // Conn: half-close (the client's FIN)
+	Reset   = "reset"   // Conn: abort with RST
+	Load    = "load"    // Scenario: replace the demo server
+	Control = "control" // Action: close, closeIdle, closeAll, shutdown, exit
+	Restart = "restart" // restart the demo server with the current scenario
+)
+
+// Backend → browser.
+const (
+	Ready  = "ready"  // V, Session, Now
+	Pong   = "pong"   // Seq, Now
+	Ev     = "event"  // Seq (increasing per session), Event
+	Loaded = "loaded" // Scenario (normalized), Code: the server program
+	Error  = "error"  // Code, Message; Conn when about one connection
+	Bye    = "bye"    // Message: the backend is going away (shutdown)
+)
+
+// Msg is every message; fields not used by a type are left empty.
+type Msg struct {
+	Type     string          `json:"type"`
+	V        int             `json:"v,omitempty"`
+	Session  string          `json:"session,omitempty"`
+	Seq      uint64          `json:"seq,omitempty"`
+	Conn     string          `json:"conn,omitempty"`
+	Data     []byte          `json:"data,omitempty"`
+	At       *float64        `json:"at,omitempty"`
+	Action   string          `json:"action,omitempty"`
+	Scenario json.RawMessage `json:"scenario,omitempty"`
+	Event    *timeline.Event `json:"event,omitempty"`
+	Code     string          `json:"code,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Now      float64         `json:"now,omitempty"`
+}
+
+// Error codes a person may see explained.
+const (
+	CodeBadMessage = "bad-message"
+	CodeVersion    = "version"
+	CodeLimit      = "limit"
+	CodeScenario   = "scenario"
+	CodeConn       = "conn"
+	CodeInternal   = "internal"
+	CodeShutdown   = "shutdown"
+)
