@@ -1,0 +1,85 @@
+# Keep-Alive Playground. `make run` and `make test` are all a fresh clone
+# needs (with Go installed); they install what else they need.
+
+GO       ?= go
+GOROOT   := $(shell $(GO) env GOROOT)
+BIN      := bin/playground
+ADDR     ?= localhost:8080
+# The shared packages build for the browser and the server alike.
+SHARED   := ./timeline/... ./scenario/... ./wire/... ./codeview/...
+# What the shared packages must never import.
+FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
+TESTFLAGS ?=
+FUZZTIME ?= 10s
+
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz clean deps-browser deps-node dev
+
+all: build
+
+build:
+	$(GO) run ./build
+	$(GO) build -trimpath -o $(BIN) ./backend/cmd/playground
+
+run: build
+	./$(BIN) serve -addr $(ADDR)
+
+# dev rebuilds the page on change; run `./bin/playground serve -dev` beside it.
+dev:
+	$(GO) run ./build -watch
+
+test: vet fmt-check shared-check build deps-browser deps-node test-go test-js
+	@echo "make test: all passed"
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... $(SHARED)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# shared-check fails when a shared package pulls in the server's or the
+# browser's world, directly or through a dependency.
+shared-check:
+	@for os in linux js; do \
+	  arch=amd64; [ $$os = js ] && arch=wasm; \
+	  bad=$$(GOOS=$$os GOARCH=$$arch $(GO) list -deps $(SHARED) | grep -E '^($(FORBIDDEN))$$' || true); \
+	  if [ -n "$$bad" ]; then echo "shared packages import forbidden packages ($$os): $$bad"; exit 1; fi; \
+	done; echo "shared-check: ok"
+
+test-go:
+	$(GO) test -race -timeout 10m $(TESTFLAGS) ./...
+
+# The shared packages' tests, run inside Node under GOOS=js.
+test-js: deps-node
+	GOOS=js GOARCH=wasm $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" $(SHARED) ./wasm/client/...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+# Browser tests need Debian's chromium; install it when missing and root.
+deps-browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian package) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium' (browser tests need it)"; exit 1; fi; }
+
+# Node runs the wasm tests and is the reference for the Node emulation.
+deps-node:
+	@command -v node >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing nodejs (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
+	  else echo "node is missing: run 'sudo apt-get install nodejs'"; exit 1; fi; }
+
+clean:
+	rm -rf bin bench.txt artifacts
+	find web/dist -mindepth 1 ! -name .keep -delete

@@ -1,0 +1,38 @@
+// Command playground serves Keep-Alive Playground and runs its scenarios
+// headlessly.
+//
+//	playground [serve] [flags]        serve the playground (the default)
+//	playground run [--json] FILE|LINK run a scenario and print its timeline
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		os.Exit(serve(args))
+	case "run":
+		os.Exit(runCmd(args, os.Stdout, os.Stderr))
+	case "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "playground: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+}
+
+const usage = `Keep-Alive Playground
+
+Usage:
+  playground [serve] [flags]         serve the playground (see playground serve -h)
+  playground run [flags] FILE|LINK   run a scenario headlessly and print its timeline
+  playground help                    show this help
+`

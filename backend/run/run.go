@@ -1,0 +1,170 @@
+// Package run plays a scenario headlessly: it drives a session with the
+// same wire messages the browser sends, collects the timeline, and
+// evaluates the scenario's checks. `playground run` and the tests use it.
+package run
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/backend/session"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// settle is how long a run goes on after everything is over (the server
+// exited and every connection closed), so late events still arrive.
+const settle = 50 * time.Millisecond
+
+// Result is one run.
+type Result struct {
+	Scenario scenario.Scenario
+	Events   []timeline.Event
+	Checks   []timeline.Result
+	// Errors are the messages a person would have seen in the page.
+	Errors []string
+}
+
+// Passed reports whether every check passed.
+func (r *Result) Passed() bool {
+	for _, c := range r.Checks {
+		if !c.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// Run plays sc against a demo server from runtimes and returns its
+// timeline once sc.DurationMs has passed on the session clock (or sooner,
+// when the demo server has exited and every connection is closed).
+func Run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory) (*Result, error) {
+	full := sc.WithDefaults()
+	var (
+		mu     sync.Mutex
+		res    = &Result{Scenario: *sc}
+		loaded = make(chan float64, 1)
+		wake   = make(chan struct{}, 1)
+	)
+	out := func(m wire.Msg) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		switch m.Type {
+		case wire.Ev:
+			res.Events = append(res.Events, *m.Event)
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		case wire.Loaded:
+			select {
+			case loaded <- m.Now:
+			default:
+			}
+		case wire.Error:
+			msg := m.Message
+			if m.Conn != "" {
+				msg = m.Conn + ": " + msg
+			}
+			res.Errors = append(res.Errors, msg)
+		}
+		return true
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Out: out, Scenario: sc})
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(ctx) }()
+
+	// The session loads the scenario at start; wait for it so the step
+	// times line up with the clock the events are stamped with.
+	select {
+	case <-loaded:
+	case err := <-done:
+		return nil, fmt.Errorf("session ended before the scenario loaded: %v", err)
+	case <-time.After(5 * time.Second):
+		return nil, fmt.Errorf("the demo server did not start: %v", res.Errors)
+	}
+
+	steps := slices.Clone(full.Client.Steps)
+	slices.SortStableFunc(steps, func(a, b scenario.Step) int { return a.At - b.At })
+	last := 0
+	for _, st := range steps {
+		at := float64(st.At)
+		m := wire.Msg{Conn: st.Conn, At: &at}
+		switch {
+		case st.Open:
+			m.Type = wire.Open
+		case st.Close:
+			m.Type = wire.Shut
+		case st.Reset:
+			m.Type = wire.Reset
+		default:
+			m.Type = wire.Write
+			m.Data = st.Bytes()
+		}
+		if !sess.Deliver(ctx, m) {
+			break
+		}
+		last = max(last, st.At)
+	}
+
+	deadline := time.Now().Add(time.Duration(full.DurationMs) * time.Millisecond)
+	stepsDone := time.Now().Add(time.Duration(last) * time.Millisecond)
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+wait:
+	for {
+		select {
+		case <-timer.C:
+			break wait
+		case <-ctx.Done():
+			break wait
+		case <-wake:
+			mu.Lock()
+			over := time.Now().After(stepsDone) && finished(res.Events)
+			mu.Unlock()
+			if over {
+				// Let late events (a kernel close racing the exit) land.
+				select {
+				case <-time.After(settle):
+				case <-ctx.Done():
+				}
+				break wait
+			}
+		}
+	}
+	cancel()
+	<-done
+
+	mu.Lock()
+	defer mu.Unlock()
+	res.Events = slices.Clone(res.Events)
+	res.Checks = timeline.EvalAll(full.Checks, res.Events)
+	return res, parent.Err()
+}
+
+// finished reports whether nothing more can happen: the demo process has
+// exited and every connection has ended.
+func finished(events []timeline.Event) bool {
+	exited := false
+	open := map[string]bool{}
+	for _, e := range events {
+		switch e.Kind {
+		case timeline.Exit:
+			exited = true
+		case timeline.Connect:
+			open[e.Conn] = true
+		case timeline.Close, timeline.Reset, timeline.Refused:
+			delete(open, e.Conn)
+		}
+	}
+	return exited && len(open) == 0
+}

@@ -1,0 +1,87 @@
+package gort
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/keepalive-playground/playground/scenario"
+)
+
+// ServeHTTP is the demo program's handler, wrapped to report the request
+// at entry and the handler's normal return.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, ok := r.Context().Value(connKey{}).(*conn)
+	if !ok || !s.enter() {
+		return
+	}
+	defer s.wg.Done()
+	c.begin(r.Method, r.RequestURI, r.Close)
+	s.answer(w, r, c)
+	c.end() // not reached when the handler panics (destroy)
+}
+
+// answer is the route handler, the same code codeview.Go shows: the first
+// matching route answers with its status and body, after its delay, and
+// then does its action.
+func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
+	rt, ok := s.cfg.Server.Route(r.URL.Path)
+	if !ok {
+		c.setStatus(http.StatusNotFound)
+		http.NotFound(w, r)
+		return
+	}
+	if d := rt.Delay(); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			// The client went away or the server closed the connection:
+			// nobody is left to answer.
+			return
+		}
+	}
+
+	then := rt.Action()
+	w.Header().Set("Content-Type", "text/plain")
+	if then != scenario.ThenNone {
+		// The response is flushed before the action below, so it must be
+		// a complete message on its own: with a Content-Length, net/http
+		// does not switch to chunked encoding on Flush.
+		w.Header().Set("Content-Length", strconv.Itoa(len(rt.Body)))
+	}
+	c.setStatus(rt.Code())
+	w.WriteHeader(rt.Code())
+	io.WriteString(w, rt.Body)
+	if then == scenario.ThenNone {
+		return // net/http writes the buffered response once the handler returns
+	}
+
+	// Flush first: Close and exit would discard the buffered response, a
+	// panic aborts it, and after go Shutdown whether the response still
+	// says keep-alive would depend on which goroutine runs first.
+	if err := http.NewResponseController(w).Flush(); err == nil {
+		c.flushedByHandler()
+	}
+	switch then {
+	case scenario.ThenShutdown:
+		// Shutdown waits for this very handler to return, so it runs in
+		// its own goroutine.
+		s.shutdown()
+	case scenario.ThenClose:
+		s.closeServer()
+	case scenario.ThenExit:
+		s.exit()
+	case scenario.ThenDestroy:
+		// The Go counterpart of Node's req.connection.destroy(): the
+		// sentinel panic makes net/http close this connection at once,
+		// without the stack trace it logs for other panics. (Hijacking
+		// and closing the net.Conn would end it too, but takes the
+		// connection out of the server's hands, so that Shutdown and
+		// ConnState no longer see it.)
+		c.markDestroyed()
+		panic(http.ErrAbortHandler)
+	}
+}

@@ -1,0 +1,237 @@
+package node_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keepalive-playground/playground/backend/run"
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/backend/sandbox/node"
+	"github.com/keepalive-playground/playground/backend/sandbox/realnode"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Timing tolerance between the emulation and real Node for the same
+// event: loopback runs on a loaded 2-core machine jitter by tens of ms.
+const (
+	diffMinTolMs = 60
+	diffRelTol   = 0.15
+	// diffMaxDurationMs keeps the differential run short: longer
+	// scenarios are cut to this length in both runs alike.
+	diffMaxDurationMs = 7000
+	// diffStartMs shifts every step in both runs, so that real Node,
+	// which takes a few hundred ms to start, listens before the first step
+	// is due on the session clock.
+	diffStartMs = 1500
+)
+
+var dateHeader = regexp.MustCompile(`Date: [^\r]*\r\n`)
+
+// TestDifferential runs every node20 scenario against the emulation and
+// against real Node and compares the normalized timelines.
+func TestDifferential(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not on PATH: no reference to compare with")
+	}
+	if testing.Short() {
+		t.Skip("differential runs take seconds")
+	}
+	files, _ := filepath.Glob("testdata/diff/*.json")
+	shared, _ := filepath.Glob("../../../scenarios/*.json")
+	files = append(files, shared...)
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := scenario.Decode(data)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if sc.Server.Runtime != scenario.RuntimeNode20 {
+			continue // the real node here is Node 20
+		}
+		if sc.DurationMs == 0 || sc.DurationMs > diffMaxDurationMs {
+			sc.DurationMs = diffMaxDurationMs
+		}
+		sc.DurationMs += diffStartMs
+		for i := range sc.Client.Steps {
+			sc.Client.Steps[i].At += diffStartMs
+		}
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
+			emu := runWith(t, sc, node.New)
+			real := runWith(t, sc, realnode.New)
+			if diffs := compare(normalize(emu), normalize(real)); len(diffs) > 0 {
+				t.Errorf("emulation and real Node differ:\n%s\nemulation:\n%s\nreal node:\n%s",
+					strings.Join(diffs, "\n"), dump(emu), dump(real))
+			}
+		})
+	}
+}
+
+func runWith(t *testing.T, sc *scenario.Scenario, f sandbox.Factory) []timeline.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := run.Run(ctx, sc, map[string]sandbox.Factory{sc.Server.Runtime: f})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res.Events
+}
+
+func dump(evs []timeline.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "  %7.1f %-3s %-10s %s %s %s %s %d %q\n", e.T, e.Conn, e.Kind, e.By, e.Reason, e.Method, e.Path, e.Status, e.Data)
+	}
+	return b.String()
+}
+
+// norm is one run reduced to what must agree.
+type norm struct {
+	server []timed            // server event kinds in order
+	conns  map[string]*connTL // per connection label
+}
+
+type timed struct {
+	key string
+	t   float64
+}
+
+type connTL struct {
+	events []timed // accept/request/response/idle and closes, in order
+	recv   string  // everything received, Date masked
+	client []string
+}
+
+// serverSide are the connection kinds the demo server reports.
+var serverSide = []string{timeline.Accept, timeline.Request, timeline.Response, timeline.Idle}
+
+// normalize keeps what must agree. Times become delays: a connection
+// event is measured from the one before it on that connection (the first
+// from the client's first step there), a server event from the latest
+// client send before it. On a loaded machine a whole run may lag, and a
+// scripted step may fire late; delays between cause and effect do not.
+func normalize(evs []timeline.Event) norm {
+	n := norm{conns: map[string]*connTL{}}
+	prev := map[string]float64{}
+	lastSend := 0.0
+	for _, e := range evs {
+		if e.Conn == "" {
+			rel := e.T - lastSend
+			if e.Kind == timeline.Listen {
+				rel = 0 // before the script starts, whenever the runtime is up
+			}
+			n.server = append(n.server, timed{e.Kind, rel})
+			continue
+		}
+		c := n.conns[e.Conn]
+		if c == nil {
+			c = &connTL{}
+			n.conns[e.Conn] = c
+			prev[e.Conn] = e.T
+		}
+		rel := e.T - prev[e.Conn]
+		switch {
+		case e.Kind == timeline.Recv:
+			c.recv += dateHeader.ReplaceAllString(e.Data, "Date: *\r\n")
+		case e.Kind == timeline.Close:
+			c.events = append(c.events, timed{"close " + e.By + " " + e.Reason, rel})
+			prev[e.Conn] = e.T
+		case slices.Contains(serverSide, e.Kind):
+			c.events = append(c.events, timed{fmt.Sprintf("%s %s %s %d", e.Kind, e.Method, e.Path, e.Status), rel})
+			prev[e.Conn] = e.T
+		case e.Kind == timeline.Send:
+			lastSend = e.T
+			prev[e.Conn] = e.T
+		case e.Kind == timeline.Connect || e.Kind == timeline.Refused || e.Kind == timeline.Reset:
+			c.client = append(c.client, e.Kind)
+		}
+	}
+	// Same-instant events from the two sides may interleave either way:
+	// closes are compared as a sorted list after the others.
+	for _, c := range n.conns {
+		slices.SortStableFunc(c.events, func(a, b timed) int {
+			ac, bc := strings.HasPrefix(a.key, "close"), strings.HasPrefix(b.key, "close")
+			switch {
+			case ac && !bc:
+				return 1
+			case !ac && bc:
+				return -1
+			case ac && bc:
+				return strings.Compare(a.key, b.key)
+			}
+			return 0
+		})
+	}
+	return n
+}
+
+func tol(t float64) float64 { return math.Max(diffMinTolMs, diffRelTol*t) }
+
+func compareTimed(what string, emu, real []timed) []string {
+	var out []string
+	if len(emu) != len(real) {
+		return []string{fmt.Sprintf("%s: emulation %v, real %v", what, keys(emu), keys(real))}
+	}
+	for i := range emu {
+		if emu[i].key != real[i].key {
+			return []string{fmt.Sprintf("%s: emulation %v, real %v", what, keys(emu), keys(real))}
+		}
+		if d := math.Abs(emu[i].t - real[i].t); d > tol(real[i].t) {
+			out = append(out, fmt.Sprintf("%s: %q at %.1f ms, real Node at %.1f ms", what, emu[i].key, emu[i].t, real[i].t))
+		}
+	}
+	return out
+}
+
+func keys(ts []timed) []string {
+	var k []string
+	for _, t := range ts {
+		k = append(k, t.key)
+	}
+	return k
+}
+
+func compare(emu, real norm) []string {
+	diffs := compareTimed("server", emu.server, real.server)
+	labels := map[string]bool{}
+	for l := range emu.conns {
+		labels[l] = true
+	}
+	for l := range real.conns {
+		labels[l] = true
+	}
+	for _, l := range slices.Sorted(func(yield func(string) bool) {
+		for l := range labels {
+			if !yield(l) {
+				return
+			}
+		}
+	}) {
+		e, r := emu.conns[l], real.conns[l]
+		if e == nil || r == nil {
+			diffs = append(diffs, fmt.Sprintf("conn %s: only in one run", l))
+			continue
+		}
+		diffs = append(diffs, compareTimed("conn "+l, e.events, r.events)...)
+		if e.recv != r.recv {
+			diffs = append(diffs, fmt.Sprintf("conn %s received:\n  emulation %q\n  real      %q", l, e.recv, r.recv))
+		}
+		if !slices.Equal(e.client, r.client) {
+			diffs = append(diffs, fmt.Sprintf("conn %s client: emulation %v, real %v", l, e.client, r.client))
+		}
+	}
+	return diffs
+}

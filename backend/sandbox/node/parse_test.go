@@ -1,0 +1,98 @@
+package node
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// parseAll feeds data in pieces of size n (all at once for n <= 0) and
+// returns the requests parsed, the completed-message count and the error.
+func parseAll(data []byte, n int) ([]request, int, error) {
+	var p parser
+	var reqs []request
+	done := 0
+	cb := callbacks{
+		begin:    func() {},
+		headers:  func(r *request) error { reqs = append(reqs, *r); return nil },
+		complete: func() { done++ },
+	}
+	if n <= 0 {
+		n = len(data) + 1
+	}
+	for len(data) > 0 {
+		k := min(n, len(data))
+		if err := p.feed(data[:k], cb); err != nil {
+			return reqs, done, err
+		}
+		data = data[k:]
+	}
+	return reqs, done, nil
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		requests int
+		complete int
+		err      error
+	}{
+		{"simple", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1, 1, nil},
+		{"pipelined with stray CRLF", "GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\nGET /b HTTP/1.0\r\n\r\n", 2, 2, nil},
+		{"content-length body", "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 1, 1, nil},
+		{"partial body", "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab", 1, 0, nil},
+		{"chunked with trailer", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n", 1, 1, nil},
+		{"HTTP/2.0 accepted as llhttp does", "GET / HTTP/2.0\r\n\r\n", 1, 1, nil},
+		{"bad method", "BREW / HTTP/1.1\r\n\r\n", 0, 0, errBadRequest},
+		{"bad method prefix", "GEX", 0, 0, errBadRequest},
+		{"bare LF", "GET / HTTP/1.1\n", 0, 0, errBadRequest},
+		{"double space", "GET  / HTTP/1.1\r\n\r\n", 0, 0, errBadRequest},
+		{"space in name", "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 0, 0, errBadRequest},
+		{"folding", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", 0, 0, errBadRequest},
+		{"CL and TE", "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 0, errBadRequest},
+		{"duplicate CL", "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 0, 0, errBadRequest},
+		{"bad CL", "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n", 0, 0, errBadRequest},
+		{"bad chunk size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 1, 0, errBadRequest},
+		{"header limit - 1", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", maxHeaderSize-3) + "\r\n\r\n", 1, 1, nil},
+		{"header limit", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", maxHeaderSize-2) + "\r\n\r\n", 0, 0, errHeaderOverflow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, n := range []int{0, 1, 7} {
+				reqs, done, err := parseAll([]byte(tt.in), n)
+				if !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+					t.Fatalf("piece %d: err %v, want %v", n, err, tt.err)
+				}
+				if len(reqs) != tt.requests || done != tt.complete {
+					t.Errorf("piece %d: %d requests, %d complete; want %d, %d", n, len(reqs), done, tt.requests, tt.complete)
+				}
+			}
+		})
+	}
+}
+
+// FuzzParse checks that the parser never panics and that how the bytes
+// are split across reads never changes what it parses.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.0\r\n\r\n",
+		"GARBAGE\r\n\r\n",
+		"GET / HTTP/1.1\nHost: a\n\n",
+	} {
+		f.Add([]byte(s), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, split uint8) {
+		whole, wdone, werr := parseAll(data, 0)
+		parts, pdone, perr := parseAll(data, int(split%16)+1)
+		if (werr == nil) != (perr == nil) || !errors.Is(perr, errHeaderOverflow) && errors.Is(werr, errHeaderOverflow) {
+			t.Fatalf("whole: %v; split: %v", werr, perr)
+		}
+		if werr == nil && (!reflect.DeepEqual(whole, parts) || wdone != pdone) {
+			t.Fatalf("whole %+v (%d); split %+v (%d)", whole, wdone, parts, pdone)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+// Package realnode runs the scenario's program under the real `node` on
+// PATH: the instrumented program codeview.Node renders, in a process of
+// its own. It is the reference the emulation in package node is tested
+// against; it is not meant for serving sessions (one process per session).
+//
+// The program prints one JSON line per event; realnode stamps each with
+// Config.Now on receipt and passes it to Config.Emit. When the process
+// ends, the kernel closes the sockets it still had: realnode reports each
+// as close by the server with reason exit, as the emulation does.
+package realnode
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/codeview"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// startTimeout bounds the wait for the program's listen line.
+const startTimeout = 10 * time.Second
+
+// maxLineBytes bounds one event line from the program.
+const maxLineBytes = 64 * 1024
+
+// ErrNoNode is returned by New when no `node` is on PATH.
+var ErrNoNode = errors.New("realnode: node is not on PATH")
+
+// line is one event the instrumented program prints.
+type line struct {
+	V      int    `json:"v"`
+	Kind   string `json:"kind"`
+	Port   int    `json:"port"`
+	Peer   string `json:"peer"`
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+}
+
+type server struct {
+	cfg    sandbox.Config
+	cmd    *exec.Cmd
+	dir    string
+	stdin  io.WriteCloser
+	cancel context.CancelFunc
+	addr   string
+	exited chan struct{}
+	done   chan struct{} // the reader has finished
+	mu     sync.Mutex    // guards stdin writes
+	once   sync.Once
+	// closing: Close killed the process, so its end is not the program's.
+	closing atomic.Bool
+}
+
+// New starts the program for cfg.Server under node.
+func New(cfg sandbox.Config) (sandbox.Server, error) {
+	bin, err := exec.LookPath("node")
+	if err != nil {
+		return nil, ErrNoNode
+	}
+	dir, err := os.MkdirTemp("", "realnode-")
+	if err != nil {
+		return nil, fmt.Errorf("realnode: temp dir: %w", err)
+	}
+	prog := codeview.Node(scenario.Scenario{V: scenario.Version, Server: cfg.Server}, codeview.NodeOptions{Instrument: true})
+	file := filepath.Join(dir, "server.js")
+	if err := os.WriteFile(file, []byte(prog), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("realnode: write program: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, file)
+	cmd.Dir = dir
+	cmd.Stderr = io.Discard
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		cancel()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("realnode: stdin: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("realnode: stdout: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("realnode: start node: %w", err)
+	}
+	s := &server{cfg: cfg, cmd: cmd, dir: dir, stdin: stdin, cancel: cancel,
+		exited: make(chan struct{}), done: make(chan struct{})}
+	listening := make(chan int, 1)
+	go s.read(stdout, listening)
+	select {
+	case port := <-listening:
+		s.addr = "127.0.0.1:" + strconv.Itoa(port)
+		return s, nil
+	case <-s.exited:
+		s.Close()
+		return nil, errors.New("realnode: node exited before listening")
+	case <-time.After(startTimeout):
+		s.Close()
+		return nil, errors.New("realnode: node did not listen in time")
+	}
+}
+
+// read maps event lines to Emit until the program's stdout ends, then
+// waits for the process and reports the kernel's closes.
+func (s *server) read(stdout io.Reader, listening chan<- int) {
+	defer close(s.done)
+	open := map[string]bool{}
+	var order []string
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 4096), maxLineBytes)
+	for sc.Scan() {
+		now := s.cfg.Now()
+		var l line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Kind == "" {
+			continue // not an event line
+		}
+		if l.Kind == "listen" {
+			select {
+			case listening <- l.Port:
+			default:
+			}
+		}
+		switch l.Kind {
+		case timeline.Accept:
+			open[l.Peer] = true
+			order = append(order, l.Peer)
+		case timeline.Close:
+			delete(open, l.Peer)
+		}
+		s.cfg.Emit(l.Peer, timeline.Event{T: now, Kind: l.Kind, By: l.By, Reason: l.Reason,
+			Method: l.Method, Path: l.Path, Status: l.Status})
+	}
+	s.cmd.Wait()
+	if s.closing.Load() {
+		close(s.exited)
+		return
+	}
+	now := s.cfg.Now()
+	for _, peer := range order {
+		if open[peer] {
+			s.cfg.Emit(peer, timeline.Event{T: now, Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonExit})
+		}
+	}
+	close(s.exited)
+}
+
+func (s *server) Addr() string            { return s.addr }
+func (s *server) Exited() <-chan struct{} { return s.exited }
+
+// Control writes the action as a command line to the program's stdin.
+func (s *server) Control(action string) error {
+	switch action {
+	case scenario.ThenClose, scenario.ThenCloseIdle, scenario.ThenCloseAll, scenario.ThenExit:
+	default:
+		return fmt.Errorf("realnode: no action %q", action)
+	}
+	select {
+	case <-s.exited:
+		return errors.New("realnode: the demo process has exited")
+	default:
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := io.WriteString(s.stdin, action+"\n"); err != nil {
+		return fmt.Errorf("realnode: control %s: %w", action, err)
+	}
+	return nil
+}
+
+// Close kills the process and waits for it.
+func (s *server) Close() error {
+	s.once.Do(func() {
+		s.closing.Store(true)
+		s.cancel()
+		s.mu.Lock()
+		s.stdin.Close()
+		s.mu.Unlock()
+		<-s.done
+		os.RemoveAll(s.dir)
+	})
+	return nil
+}

@@ -1,0 +1,270 @@
+// Package server is the playground's HTTP side: the page, its assets, the
+// health endpoint and the WebSocket that carries each browser session.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/web"
+)
+
+// Defaults an operator may change with flags.
+const (
+	// DefaultMaxSessions bounds concurrent sessions; each holds a demo
+	// server, its sockets and a few goroutines.
+	DefaultMaxSessions = 2000
+	// DefaultMaxSessionsPerIP bounds one client address, so a single
+	// browser (or script) cannot take every slot.
+	DefaultMaxSessionsPerIP = 20
+	// DefaultSessionLifetime ends a session however busy it is; a lesson
+	// takes minutes, and links restore the state.
+	DefaultSessionLifetime = 2 * time.Hour
+	// DefaultIdleTimeout ends a session whose browser has sent nothing
+	// (not even the client's keep-alive pings) for this long.
+	DefaultIdleTimeout = 10 * time.Minute
+)
+
+// WebSocket timing, after gorilla/websocket's chat example.
+const (
+	// writeWait bounds every write to a browser; a browser that cannot
+	// take a frame in this time is dropped.
+	writeWait = 5 * time.Second
+	// pongWait is how long a browser may stay silent (no pong, no
+	// message) before the connection is considered dead.
+	pongWait = 30 * time.Second
+	// pingPeriod must be shorter than pongWait.
+	pingPeriod = pongWait * 9 / 10
+	// helloWait bounds the wait for the client's first message.
+	helloWait = 10 * time.Second
+	// sendQueue is the number of frames queued for one browser; a session
+	// that fills it is dropped rather than waited on.
+	sendQueue = 4096
+	// closeGrace is how long a close frame may take on the way out.
+	closeGrace = time.Second
+)
+
+// Options configure a Server.
+type Options struct {
+	// Assets is the built page (web.Dist() or, with -dev, web/dist on disk).
+	Assets fs.FS
+	// AllowedOrigins lists extra origins (scheme://host[:port]) allowed to
+	// open the WebSocket; the page's own origin always is.
+	AllowedOrigins []string
+	// Runtimes are the demo server factories by runtime name.
+	Runtimes map[string]sandbox.Factory
+
+	MaxSessions      int
+	MaxSessionsPerIP int
+	SessionLifetime  time.Duration
+	IdleTimeout      time.Duration
+
+	Log *slog.Logger
+}
+
+// Server serves the playground. Create it with New; it is an http.Handler.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	mux      *http.ServeMux
+	upgrader websocket.Upgrader
+	assets   http.Handler
+
+	// base is the parent of every session's context; Shutdown cancels it.
+	base   context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	sessions map[*client]struct{}
+	perIP    map[string]int
+	closing  bool
+	wg       sync.WaitGroup
+}
+
+// New makes a Server with every route in place.
+func New(opts Options) *Server {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Assets == nil {
+		opts.Assets = web.Dist()
+	}
+	if opts.MaxSessions <= 0 {
+		opts.MaxSessions = DefaultMaxSessions
+	}
+	if opts.MaxSessionsPerIP <= 0 {
+		opts.MaxSessionsPerIP = DefaultMaxSessionsPerIP
+	}
+	if opts.SessionLifetime <= 0 {
+		opts.SessionLifetime = DefaultSessionLifetime
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Log,
+		mux:      http.NewServeMux(),
+		assets:   web.NewHandler(opts.Assets),
+		sessions: make(map[*client]struct{}),
+		perIP:    make(map[string]int),
+	}
+	s.base, s.cancel = context.WithCancel(context.Background())
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		CheckOrigin:     s.checkOrigin,
+	}
+	s.routes()
+	return s
+}
+
+// routes is every route the playground serves.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.HandleFunc("GET /ws", s.handleWS)
+	s.mux.Handle("/", s.securityHeaders(s.assets))
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// csp allows only what the page needs: its own scripts and styles, the
+// wasm compile ('wasm-unsafe-eval'), and the WebSocket back to this host.
+const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors *"
+
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	n, closing := len(s.sessions), s.closing
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if closing {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"status":"shutting-down","sessions":%d}`+"\n", n)
+		return
+	}
+	fmt.Fprintf(w, `{"status":"ok","sessions":%d,"maxSessions":%d}`+"\n", n, s.opts.MaxSessions)
+}
+
+// checkOrigin admits the page's own origin and the configured ones. A
+// browser always sends Origin on a WebSocket handshake; a non-browser
+// client (the load generator, the CLI) may omit it.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, o := range s.opts.AllowedOrigins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// admit reserves a session slot for ip, or says why not.
+func (s *Server) admit(c *client) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing:
+		return errors.New("the playground is restarting; try again in a moment")
+	case len(s.sessions) >= s.opts.MaxSessions:
+		return fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
+	case s.perIP[c.ip] >= s.opts.MaxSessionsPerIP:
+		return fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)
+	}
+	s.sessions[c] = struct{}{}
+	s.perIP[c.ip]++
+	s.wg.Add(1)
+	return nil
+}
+
+func (s *Server) release(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, c)
+	if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+		delete(s.perIP, c.ip)
+	}
+	s.wg.Done()
+}
+
+// Shutdown stops new sessions, tells every browser the playground is going
+// away, and ends every session and its demo server. WebSockets are
+// hijacked connections that http.Server.Shutdown does not track, so the
+// caller runs this next to http.Server.Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for c := range s.sessions {
+		c.bye("The playground server is restarting. Your page reconnects by itself.")
+	}
+	s.mu.Unlock()
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sessions still closing: %w", ctx.Err())
+	}
+}
+
+// Sessions reports the number of live sessions.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

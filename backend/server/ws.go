@@ -1,0 +1,266 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/keepalive-playground/playground/backend/session"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// Close codes the browser client acts on. 1001 and 1012 make it reconnect
+// with backoff; 4000+ are the playground's own and wait for the person.
+const (
+	CloseIdle       = 4001 // no message for IdleTimeout
+	CloseLifetime   = 4002 // SessionLifetime reached
+	CloseBadMessage = 4003 // a message that is not the protocol
+	CloseSlow       = 4004 // the browser did not read its messages
+	CloseVersion    = 4005 // a client of another protocol version
+)
+
+// client is one browser's WebSocket and its session. readPump (the handler
+// goroutine) is the only reader, writePump the only writer.
+type client struct {
+	id   string
+	ip   string
+	conn *websocket.Conn
+	send chan wire.Msg
+
+	mu     sync.Mutex
+	code   int    // close code for writePump to send
+	reason string // close reason, a sentence for the person
+	bye_   string // a bye message to send before closing
+	cancel context.CancelFunc
+	// lastActive is written by readPump only, read by the idle watchdog
+	// under mu.
+	lastActive time.Time
+}
+
+// enqueue is the session's Out: it never blocks; a full queue means the
+// browser is too slow, and the session ends.
+func (c *client) enqueue(m wire.Msg) bool {
+	select {
+	case c.send <- m:
+		return true
+	default:
+		return false
+	}
+}
+
+// end records why the connection closes (first reason wins) and stops
+// everything.
+func (c *client) end(code int, reason string) {
+	c.mu.Lock()
+	if c.code == 0 {
+		c.code, c.reason = code, reason
+	}
+	cancel := c.cancel
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// bye ends the session because the playground is shutting down.
+func (c *client) bye(msg string) {
+	c.mu.Lock()
+	c.bye_ = msg
+	c.mu.Unlock()
+	c.end(websocket.CloseServiceRestart, msg)
+}
+
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// Upgrade has answered (403 for a foreign origin, 400 otherwise).
+		s.log.Info("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	c := &client{id: newID(), ip: clientIP(r), conn: conn, send: make(chan wire.Msg, sendQueue)}
+	if err := s.admit(c); err != nil {
+		conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error()),
+			time.Now().Add(writeWait))
+		conn.Close()
+		return
+	}
+	defer s.release(c)
+	log := s.log.With("session", c.id, "remote", r.RemoteAddr)
+
+	ctx, cancel := context.WithTimeout(s.base, s.opts.SessionLifetime)
+	defer cancel()
+	c.mu.Lock()
+	c.cancel = cancel
+	c.lastActive = time.Now()
+	c.mu.Unlock()
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.writePump(ctx, c)
+	}()
+	defer wg.Wait()
+	defer cancel()
+
+	conn.SetReadLimit(wire.MaxMessageBytes)
+	hello, err := s.readHello(c)
+	if err != nil {
+		log.Info("bad hello", "err", err)
+		return
+	}
+	log.Info("session start", "client", hello.Session)
+
+	sess := session.New(session.Config{
+		ID:       c.id,
+		Runtimes: s.opts.Runtimes,
+		Out:      c.enqueue,
+		Log:      log,
+	})
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		err := sess.Run(ctx)
+		if errors.Is(err, session.ErrSlowClient) {
+			c.end(CloseSlow, "Your browser fell behind the event stream, so the session was closed. Reload to start again.")
+		} else if ctx.Err() == context.DeadlineExceeded {
+			c.end(CloseLifetime, fmt.Sprintf("This session reached its %v limit. Reload to start a new one.", s.opts.SessionLifetime))
+		}
+		cancel()
+	}()
+	go func() {
+		defer wg.Done()
+		s.watchIdle(ctx, c)
+	}()
+	s.readPump(ctx, c, sess)
+	log.Info("session end")
+}
+
+// readHello reads the first message, which must be a hello of our version.
+func (s *Server) readHello(c *client) (wire.Msg, error) {
+	c.conn.SetReadDeadline(time.Now().Add(helloWait))
+	_, data, err := c.conn.ReadMessage()
+	if err != nil {
+		c.end(CloseBadMessage, "The page did not say hello in time.")
+		return wire.Msg{}, fmt.Errorf("read hello: %w", err)
+	}
+	m, err := wire.Decode(data)
+	if err != nil || m.Type != wire.Hello {
+		c.end(CloseBadMessage, "The first message must be a hello.")
+		return wire.Msg{}, fmt.Errorf("decode hello: %v", err)
+	}
+	if m.V != wire.Version {
+		c.end(CloseVersion, fmt.Sprintf("This page speaks protocol v%d and the server v%d: reload the page.", m.V, wire.Version))
+		return wire.Msg{}, fmt.Errorf("hello version %d", m.V)
+	}
+	return m, nil
+}
+
+// readPump is the one reader: it decodes each message and hands it to the
+// session. Garbage ends this session with a reason and harms nothing else.
+func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session) {
+	c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.end(CloseBadMessage, fmt.Sprintf("A message was larger than %d KiB.", wire.MaxMessageBytes>>10))
+			}
+			c.end(websocket.CloseNormalClosure, "")
+			return
+		}
+		c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		m, err := wire.Decode(data)
+		if err != nil {
+			c.end(CloseBadMessage, "The page sent a message the server does not understand: "+err.Error())
+			return
+		}
+		if m.Type != wire.Ping {
+			c.mu.Lock()
+			c.lastActive = time.Now()
+			c.mu.Unlock()
+		}
+		if !sess.Deliver(ctx, m) {
+			return
+		}
+	}
+}
+
+// writePump is the one writer: every write has a deadline, pings keep the
+// connection and its proxies alive, and the close frame carries the reason.
+func (s *Server) writePump(ctx context.Context, c *client) {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		c.conn.Close()
+	}()
+	for {
+		select {
+		case m := <-c.send:
+			data, err := wire.Encode(m)
+			if err != nil {
+				s.log.Error("encode message", "session", c.id, "err", err)
+				continue
+			}
+			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+				c.end(websocket.CloseAbnormalClosure, "")
+				return
+			}
+		case <-ticker.C:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.end(websocket.CloseAbnormalClosure, "")
+				return
+			}
+		case <-ctx.Done():
+			c.mu.Lock()
+			code, reason, bye := c.code, c.reason, c.bye_
+			c.mu.Unlock()
+			deadline := time.Now().Add(closeGrace)
+			if bye != "" {
+				if data, err := wire.Encode(wire.Msg{Type: wire.Bye, Message: bye}); err == nil {
+					c.conn.SetWriteDeadline(deadline)
+					c.conn.WriteMessage(websocket.TextMessage, data)
+				}
+			}
+			if code == 0 || code == websocket.CloseAbnormalClosure {
+				code = websocket.CloseNormalClosure
+			}
+			if len(reason) > 120 {
+				// A close frame's reason is at most 123 bytes.
+				reason = reason[:120]
+			}
+			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
+			return
+		}
+	}
+}
+
+// watchIdle ends a session whose browser has sent nothing for IdleTimeout.
+func (s *Server) watchIdle(ctx context.Context, c *client) {
+	t := time.NewTicker(min(s.opts.IdleTimeout/4, time.Minute))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			c.mu.Lock()
+			idle := now.Sub(c.lastActive)
+			c.mu.Unlock()
+			if idle >= s.opts.IdleTimeout {
+				c.end(CloseIdle, fmt.Sprintf("This session was idle for %v and was closed. Reconnect to go on.", s.opts.IdleTimeout.Round(time.Second)))
+				return
+			}
+		}
+	}
+}

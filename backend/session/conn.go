@@ -1,0 +1,318 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// vconn is the client end of one virtual connection: a real TCP socket to
+// the session's demo server. The owner goroutine holds it; a reader
+// goroutine relays what the server sends, and a writer goroutine performs
+// writes, half-close and reset in order, so the owner never blocks on the
+// socket.
+type vconn struct {
+	label string
+	conn  *net.TCPConn // nil until the dial returns
+	ops   chan connOp  // to the writer; closed by abort
+	sent  int
+	recvd int
+	// early holds writes made while the dial was in flight; their send
+	// events follow the connect event.
+	early  [][]byte
+	closed bool // a close event was emitted for this connection
+	reset  bool // reset (either side); nothing more happens on it
+	once   sync.Once
+	cancel context.CancelFunc // stops the dial
+}
+
+type connOp struct {
+	kind string // wire.Write, wire.Shut, wire.Reset
+	data []byte
+}
+
+// maxQueuedOps bounds writes waiting for a slow socket; past it the
+// write is refused with a limit error.
+const maxQueuedOps = 256
+
+// note is a report from a connection goroutine to the owner.
+type note struct {
+	label string
+	c     *vconn
+	kind  string // "dialed", "refused", "recv", "eof", "rerr", "shut", "reset", "werr"
+	conn  *net.TCPConn
+	data  []byte
+	err   error
+	t     float64
+}
+
+// acceptClose reports whether a demo-server close event should be shown:
+// a connection closes once on the timeline, whoever saw it first.
+func (c *vconn) acceptClose(ev timeline.Event) bool {
+	if ev.Kind != timeline.Close {
+		return true
+	}
+	if c.closed || c.reset {
+		return false
+	}
+	c.closed = true
+	return true
+}
+
+// abort ends the connection's goroutines without ceremony (load, restart,
+// session end).
+func (c *vconn) abort() {
+	c.once.Do(func() {
+		c.cancel()
+		close(c.ops)
+		if c.conn != nil {
+			c.conn.Close()
+		}
+	})
+}
+
+// do carries out one connection operation now.
+func (s *Session) do(m wire.Msg) error {
+	c := s.conns[m.Conn]
+	if c == nil {
+		if m.Type == wire.Shut || m.Type == wire.Reset {
+			s.fail(wire.CodeConn, m.Conn, fmt.Errorf("connection %s is not open", m.Conn))
+			return nil
+		}
+		var err error
+		if c, err = s.open(m.Conn); err != nil || c == nil {
+			return err
+		}
+	}
+	if m.Type == wire.Open {
+		return nil
+	}
+	if c.reset {
+		s.fail(wire.CodeConn, m.Conn, fmt.Errorf("connection %s was reset; open a new one", m.Conn))
+		return nil
+	}
+	op := connOp{kind: m.Type, data: m.Data}
+	if m.Type == wire.Write {
+		if c.sent+len(m.Data) > MaxBytesPerConn {
+			s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("a connection may send at most %d bytes", MaxBytesPerConn))
+			return nil
+		}
+		if s.sent+len(m.Data) > MaxBytesPerSession {
+			s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("a run may send at most %d bytes", MaxBytesPerSession))
+			return nil
+		}
+		c.sent += len(m.Data)
+		s.sent += len(m.Data)
+	}
+	select {
+	case c.ops <- op:
+	default:
+		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("connection %s has %d writes waiting; the server is not reading", m.Conn, maxQueuedOps))
+		return nil
+	}
+	if m.Type != wire.Write {
+		return nil
+	}
+	// The send event is stamped as the bytes are handed to the socket, so
+	// it always precedes the reply it causes on the timeline.
+	if c.conn == nil {
+		c.early = append(c.early, m.Data)
+		return nil
+	}
+	return s.emit(timeline.Event{T: s.now(), Conn: m.Conn, Kind: timeline.Send, Data: string(m.Data)})
+}
+
+// open starts dialing the demo server for label. Writes queue behind the
+// dial, as they would behind a real connect.
+func (s *Session) open(label string) (*vconn, error) {
+	if s.srv == nil {
+		s.fail(wire.CodeConn, label, errors.New("no demo server is running"))
+		return nil, nil
+	}
+	if len(s.conns) >= MaxConns {
+		s.fail(wire.CodeLimit, label, fmt.Errorf("at most %d connections may be open at once", MaxConns))
+		return nil, nil
+	}
+	if s.opened >= MaxConnsPerRun {
+		s.fail(wire.CodeLimit, label, fmt.Errorf("a run may open at most %d connections", MaxConnsPerRun))
+		return nil, nil
+	}
+	s.opened++
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), cancel: cancel}
+	s.conns[label] = c
+	addr := s.srv.Addr()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		d := net.Dialer{Timeout: DialTimeout}
+		// The only address a session ever dials is its own demo server's.
+		nc, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			s.notes <- note{label: label, c: c, kind: "refused", err: err, t: s.now()}
+			return
+		}
+		tc := nc.(*net.TCPConn)
+		s.notes <- note{label: label, c: c, kind: "dialed", conn: tc, t: s.now()}
+		s.wg.Add(1)
+		go s.readLoop(c, tc)
+		s.writeLoop(c, tc)
+	}()
+	return c, nil
+}
+
+func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
+	defer s.wg.Done()
+	buf := make([]byte, recvChunk)
+	for {
+		n, err := tc.Read(buf)
+		if n > 0 {
+			s.notes <- note{label: c.label, c: c, kind: "recv", data: append([]byte(nil), buf[:n]...), t: s.now()}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				s.notes <- note{label: c.label, c: c, kind: "eof", t: s.now()}
+			} else {
+				s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
+			}
+			return
+		}
+	}
+}
+
+func (s *Session) writeLoop(c *vconn, tc *net.TCPConn) {
+	for op := range c.ops {
+		switch op.kind {
+		case wire.Write:
+			if _, err := tc.Write(op.data); err != nil {
+				s.notes <- note{label: c.label, c: c, kind: "werr", err: err, t: s.now()}
+			}
+		case wire.Shut:
+			err := tc.CloseWrite()
+			s.notes <- note{label: c.label, c: c, kind: "shut", err: err, t: s.now()}
+		case wire.Reset:
+			// Linger 0 makes close send RST instead of FIN.
+			tc.SetLinger(0)
+			tc.Close()
+			s.notes <- note{label: c.label, c: c, kind: "reset", t: s.now()}
+		}
+	}
+	tc.Close()
+}
+
+func (s *Session) handleNote(n note) error {
+	c := s.conns[n.label]
+	if c != n.c {
+		// A connection from before a load or restart; its server is gone.
+		if n.kind == "dialed" {
+			n.conn.Close()
+		}
+		return nil
+	}
+	ev := timeline.Event{T: n.t, Conn: n.label}
+	switch n.kind {
+	case "dialed":
+		c.conn = n.conn
+		peer := n.conn.LocalAddr().String()
+		s.byPeer[peer] = n.label
+		ev.Kind = timeline.Connect
+		if err := s.emit(ev); err != nil {
+			return err
+		}
+		for _, data := range c.early {
+			if err := s.emit(timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Send, Data: string(data)}); err != nil {
+				return err
+			}
+		}
+		c.early = nil
+		held := s.pending[peer]
+		delete(s.pending, peer)
+		for _, e := range held {
+			e.Conn = n.label
+			if !c.acceptClose(e) {
+				continue
+			}
+			if err := s.emit(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "refused":
+		delete(s.conns, n.label)
+		c.abort()
+		ev.Kind, ev.Error = timeline.Refused, clientError(n.err)
+	case "recv":
+		if c.recvd += len(n.data); c.recvd > MaxRecvBytesPerConn {
+			s.fail(wire.CodeLimit, n.label, fmt.Errorf("connection %s received more than %d bytes; it was closed", n.label, MaxRecvBytesPerConn))
+			c.abort()
+			delete(s.conns, n.label)
+			return nil
+		}
+		ev.Kind, ev.Data = timeline.Recv, string(n.data)
+	case "werr", "rerr":
+		if errors.Is(n.err, net.ErrClosed) {
+			// Our own close or reset of the socket; already on the timeline.
+			return nil
+		}
+		if isReset(n.err) {
+			if c.reset {
+				return nil
+			}
+			c.reset = true
+			ev.Kind, ev.By, ev.Error = timeline.Reset, timeline.ByServer, clientError(n.err)
+			break
+		}
+		if c.reset || c.closed && n.kind == "rerr" {
+			return nil
+		}
+		// Any other failure is reported with the client's own words.
+		s.fail(wire.CodeConn, n.label, fmt.Errorf("connection %s: %s", n.label, clientError(n.err)))
+		return nil
+	case "eof":
+		// The server's FIN. Its close event (with the reason) comes from
+		// the demo server; the client keeps its end open, as netcat does,
+		// so a later write shows what a reused dead connection does.
+		return nil
+	case "shut":
+		if c.closed {
+			return nil
+		}
+		c.closed = true
+		ev.Kind, ev.By, ev.Reason = timeline.Close, timeline.ByClient, timeline.ReasonClient
+	case "reset":
+		c.reset = true
+		ev.Kind, ev.By = timeline.Reset, timeline.ByClient
+	default:
+		return nil
+	}
+	return s.emit(ev)
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// clientError words a socket error as the client saw it, without our
+// addresses: "read: connection reset by peer".
+func clientError(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		inner := op.Err
+		var se interface{ Unwrap() error }
+		if errors.As(inner, &se) {
+			if u := se.Unwrap(); u != nil {
+				inner = u
+			}
+		}
+		return op.Op + ": " + inner.Error()
+	}
+	return err.Error()
+}

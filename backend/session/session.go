@@ -1,0 +1,466 @@
+// Package session is one learner's sandbox: a demo server built from the
+// current scenario, the virtual connections that reach it, and one clock
+// that stamps every event. One goroutine (Run) owns all of that state;
+// everything else (dialers, connection readers and writers, the demo
+// server's own goroutines) talks to it through channels.
+//
+// A session speaks wire messages in both directions, so the WebSocket
+// handler and the headless runner drive it in exactly the same way.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// Limits a session enforces. Going over one answers the person with a
+// wire error naming the limit; the session itself carries on.
+const (
+	// MaxConns bounds the virtual connections open at once in a session.
+	MaxConns = 32
+	// MaxConnsPerRun bounds the connections opened since the last load, so
+	// a script cannot churn through the kernel's ephemeral ports.
+	MaxConnsPerRun = 256
+	// MaxBytesPerConn bounds the bytes a client may send on one connection.
+	MaxBytesPerConn = 1 << 20
+	// MaxBytesPerSession bounds the bytes sent on all connections of a run.
+	MaxBytesPerSession = 8 << 20
+	// MaxRecvBytesPerConn bounds what is relayed back from the demo server
+	// on one connection; the demo servers answer small bodies, so more
+	// means something is wrong.
+	MaxRecvBytesPerConn = 4 << 20
+	// MaxEventsPerRun bounds the events of one run; past it events are
+	// dropped and the person is told once.
+	MaxEventsPerRun = 50000
+	// MaxPending bounds the scheduled (future `at`) operations.
+	MaxPending = 1024
+	// MaxScheduleAheadMs bounds how far in the future an `at` may be.
+	MaxScheduleAheadMs = scenario.MaxDurationMs
+	// DialTimeout bounds a connect to the demo server on loopback.
+	DialTimeout = 2 * time.Second
+	// recvChunk is the read buffer per connection; each read is one recv
+	// event, as a person would see it in netcat.
+	recvChunk = 16 << 10
+)
+
+// Config is what a session needs.
+type Config struct {
+	// ID names the session in logs and in the ready message.
+	ID string
+	// Runtimes maps scenario.Server.Runtime to the demo server factory.
+	Runtimes map[string]sandbox.Factory
+	// Out delivers a message to the browser. It must not block; returning
+	// false means the browser cannot keep up, and the session ends.
+	Out func(wire.Msg) bool
+	// Log receives internals; the person sees wire errors.
+	Log *slog.Logger
+	// Scenario is the initial scenario; nil loads scenario.Default().
+	Scenario *scenario.Scenario
+}
+
+// ErrSlowClient ends a session whose browser does not read its messages.
+var ErrSlowClient = errors.New("the browser is not reading its messages")
+
+// Session is one learner's sandbox. Create it with New, feed it with
+// Deliver, and run it with Run.
+type Session struct {
+	cfg Config
+	in  chan wire.Msg
+	// notes carries reports from the goroutines the session started.
+	notes chan note
+	// demo events are queued without blocking the demo server's goroutines
+	// (see emitter), and the owner is woken through demoWake.
+	demo     emitter
+	demoWake chan struct{}
+
+	// Everything below is owned by Run's goroutine.
+	start    time.Time
+	lastT    float64
+	seq      uint64
+	sc       scenario.Scenario
+	srv      sandbox.Server
+	srvGen   int // which demo server events belong to; bumped on every load
+	exited   bool
+	conns    map[string]*vconn
+	byPeer   map[string]string // client local address → label
+	pending  map[string][]timeline.Event
+	sched    schedule
+	timer    *time.Timer
+	opened   int
+	sent     int
+	events   int
+	overflow bool
+	wg       sync.WaitGroup
+}
+
+// New makes a session; call Run to start it.
+func New(cfg Config) *Session {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{
+		cfg:      cfg,
+		in:       make(chan wire.Msg, 64),
+		notes:    make(chan note, 64),
+		demoWake: make(chan struct{}, 1),
+		conns:    make(map[string]*vconn),
+		byPeer:   make(map[string]string),
+		pending:  make(map[string][]timeline.Event),
+	}
+	s.demo.wake = s.demoWake
+	return s
+}
+
+// Deliver hands the session a message from the browser. It blocks while
+// the session is busy (back-pressure on the browser's own socket) and
+// returns false once ctx or the session has ended.
+func (s *Session) Deliver(ctx context.Context, m wire.Msg) bool {
+	select {
+	case s.in <- m:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Now reads the session clock in milliseconds, rounded to 0.1 ms.
+func (s *Session) now() float64 {
+	return math.Round(float64(time.Since(s.start).Microseconds())/100) / 10
+}
+
+// Run owns the session until ctx ends or the browser falls behind. It
+// releases everything it started before it returns.
+func (s *Session) Run(ctx context.Context) error {
+	s.start = time.Now()
+	s.timer = time.NewTimer(time.Hour)
+	s.timer.Stop()
+	defer s.shutdown()
+
+	sc := scenario.Default()
+	if s.cfg.Scenario != nil {
+		sc = *s.cfg.Scenario
+	}
+	if !s.out(wire.Msg{Type: wire.Ready, V: wire.Version, Session: s.cfg.ID, Now: s.now()}) {
+		return ErrSlowClient
+	}
+	if err := s.load(sc, false); err != nil {
+		s.fail(wire.CodeScenario, "", err)
+	}
+	for {
+		if err := s.flushDemo(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case m := <-s.in:
+			if err := s.handle(m); err != nil {
+				return err
+			}
+		case n := <-s.notes:
+			if err := s.handleNote(n); err != nil {
+				return err
+			}
+		case <-s.demoWake:
+		case <-s.exitedC():
+			s.exited = true
+		case <-s.timer.C:
+			if err := s.runDue(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (s *Session) exitedC() <-chan struct{} {
+	if s.srv == nil || s.exited {
+		return nil
+	}
+	return s.srv.Exited()
+}
+
+// out sends one message; false means the browser has fallen behind.
+func (s *Session) out(m wire.Msg) bool {
+	return s.cfg.Out(m)
+}
+
+// errSlow is returned up to Run when Out refuses a message.
+var errSlow = ErrSlowClient
+
+// emit stamps, numbers and sends one event in order.
+func (s *Session) emit(ev timeline.Event) error {
+	if ev.T < s.lastT {
+		// Events from different goroutines can arrive a few microseconds
+		// out of order; the timeline is monotonic by contract.
+		ev.T = s.lastT
+	}
+	s.lastT = ev.T
+	s.events++
+	if s.events > MaxEventsPerRun {
+		if !s.overflow {
+			s.overflow = true
+			s.fail(wire.CodeLimit, "", fmt.Errorf("this run produced more than %d events; later events are not shown", MaxEventsPerRun))
+		}
+		return nil
+	}
+	s.seq++
+	e := ev
+	if !s.out(wire.Msg{Type: wire.Ev, Seq: s.seq, Event: &e}) {
+		return errSlow
+	}
+	return nil
+}
+
+// fail tells the person what went wrong; the session carries on.
+func (s *Session) fail(code, conn string, err error) {
+	s.cfg.Log.Debug("session error", "session", s.cfg.ID, "code", code, "conn", conn, "err", err)
+	s.out(wire.Msg{Type: wire.Error, Code: code, Conn: conn, Message: err.Error()})
+}
+
+func (s *Session) handle(m wire.Msg) error {
+	switch m.Type {
+	case wire.Ping:
+		if !s.out(wire.Msg{Type: wire.Pong, Seq: m.Seq, Now: s.now()}) {
+			return errSlow
+		}
+	case wire.Load:
+		sc, err := scenario.Decode(m.Scenario)
+		if err != nil {
+			s.fail(wire.CodeScenario, "", err)
+			return nil
+		}
+		if err := s.load(*sc, true); err != nil {
+			s.fail(wire.CodeScenario, "", err)
+		}
+	case wire.Restart:
+		if err := s.load(s.sc, false); err != nil {
+			s.fail(wire.CodeScenario, "", err)
+		}
+	case wire.Control:
+		if s.srv == nil {
+			s.fail(wire.CodeConn, "", errors.New("no demo server is running"))
+			return nil
+		}
+		if s.exited {
+			s.fail(wire.CodeConn, "", errors.New("the demo server has exited; restart it first"))
+			return nil
+		}
+		if err := s.srv.Control(m.Action); err != nil {
+			s.fail(wire.CodeConn, "", err)
+		}
+	case wire.Open, wire.Write, wire.Shut, wire.Reset:
+		return s.scheduleOp(m)
+	default:
+		s.fail(wire.CodeBadMessage, "", fmt.Errorf("a %q message is not expected here", m.Type))
+	}
+	return nil
+}
+
+// load replaces the demo server. A new scenario (fresh) restarts the clock
+// so that a run's step times line up with the timeline; a restart keeps it.
+func (s *Session) load(sc scenario.Scenario, fresh bool) error {
+	s.stopServer()
+	s.sched = nil
+	s.timer.Stop()
+	if fresh {
+		s.start = time.Now()
+		s.lastT = 0
+		s.events = 0
+		s.overflow = false
+		s.opened = 0
+		s.sent = 0
+	}
+	full := sc.WithDefaults()
+	factory := s.cfg.Runtimes[full.Server.Runtime]
+	if factory == nil {
+		return fmt.Errorf("the %q runtime is not available on this server", full.Server.Runtime)
+	}
+	s.srvGen++
+	gen := s.srvGen
+	srv, err := factory(sandbox.Config{
+		Server: full.Server,
+		Now:    s.now,
+		Emit: func(peer string, ev timeline.Event) {
+			s.demo.push(gen, peer, ev)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("start the demo server: %w", err)
+	}
+	s.sc = sc
+	s.srv = srv
+	s.exited = false
+	raw, err := scenario.Marshal(&sc)
+	if err != nil {
+		return fmt.Errorf("encode scenario: %w", err)
+	}
+	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Now: s.now()}) {
+		return errSlow
+	}
+	return nil
+}
+
+// stopServer ends the demo server and every connection to it.
+func (s *Session) stopServer() {
+	for label, c := range s.conns {
+		c.abort()
+		delete(s.conns, label)
+	}
+	clear(s.byPeer)
+	clear(s.pending)
+	if s.srv != nil {
+		if err := s.srv.Close(); err != nil {
+			s.cfg.Log.Debug("close demo server", "session", s.cfg.ID, "err", err)
+		}
+		s.srv = nil
+	}
+	// Connection goroutines report to s.notes; drain until they are gone
+	// so that none of them outlives the server it talked to.
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			s.demo.drain()
+			return
+		case <-s.notes:
+		}
+	}
+}
+
+func (s *Session) shutdown() {
+	s.timer.Stop()
+	s.stopServer()
+}
+
+// flushDemo forwards the demo server's queued events.
+func (s *Session) flushDemo() error {
+	for _, d := range s.demo.take() {
+		if d.gen != s.srvGen {
+			continue
+		}
+		ev := d.ev
+		if d.peer != "" {
+			label, ok := s.byPeer[d.peer]
+			if !ok {
+				// The server accepted before our dial returned: hold the
+				// event until the connection has its label.
+				s.pending[d.peer] = append(s.pending[d.peer], ev)
+				continue
+			}
+			ev.Conn = label
+			if c := s.conns[label]; c != nil && !c.acceptClose(ev) {
+				continue
+			}
+		}
+		if err := s.emit(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoEvent is one event from the demo server, tagged with the server
+// generation so that a replaced server's late events are dropped.
+type demoEvent struct {
+	gen  int
+	peer string
+	ev   timeline.Event
+}
+
+// emitter queues events without ever blocking the demo server: a demo
+// server blocked on the session while the session waits for it to close
+// would deadlock. The queue is bounded by MaxEventsPerRun in practice,
+// and hard-bounded here.
+type emitter struct {
+	mu   sync.Mutex
+	q    []demoEvent
+	wake chan struct{}
+}
+
+// maxQueued is a hard bound on undelivered demo events.
+const maxQueued = MaxEventsPerRun
+
+func (e *emitter) push(gen int, peer string, ev timeline.Event) {
+	e.mu.Lock()
+	if len(e.q) < maxQueued {
+		e.q = append(e.q, demoEvent{gen, peer, ev})
+	}
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *emitter) take() []demoEvent {
+	e.mu.Lock()
+	q := e.q
+	e.q = nil
+	e.mu.Unlock()
+	return q
+}
+
+func (e *emitter) drain() { e.take() }
+
+// schedule holds operations waiting for their `at`, soonest first.
+type schedule []scheduled
+
+type scheduled struct {
+	at  float64
+	seq int
+	m   wire.Msg
+}
+
+func (s *Session) scheduleOp(m wire.Msg) error {
+	if m.At == nil || *m.At <= s.now() {
+		return s.do(m)
+	}
+	at := *m.At
+	if at-s.now() > MaxScheduleAheadMs {
+		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("a step may be scheduled at most %d ms ahead", MaxScheduleAheadMs))
+		return nil
+	}
+	if len(s.sched) >= MaxPending {
+		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("at most %d steps may wait for their time", MaxPending))
+		return nil
+	}
+	n := len(s.sched)
+	s.sched = append(s.sched, scheduled{at: at, seq: n, m: m})
+	// Stable by time, then by arrival, so steps at the same ms keep order.
+	sort.SliceStable(s.sched, func(i, j int) bool { return s.sched[i].at < s.sched[j].at })
+	s.arm()
+	return nil
+}
+
+func (s *Session) arm() {
+	s.timer.Stop()
+	if len(s.sched) == 0 {
+		return
+	}
+	d := time.Duration((s.sched[0].at - s.now()) * float64(time.Millisecond))
+	s.timer.Reset(max(d, 0))
+}
+
+func (s *Session) runDue() error {
+	for len(s.sched) > 0 && s.sched[0].at <= s.now()+0.05 {
+		m := s.sched[0].m
+		s.sched = s.sched[1:]
+		if err := s.do(m); err != nil {
+			return err
+		}
+	}
+	s.arm()
+	return nil
+}

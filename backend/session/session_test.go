@@ -1,0 +1,306 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/keepalive-playground/playground/backend/sandbox/sandboxtest"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// harness runs a session against the echo demo server and records what
+// the browser would receive.
+type harness struct {
+	t      *testing.T
+	s      *Session
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan error
+
+	mu   sync.Mutex
+	msgs []wire.Msg
+	wake chan struct{}
+}
+
+func start(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, done: make(chan error, 1), wake: make(chan struct{}, 1)}
+	h.s = New(Config{ID: "test", Runtimes: sandboxtest.Runtimes(), Out: h.out})
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	go func() { h.done <- h.s.Run(h.ctx) }()
+	t.Cleanup(h.stop)
+	h.wait("loaded", func(m wire.Msg) bool { return m.Type == wire.Loaded })
+	return h
+}
+
+func (h *harness) stop() {
+	h.cancel()
+	select {
+	case <-h.done:
+	case <-time.After(5 * time.Second):
+		h.t.Error("session did not end within 5 s of its context")
+	}
+}
+
+func (h *harness) out(m wire.Msg) bool {
+	h.mu.Lock()
+	h.msgs = append(h.msgs, m)
+	h.mu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (h *harness) send(m wire.Msg) {
+	h.t.Helper()
+	if !h.s.Deliver(h.ctx, m) {
+		h.t.Fatal("session refused a message")
+	}
+}
+
+// wait returns the first message (from the start) that satisfies ok.
+func (h *harness) wait(what string, ok func(wire.Msg) bool) wire.Msg {
+	h.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		h.mu.Lock()
+		for _, m := range h.msgs {
+			if ok(m) {
+				h.mu.Unlock()
+				return m
+			}
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.wake:
+		case <-deadline:
+			h.t.Fatalf("no %s; got %v", what, h.events())
+		}
+	}
+}
+
+func (h *harness) waitEvent(conn, kind string) timeline.Event {
+	h.t.Helper()
+	return *h.wait(conn+" "+kind, func(m wire.Msg) bool {
+		return m.Type == wire.Ev && m.Event.Conn == conn && m.Event.Kind == kind
+	}).Event
+}
+
+func (h *harness) events() []timeline.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var evs []timeline.Event
+	for _, m := range h.msgs {
+		if m.Type == wire.Ev {
+			evs = append(evs, *m.Event)
+		}
+	}
+	return evs
+}
+
+func at(ms float64) *float64 { return &ms }
+
+func TestEchoRoundTrip(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("hello\r\n")})
+	recv := h.waitEvent("A", timeline.Recv)
+	if recv.Data != "hello\r\n" {
+		t.Errorf("recv = %q", recv.Data)
+	}
+	var kinds []string
+	for _, e := range h.events() {
+		if e.Conn == "A" {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	// The kernel completes the handshake before the server's accept()
+	// returns, so accept may land anywhere before recv; the client's own
+	// events keep their order.
+	var client []string
+	for _, k := range kinds {
+		if k != timeline.Accept {
+			client = append(client, k)
+		}
+	}
+	if got := strings.Join(client, ","); got != "connect,send,recv" || !slices.Contains(kinds, timeline.Accept) {
+		t.Errorf("events on A = %v", kinds)
+	}
+	if slices.Index(kinds, timeline.Accept) > slices.Index(kinds, timeline.Recv) {
+		t.Errorf("accept after recv: %v", kinds)
+	}
+}
+
+func TestEventsAreOrderedAndNumbered(t *testing.T) {
+	h := start(t)
+	for _, c := range []string{"A", "B", "C"} {
+		h.send(wire.Msg{Type: wire.Write, Conn: c, Data: []byte("x")})
+	}
+	for _, c := range []string{"A", "B", "C"} {
+		h.waitEvent(c, timeline.Recv)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var lastSeq uint64
+	lastT := -1.0
+	for _, m := range h.msgs {
+		if m.Type != wire.Ev {
+			continue
+		}
+		if m.Seq != lastSeq+1 {
+			t.Errorf("seq %d after %d", m.Seq, lastSeq)
+		}
+		if m.Event.T < lastT {
+			t.Errorf("t %.1f after %.1f", m.Event.T, lastT)
+		}
+		lastSeq, lastT = m.Seq, m.Event.T
+	}
+}
+
+func TestScheduledWriteRunsAtItsTime(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Open, Conn: "A"})
+	h.waitEvent("A", timeline.Connect)
+	const want = 150.0
+	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x"), At: at(want)})
+	sent := h.waitEvent("A", timeline.Send)
+	// Late by scheduling noise on a loaded machine, never early.
+	if sent.T < want || sent.T > want+80 {
+		t.Errorf("send at %.1f ms, want %.0f ms (+80 ms at most)", sent.T, want)
+	}
+}
+
+func TestConnectAfterListenerClosedIsRefused(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Control, Action: scenario.ThenClose})
+	h.wait("listener-closed", func(m wire.Msg) bool { return m.Type == wire.Ev && m.Event.Kind == timeline.ListenerClosed })
+	h.send(wire.Msg{Type: wire.Open, Conn: "B"})
+	ev := h.waitEvent("B", timeline.Refused)
+	if !strings.Contains(ev.Error, "connection refused") {
+		t.Errorf("refused error = %q", ev.Error)
+	}
+	// B is gone; a new open of B dials again.
+	h.send(wire.Msg{Type: wire.Write, Conn: "B", Data: []byte("x")})
+	h.wait("second refusal", func(m wire.Msg) bool {
+		return m.Type == wire.Ev && m.Seq > 0 && m.Event.Conn == "B" && m.Event.Kind == timeline.Refused && m.Event.T > ev.T
+	})
+}
+
+func TestHalfCloseShowsOneClose(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x")})
+	h.waitEvent("A", timeline.Recv)
+	h.send(wire.Msg{Type: wire.Shut, Conn: "A"})
+	cl := h.waitEvent("A", timeline.Close)
+	if cl.By != timeline.ByClient {
+		t.Errorf("close by %q, want client", cl.By)
+	}
+	// The echo server reports its side of the close too; the timeline
+	// shows the connection closing once.
+	h.send(wire.Msg{Type: wire.Ping, Seq: 1})
+	h.wait("pong", func(m wire.Msg) bool { return m.Type == wire.Pong })
+	time.Sleep(30 * time.Millisecond)
+	n := 0
+	for _, e := range h.events() {
+		if e.Conn == "A" && e.Kind == timeline.Close {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d close events on A, want 1", n)
+	}
+}
+
+func TestResetByClient(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Open, Conn: "A"})
+	h.waitEvent("A", timeline.Connect)
+	h.send(wire.Msg{Type: wire.Reset, Conn: "A"})
+	ev := h.waitEvent("A", timeline.Reset)
+	if ev.By != timeline.ByClient {
+		t.Errorf("reset by %q", ev.By)
+	}
+	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x")})
+	e := h.wait("error", func(m wire.Msg) bool { return m.Type == wire.Error && m.Conn == "A" })
+	if !strings.Contains(e.Message, "reset") {
+		t.Errorf("write after reset: %q", e.Message)
+	}
+}
+
+func TestLimitsKeepTheSessionAlive(t *testing.T) {
+	h := start(t)
+	for i := range MaxConns + 1 {
+		label := string(rune('A'+i%26)) + string(rune('a'+i/26))
+		h.send(wire.Msg{Type: wire.Open, Conn: label})
+	}
+	e := h.wait("limit error", func(m wire.Msg) bool { return m.Type == wire.Error && m.Code == wire.CodeLimit })
+	if !strings.Contains(e.Message, "at most") {
+		t.Errorf("limit message = %q", e.Message)
+	}
+	big := make([]byte, MaxBytesPerConn+1)
+	h.send(wire.Msg{Type: wire.Write, Conn: "Aa", Data: big})
+	h.wait("byte limit", func(m wire.Msg) bool {
+		return m.Type == wire.Error && m.Conn == "Aa" && strings.Contains(m.Message, "bytes")
+	})
+	h.send(wire.Msg{Type: wire.Ping, Seq: 9})
+	h.wait("pong after limits", func(m wire.Msg) bool { return m.Type == wire.Pong && m.Seq == 9 })
+}
+
+func TestBadScenarioIsExplained(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Load, Scenario: []byte(`{"v":1,"server":{"runtime":"node20","routes":[{"path":"*","then":"closeIdel"}]}}`)})
+	e := h.wait("scenario error", func(m wire.Msg) bool { return m.Type == wire.Error && m.Code == wire.CodeScenario })
+	if !strings.Contains(e.Message, `server.routes[0].then`) {
+		t.Errorf("message does not name the field: %q", e.Message)
+	}
+}
+
+func TestLoadRestartsTheClock(t *testing.T) {
+	h := start(t)
+	time.Sleep(50 * time.Millisecond)
+	raw, _ := scenario.Marshal(new(scenario.Default()))
+	h.send(wire.Msg{Type: wire.Load, Scenario: raw})
+	n := 0
+	m := h.wait("second loaded", func(m wire.Msg) bool {
+		if m.Type == wire.Loaded {
+			n++
+		}
+		return m.Type == wire.Loaded && n == 2
+	})
+	if m.Now > 20 {
+		t.Errorf("clock after load = %.1f ms, want about 0", m.Now)
+	}
+}
+
+func TestSlowBrowserEndsTheSession(t *testing.T) {
+	n := 0
+	s := New(Config{ID: "slow", Runtimes: sandboxtest.Runtimes(), Out: func(wire.Msg) bool {
+		n++
+		return n < 3 // ready and loaded fit, then the queue is "full"
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	s.Deliver(ctx, wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x")})
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrSlowClient) {
+			t.Errorf("Run = %v, want ErrSlowClient", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a session whose browser does not read was kept")
+	}
+}

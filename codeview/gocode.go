@@ -1,0 +1,309 @@
+package codeview
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keepalive-playground/playground/scenario"
+)
+
+// DefaultGoPort is the port the rendered Go program listens on, the one
+// the story's netcat examples talk to.
+const DefaultGoPort = 1088
+
+// Go renders the Go program that a go-runtime scenario's server stands
+// for: a net/http.Server with the scenario's IdleTimeout,
+// ReadHeaderTimeout and keep-alive setting, one handler that answers with
+// the first matching route, Shutdown with a deadline (then Close) on a
+// route or Ctrl-C, and a ConnState hook that logs each connection's life.
+// The output is gofmt-formatted and compiles as it is; it is the program
+// the go runtime runs (see backend/sandbox/gort).
+func Go(s scenario.Scenario) string {
+	sv := s.Server
+	routes := sv.Routes
+	if len(routes) == 0 {
+		routes = scenario.DefaultRoutes()
+	}
+	// Routes after a catch-all never answer; they are not shown.
+	for i, r := range routes {
+		if r.Path == "*" {
+			routes = routes[:i+1]
+			break
+		}
+	}
+	uses := func(pred func(scenario.Route) bool) bool {
+		for _, r := range routes {
+			if pred(r) {
+				return true
+			}
+		}
+		return false
+	}
+	needsStrconv := uses(func(r scenario.Route) bool { return abrupt(r.Action()) })
+	needsStrings := uses(func(r scenario.Route) bool { return r.Path != "*" && strings.HasSuffix(r.Path, "*") })
+	needsIO := uses(func(r scenario.Route) bool { return r.Body != "" })
+
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	title := goComment(s.Title)
+	if title == "" {
+		title = "Keep-Alive Playground demo server"
+	}
+	w("// %s\n", title)
+	w("//\n")
+	w("// The demo server as a Go program: a net/http.Server with the scenario's\n")
+	w("// knobs. Run it with `go run main.go` and talk to it with netcat:\n")
+	w("//\n")
+	w("//\tprintf 'GET /test HTTP/1.1\\r\\nHost: demo\\r\\n\\r\\n' | nc -q -1 127.0.0.1 %d\n", DefaultGoPort)
+	w("package main\n\n")
+
+	w("import (\n")
+	w("\t\"context\"\n")
+	w("\t\"errors\"\n")
+	if needsIO {
+		w("\t\"io\"\n")
+	}
+	w("\t\"log\"\n")
+	w("\t\"net\"\n")
+	w("\t\"net/http\"\n")
+	w("\t\"os\"\n")
+	w("\t\"os/signal\"\n")
+	if needsStrconv {
+		w("\t\"strconv\"\n")
+	}
+	if needsStrings {
+		w("\t\"strings\"\n")
+	}
+	w("\t\"sync\"\n")
+	w("\t\"time\"\n")
+	w(")\n\n")
+
+	w("const (\n")
+	if d := sv.IdleTimeout(); d > 0 {
+		w("\t// idleTimeout closes a keep-alive connection that has waited this\n")
+		w("\t// long for its next request.\n")
+		w("\tidleTimeout = %s\n", goDuration(d))
+	} else {
+		w("\t// idleTimeout 0: Go falls back to ReadTimeout, also 0, so an idle\n")
+		w("\t// keep-alive connection may wait for its next request forever.\n")
+		w("\tidleTimeout = 0\n")
+	}
+	if d := sv.ReadHeaderTimeout(); d > 0 {
+		w("\t// readHeaderTimeout closes a connection whose request headers have\n")
+		w("\t// not all arrived this long after its first bytes (or after it\n")
+		w("\t// opened). Go answers nothing; it just closes.\n")
+		w("\treadHeaderTimeout = %s\n", goDuration(d))
+	} else {
+		w("\t// readHeaderTimeout 0: no limit on how slowly headers may arrive.\n")
+		w("\treadHeaderTimeout = 0\n")
+	}
+	if d := sv.ShutdownTimeout(); d > 0 {
+		w("\t// shutdownTimeout is how long Shutdown waits for requests in flight\n")
+		w("\t// before the program gives up and cuts them off with Close.\n")
+		w("\tshutdownTimeout = %s\n", goDuration(d))
+	} else {
+		w("\t// shutdownTimeout 0: no grace; Shutdown closes what is idle, gives\n")
+		w("\t// up at once, and Close cuts off requests in flight.\n")
+		w("\tshutdownTimeout time.Duration = 0\n")
+	}
+	w(")\n\n")
+
+	w("var srv = &http.Server{\n")
+	w("\tAddr:              \"127.0.0.1:%d\",\n", DefaultGoPort)
+	w("\tIdleTimeout:       idleTimeout,\n")
+	w("\tReadHeaderTimeout: readHeaderTimeout,\n")
+	w("\t// Log each connection's life: new, active, idle, ..., closed.\n")
+	w("\tConnState: func(c net.Conn, state http.ConnState) {\n")
+	w("\t\tlog.Printf(\"%%s %%s\", c.RemoteAddr(), state)\n")
+	w("\t},\n")
+	w("}\n\n")
+
+	w("// stopped is closed once Shutdown or Close has returned: then main\n")
+	w("// returns and the process ends.\n")
+	w("var (\n")
+	w("\tstopped  = make(chan struct{})\n")
+	w("\tstopOnce sync.Once\n")
+	w(")\n\n")
+	w("func stop() { stopOnce.Do(func() { close(stopped) }) }\n\n")
+
+	w("// handle answers with the first route that matches the path.\n")
+	w("func handle(w http.ResponseWriter, r *http.Request) {\n")
+	w("\tswitch {\n")
+	catchAll := false
+	for _, r := range routes {
+		switch {
+		case r.Path == "*":
+			catchAll = true
+			w("\tdefault:\n")
+		case strings.HasSuffix(r.Path, "*"):
+			w("\tcase strings.HasPrefix(r.URL.Path, %s):\n", strconv.Quote(strings.TrimSuffix(r.Path, "*")))
+		default:
+			w("\tcase r.URL.Path == %s:\n", strconv.Quote(r.Path))
+		}
+		writeGoRoute(&b, r)
+	}
+	if !catchAll {
+		w("\tdefault:\n")
+		w("\t\thttp.NotFound(w, r)\n")
+	}
+	w("\t}\n")
+	w("}\n\n")
+
+	w("// shutdown stops the server gracefully: it closes the listener and the\n")
+	w("// idle connections at once, then waits for requests in flight, each\n")
+	w("// connection closing after its response. After shutdownTimeout it\n")
+	w("// gives up, and Close cuts off whatever still runs.\n")
+	w("func shutdown() {\n")
+	w("\tctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)\n")
+	w("\tdefer cancel()\n")
+	w("\tif err := srv.Shutdown(ctx); err != nil {\n")
+	w("\t\tlog.Printf(\"shutdown: %%v; closing the rest\", err)\n")
+	w("\t\tsrv.Close()\n")
+	w("\t}\n")
+	w("\tstop()\n")
+	w("}\n\n")
+
+	w("func main() {\n")
+	w("\tsrv.Handler = http.HandlerFunc(handle)\n")
+	if !sv.KeepAlives() {
+		w("\t// No keep-alive: every response says Connection: close, and the\n")
+		w("\t// connection closes after it.\n")
+		w("\tsrv.SetKeepAlivesEnabled(false)\n")
+	}
+	w("\n")
+	w("\t// Ctrl-C shuts down gracefully too.\n")
+	w("\tgo func() {\n")
+	w("\t\tsig := make(chan os.Signal, 1)\n")
+	w("\t\tsignal.Notify(sig, os.Interrupt)\n")
+	w("\t\t<-sig\n")
+	w("\t\tshutdown()\n")
+	w("\t}()\n\n")
+	w("\tlog.Printf(\"listening on %%s\", srv.Addr)\n")
+	w("\t// ListenAndServe returns as soon as Shutdown or Close is called, before\n")
+	w("\t// they are done: wait for them, or in-flight requests die with main.\n")
+	w("\tif err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {\n")
+	w("\t\tlog.Fatal(err)\n")
+	w("\t}\n")
+	w("\t<-stopped\n")
+	w("}\n")
+	return b.String()
+}
+
+// abrupt reports whether a route action ends the connection or the server
+// right after the response, so that the handler must flush it first.
+func abrupt(then string) bool {
+	return then != scenario.ThenNone && then != ""
+}
+
+func writeGoRoute(b *strings.Builder, r scenario.Route) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	then := r.Action()
+	if d := r.Delay(); d > 0 {
+		w("\t\t// Hold the answer; give up if the client leaves or the server\n")
+		w("\t\t// closes the connection meanwhile.\n")
+		w("\t\tselect {\n")
+		w("\t\tcase <-time.After(%s):\n", goDuration(d))
+		w("\t\tcase <-r.Context().Done():\n")
+		w("\t\t\treturn\n")
+		w("\t\t}\n")
+	}
+	w("\t\tconst body = %s\n", strconv.Quote(r.Body))
+	w("\t\tw.Header().Set(\"Content-Type\", \"text/plain\")\n")
+	if abrupt(then) {
+		w("\t\t// A Content-Length keeps the flushed answer below a complete\n")
+		w("\t\t// message rather than an unfinished chunked one.\n")
+		w("\t\tw.Header().Set(\"Content-Length\", strconv.Itoa(len(body)))\n")
+	}
+	w("\t\tw.WriteHeader(%s)\n", goStatus(r.Code()))
+	if r.Body != "" {
+		w("\t\tio.WriteString(w, body)\n")
+	}
+	if !abrupt(then) {
+		return
+	}
+	switch then {
+	case scenario.ThenShutdown:
+		w("\t\t// Put the answer on the wire first: otherwise whether it still\n")
+		w("\t\t// says keep-alive depends on which goroutine runs first.\n")
+		w("\t\thttp.NewResponseController(w).Flush()\n")
+		w("\t\t// Shutdown waits for this very handler to return: run it in a\n")
+		w("\t\t// goroutine.\n")
+		w("\t\tgo shutdown()\n")
+	case scenario.ThenClose:
+		w("\t\t// Put the answer on the wire first: Close closes this connection\n")
+		w("\t\t// too, and what is still buffered is lost.\n")
+		w("\t\thttp.NewResponseController(w).Flush()\n")
+		w("\t\t// Close closes the listener and every connection at once, idle or\n")
+		w("\t\t// busy: requests in flight get no answer.\n")
+		w("\t\tsrv.Close()\n")
+		w("\t\tstop()\n")
+	case scenario.ThenDestroy:
+		w("\t\t// Put the answer on the wire first: the abort discards what is\n")
+		w("\t\t// still buffered.\n")
+		w("\t\thttp.NewResponseController(w).Flush()\n")
+		w("\t\t// Abort the handler: net/http closes this connection at once (Node's\n")
+		w("\t\t// req.connection.destroy()). ErrAbortHandler keeps the panic out of\n")
+		w("\t\t// the server's log.\n")
+		w("\t\tpanic(http.ErrAbortHandler)\n")
+	case scenario.ThenExit:
+		w("\t\t// Put the answer on the wire first: the exit discards what is\n")
+		w("\t\t// still buffered.\n")
+		w("\t\thttp.NewResponseController(w).Flush()\n")
+		w("\t\t// The process ends here: the kernel closes the listener and every\n")
+		w("\t\t// connection, and no deferred code runs.\n")
+		w("\t\tos.Exit(0)\n")
+	default:
+		// A node-only action: the go runtime does not run this scenario,
+		// but the code view still shows something that compiles.
+		w("\t\t// %q has no Go counterpart; the program does nothing more.\n", then)
+		w("\t\thttp.NewResponseController(w).Flush()\n")
+	}
+}
+
+// goDuration writes d as a Go duration expression: 4 * time.Second.
+func goDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d%time.Second == 0:
+		return fmt.Sprintf("%d * time.Second", d/time.Second)
+	case d%time.Millisecond == 0:
+		return fmt.Sprintf("%d * time.Millisecond", d/time.Millisecond)
+	}
+	return fmt.Sprintf("%d", int64(d))
+}
+
+// goStatus writes a status code as net/http's constant when it has a
+// common one, and as a number otherwise.
+func goStatus(code int) string {
+	names := map[int]string{
+		200: "http.StatusOK",
+		201: "http.StatusCreated",
+		204: "http.StatusNoContent",
+		301: "http.StatusMovedPermanently",
+		302: "http.StatusFound",
+		400: "http.StatusBadRequest",
+		403: "http.StatusForbidden",
+		404: "http.StatusNotFound",
+		418: "http.StatusTeapot",
+		500: "http.StatusInternalServerError",
+		503: "http.StatusServiceUnavailable",
+	}
+	if n, ok := names[code]; ok {
+		return n
+	}
+	return strconv.Itoa(code)
+}
+
+// goComment makes s safe as the text of one // comment line.
+func goComment(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, s))
+}

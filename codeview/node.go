@@ -1,0 +1,350 @@
+package codeview
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/keepalive-playground/playground/scenario"
+)
+
+// DefaultNodePort is the port the rendered program listens on when
+// NodeOptions.Port is 0 and the program is not instrumented: the story's
+// netcat examples talk to localhost:1088.
+const DefaultNodePort = 1088
+
+// NodeOptions tunes the rendered Node program.
+type NodeOptions struct {
+	// Instrument appends a block that prints one JSON line per socket and
+	// server event on stdout and obeys control lines ("close",
+	// "closeIdle", "closeAll", "exit") on stdin without keeping the
+	// process alive. The backend runs this variant under real Node as the
+	// reference the emulation is tested against.
+	Instrument bool
+	// Port to listen on; 0 means DefaultNodePort, or an ephemeral port
+	// when instrumented (the listen line says which).
+	Port int
+}
+
+// Node renders the Node program that the scenario's server stands for:
+// the story's http.createServer handler with the scenario's routes and
+// knobs, listening on 127.0.0.1.
+func Node(s scenario.Scenario, opt NodeOptions) string {
+	sv := s.Server
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	title := s.Title
+	if title == "" {
+		title = "Keep-Alive Playground demo server"
+	}
+	w("// %s\n", oneLine(title))
+	if sv.Runtime == scenario.RuntimeNode18 {
+		w("// Runs as on Node 18: server.close() only stops accepting; idle\n")
+		w("// keep-alive connections stay open and may serve more requests.\n")
+	} else {
+		w("// Runs as on Node 20: server.close() also closes idle keep-alive\n")
+		w("// connections (Node >= 19).\n")
+	}
+	w("'use strict';\n\n")
+	w("const http = require('http');\n\n")
+
+	unref := sv.Unref()
+	w("const server = http.createServer((req, res) => {\n")
+	if unref {
+		w("  // A request is in flight: keep the process alive until it is answered.\n")
+		w("  req.connection.ref();\n")
+	}
+	w("  const path = req.url.split('?')[0];\n")
+	routes := sv.Routes
+	if len(routes) == 0 {
+		routes = scenario.DefaultRoutes()
+	}
+	catchAll := false
+	for i, r := range routes {
+		cond := routeCond(r.Path)
+		switch {
+		case cond == "":
+			catchAll = true
+			if i == 0 {
+				w("  {\n")
+			} else {
+				w("  } else {\n")
+			}
+		case i == 0:
+			w("  if (%s) {\n", cond)
+		default:
+			w("  } else if (%s) {\n", cond)
+		}
+		writeRoute(&b, sv, r)
+		if catchAll {
+			break
+		}
+	}
+	if !catchAll {
+		w("  } else {\n")
+		writeRoute(&b, sv, scenario.Route{Path: "*", Status: 404, Body: "Not Found"})
+	}
+	w("  }\n")
+	w("});\n\n")
+
+	writeKnobs(&b, sv)
+
+	if st := sv.SocketTimeout().Milliseconds(); st > 0 || unref {
+		w("server.on('connection', (socket) => {\n")
+		if st > 0 {
+			w("  // Destroy a socket after %d ms without traffic. Node replaces this\n", st)
+			w("  // timeout with keepAliveTimeout once a response completes.\n")
+			w("  socket.setTimeout(%d);\n", st)
+		}
+		if unref {
+			w("  // An idle socket alone must not keep the process alive.\n")
+			w("  socket.unref();\n")
+		}
+		w("});\n\n")
+	}
+	if unref {
+		w("process.on('beforeExit', () => {\n")
+		w("  // Nothing keeps the loop busy any more: last chance to clean up.\n")
+		w("  console.error('beforeExit: shutting down');\n")
+		w("});\n\n")
+	}
+
+	port := opt.Port
+	if port == 0 && !opt.Instrument {
+		port = DefaultNodePort
+	}
+	w("server.listen(%d, '127.0.0.1', () => {\n", port)
+	w("  console.error(`listening on 127.0.0.1:${server.address().port}`);\n")
+	w("});\n")
+
+	if opt.Instrument {
+		b.WriteString(nodeInstrumentation)
+	}
+	return b.String()
+}
+
+// routeCond is the JavaScript condition that matches a route's path the
+// way scenario.Server.Route does; "" for the catch-all.
+func routeCond(p string) string {
+	if p == "*" {
+		return ""
+	}
+	if prefix, ok := strings.CutSuffix(p, "*"); ok {
+		return fmt.Sprintf("path.startsWith(%s)", jsString(prefix))
+	}
+	return fmt.Sprintf("path === %s", jsString(p))
+}
+
+func writeRoute(b *strings.Builder, sv scenario.Server, r scenario.Route) {
+	indent := "    "
+	if r.DelayMs > 0 {
+		fmt.Fprintf(b, "    setTimeout(() => {\n")
+		indent = "      "
+	}
+	headers := "{ 'Content-Type': 'text/plain' }"
+	if !sv.KeepAlives() {
+		headers = "{ 'Content-Type': 'text/plain', 'Connection': 'close' }"
+	}
+	fmt.Fprintf(b, "%sres.writeHead(%d, %s);\n", indent, r.Code(), headers)
+	if sv.Unref() {
+		fmt.Fprintf(b, "%s// Answered: the socket may idle without holding the process.\n", indent)
+		fmt.Fprintf(b, "%sres.end(%s, () => req.connection.unref());\n", indent, jsString(r.Body))
+	} else {
+		fmt.Fprintf(b, "%sres.end(%s);\n", indent, jsString(r.Body))
+	}
+	switch r.Action() {
+	case scenario.ThenClose:
+		fmt.Fprintf(b, "%s// Stop accepting connections.\n", indent)
+		fmt.Fprintf(b, "%sserver.close();\n", indent)
+	case scenario.ThenCloseIdle:
+		fmt.Fprintf(b, "%sserver.closeIdleConnections();\n", indent)
+	case scenario.ThenCloseAll:
+		fmt.Fprintf(b, "%s// Destroys every connection, in-flight requests included.\n", indent)
+		fmt.Fprintf(b, "%sserver.closeAllConnections();\n", indent)
+	case scenario.ThenDestroy:
+		fmt.Fprintf(b, "%sreq.connection.destroy();\n", indent)
+	case scenario.ThenExit:
+		fmt.Fprintf(b, "%sprocess.exit();\n", indent)
+	}
+	if r.DelayMs > 0 {
+		fmt.Fprintf(b, "    }, %d);\n", r.DelayMs)
+	}
+}
+
+func writeKnobs(b *strings.Builder, sv scenario.Server) {
+	any := false
+	knob := func(name string, got, def int64, why string) {
+		if got == def {
+			return
+		}
+		fmt.Fprintf(b, "// %s\n", why)
+		fmt.Fprintf(b, "server.%s = %d;\n", name, got)
+		any = true
+	}
+	knob("keepAliveTimeout", sv.KeepAliveTimeout().Milliseconds(), scenario.NodeKeepAliveTimeoutMs,
+		"How long an idle keep-alive connection may wait for its next request.")
+	knob("headersTimeout", sv.HeadersTimeout().Milliseconds(),
+		min(scenario.NodeHeadersTimeoutMs, sv.RequestTimeout().Milliseconds()),
+		"Time allowed to receive a request's headers (checked every 30 s).")
+	knob("requestTimeout", sv.RequestTimeout().Milliseconds(), scenario.NodeRequestTimeoutMs,
+		"Time allowed to receive a whole request (checked every 30 s).")
+	knob("maxRequestsPerSocket", int64(sv.MaxRequests()), scenario.NodeMaxRequestsPerSocket,
+		"Requests one connection may carry before Node answers Connection: close.")
+	if any {
+		b.WriteString("\n")
+	}
+}
+
+// jsString quotes s as a single-quoted JavaScript string literal.
+func jsString(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// NodeEventVersion tags the instrumentation's line protocol.
+const NodeEventVersion = 1
+
+// nodeInstrumentation observes the program from outside its handler, so
+// the code above stays the program a learner reads. Request and response
+// events come from Node's diagnostics channels, which also see the
+// responses Node writes without calling the handler (400 for a missing
+// Host, 503 past maxRequestsPerSocket). A close's reason is decided by
+// whichever cause reaches the socket first: a timeout (a 'timeout'
+// listener running before Node's own, telling the keep-alive timer from
+// the program's setTimeout by whether a response completed since the last
+// request), a parser or 408 error, a Connection: close response, a
+// server.close*() call in progress, the client's FIN or RST, or else the
+// program's own destroy(). Limits: a close caused by process exit is not
+// seen here (the runner reports it), and a partial next request on a
+// connection is not seen, so "idle" follows each kept-alive response with
+// no other request queued.
+var nodeInstrumentation = `
+// ---- Instrumentation (the playground's reference run) ----------------
+// One JSON line per event on stdout; control commands on stdin.
+const dc = require('diagnostics_channel');
+const emit = (kind, fields) =>
+  process.stdout.write(JSON.stringify({ v: ` + strconv.Itoa(NodeEventVersion) + `, kind, ...fields }) + '\n');
+const sockets = new Set();
+let closing = null; // the reason for sockets a server.close*() call destroys
+
+server.on('listening', () => emit('listen', { port: server.address().port }));
+
+server.prependListener('connection', (socket) => {
+  const pg = { peer: socket.remoteAddress + ':' + socket.remotePort,
+               by: 'server', reason: '', keepAlive: false, pending: 0 };
+  socket.pg = pg;
+  sockets.add(socket);
+  emit('accept', { peer: pg.peer });
+  const because = (reason, by = 'server') => {
+    if (!pg.reason) { pg.reason = reason; pg.by = by; }
+  };
+  socket.prependListener('timeout', () =>
+    because(pg.keepAlive ? 'keepalive-timeout' : 'socket-timeout'));
+  socket.prependListener('end', () => because('client', 'client'));
+  const destroy = socket.destroy;
+  socket.destroy = function (err) {
+    if (err && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      because(pg.pending > 0 ? 'request-timeout' : 'headers-timeout');
+    } else if (err && /^HPE_/.test(err.code || '')) {
+      because('bad-request');
+    } else if (err && err.code === 'ECONNRESET') {
+      because('client', 'client');
+    } else {
+      because(closing || 'destroy');
+    }
+    return destroy.apply(this, arguments);
+  };
+  socket.on('close', () => {
+    sockets.delete(socket);
+    emit('close', { peer: pg.peer, by: pg.by, reason: pg.reason || 'client' });
+  });
+});
+
+dc.subscribe('http.server.request.start', ({ request, socket }) => {
+  socket.pg.pending++;
+  socket.pg.keepAlive = false;
+  emit('request', { peer: socket.pg.peer, method: request.method, path: request.url });
+});
+
+dc.subscribe('http.server.response.finish', ({ response, socket }) => {
+  const pg = socket.pg;
+  pg.pending--;
+  emit('response', { peer: pg.peer, status: response.statusCode });
+  if (response._last) {
+    pg.reason = pg.reason || 'connection-close';
+  } else if (pg.pending === 0 && !socket.destroyed) {
+    pg.keepAlive = server.keepAliveTimeout > 0;
+    emit('idle', { peer: pg.peer });
+  }
+});
+
+// Wrap the server's shutdown calls so their kind and the reason for the
+// sockets they destroy are recorded, whether the handler or stdin calls.
+for (const [name, kind, reason] of [
+  ['close', 'close-called', 'server-close'],
+  ['closeIdleConnections', 'closeIdle-called', 'close-idle'],
+  ['closeAllConnections', 'closeAll-called', 'close-all'],
+]) {
+  const call = server[name];
+  server[name] = function (...args) {
+    if (closing) return call.apply(this, args); // close() calls closeIdleConnections()
+    emit(kind);
+    const wasListening = server.listening;
+    closing = reason;
+    try {
+      return call.apply(this, args);
+    } finally {
+      closing = null;
+      if (name === 'close' && wasListening) emit('listener-closed');
+    }
+  };
+}
+
+process.on('beforeExit', () => emit('before-exit'));
+process.on('exit', () => emit('exit'));
+
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  input += chunk;
+  let nl;
+  while ((nl = input.indexOf('\n')) >= 0) {
+    const cmd = input.slice(0, nl).trim();
+    input = input.slice(nl + 1);
+    if (cmd === 'close') server.close();
+    else if (cmd === 'closeIdle') server.closeIdleConnections();
+    else if (cmd === 'closeAll') server.closeAllConnections();
+    else if (cmd === 'exit') process.exit();
+  }
+});
+// Reading commands must not keep the process alive: its lifetime is
+// what the playground observes.
+process.stdin.unref();
+`

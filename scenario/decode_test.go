@@ -1,0 +1,226 @@
+package scenario
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// examples returns the example scenarios' file names and contents.
+func examples(t testing.TB) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob("../scenarios/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no example scenarios in ../scenarios")
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".json")] = b
+	}
+	return out
+}
+
+func TestExamplesDecode(t *testing.T) {
+	for name, b := range examples(t) {
+		t.Run(name, func(t *testing.T) {
+			s, err := Decode(b)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if len(s.Checks) == 0 {
+				t.Error("an example scenario should say what happens, in checks")
+			}
+			if s.DurationMs == 0 || s.DurationMs > 3000 {
+				t.Errorf("durationMs = %d; examples run in at most 3 s", s.DurationMs)
+			}
+			if s.Title == "" {
+				t.Error("no title")
+			}
+			full := s.WithDefaults()
+			if err := full.Validate(); err != nil {
+				t.Errorf("WithDefaults does not validate: %v", err)
+			}
+			js, err := Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Decode(js)
+			if err != nil {
+				t.Fatalf("Decode(Marshal(s)): %v", err)
+			}
+			if !reflect.DeepEqual(s, again) {
+				t.Errorf("round trip changed the scenario:\n%+v\n%+v", s, again)
+			}
+		})
+	}
+}
+
+const base = `{"v":1,"server":{"runtime":"node20","routes":[{"path":"*"},{"path":"/x"}]},"client":{"steps":[{"at":0,"conn":"A","open":true}]}}`
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"unknown route field", `{"v":1,"server":{"runtime":"node20","routes":[{"path":"*"},{"path":"/x","thne":"close"}]}}`, "server.routes[1].thne: unknown field"},
+		{"unknown top-level field", `{"v":1,"server":{"runtime":"go"},"extra":1}`, "extra: unknown field"},
+		{"field names are case-sensitive", `{"v":1,"server":{"runtime":"go","Routes":[]}}`, "server.Routes: unknown field"},
+		{"unknown step field", `{"v":1,"server":{"runtime":"go"},"client":{"steps":[{"at":0,"conn":"A","open":true,"wait":1}]}}`, "client.steps[0].wait: unknown field"},
+		{"unknown request field", `{"v":1,"server":{"runtime":"go"},"client":{"steps":[{"at":0,"conn":"A","request":{"url":"/"}}]}}`, "client.steps[0].request.url: unknown field"},
+		{"unknown since field", `{"v":1,"server":{"runtime":"go"},"checks":[{"kind":"close","since":{"kind":"response","when":1}}]}`, "checks[0].since.when: unknown field"},
+		{"duplicate field", `{"v":1,"server":{"runtime":"go","runtime":"node20"}}`, "server.runtime: duplicate field"},
+		{"trailing data", base + ` {}`, "data after its closing brace"},
+		{"trailing garbage", base + `x`, "data after its closing brace"},
+		{"not an object", `[1]`, "must be a JSON object"},
+		{"empty", ``, "the scenario is empty"},
+		{"syntax", `{"v":1,`, "cut short"},
+		{"bad syntax", `{"v":1 "x"}`, "not valid JSON"},
+		{"missing v", `{"server":{"runtime":"go"}}`, `v: missing`},
+		{"null v", `{"v":null,"server":{"runtime":"go"}}`, `v: missing`},
+		{"v 0", `{"v":0,"server":{"runtime":"go"}}`, "v: 0 is not a schema version"},
+		{"negative v", `{"v":-3,"server":{"runtime":"go"}}`, "v: -3 is not a schema version"},
+		{"string v", `{"v":"1","server":{"runtime":"go"}}`, `v: "1" is not a schema version`},
+		{"newer v", `{"v":2,"server":{"runtime":"go"}}`, "this link was made by a newer version of the playground (schema v2); this build reads v1"},
+		{"wrong type", `{"v":1,"server":{"runtime":"go"},"durationMs":"long"}`, "durationMs: expected int"},
+		{"invalid", `{"v":1,"server":{"runtime":"node21"}}`, `server.runtime: "node21" is not one of node20, node18, go`},
+		{"too large", `{"v":1,"title":"` + strings.Repeat("x", MaxScenarioBytes) + `"}`, "the limit is 65536"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Decode([]byte(tt.in))
+			if err == nil {
+				t.Fatalf("Decode succeeded: %+v", s)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeCanonical(t *testing.T) {
+	s, err := Decode([]byte(`{"v":1,"server":{"runtime":"node20","routes":[]},"client":{"steps":[{"at":0,"conn":"A","request":{"headers":{}}}]},"checks":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Server.Routes != nil || s.Checks != nil || s.Client.Steps[0].Request.Headers != nil {
+		t.Errorf("empty lists and maps should decode to nil: %+v", s)
+	}
+}
+
+func TestDecodeProblemsAreInspectable(t *testing.T) {
+	_, err := Decode([]byte(`{"v":1,"server":{"runtime":"go","socketTimeoutMs":5,"routes":[{"path":"x"}]}}`))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("error %v (%T) is not Problems", err, err)
+	}
+	if len(ps) != 2 {
+		t.Errorf("got %d problems, want 2: %v", len(ps), ps)
+	}
+}
+
+func TestUpgrade(t *testing.T) {
+	// A made-up history: v1 called the run length "lengthMs", v2 renamed it
+	// to "durationMs". The table runs in order from the document's version.
+	table := map[int]migration{
+		1: func(doc map[string]json.RawMessage) error {
+			if v, ok := doc["lengthMs"]; ok {
+				doc["runMs"] = v
+				delete(doc, "lengthMs")
+			}
+			return nil
+		},
+		2: func(doc map[string]json.RawMessage) error {
+			if v, ok := doc["runMs"]; ok {
+				doc["durationMs"] = v
+				delete(doc, "runMs")
+			}
+			return nil
+		},
+	}
+	tests := []struct {
+		name, in, want, wantErr string
+	}{
+		{"from v1", `{"v":1,"lengthMs":5}`, `{"durationMs":5,"v":3}`, ""},
+		{"from v2", `{"v":2,"runMs":5}`, `{"durationMs":5,"v":3}`, ""},
+		{"current", `{"v":3,"durationMs":5}`, `{"v":3,"durationMs":5}`, ""},
+		{"newer", `{"v":4}`, "", "schema v4); this build reads v3"},
+		{"gap", `{"v":1}`, "", "schema v1 cannot be upgraded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := table
+			if tt.name == "gap" {
+				tb = map[int]migration{2: table[2]}
+			}
+			out, err := upgrade([]byte(tt.in), 3, tb)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.want {
+				t.Errorf("got %s, want %s", out, tt.want)
+			}
+		})
+	}
+	failing := map[int]migration{1: func(map[string]json.RawMessage) error { return errors.New("boom") }}
+	if _, err := upgrade([]byte(`{"v":1}`), 2, failing); err == nil || !strings.Contains(err.Error(), "upgrade schema v1 to v2: boom") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// designExample is the scenario shown in DESIGN.md, verbatim.
+const designExample = `{
+  "v": 1,
+  "title": "Idle timeout, then /end",
+  "server": {
+    "runtime": "node20",
+    "socketTimeoutMs": 4000,
+    "keepAliveTimeoutMs": 5000,
+    "headersTimeoutMs": 60000,
+    "requestTimeoutMs": 300000,
+    "keepAlive": true,
+    "unrefSockets": false,
+    "routes": [
+      {"path": "/end", "body": "Closedown", "then": "close"},
+      {"path": "/slow", "body": "late", "delayMs": 1500},
+      {"path": "*", "body": "Hello World!"}
+    ]
+  },
+  "client": {
+    "steps": [
+      {"at": 0,    "conn": "A", "send": "GET /test HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\n\r\n"},
+      {"at": 1000, "conn": "B", "send": "GET /end HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\n\r\n"}
+    ]
+  },
+  "durationMs": 10000
+}`
+
+func TestDecodeDesignExample(t *testing.T) {
+	s, err := Decode([]byte(designExample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *s.Server.SocketTimeoutMs != 4000 || len(s.Server.Routes) != 3 || s.Server.Routes[1].DelayMs != 1500 ||
+		*s.Client.Steps[1].Send != "GET /end HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\n\r\n" {
+		t.Errorf("decoded %+v", s)
+	}
+	if _, err := EncodeLink(s); err != nil {
+		t.Error(err)
+	}
+}

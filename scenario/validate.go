@@ -1,0 +1,324 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Problem is one thing wrong with a scenario, named by its JSON path.
+type Problem struct {
+	Field string // JSON path, e.g. server.routes[2].then
+	Msg   string
+}
+
+func (p Problem) String() string {
+	if p.Field == "" {
+		return p.Msg
+	}
+	return p.Field + ": " + p.Msg
+}
+
+// Problems is every problem Validate found, in field order. Showing them
+// all at once saves a person editing JSON by hand a round trip per typo.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (ps *Problems) add(field, format string, args ...any) {
+	*ps = append(*ps, Problem{Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Route actions each runtime offers, in the order messages list them.
+var (
+	nodeThens = []string{ThenNone, ThenClose, ThenCloseIdle, ThenCloseAll, ThenDestroy, ThenExit}
+	goThens   = []string{ThenNone, ThenShutdown, ThenClose, ThenDestroy, ThenExit}
+)
+
+// Runtimes lists the runtimes a scenario may name.
+var Runtimes = []string{RuntimeNode20, RuntimeNode18, RuntimeGo}
+
+// Thens returns the route actions a runtime offers (nil for an unknown
+// runtime).
+func Thens(runtime string) []string {
+	switch runtime {
+	case RuntimeNode20, RuntimeNode18:
+		return slices.Clone(nodeThens)
+	case RuntimeGo:
+		return slices.Clone(goThens)
+	}
+	return nil
+}
+
+// IsNode reports whether the runtime is one of the Node runtimes.
+func IsNode(runtime string) bool { return runtime == RuntimeNode20 || runtime == RuntimeNode18 }
+
+var connLabel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,15}$`)
+
+// ValidConn reports whether label may name a connection: a letter, then
+// up to 15 letters, digits, '_' or '-'. Labels show on the timeline and in
+// messages, so they stay short and printable.
+func ValidConn(label string) bool { return connLabel.MatchString(label) }
+
+// token is RFC 9110's token, the form of methods and header names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Validate reports every problem with the scenario as Problems, or nil.
+func (s *Scenario) Validate() error {
+	var ps Problems
+	if s.V != Version {
+		ps.add("v", "must be %d, the schema version this build writes (got %d)", Version, s.V)
+	}
+	if n := utf8.RuneCountInString(s.Title); n > MaxTitleChars {
+		ps.add("title", "%d characters; the limit is %d", n, MaxTitleChars)
+	}
+	if n := utf8.RuneCountInString(s.Lesson); n > MaxLessonChars {
+		ps.add("lesson", "%d characters; the limit is %d", n, MaxLessonChars)
+	}
+	s.Server.validate(&ps)
+	duration := s.DurationMs
+	if duration == 0 {
+		duration = DefaultDurationMs
+	}
+	if s.DurationMs < 0 || s.DurationMs > MaxDurationMs {
+		ps.add("durationMs", "%d is outside 1..%d (0 or unset means %d)", s.DurationMs, MaxDurationMs, DefaultDurationMs)
+	}
+	s.Client.validate(&ps, duration)
+	if len(s.Checks) > MaxChecks {
+		ps.add("checks", "%d checks; the limit is %d", len(s.Checks), MaxChecks)
+	}
+	for i, c := range s.Checks {
+		field := fmt.Sprintf("checks[%d]", i)
+		if err := c.Validate(); err != nil {
+			addCheckProblems(&ps, field, err)
+		}
+		if c.Conn != "" && !ValidConn(c.Conn) {
+			ps.add(field+".conn", "%q is not a connection label", c.Conn)
+		}
+		if c.Since != nil && c.Since.Conn != "" && c.Since.Conn != timeline.AnyConn && !ValidConn(c.Since.Conn) {
+			ps.add(field+".since.conn", "%q is not a connection label", c.Since.Conn)
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
+// addCheckProblems lifts a check's field errors under the check's path.
+func addCheckProblems(ps *Problems, field string, err error) {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var fe *timeline.FieldError
+		if errors.As(e, &fe) {
+			ps.add(field+"."+fe.Field, "%s", fe.Msg)
+		} else {
+			ps.add(field, "%s", e.Error())
+		}
+	}
+}
+
+func checkMs(ps *Problems, field string, p *int, max int) {
+	if p != nil && (*p < 0 || *p > max) {
+		ps.add(field, "%d is outside 0..%d", *p, max)
+	}
+}
+
+func (sv *Server) validate(ps *Problems) {
+	rt := sv.Runtime
+	switch rt {
+	case RuntimeNode20, RuntimeNode18, RuntimeGo:
+	case "":
+		ps.add("server.runtime", "missing; one of %s", strings.Join(Runtimes, ", "))
+	default:
+		ps.add("server.runtime", "%q is not one of %s", rt, strings.Join(Runtimes, ", "))
+	}
+	nodeOnly := func(name string, set bool) {
+		if set && rt == RuntimeGo {
+			ps.add("server."+name, "only for the node runtimes")
+		}
+	}
+	goOnly := func(name string, set bool) {
+		if set && IsNode(rt) {
+			ps.add("server."+name, "only for the go runtime")
+		}
+	}
+	nodeOnly("socketTimeoutMs", sv.SocketTimeoutMs != nil)
+	nodeOnly("keepAliveTimeoutMs", sv.KeepAliveTimeoutMs != nil)
+	nodeOnly("headersTimeoutMs", sv.HeadersTimeoutMs != nil)
+	nodeOnly("requestTimeoutMs", sv.RequestTimeoutMs != nil)
+	nodeOnly("maxRequestsPerSocket", sv.MaxRequestsPerSocket != nil)
+	nodeOnly("unrefSockets", sv.UnrefSockets != nil)
+	goOnly("idleTimeoutMs", sv.IdleTimeoutMs != nil)
+	goOnly("readHeaderTimeoutMs", sv.ReadHeaderTimeoutMs != nil)
+	goOnly("shutdownTimeoutMs", sv.ShutdownTimeoutMs != nil)
+
+	checkMs(ps, "server.socketTimeoutMs", sv.SocketTimeoutMs, MaxTimeoutMs)
+	checkMs(ps, "server.keepAliveTimeoutMs", sv.KeepAliveTimeoutMs, MaxTimeoutMs)
+	checkMs(ps, "server.headersTimeoutMs", sv.HeadersTimeoutMs, MaxTimeoutMs)
+	checkMs(ps, "server.requestTimeoutMs", sv.RequestTimeoutMs, MaxTimeoutMs)
+	checkMs(ps, "server.maxRequestsPerSocket", sv.MaxRequestsPerSocket, MaxRequestsPerSocketLimit)
+	checkMs(ps, "server.idleTimeoutMs", sv.IdleTimeoutMs, MaxTimeoutMs)
+	checkMs(ps, "server.readHeaderTimeoutMs", sv.ReadHeaderTimeoutMs, MaxTimeoutMs)
+	checkMs(ps, "server.shutdownTimeoutMs", sv.ShutdownTimeoutMs, MaxTimeoutMs)
+	if IsNode(rt) {
+		// Node's http.Server constructor throws ERR_OUT_OF_RANGE for this
+		// combination; the playground says so before starting anything.
+		if h, r := sv.HeadersTimeout(), sv.RequestTimeout(); r > 0 && h > 0 && h > r {
+			ps.add("server.headersTimeoutMs", "%d must be <= requestTimeoutMs (%d), as Node requires", h.Milliseconds(), r.Milliseconds())
+		}
+	}
+
+	if len(sv.Routes) > MaxRoutes {
+		ps.add("server.routes", "%d routes; the limit is %d", len(sv.Routes), MaxRoutes)
+	}
+	thens := Thens(rt)
+	for i, r := range sv.Routes {
+		field := fmt.Sprintf("server.routes[%d]", i)
+		if err := checkRoutePath(r.Path); err != nil {
+			ps.add(field+".path", "%s", err)
+		}
+		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+			ps.add(field+".status", "%d is outside 100..599", r.Status)
+		}
+		if len(r.Body) > MaxBodyBytes {
+			ps.add(field+".body", "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
+		}
+		if r.DelayMs < 0 || r.DelayMs > MaxDelayMs {
+			ps.add(field+".delayMs", "%d is outside 0..%d", r.DelayMs, MaxDelayMs)
+		}
+		if r.Then != "" && thens != nil && !slices.Contains(thens, r.Then) {
+			ps.add(field+".then", "%q is not one of %s", r.Then, strings.Join(thens, ", "))
+		}
+	}
+}
+
+func checkRoutePath(p string) error {
+	switch {
+	case p == "":
+		return errors.New(`missing; "*", an exact path like "/end" or a prefix like "/end*"`)
+	case p == "*":
+		return nil
+	case len(p) > MaxTargetBytes:
+		return fmt.Errorf("%d bytes; the limit is %d", len(p), MaxTargetBytes)
+	case p[0] != '/':
+		return fmt.Errorf(`%q must start with "/" (or be "*")`, p)
+	case strings.Contains(strings.TrimSuffix(p, "*"), "*"):
+		return fmt.Errorf(`%q: "*" may only end a prefix`, p)
+	}
+	for _, c := range []byte(p) {
+		if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("%q has a space or control character", p)
+		}
+	}
+	return nil
+}
+
+func (c *Client) validate(ps *Problems, durationMs int) {
+	if len(c.Steps) > MaxSteps {
+		ps.add("client.steps", "%d steps; the limit is %d", len(c.Steps), MaxSteps)
+	}
+	conns := map[string]bool{}
+	for i, st := range c.Steps {
+		field := fmt.Sprintf("client.steps[%d]", i)
+		if st.At < 0 || st.At > durationMs {
+			ps.add(field+".at", "%d is outside 0..%d (durationMs)", st.At, durationMs)
+		}
+		switch {
+		case st.Conn == "":
+			ps.add(field+".conn", "missing; a label such as \"A\"")
+		case !ValidConn(st.Conn):
+			ps.add(field+".conn", "%q is not a label: a letter, then up to %d letters, digits, '_' or '-'", st.Conn, MaxConnLabelLen-1)
+		case !conns[st.Conn]:
+			conns[st.Conn] = true
+			if len(conns) == MaxConns+1 {
+				ps.add(field+".conn", "more than %d connections", MaxConns)
+			}
+		}
+		actions := 0
+		for _, set := range []bool{st.Send != nil, st.Request != nil, st.Open, st.Close, st.Reset} {
+			if set {
+				actions++
+			}
+		}
+		if actions != 1 {
+			ps.add(field, "needs exactly one of send, request, open, close, reset (has %d)", actions)
+		}
+		if st.Send != nil && len(*st.Send) > MaxSendBytes {
+			ps.add(field+".send", "%d bytes; the limit is %d", len(*st.Send), MaxSendBytes)
+		}
+		if st.Request != nil {
+			st.Request.validate(ps, field+".request")
+		}
+	}
+}
+
+func (r *Request) validate(ps *Problems, field string) {
+	if r.Method != "" && !isToken(r.Method) {
+		ps.add(field+".method", "%q is not an HTTP method token", r.Method)
+	}
+	if r.Path != "" {
+		if len(r.Path) > MaxTargetBytes {
+			ps.add(field+".path", "%d bytes; the limit is %d", len(r.Path), MaxTargetBytes)
+		}
+		if strings.ContainsAny(r.Path, " \t\r\n") {
+			ps.add(field+".path", "%q has whitespace; it would break the request line", r.Path)
+		}
+	}
+	if r.Version != "" && r.Version != "HTTP/1.0" && r.Version != "HTTP/1.1" {
+		ps.add(field+".version", "%q is not one of HTTP/1.0, HTTP/1.1", r.Version)
+	}
+	if len(r.Headers) > MaxHeaders {
+		ps.add(field+".headers", "%d headers; the limit is %d", len(r.Headers), MaxHeaders)
+	}
+	lower := map[string]string{}
+	for _, name := range sortedKeys(r.Headers) {
+		hf := field + ".headers." + name
+		if !isToken(name) {
+			ps.add(hf, "%q is not a header name token", name)
+		}
+		if strings.ContainsAny(r.Headers[name], "\r\n\x00") {
+			ps.add(hf, "the value has CR, LF or NUL")
+		}
+		if prev, dup := lower[strings.ToLower(name)]; dup {
+			ps.add(hf, "duplicates %q (header names ignore case)", prev)
+		}
+		lower[strings.ToLower(name)] = name
+	}
+	if len(r.Body) > MaxBodyBytes {
+		ps.add(field+".body", "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
+	}
+	if n := len(r.Bytes()); n > MaxSendBytes {
+		ps.add(field, "renders to %d bytes; the limit is %d", n, MaxSendBytes)
+	}
+}
