@@ -19,11 +19,10 @@ import (
 
 // config says where a build reads and writes. Paths are absolute.
 type config struct {
-	Root    string   // the module root: the go command runs here
-	WasmPkg string   // the wasm client's package, relative to Root ("./wasm")
-	Index   string   // the page template (web/src/index.html)
-	Entries []string // esbuild entry points (web/src/main.js, web/src/app.css)
-	Out     string   // the output directory (web/dist)
+	Root    string // the module root: the go command runs here
+	WasmPkg string // the wasm client's package, relative to Root ("./wasm")
+	Src     string // the page sources (web/src)
+	Out     string // the output directory (web/dist)
 
 	BrotliQuality int
 	Verbose       bool
@@ -32,21 +31,25 @@ type config struct {
 
 // defaultConfig lays out the repository as DESIGN.md describes it.
 func defaultConfig(root string) config {
-	src := filepath.Join(root, "web", "src")
-	entries := []string{filepath.Join(src, "main.js")}
-	// app.css is optional: main.js may import its CSS instead.
-	if _, err := os.Stat(filepath.Join(src, "app.css")); err == nil {
-		entries = append(entries, filepath.Join(src, "app.css"))
-	}
 	return config{
 		Root:          root,
 		WasmPkg:       "./wasm",
-		Index:         filepath.Join(src, "index.html"),
-		Entries:       entries,
+		Src:           filepath.Join(root, "web", "src"),
 		Out:           filepath.Join(root, "web", "dist"),
 		BrotliQuality: brotliQuality,
 		Log:           os.Stdout,
 	}
+}
+
+// entryPoints are esbuild's inputs: main.js, which may import other
+// scripts and CSS, and app.css when it exists (main.js may import its CSS
+// instead). Looked up per build, so -watch notices a new app.css.
+func (c config) entryPoints() []string {
+	entries := []string{filepath.Join(c.Src, "main.js")}
+	if css := filepath.Join(c.Src, "app.css"); isFile(css) {
+		entries = append(entries, css)
+	}
+	return entries
 }
 
 // toolchain is the go command the build compiles with, and its GOROOT,
@@ -186,10 +189,11 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 	}
 
 	t = time.Now()
-	bundled, warnings, err := bundle(b.cfg.Root, b.cfg.Entries)
+	entries := b.cfg.entryPoints()
+	bundled, warnings, err := bundle(b.cfg.Root, entries)
 	rep.Warnings = warnings
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: %w", strings.Join(relPaths(b.cfg.Root, b.cfg.Entries), ", "), err)
+		return nil, fmt.Errorf("bundle %s: %w", strings.Join(relPaths(b.cfg.Root, entries), ", "), err)
 	}
 	rep.Bundle = time.Since(t)
 
@@ -200,7 +204,7 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 	assets = append(assets, bundled...)
 	rep.Assets = assets
 
-	src, err := os.ReadFile(b.cfg.Index)
+	src, err := os.ReadFile(filepath.Join(b.cfg.Src, "index.html"))
 	if err != nil {
 		return nil, fmt.Errorf("read page template: %w", err)
 	}

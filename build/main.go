@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -164,9 +163,7 @@ func printReport(w io.Writer, cfg config, rep *report) {
 	if !cfg.Verbose {
 		return
 	}
-	paths := outputPaths(rep.Files, rep.Variants)
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range outputPaths(rep.Files, rep.Variants) {
 		fmt.Fprintf(w, "  %-40s %10d\n", p, fileSize(rep, p))
 	}
 }

@@ -41,8 +41,10 @@ func TestExamplesDecode(t *testing.T) {
 			if len(s.Checks) == 0 {
 				t.Error("an example scenario should say what happens, in checks")
 			}
-			if s.DurationMs == 0 || s.DurationMs > 3000 {
-				t.Errorf("durationMs = %d; examples run in at most 3 s", s.DurationMs)
+			// The examples run in make test: keep them short (the
+			// question on Node 20 needs Node's default 6 s keep-alive).
+			if s.DurationMs == 0 || s.DurationMs > 8000 {
+				t.Errorf("durationMs = %d; examples run in at most 8 s", s.DurationMs)
 			}
 			if s.Title == "" {
 				t.Error("no title")

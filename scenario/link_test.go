@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"math/rand/v2"
@@ -135,10 +136,18 @@ func TestEncodeLinkRefuses(t *testing.T) {
 
 // TestCompatLinks opens links made by earlier builds: an old link must keep
 // opening, to the same scenario, however the schema grows.
+// TestCompatLinks keeps links made in the past opening: each
+// testdata/links/NAME.txt is a link as it was shared, and NAME.json the
+// scenario it opened to then. Neither file is ever rewritten; the
+// examples in ../scenarios may change freely. -update-links adds a pair
+// for an example that has none yet.
 func TestCompatLinks(t *testing.T) {
-	exs := examples(t)
 	if *updateLinks {
-		for name, js := range exs {
+		for name, js := range examples(t) {
+			base := filepath.Join("testdata", "links", name)
+			if _, err := os.Stat(base + ".txt"); err == nil {
+				continue // never rewrite a committed link
+			}
 			s, err := Decode(js)
 			if err != nil {
 				t.Fatal(err)
@@ -147,11 +156,14 @@ func TestCompatLinks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", "links", name+".txt")
-			if _, err := os.Stat(path); err == nil {
-				continue // never rewrite a committed link
+			snap, err := json.MarshalIndent(s, "", "  ")
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, []byte("http://localhost:8080/"+link+"\n"), 0o644); err != nil {
+			if err := os.WriteFile(base+".txt", []byte("http://localhost:8080/"+link+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(base+".json", append(snap, '\n'), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -171,22 +183,17 @@ func TestCompatLinks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("an old link no longer opens: %v", err)
 			}
-			js, ok := exs[name]
-			if !ok {
-				t.Skipf("no ../scenarios/%s.json to compare with", name)
+			js, err := os.ReadFile(strings.TrimSuffix(f, ".txt") + ".json")
+			if err != nil {
+				t.Fatalf("no snapshot of what the link opened to: %v", err)
 			}
 			want, err := Decode(js)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("snapshot: %v", err)
 			}
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("the link opens to a different scenario than %s.json", name)
+				t.Errorf("the link opens to a different scenario than it did when it was made (%s.json)", name)
 			}
 		})
-	}
-	for name := range exs {
-		if _, err := os.Stat(filepath.Join("testdata", "links", name+".txt")); err != nil {
-			t.Errorf("example %s has no link in testdata/links: run go test -run TestCompatLinks -update-links", name)
-		}
 	}
 }

@@ -40,10 +40,11 @@ const (
 	fCode
 	fMessage
 	fNow
+	fProgram
 	nFields
 )
 
-var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now"}
+var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program"}
 
 type rule struct {
 	allowed  []field
@@ -68,7 +69,7 @@ var rules = map[string]rule{
 	Ready:  {allowed: []field{fV, fSession, fNow}, required: []field{fV, fSession}},
 	Pong:   {allowed: []field{fSeq, fNow}},
 	Ev:     {allowed: []field{fSeq, fEvent}, required: []field{fEvent}},
-	Loaded: {allowed: []field{fScenario, fCode, fNow}, required: []field{fScenario}},
+	Loaded: {allowed: []field{fScenario, fProgram, fNow}, required: []field{fScenario}},
 	Error:  {allowed: []field{fCode, fMessage, fConn}, required: []field{fCode, fMessage}},
 	Bye:    {allowed: []field{fMessage}},
 }
@@ -79,7 +80,7 @@ func (m *Msg) set() [nFields]bool {
 		fV: m.V != 0, fSession: m.Session != "", fSeq: m.Seq != 0, fConn: m.Conn != "",
 		fData: len(m.Data) > 0, fAt: m.At != nil, fAction: m.Action != "",
 		fScenario: len(m.Scenario) > 0, fEvent: m.Event != nil, fCode: m.Code != "",
-		fMessage: m.Message != "", fNow: m.Now != 0,
+		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "",
 	}
 }
 

@@ -29,7 +29,7 @@ var valid = []Msg{
 	{Type: Ready, V: Version, Session: "s1", Now: 0.25},
 	{Type: Pong, Seq: 7, Now: 12},
 	{Type: Ev, Seq: 1, Event: &timeline.Event{T: 4003.2, Conn: "A", Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonSocketTimeout}},
-	{Type: Loaded, Scenario: json.RawMessage(`{"v":1}`), Code: "const http = require('http');", Now: 3},
+	{Type: Loaded, Scenario: json.RawMessage(`{"v":1}`), Program: "const http = require('http');", Now: 3},
 	{Type: Error, Code: CodeConn, Message: "no such connection", Conn: "Z"},
 	{Type: Bye, Message: "the server is shutting down"},
 }

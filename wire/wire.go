@@ -37,7 +37,7 @@ const (
 	Ready  = "ready"  // V, Session, Now
 	Pong   = "pong"   // Seq, Now
 	Ev     = "event"  // Seq (increasing per session), Event
-	Loaded = "loaded" // Scenario (normalized), Code: the server program
+	Loaded = "loaded" // Scenario as loaded, Program: the server program behind it
 	Error  = "error"  // Code, Message; Conn when about one connection
 	Bye    = "bye"    // Message: the backend is going away (shutdown)
 )
@@ -57,6 +57,9 @@ type Msg struct {
 	Code     string          `json:"code,omitempty"`
 	Message  string          `json:"message,omitempty"`
 	Now      float64         `json:"now,omitempty"`
+	// Program is the code view: the runnable server program a scenario
+	// stands for (package codeview).
+	Program string `json:"program,omitempty"`
 }
 
 // Error codes a person may see explained.

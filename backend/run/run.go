@@ -93,31 +93,16 @@ func Run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		return nil, fmt.Errorf("the demo server did not start: %v", res.Errors)
 	}
 
-	steps := slices.Clone(full.Client.Steps)
-	slices.SortStableFunc(steps, func(a, b scenario.Step) int { return a.At - b.At })
-	last := 0
-	for _, st := range steps {
-		at := float64(st.At)
-		m := wire.Msg{Conn: st.Conn, At: &at}
-		switch {
-		case st.Open:
-			m.Type = wire.Open
-		case st.Close:
-			m.Type = wire.Shut
-		case st.Reset:
-			m.Type = wire.Reset
-		default:
-			m.Type = wire.Write
-			m.Data = st.Bytes()
-		}
+	last := 0.0
+	for _, m := range wire.Steps(&full) {
 		if !sess.Deliver(ctx, m) {
 			break
 		}
-		last = max(last, st.At)
+		last = max(last, *m.At)
 	}
 
 	deadline := time.Now().Add(time.Duration(full.DurationMs) * time.Millisecond)
-	stepsDone := time.Now().Add(time.Duration(last) * time.Millisecond)
+	stepsDone := time.Now().Add(time.Duration(last * float64(time.Millisecond)))
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 wait:

@@ -22,8 +22,8 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var testAssets = fstest.MapFS{
-	"index.html":            {Data: []byte("<!doctype html><title>t</title>")},
-	"manifest.json":         {Data: []byte(`{}`)},
+	"index.html":                {Data: []byte("<!doctype html><title>t</title>")},
+	"manifest.json":             {Data: []byte(`{}`)},
 	"assets/main-ABCDEFGH.js":   {Data: []byte("console.log(1)")},
 	"assets/main-ABCDEFGH.wasm": {Data: []byte("\x00asm")},
 }

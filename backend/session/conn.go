@@ -312,7 +312,11 @@ func clientError(err error) string {
 				inner = u
 			}
 		}
-		return op.Op + ": " + inner.Error()
+		name := op.Op
+		if name == "dial" {
+			name = "connect" // the system call a client's error names
+		}
+		return name + ": " + inner.Error()
 	}
 	return err.Error()
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/codeview"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
@@ -305,10 +306,18 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	if err != nil {
 		return fmt.Errorf("encode scenario: %w", err)
 	}
-	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Now: s.now()}) {
+	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: program(full), Now: s.now()}) {
 		return errSlow
 	}
 	return nil
+}
+
+// program is the code view of a scenario: what the knobs stand for.
+func program(sc scenario.Scenario) string {
+	if sc.Server.Runtime == scenario.RuntimeGo {
+		return codeview.Go(sc)
+	}
+	return codeview.Node(sc, codeview.NodeOptions{})
 }
 
 // stopServer ends the demo server and every connection to it.

@@ -96,10 +96,8 @@ func printTable(w io.Writer, res *run.Result) {
 	if res.Scenario.Title != "" {
 		fmt.Fprintf(w, "%s\n\n", res.Scenario.Title)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "t (ms)\t\tconn\tevent\t\tdetail\t")
-	tw.Flush()
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%9s\t%s\t%s\t%s\n", "t (ms)", "conn", "event", "detail")
 	for _, e := range res.Events {
 		fmt.Fprintf(tw, "%9.1f\t%s\t%s\t%s\n", e.T, e.Conn, e.Kind, detail(e))
 	}
