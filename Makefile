@@ -6,13 +6,13 @@ GOROOT   := $(shell $(GO) env GOROOT)
 BIN      := bin/playground
 ADDR     ?= localhost:8080
 # The shared packages build for the browser and the server alike.
-SHARED   := ./timeline/... ./scenario/... ./wire/... ./codeview/...
+SHARED   := ./timeline/... ./scenario/... ./wire/... ./codeview/... ./fragment/... ./lessons/...
 # What the shared packages must never import.
 FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz clean deps-browser deps-node dev
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load clean deps-browser deps-node dev
 
 all: build
 
@@ -27,7 +27,7 @@ run: build
 dev:
 	$(GO) run ./build -watch
 
-test: vet fmt-check shared-check build deps-browser deps-node test-go test-js
+test: vet fmt-check shared-check build deps-browser deps-node test-go test-js fuzz-short
 	@echo "make test: all passed"
 
 vet:
@@ -35,7 +35,7 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... $(SHARED)
 
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # shared-check fails when a shared package pulls in the server's or the
@@ -66,6 +66,29 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+# fuzz-short gives every fuzz target a few seconds of fresh inputs beyond
+# its committed corpus (which test-go already replays), within the time
+# `make test` can spare. The packages are listed by `grep` rather than
+# `go test -list`, which would build every test binary twice.
+FUZZSHORT ?= 1s
+fuzz-short:
+	@set -e; start=$$(date +%s); \
+	for file in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	  pkg=$$(dirname $$file); \
+	  for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZSHORT) $$pkg >/tmp/fuzz-short.$$$$ 2>&1 || { cat /tmp/fuzz-short.$$$$; rm -f /tmp/fuzz-short.$$$$; exit 1; }; \
+	    echo "fuzz-short: $$pkg $$f ok"; \
+	  done; \
+	done; rm -f /tmp/fuzz-short.$$$$; echo "fuzz-short: all passed in $$(( $$(date +%s) - start )) s"
+
+# load simulates a class of 1,000 browsers against a playground this
+# command starts (a child `playground serve`), then checks that 1,000
+# sessions opened, run and closed leave no goroutine or file behind.
+LOADFLAGS ?= -sessions 1000 -duration 30s
+load: build
+	@./$(BIN) load $(LOADFLAGS); status=$$?; \
+	$(GO) test -run '^TestNoLeakAfterManySessions$$' -count 1 -v ./backend/server -leak-sessions 1000 && exit $$status
 
 # Browser tests need Debian's chromium; install it when missing and root.
 deps-browser:

@@ -21,8 +21,12 @@ import (
 type config struct {
 	Root    string // the module root: the go command runs here
 	WasmPkg string // the wasm client's package, relative to Root ("./wasm")
-	Src     string // the page sources (web/src)
-	Out     string // the output directory (web/dist)
+	// Lazy are further wasm programs the page loads only when a person
+	// needs them (the pooled net/http client), so that the first load
+	// stays small. A package that does not exist is skipped.
+	Lazy []wasmTarget
+	Src  string // the page sources (web/src)
+	Out  string // the output directory (web/dist)
 
 	BrotliQuality int
 	Verbose       bool
@@ -34,6 +38,7 @@ func defaultConfig(root string) config {
 	return config{
 		Root:          root,
 		WasmPkg:       "./wasm",
+		Lazy:          []wasmTarget{{Logical: "pool.wasm", Pkg: "./wasm/poolwasm"}},
 		Src:           filepath.Join(root, "web", "src"),
 		Out:           filepath.Join(root, "web", "dist"),
 		BrotliQuality: brotliQuality,
@@ -145,7 +150,14 @@ type builder struct {
 	// The last compiled wasm and the fingerprint of the Go sources it came
 	// from, so that a change to web/src alone skips the Go compiler.
 	wasm   []byte
+	lazy   map[string][]byte
 	wasmFP string
+}
+
+// wasmTarget is one more wasm program: its logical asset name and package.
+type wasmTarget struct {
+	Logical string // "pool.wasm"
+	Pkg     string // relative to Root, "./wasm/poolwasm"
 }
 
 func newBuilder(cfg config, tc toolchain) *builder {
@@ -177,7 +189,18 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.wasm, b.wasmFP = wasm, goFP
+		lazy := map[string][]byte{}
+		for _, t := range b.cfg.Lazy {
+			if _, err := os.Stat(filepath.Join(b.cfg.Root, filepath.FromSlash(t.Pkg))); err != nil {
+				continue
+			}
+			data, err := b.tc.compileWasm(ctx, b.cfg.Root, t.Pkg)
+			if err != nil {
+				return nil, err
+			}
+			lazy[t.Logical] = data
+		}
+		b.wasm, b.lazy, b.wasmFP = wasm, lazy, goFP
 	} else {
 		rep.WasmCached = true
 	}
@@ -201,6 +224,11 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 		{Logical: "main.wasm", Name: hashedName("main.wasm", wasm), Data: wasm},
 		{Logical: "wasm_exec.js", Name: hashedName("wasm_exec.js", execJS), Data: execJS},
 	}
+	for _, t := range b.cfg.Lazy {
+		if data, ok := b.lazy[t.Logical]; ok {
+			assets = append(assets, asset{Logical: t.Logical, Name: hashedName(t.Logical, data), Data: data})
+		}
+	}
 	assets = append(assets, bundled...)
 	rep.Assets = assets
 
@@ -210,6 +238,9 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 	}
 	files, err := distFiles(assets, src)
 	if err != nil {
+		return nil, err
+	}
+	if err := addLessons(b.cfg.Root, files); err != nil {
 		return nil, err
 	}
 	rep.Files = files

@@ -30,10 +30,11 @@ const pollInterval = 300 * time.Millisecond
 
 // goSources are the paths whose change requires recompiling the wasm: the
 // client and the shared packages it imports (DESIGN.md, "Shape").
-var goSources = []string{"wasm", "timeline", "scenario", "wire", "codeview", "go.mod", "go.sum"}
+var goSources = []string{"wasm", "timeline", "scenario", "wire", "codeview", "fragment", "lessons", "go.mod", "go.sum"}
 
-// webSources are the paths esbuild and the page template read.
-var webSources = []string{filepath.Join("web", "src")}
+// webSources are the paths esbuild, the page template and the lesson
+// renderer (lessons/*.md and their scenarios, into lessons.json) read.
+var webSources = []string{filepath.Join("web", "src"), "lessons"}
 
 func main() {
 	out := flag.String("out", "", "output `directory` (default web/dist in the module root)")

@@ -1,18 +1,26 @@
 // Command wasm is the playground's browser client, built with GOOS=js
 // GOARCH=wasm. It opens the WebSocket to the backend, keeps it alive across
-// backend restarts, and draws what the backend reports.
+// backend restarts, and drives the page: connections, server controls, the
+// scenario editor, lessons and the timeline.
 //
-// Threading: JavaScript callbacks (js.FuncOf) never block and never touch
-// the DOM; they only queue an input and wake the main loop. The main loop
-// is the one goroutine that touches the DOM and the WebSocket, and it
-// redraws on requestAnimationFrame.
+// Threading: every JavaScript callback only posts to the dom.Loop, whose
+// goroutine alone touches the DOM and the WebSocket; drawing happens on
+// requestAnimationFrame (see package dom).
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
+	"github.com/keepalive-playground/playground/wasm/dom"
+	"github.com/keepalive-playground/playground/wasm/editor"
+	"github.com/keepalive-playground/playground/wasm/lanes"
+	"github.com/keepalive-playground/playground/wasm/lessons"
 	"github.com/keepalive-playground/playground/wire"
 )
 
@@ -20,182 +28,190 @@ import (
 // not a keep-alive (the backend pings at the WebSocket level).
 const pingEvery = 30 * time.Second
 
-func main() {
-	a := newApp()
-	if err := a.start(); err != nil {
-		a.fatal(err)
-		select {} // keep the page's error visible; nothing else runs
-	}
-	a.loop()
-}
+// maxEvents bounds the events a page keeps for one run (the backend sends
+// at most session.MaxEventsPerRun).
+const maxEvents = 50000
 
-// input is one thing that happened outside the main loop.
-type input struct {
-	kind   string // "open", "message", "close", "frame", "retry", "click"
-	sock   js.Value
-	data   string
-	code   int
-	reason string
-	id     string
+func main() {
+	// Marks on the page's performance timeline, for DevTools and the
+	// page-speed benchmark: where the time to "ready" goes.
+	js.Global().Get("performance").Call("mark", "kap:go-main")
+	loop := dom.NewLoop()
+	a := newApp(loop)
+	loop.Post(a.start)
+	loop.Run()
 }
 
 type app struct {
-	doc  js.Value
+	loop *dom.Loop
 	root js.Value
-	q    *queue
+	ls   *dom.Listeners
 
 	conn    *client.Conn
 	ws      js.Value
-	wsFuncs []wsFunc
+	wsLs    *dom.Listeners
 	wsURL   string
+	retry   *time.Timer
+	pinger  *time.Ticker
+	offline bool // a trace is shown: no backend needed
 
-	events   int
-	dirty    bool
-	frameReq bool
-	rafFunc  js.Func
-	nextPing time.Time
-	retry    *time.Timer
+	// sc is the scenario as edited; loaded is the one the demo server
+	// runs (defaults applied), with its code view.
+	sc         scenario.Scenario
+	loaded     scenario.Scenario
+	program    string
+	pendingRun bool // run sc's steps once it has loaded
+	events     []timeline.Event
+	exited     bool
+	closed     bool
 
-	ui ui
+	timeline *lanes.View
+	editor   *editor.Editor
+	lessons  *lessons.Panel
+	conns    *connPanel
+	composer *composer
+	chrome   *chrome
+
+	statusDraw int
 }
 
-func newApp() *app {
-	doc := js.Global().Get("document")
+func newApp(loop *dom.Loop) *app {
 	return &app{
-		doc:  doc,
-		root: doc.Get("documentElement"),
-		q:    newQueue(),
+		loop: loop,
+		root: dom.Doc().Get("documentElement"),
+		ls:   dom.NewListeners(loop),
 		conn: client.NewConn(),
+		sc:   scenario.Default(),
 	}
 }
 
-func (a *app) start() error {
+func (a *app) start() {
 	u, err := client.URL(js.Global().Get("location").Get("href").String())
 	if err != nil {
-		return err
+		a.fatal(err)
+		return
 	}
 	a.wsURL = u
-	a.rafFunc = js.FuncOf(func(js.Value, []js.Value) any {
-		a.q.push(input{kind: "frame"})
-		return nil
-	})
-	a.ui.bind(a)
+	// Connect first: the handshake overlaps building the page.
 	a.connect()
-	return nil
+	a.chrome = newChrome(a)
+	a.statusDraw = a.loop.Drawer(a.drawStatus)
+	a.timeline = lanes.Mount(a.loop, dom.ByID("timeline"), dom.ByID("timeline-tools"))
+	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
+	a.conns = newConnPanel(a)
+	a.composer = newComposer(a)
+	a.chrome.showScenario(a.sc.WithDefaults(), "")
+	a.chrome.openFromURL()
 }
 
-// loop is the one goroutine that touches the DOM and the WebSocket.
-func (a *app) loop() {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-a.q.wake:
-		case <-tick.C:
-			a.dirty = true // the retry countdown
-		}
-		for _, in := range a.q.take() {
-			a.handle(in)
-		}
-		if a.conn.State == client.Connected && time.Now().After(a.nextPing) {
-			a.send(a.conn.Ping(time.Now()))
-			a.nextPing = time.Now().Add(pingEvery)
-		}
-		if a.dirty && !a.frameReq {
-			a.frameReq = true
-			js.Global().Call("requestAnimationFrame", a.rafFunc)
-		}
+// showEditor builds the scenario form the first time it is shown: it is
+// the page's largest piece of DOM, and most visits start with a lesson.
+func (a *app) showEditor() {
+	if a.editor == nil {
+		a.editor = editor.Mount(a.loop, dom.ByID("panel-editor"), a.edited)
+		a.editor.Set(a.sc)
 	}
 }
 
-func (a *app) handle(in input) {
-	switch in.kind {
-	case "frame":
-		a.frameReq = false
-		a.dirty = false
-		a.ui.render(a)
+// setEditor puts sc in the form, if the form has been built (else it is
+// built from a.sc when first shown).
+func (a *app) setEditor(sc scenario.Scenario) {
+	if a.editor != nil {
+		a.editor.Set(sc)
+	}
+}
+
+// Load is lessons.Host: put sc in the editor and on the demo server.
+func (a *app) Load(sc scenario.Scenario, run bool) {
+	a.sc = sc
+	a.setEditor(sc)
+	a.apply(run)
+}
+
+// apply sends the edited scenario to the backend (a fresh run: the clock
+// and the timeline start over); with run, its client steps follow.
+func (a *app) apply(run bool) {
+	if err := a.sc.Validate(); err != nil {
+		a.chrome.showError("The scenario has problems; fix them in the Scenario tab first:\n" + err.Error())
+		a.chrome.selectTab("editor")
 		return
-	case "open":
-		if !in.sock.Equal(a.ws) {
-			return
-		}
-		a.conn.Opened()
-		a.send(client.Hello())
-	case "message":
-		if !in.sock.Equal(a.ws) {
-			return
-		}
-		m, err := wire.Decode([]byte(in.data))
-		if err != nil {
-			a.ui.showError("The server sent a message this page does not understand. Reload the page.")
-			js.Global().Get("console").Call("warn", "bad message from server:", err.Error())
-			break
-		}
-		a.receive(m)
-	case "close":
-		if !in.sock.Equal(a.ws) {
-			return
-		}
-		a.dropSocket()
-		a.conn.Closed(in.code, in.reason, time.Now())
-		if !a.conn.EverConnected && a.conn.Attempt >= 3 {
-			a.root.Get("dataset").Set("state", "error")
-		}
-		if a.conn.State == client.Waiting {
-			wait := time.Until(a.conn.RetryAt)
-			a.retry = time.AfterFunc(wait, func() { a.q.push(input{kind: "retry"}) })
-		}
-	case "retry":
-		if a.conn.State == client.Waiting || a.conn.State == client.Stopped {
-			if a.retry != nil {
-				a.retry.Stop()
-			}
-			a.conn.Retry()
-			a.connect()
-		}
 	}
-	a.dirty = true
+	if a.offline {
+		a.offline = false
+		a.chrome.notice("Back to the live playground.")
+	}
+	raw, err := scenario.Marshal(&a.sc)
+	if err != nil {
+		a.chrome.showError("The scenario cannot be encoded: " + err.Error())
+		return
+	}
+	a.pendingRun = run
+	if a.conn.State != client.Connected {
+		// The ready handler applies the scenario once connected.
+		return
+	}
+	a.send(wire.Msg{Type: wire.Load, Scenario: raw})
 }
 
-func (a *app) receive(m wire.Msg) {
-	a.conn.Received(m, time.Now())
-	switch m.Type {
-	case wire.Ready:
-		a.root.Get("dataset").Set("state", "ready")
-		a.ui.clearError()
-		a.nextPing = time.Time{} // measure the round trip at once
-	case wire.Ev:
-		a.events++
-	case wire.Error:
-		a.ui.showError(m.Message)
-	}
+// edited is the editor's onChange.
+func (a *app) edited(sc scenario.Scenario, err error) {
+	a.sc = sc
+	a.chrome.scenarioEdited(err)
 }
 
-// connect opens a new WebSocket; its callbacks only queue inputs.
+// connect opens a new WebSocket; its callbacks only post to the loop.
 func (a *app) connect() {
 	ws := js.Global().Get("WebSocket").New(a.wsURL)
 	a.ws = ws
-	on := func(name string, f func(ev js.Value) input) {
-		fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
-			in := f(args[0])
-			in.sock = ws
-			a.q.push(in)
-			return nil
-		})
-		a.wsFuncs = append(a.wsFuncs, wsFunc{name, fn})
-		ws.Call("addEventListener", name, fn)
-	}
-	on("open", func(js.Value) input { return input{kind: "open"} })
-	on("message", func(ev js.Value) input { return input{kind: "message", data: ev.Get("data").String()} })
-	on("close", func(ev js.Value) input {
-		return input{kind: "close", code: ev.Get("code").Int(), reason: ev.Get("reason").String()}
+	a.wsLs = dom.NewListeners(a.loop)
+	a.wsLs.On(ws, "open", func(js.Value) {
+		if !ws.Equal(a.ws) {
+			return
+		}
+		js.Global().Get("performance").Call("mark", "kap:ws-open")
+		a.conn.Opened()
+		a.send(client.Hello())
+		a.invalidate()
 	})
-	a.dirty = true
+	a.wsLs.On(ws, "message", func(ev js.Value) {
+		if !ws.Equal(a.ws) {
+			return
+		}
+		m, err := wire.Decode([]byte(ev.Get("data").String()))
+		if err != nil {
+			js.Global().Get("console").Call("warn", "bad message from server:", err.Error())
+			a.chrome.showError("The server sent a message this page does not understand. Reload the page.")
+			return
+		}
+		a.receive(m)
+	})
+	a.wsLs.On(ws, "close", func(ev js.Value) {
+		if !ws.Equal(a.ws) {
+			return
+		}
+		a.dropSocket()
+		a.conn.Closed(ev.Get("code").Int(), ev.Get("reason").String(), time.Now())
+		if !a.conn.EverConnected && a.conn.Attempt >= 3 {
+			a.root.Get("dataset").Set("state", "error")
+		}
+		a.conns.disconnected()
+		if a.conn.State == client.Waiting {
+			a.retry = time.AfterFunc(time.Until(a.conn.RetryAt), func() { a.loop.Post(a.reconnect) })
+		}
+		a.invalidate()
+	})
+	a.invalidate()
 }
 
-type wsFunc struct {
-	name string
-	fn   js.Func
+func (a *app) reconnect() {
+	if a.conn.State != client.Waiting && a.conn.State != client.Stopped {
+		return
+	}
+	if a.retry != nil {
+		a.retry.Stop()
+	}
+	a.conn.Retry()
+	a.connect()
 }
 
 // dropSocket forgets the current socket and releases its callbacks.
@@ -203,30 +219,143 @@ func (a *app) dropSocket() {
 	if a.ws.IsUndefined() || a.ws.IsNull() {
 		return
 	}
-	for _, f := range a.wsFuncs {
-		a.ws.Call("removeEventListener", f.name, f.fn)
-		f.fn.Release()
-	}
+	a.wsLs.Release()
 	a.ws.Call("close")
 	a.ws = js.Undefined()
-	a.wsFuncs = nil
+	if a.pinger != nil {
+		a.pinger.Stop()
+		a.pinger = nil
+	}
 }
 
-func (a *app) send(m wire.Msg) {
-	if a.ws.IsUndefined() || a.ws.Get("readyState").Int() != 1 {
-		return
+// send writes one message; false when there is no open socket.
+func (a *app) send(m wire.Msg) bool {
+	if a.ws.IsUndefined() || a.ws.IsNull() || a.ws.Get("readyState").Int() != 1 {
+		return false
 	}
 	data, err := wire.Encode(m)
 	if err != nil {
 		js.Global().Get("console").Call("warn", "encode message:", err.Error())
-		return
+		return false
 	}
 	a.ws.Call("send", string(data))
+	return true
+}
+
+func (a *app) receive(m wire.Msg) {
+	a.conn.Received(m, time.Now())
+	switch m.Type {
+	case wire.Ready:
+		ds := a.root.Get("dataset")
+		if ds.Get("readyMs").IsUndefined() {
+			// Navigation to ready, in the page's own clock: the figure the
+			// page-speed benchmark reports.
+			ds.Set("readyMs", js.Global().Get("performance").Call("now").Float())
+		}
+		ds.Set("state", "ready")
+		js.Global().Get("performance").Call("mark", "kap:ready")
+		a.chrome.clearConnError()
+		a.send(a.conn.Ping(time.Now()))
+		a.pinger = time.NewTicker(pingEvery)
+		go func(t *time.Ticker) {
+			for range t.C {
+				a.loop.Post(func() {
+					if a.pinger == t {
+						a.send(a.conn.Ping(time.Now()))
+					}
+				})
+			}
+		}(a.pinger)
+		// The session starts with the default scenario; ours may differ
+		// (an edit, a link, a lesson), and a fresh timeline is wanted.
+		a.apply(a.pendingRun)
+	case wire.Loaded:
+		a.loadedScenario(m)
+	case wire.Ev:
+		a.event(*m.Event)
+	case wire.EOF:
+		a.conns.eof(m.Conn)
+		a.composer.deliver(m)
+	case wire.Error:
+		msg := m.Message
+		if m.Conn != "" {
+			a.conns.failed(m.Conn, msg)
+			msg = "Connection " + m.Conn + ": " + msg
+		}
+		a.chrome.showError(msg)
+	case wire.Bye:
+		a.chrome.notice(m.Message)
+	}
+	a.invalidate()
+}
+
+func (a *app) loadedScenario(m wire.Msg) {
+	var sc scenario.Scenario
+	if err := json.Unmarshal(m.Scenario, &sc); err != nil {
+		a.chrome.showError("The server loaded a scenario this page cannot read: " + err.Error())
+		return
+	}
+	a.loaded = sc.WithDefaults()
+	a.program = m.Program
+	a.events = a.events[:0]
+	a.exited, a.closed = false, false
+	a.timeline.Reset(a.loaded)
+	a.conns.reset()
+	a.composer.reset()
+	a.lessons.Events(nil)
+	a.chrome.showScenario(a.loaded, m.Program)
+	// The first ping raced the page's own start-up; measure again now.
+	a.send(a.conn.Ping(time.Now()))
+	if a.pendingRun {
+		a.pendingRun = false
+		for _, step := range wire.Steps(&a.loaded) {
+			a.conns.scripted(step)
+			a.send(step)
+		}
+	}
+}
+
+func (a *app) event(ev timeline.Event) {
+	if len(a.events) >= maxEvents {
+		return
+	}
+	a.events = append(a.events, ev)
+	a.timeline.Add(ev)
+	a.conns.event(ev)
+	a.composer.event(ev)
+	switch ev.Kind {
+	case timeline.CloseCalled, timeline.ShutdownCalled, timeline.ListenerClosed:
+		a.closed = true
+	case timeline.Exit:
+		a.exited = true
+	case timeline.Listen:
+		a.closed, a.exited = false, false
+	}
+	a.chrome.serverState(a.closed, a.exited)
+	a.chrome.eventsChanged()
+}
+
+func (a *app) invalidate() { a.loop.Invalidate(a.statusDraw) }
+
+// drawStatus redraws the connection status line.
+func (a *app) drawStatus() {
+	st := dom.ByID("conn-status")
+	dom.SetText(st, a.conn.Status(time.Now()))
+	st.Get("dataset").Set("conn", a.conn.State.String())
+	if a.conn.RTT > 0 {
+		st.Get("dataset").Set("rtt", fmt.Sprintf("%.3f", float64(a.conn.RTT.Microseconds())/1000))
+	}
+	dom.SetText(dom.ByID("conn-session"), a.conn.Session)
+	dom.SetText(dom.ByID("event-count"), fmt.Sprint(len(a.events)))
+	dom.ByID("reconnect").Set("hidden", a.conn.State == client.Connected || a.conn.State == client.Connecting)
+	if a.conn.State == client.Waiting {
+		// The retry countdown ticks once a second.
+		time.AfterFunc(time.Second, func() { a.loop.Post(a.invalidate) })
+	}
 }
 
 func (a *app) fatal(err error) {
 	a.root.Get("dataset").Set("state", "error")
-	a.ui.bind(a)
-	a.ui.showError("The playground could not start: " + err.Error())
-	a.ui.render(a)
+	dom.SetText(dom.ByID("error-text"), "The playground could not start: "+err.Error())
+	dom.ByID("error").Set("hidden", false)
 }

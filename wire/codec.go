@@ -72,6 +72,7 @@ var rules = map[string]rule{
 	Loaded: {allowed: []field{fScenario, fProgram, fNow}, required: []field{fScenario}},
 	Error:  {allowed: []field{fCode, fMessage, fConn}, required: []field{fCode, fMessage}},
 	Bye:    {allowed: []field{fMessage}},
+	EOF:    {allowed: []field{fConn}, required: []field{fConn}},
 }
 
 // set reports which fields m carries.

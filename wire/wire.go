@@ -40,6 +40,10 @@ const (
 	Loaded = "loaded" // Scenario as loaded, Program: the server program behind it
 	Error  = "error"  // Code, Message; Conn when about one connection
 	Bye    = "bye"    // Message: the backend is going away (shutdown)
+	// EOF says the client end of Conn read end-of-stream: the server's FIN
+	// reached it. It is not a timeline event (the server's close event
+	// says why); a client that reads (the pooled client) needs it.
+	EOF = "eof" // Conn
 )
 
 // Msg is every message; fields not used by a type are left empty.

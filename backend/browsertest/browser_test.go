@@ -40,7 +40,7 @@ var artifacts = filepath.Join("..", "..", "artifacts", "browser")
 
 // page is one browser tab on a running playground.
 type page struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	url string
 
@@ -49,7 +49,7 @@ type page struct {
 }
 
 // dist returns the built page, or stops the test with what to run.
-func dist(t *testing.T) fs.FS {
+func dist(t testing.TB) fs.FS {
 	t.Helper()
 	d := web.Dist()
 	if _, err := fs.Stat(d, "index.html"); err != nil {
@@ -62,7 +62,7 @@ func dist(t *testing.T) fs.FS {
 	return d
 }
 
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -80,14 +80,14 @@ func chromiumPath(t *testing.T) string {
 // playground is a running backend on a loopback port that a test can stop
 // and start again at the same address.
 type playground struct {
-	t    *testing.T
+	t    testing.TB
 	addr string
 	pg   *server.Server
 	hs   *http.Server
 	done chan struct{}
 }
 
-func startPlayground(t *testing.T, addr string) *playground {
+func startPlayground(t testing.TB, addr string) *playground {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -121,7 +121,7 @@ func (p *playground) stop() {
 func (p *playground) URL() string { return "http://" + p.addr + "/" }
 
 // newPage starts a fresh headless Chromium (own profile) with one tab.
-func newPage(t *testing.T, url string) *page {
+func newPage(t testing.TB, url string) *page {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
@@ -231,10 +231,21 @@ func evalJS[T any](p *page, expr string) T {
 	return v
 }
 
-// screenshot saves the page as artifacts/browser/NAME.png.
+// screenshot saves the whole page as artifacts/browser/NAME.png.
 func (p *page) screenshot(name string) string {
 	p.t.Helper()
-	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	return p.save(name, chromedp.FullScreenshot(100))
+}
+
+// viewShot saves what fits in the window, as a person sees it first.
+func (p *page) viewShot(name string) string {
+	p.t.Helper()
+	return p.save(name, chromedp.CaptureScreenshot())
+}
+
+func (p *page) save(name string, shot chromedp.Action[[]byte]) string {
+	p.t.Helper()
+	buf, err := chromedp.Run(p.ctx, shot)
 	if err != nil {
 		p.t.Logf("screenshot %s: %v", name, err)
 		return ""

@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/web"
 )
 
@@ -37,6 +38,14 @@ const (
 	// DefaultIdleTimeout ends a session whose browser has sent nothing
 	// (not even the client's keep-alive pings) for this long.
 	DefaultIdleTimeout = 10 * time.Minute
+	// DefaultMaxMessagesPerSecond is the steady rate of messages a page
+	// may send. A person clicking and typing sends a few a second; the
+	// page's own pings one every few seconds.
+	DefaultMaxMessagesPerSecond = 50
+	// DefaultMessageBurst is how many messages may arrive at once: starting
+	// a run sends a load and every step (at most scenario.MaxSteps) in one
+	// go.
+	DefaultMessageBurst = scenario.MaxSteps + 56
 )
 
 // WebSocket timing, after gorilla/websocket's chat example.
@@ -72,6 +81,11 @@ type Options struct {
 	MaxSessionsPerIP int
 	SessionLifetime  time.Duration
 	IdleTimeout      time.Duration
+	// MaxMessagesPerSecond and MessageBurst bound what one page sends:
+	// over them a message is ignored and the person told; a page that
+	// keeps on is closed with CloseRateLimit.
+	MaxMessagesPerSecond int
+	MessageBurst         int
 
 	Log *slog.Logger
 }
@@ -115,6 +129,12 @@ func New(opts Options) *Server {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
 	}
+	if opts.MaxMessagesPerSecond <= 0 {
+		opts.MaxMessagesPerSecond = DefaultMaxMessagesPerSecond
+	}
+	if opts.MessageBurst <= 0 {
+		opts.MessageBurst = DefaultMessageBurst
+	}
 	s := &Server{
 		opts:     opts,
 		log:      opts.Log,
@@ -127,6 +147,9 @@ func New(opts Options) *Server {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		// An idle session holds no write buffer; a class of idle pages
+		// is the common case.
+		WriteBufferPool: new(sync.Pool),
 		CheckOrigin:     s.checkOrigin,
 	}
 	s.routes()

@@ -22,6 +22,7 @@ const (
 	CloseBadMessage = 4003 // a message that is not the protocol
 	CloseSlow       = 4004 // the browser did not read its messages
 	CloseVersion    = 4005 // a client of another protocol version
+	CloseRateLimit  = 4006 // kept sending over MaxMessagesPerSecond
 )
 
 // client is one browser's WebSocket and its session. readPump (the handler
@@ -30,7 +31,9 @@ type client struct {
 	id   string
 	ip   string
 	conn *websocket.Conn
-	send chan wire.Msg
+	// send holds pointers: a queue of sendQueue whole messages would
+	// weigh most of a megabyte per session, all of it scanned by the GC.
+	send chan *wire.Msg
 
 	mu     sync.Mutex
 	code   int    // close code for writePump to send
@@ -40,13 +43,15 @@ type client struct {
 	// lastActive is written by readPump only, read by the idle watchdog
 	// under mu.
 	lastActive time.Time
+	// rate is readPump's alone.
+	rate rateLimit
 }
 
 // enqueue is the session's Out: it never blocks; a full queue means the
 // browser is too slow, and the session ends.
 func (c *client) enqueue(m wire.Msg) bool {
 	select {
-	case c.send <- m:
+	case c.send <- &m:
 		return true
 	default:
 		return false
@@ -82,7 +87,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
-	c := &client{id: newID(), ip: clientIP(r), conn: conn, send: make(chan wire.Msg, sendQueue)}
+	c := &client{id: newID(), ip: clientIP(r), conn: conn, send: make(chan *wire.Msg, sendQueue),
+		rate: newRateLimit(s.opts.MaxMessagesPerSecond, s.opts.MessageBurst)}
 	if err := s.admit(c); err != nil {
 		conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error()),
@@ -93,12 +99,18 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	defer s.release(c)
 	log := s.log.With("session", c.id, "remote", r.RemoteAddr)
 
-	ctx, cancel := context.WithTimeout(s.base, s.opts.SessionLifetime)
+	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
 	c.mu.Lock()
 	c.cancel = cancel
 	c.lastActive = time.Now()
 	c.mu.Unlock()
+	// The reason is recorded before the context ends, so that writePump
+	// sends it rather than whichever goroutine noticed the end first.
+	lifetime := time.AfterFunc(s.opts.SessionLifetime, func() {
+		c.end(CloseLifetime, fmt.Sprintf("This session reached its %v limit. Reload to start a new one.", s.opts.SessionLifetime))
+	})
+	defer lifetime.Stop()
 
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -129,8 +141,6 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		err := sess.Run(ctx)
 		if errors.Is(err, session.ErrSlowClient) {
 			c.end(CloseSlow, "Your browser fell behind the event stream, so the session was closed. Reload to start again.")
-		} else if ctx.Err() == context.DeadlineExceeded {
-			c.end(CloseLifetime, fmt.Sprintf("This session reached its %v limit. Reload to start a new one.", s.opts.SessionLifetime))
 		}
 		cancel()
 	}()
@@ -170,7 +180,7 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
-		_, data, err := c.conn.ReadMessage()
+		typ, data, err := c.conn.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				c.end(CloseBadMessage, fmt.Sprintf("A message was larger than %d KiB.", wire.MaxMessageBytes>>10))
@@ -179,6 +189,21 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 			return
 		}
 		c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		if typ != websocket.TextMessage {
+			c.end(CloseBadMessage, "The page sent a binary frame; the protocol is JSON text.")
+			return
+		}
+		switch c.rate.take(time.Now()) {
+		case rateDrop:
+			continue
+		case rateWarn:
+			c.enqueue(wire.Msg{Type: wire.Error, Code: wire.CodeLimit, Message: fmt.Sprintf(
+				"The page sent more than %d messages a second; some were ignored.", c.rate.perSecond)})
+			continue
+		case rateAbuse:
+			c.end(CloseRateLimit, fmt.Sprintf("The page kept sending more than %d messages a second.", c.rate.perSecond))
+			return
+		}
 		m, err := wire.Decode(data)
 		if err != nil {
 			c.end(CloseBadMessage, "The page sent a message the server does not understand: "+err.Error())
@@ -206,7 +231,7 @@ func (s *Server) writePump(ctx context.Context, c *client) {
 	for {
 		select {
 		case m := <-c.send:
-			data, err := wire.Encode(m)
+			data, err := wire.Encode(*m)
 			if err != nil {
 				s.log.Error("encode message", "session", c.id, "err", err)
 				continue
@@ -263,4 +288,57 @@ func (s *Server) watchIdle(ctx context.Context, c *client) {
 			}
 		}
 	}
+}
+
+// rateLimit is a token bucket on the messages one page sends. A page sends
+// a burst when a scenario starts (a load and every step, each with its
+// `at`) and a trickle otherwise, so the bucket is deep and refills slowly.
+type rateLimit struct {
+	perSecond int
+	burst     int
+	tokens    float64
+	last      time.Time
+	// dropped counts messages refused since windowStart; more than burst
+	// of them within rateWindow is a script, not a person.
+	dropped     int
+	windowStart time.Time
+}
+
+// rateWindow is the span over which refused messages are counted.
+const rateWindow = 10 * time.Second
+
+type rateVerdict int
+
+const (
+	rateOK    rateVerdict = iota
+	rateWarn              // refused; tell the person (first refusal of a window)
+	rateDrop              // refused quietly (already told)
+	rateAbuse             // refused too often: close the session
+)
+
+func newRateLimit(perSecond, burst int) rateLimit {
+	return rateLimit{perSecond: perSecond, burst: burst, tokens: float64(burst)}
+}
+
+// take spends a token for one message received at now.
+func (r *rateLimit) take(now time.Time) rateVerdict {
+	if !r.last.IsZero() {
+		r.tokens = min(float64(r.burst), r.tokens+now.Sub(r.last).Seconds()*float64(r.perSecond))
+	}
+	r.last = now
+	if r.tokens >= 1 {
+		r.tokens--
+		return rateOK
+	}
+	if now.Sub(r.windowStart) > rateWindow {
+		r.windowStart, r.dropped = now, 0
+	}
+	r.dropped++
+	switch {
+	case r.dropped > r.burst:
+		return rateAbuse
+	case r.dropped == 1:
+		return rateWarn
+	}
+	return rateDrop
 }

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
@@ -19,6 +22,9 @@ import (
 // writes, half-close and reset in order, so the owner never blocks on the
 // socket.
 type vconn struct {
+	// eof is set by the reader when the server's FIN arrived; the writer
+	// then looks for the RST a later write provokes (see writeLoop).
+	eof   atomic.Bool
 	label string
 	conn  *net.TCPConn // nil until the dial returns
 	ops   chan connOp  // to the writer; closed by abort
@@ -51,19 +57,6 @@ type note struct {
 	data  []byte
 	err   error
 	t     float64
-}
-
-// acceptClose reports whether a demo-server close event should be shown:
-// a connection closes once on the timeline, whoever saw it first.
-func (c *vconn) acceptClose(ev timeline.Event) bool {
-	if ev.Kind != timeline.Close {
-		return true
-	}
-	if c.closed || c.reset {
-		return false
-	}
-	c.closed = true
-	return true
 }
 
 // abort ends the connection's goroutines without ceremony (load, restart,
@@ -148,19 +141,20 @@ func (s *Session) open(label string) (*vconn, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), cancel: cancel}
 	s.conns[label] = c
+	delete(s.closeSent, label) // a new connection under a freed label
 	addr := s.srv.Addr()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
-		d := net.Dialer{Timeout: DialTimeout}
 		// The only address a session ever dials is its own demo server's.
-		nc, err := d.DialContext(ctx, "tcp", addr)
+		nc, err := s.dial(ctx, "tcp", addr)
 		if err != nil {
 			s.notes <- note{label: label, c: c, kind: "refused", err: err, t: s.now()}
 			return
 		}
 		tc := nc.(*net.TCPConn)
+		s.labels.set(tc.LocalAddr().String(), label)
 		s.notes <- note{label: label, c: c, kind: "dialed", conn: tc, t: s.now()}
 		s.wg.Add(1)
 		go s.readLoop(c, tc)
@@ -179,6 +173,7 @@ func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
+				c.eof.Store(true)
 				s.notes <- note{label: c.label, c: c, kind: "eof", t: s.now()}
 			} else {
 				s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
@@ -188,12 +183,40 @@ func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
 	}
 }
 
+// rstWait bounds the wait for the RST that a write to a closed peer
+// provokes; on loopback it arrives within microseconds.
+const rstWait = 250 * time.Millisecond
+
+// probeReset watches for the RST that a write provokes on a connection
+// whose server has already closed: the server's kernel answers with RST,
+// and the client's kernel records it as the socket's pending error (a
+// read still says EOF, the FIN having come first). That pending error is
+// what the client's next write fails with, so it is reported now, when
+// the RST arrived. Polled a bounded number of times.
+func (s *Session) probeReset(c *vconn, tc *net.TCPConn) {
+	for range rstWait / rstPoll {
+		if errno := socketError(tc); errno != 0 {
+			err := &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", errno)}
+			s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
+			return
+		}
+		time.Sleep(rstPoll)
+	}
+}
+
+// rstPoll is the pause between probeReset's looks.
+const rstPoll = 2 * time.Millisecond
+
 func (s *Session) writeLoop(c *vconn, tc *net.TCPConn) {
 	for op := range c.ops {
 		switch op.kind {
 		case wire.Write:
 			if _, err := tc.Write(op.data); err != nil {
 				s.notes <- note{label: c.label, c: c, kind: "werr", err: err, t: s.now()}
+				continue
+			}
+			if c.eof.Load() {
+				s.probeReset(c, tc)
 			}
 		case wire.Shut:
 			err := tc.CloseWrite()
@@ -222,7 +245,6 @@ func (s *Session) handleNote(n note) error {
 	case "dialed":
 		c.conn = n.conn
 		peer := n.conn.LocalAddr().String()
-		s.byPeer[peer] = n.label
 		ev.Kind = timeline.Connect
 		if err := s.emit(ev); err != nil {
 			return err
@@ -237,9 +259,6 @@ func (s *Session) handleNote(n note) error {
 		delete(s.pending, peer)
 		for _, e := range held {
 			e.Conn = n.label
-			if !c.acceptClose(e) {
-				continue
-			}
 			if err := s.emit(e); err != nil {
 				return err
 			}
@@ -279,7 +298,11 @@ func (s *Session) handleNote(n note) error {
 	case "eof":
 		// The server's FIN. Its close event (with the reason) comes from
 		// the demo server; the client keeps its end open, as netcat does,
-		// so a later write shows what a reused dead connection does.
+		// so a later write shows what a reused dead connection does. A
+		// reading client (the pooled client) is told.
+		// In order with the held recv events: the bytes before the FIN
+		// must reach it first.
+		s.emitEOF(n.t, n.label)
 		return nil
 	case "shut":
 		if c.closed {

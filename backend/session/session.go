@@ -9,11 +9,14 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -86,23 +89,37 @@ type Session struct {
 	demoWake chan struct{}
 
 	// Everything below is owned by Run's goroutine.
-	start    time.Time
-	lastT    float64
-	seq      uint64
-	sc       scenario.Scenario
-	srv      sandbox.Server
-	srvGen   int // which demo server events belong to; bumped on every load
-	exited   bool
-	conns    map[string]*vconn
-	byPeer   map[string]string // client local address → label
-	pending  map[string][]timeline.Event
-	sched    schedule
-	timer    *time.Timer
-	opened   int
-	sent     int
-	events   int
-	overflow bool
-	wg       sync.WaitGroup
+	start  time.Time
+	lastT  float64
+	seq    uint64
+	sc     scenario.Scenario
+	srv    sandbox.Server
+	srvGen int // which demo server events belong to; bumped on every load
+	exited bool
+	conns  map[string]*vconn
+	// labels maps a client's local address to its label; the dialing
+	// goroutine writes it the moment its connect returns, so the demo
+	// server's events for that connection can be labelled at once.
+	labels peerLabels
+	// held are events waiting out holdMs so that events stamped on
+	// different goroutines go out in time order (see flushEvents).
+	held []held
+	// closeSent marks connections whose close is on the timeline: a
+	// connection closes once, whichever side's close happened first.
+	closeSent map[string]bool
+	flushT    *time.Timer
+	pending   map[string][]timeline.Event
+	sched     schedule
+	timer     *time.Timer
+	opened    int
+	sent      int
+	events    int
+	overflow  bool
+	wg        sync.WaitGroup
+
+	// dial connects a virtual connection; tests replace it to see every
+	// address a session dials.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // New makes a session; call Run to start it.
@@ -111,15 +128,17 @@ func New(cfg Config) *Session {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{
-		cfg:      cfg,
-		in:       make(chan wire.Msg, 64),
-		notes:    make(chan note, 64),
-		demoWake: make(chan struct{}, 1),
-		conns:    make(map[string]*vconn),
-		byPeer:   make(map[string]string),
-		pending:  make(map[string][]timeline.Event),
+		cfg:       cfg,
+		in:        make(chan wire.Msg, 64),
+		notes:     make(chan note, 64),
+		demoWake:  make(chan struct{}, 1),
+		conns:     make(map[string]*vconn),
+		labels:    peerLabels{m: make(map[string]string)},
+		closeSent: make(map[string]bool),
+		pending:   make(map[string][]timeline.Event),
 	}
 	s.demo.wake = s.demoWake
+	s.dial = (&net.Dialer{Timeout: DialTimeout}).DialContext
 	return s
 }
 
@@ -146,7 +165,12 @@ func (s *Session) Run(ctx context.Context) error {
 	s.start = time.Now()
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
+	s.flushT = time.NewTimer(time.Hour)
+	s.flushT.Stop()
 	defer s.shutdown()
+	// What happened before the end is still sent (the headless runner
+	// reads it after cancelling).
+	defer s.flushEvents(true)
 
 	sc := scenario.Default()
 	if s.cfg.Scenario != nil {
@@ -180,6 +204,13 @@ func (s *Session) Run(ctx context.Context) error {
 			if err := s.runDue(); err != nil {
 				return err
 			}
+		case <-s.flushT.C:
+		}
+		if err := s.flushDemo(); err != nil {
+			return err
+		}
+		if err := s.flushEvents(false); err != nil {
+			return err
 		}
 	}
 }
@@ -199,11 +230,80 @@ func (s *Session) out(m wire.Msg) bool {
 // errSlow is returned up to Run when Out refuses a message.
 var errSlow = ErrSlowClient
 
-// emit stamps, numbers and sends one event in order.
+// holdMs is how long an event waits before it is sent. Events are
+// stamped where they happen (the demo server's goroutines, the dialer, the
+// connection readers) and reach this goroutine by different paths; holding
+// each for a few milliseconds lets them go out in the order they happened.
+const holdMs = 10
+
+// held is an event waiting for its turn, or (eof) the wire.EOF message
+// for ev.Conn, which must follow the bytes received before the FIN.
+type held struct {
+	ev  timeline.Event
+	eof bool
+}
+
+// emit queues one event; flushEvents sends it in time order.
 func (s *Session) emit(ev timeline.Event) error {
+	s.held = append(s.held, held{ev: ev})
+	return nil
+}
+
+// emitEOF queues the eof message for conn, in time order with the events.
+func (s *Session) emitEOF(t float64, conn string) {
+	s.held = append(s.held, held{ev: timeline.Event{T: t, Conn: conn}, eof: true})
+}
+
+// flushEvents sends the held events older than holdMs (all of them with
+// all), in time order, numbered, and never earlier than one already sent.
+func (s *Session) flushEvents(all bool) error {
+	if len(s.held) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(s.held, func(a, b held) int { return cmp.Compare(a.ev.T, b.ev.T) })
+	cut := len(s.held)
+	if !all {
+		now := s.now()
+		cut, _ = slices.BinarySearchFunc(s.held, now-holdMs, func(h held, t float64) int {
+			if h.ev.T <= t {
+				return -1
+			}
+			return 1
+		})
+	}
+	for _, h := range s.held[:cut] {
+		var err error
+		if h.eof {
+			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn}) {
+				err = errSlow
+			}
+		} else {
+			err = s.send(h.ev)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	s.held = slices.Delete(s.held, 0, cut)
+	s.flushT.Stop()
+	if len(s.held) > 0 {
+		wait := time.Duration((s.held[0].ev.T + holdMs - s.now()) * float64(time.Millisecond))
+		s.flushT.Reset(max(wait, 0))
+	}
+	return nil
+}
+
+// send numbers and sends one event.
+func (s *Session) send(ev timeline.Event) error {
+	if ev.Kind == timeline.Close {
+		if s.closeSent[ev.Conn] {
+			return nil
+		}
+		s.closeSent[ev.Conn] = true
+	}
 	if ev.T < s.lastT {
-		// Events from different goroutines can arrive a few microseconds
-		// out of order; the timeline is monotonic by contract.
+		// Later than holdMs on its way here (a loaded machine): keep the
+		// timeline monotonic, as the contract says.
 		ev.T = s.lastT
 	}
 	s.lastT = ev.T
@@ -221,6 +321,31 @@ func (s *Session) emit(ev timeline.Event) error {
 		return errSlow
 	}
 	return nil
+}
+
+// peerLabels is shared between the owner and the dialing goroutines.
+type peerLabels struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (p *peerLabels) set(peer, label string) {
+	p.mu.Lock()
+	p.m[peer] = label
+	p.mu.Unlock()
+}
+
+func (p *peerLabels) get(peer string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.m[peer]
+	return l, ok
+}
+
+func (p *peerLabels) reset() {
+	p.mu.Lock()
+	clear(p.m)
+	p.mu.Unlock()
 }
 
 // fail tells the person what went wrong; the session carries on.
@@ -274,6 +399,9 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	s.stopServer()
 	s.sched = nil
 	s.timer.Stop()
+	if err := s.flushEvents(true); err != nil {
+		return err
+	}
 	if fresh {
 		s.start = time.Now()
 		s.lastT = 0
@@ -326,7 +454,8 @@ func (s *Session) stopServer() {
 		c.abort()
 		delete(s.conns, label)
 	}
-	clear(s.byPeer)
+	s.labels.reset()
+	clear(s.closeSent)
 	clear(s.pending)
 	if s.srv != nil {
 		if err := s.srv.Close(); err != nil {
@@ -350,6 +479,7 @@ func (s *Session) stopServer() {
 
 func (s *Session) shutdown() {
 	s.timer.Stop()
+	s.flushT.Stop()
 	s.stopServer()
 }
 
@@ -361,7 +491,7 @@ func (s *Session) flushDemo() error {
 		}
 		ev := d.ev
 		if d.peer != "" {
-			label, ok := s.byPeer[d.peer]
+			label, ok := s.labels.get(d.peer)
 			if !ok {
 				// The server accepted before our dial returned: hold the
 				// event until the connection has its label.
@@ -369,9 +499,6 @@ func (s *Session) flushDemo() error {
 				continue
 			}
 			ev.Conn = label
-			if c := s.conns[label]; c != nil && !c.acceptClose(ev) {
-				continue
-			}
 		}
 		if err := s.emit(ev); err != nil {
 			return err

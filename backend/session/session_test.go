@@ -304,3 +304,19 @@ func TestSlowBrowserEndsTheSession(t *testing.T) {
 		t.Fatal("a session whose browser does not read was kept")
 	}
 }
+
+// TestWriteAfterServerFINShowsTheReset is the keep-alive race as the
+// kernel plays it: the server closed, the client writes anyway, the
+// server's kernel answers RST, and the client sees ECONNRESET.
+func TestWriteAfterServerFINShowsTheReset(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Open, Conn: "A"})
+	h.waitEvent("A", timeline.Accept)
+	h.send(wire.Msg{Type: wire.Control, Action: scenario.ThenExit}) // the echo server closes every socket
+	h.wait("eof", func(m wire.Msg) bool { return m.Type == wire.EOF && m.Conn == "A" })
+	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("GET / HTTP/1.1\r\n\r\n")})
+	ev := h.waitEvent("A", timeline.Reset)
+	if ev.By != timeline.ByServer || !strings.Contains(ev.Error, "broken pipe") {
+		t.Errorf("reset = %+v, want by server with the EPIPE the next write gets", ev)
+	}
+}

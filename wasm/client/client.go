@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/keepalive-playground/playground/wire"
@@ -36,6 +37,7 @@ const (
 	CloseBadMessage = 4003
 	CloseSlow       = 4004
 	CloseVersion    = 4005
+	CloseRateLimit  = 4006
 )
 
 // State is the connection state shown to the person.
@@ -89,6 +91,8 @@ func NewConn() *Conn {
 
 // URL derives the WebSocket URL from the page's URL.
 func URL(page string) (string, error) {
+	// The fragment is the page's own business (links can hold anything).
+	page, _, _ = strings.Cut(page, "#")
 	u, err := url.Parse(page)
 	if err != nil {
 		return "", fmt.Errorf("page address %q: %w", page, err)
@@ -150,7 +154,7 @@ func (c *Conn) Ping(now time.Time) wire.Msg {
 func (c *Conn) Closed(code int, reason string, now time.Time) {
 	c.Session = ""
 	switch code {
-	case CloseIdle, CloseLifetime, CloseBadMessage, CloseSlow:
+	case CloseIdle, CloseLifetime, CloseBadMessage, CloseSlow, CloseRateLimit:
 		c.State = Stopped
 		c.Message = orDefault(reason, "The session ended.")
 		return

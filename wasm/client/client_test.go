@@ -16,6 +16,7 @@ func TestURL(t *testing.T) {
 		{"http", "http://localhost:8080/", "ws://localhost:8080/ws", false},
 		{"https with path, query and link", "https://play.example/x?embed=1#s=abc", "wss://play.example/ws", false},
 		{"file", "file:///tmp/index.html", "", true},
+		{"broken link in the fragment", "http://localhost:8080/#s=%%%", "ws://localhost:8080/ws", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,6 +25,7 @@ async function start() {
   try {
     const resp = fetch(url);
     result = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    performance.mark("kap:wasm-instantiated");
   } catch (err) {
     console.warn("load wasm:", err);
     fail("The playground could not load (" + (err && err.message ? err.message : err) + "). Reload to try again.");

@@ -3,6 +3,7 @@
 //
 //	playground [serve] [flags]        serve the playground (the default)
 //	playground run [--json] FILE|LINK run a scenario and print its timeline
+//	playground load [flags]           simulate a class and measure the server
 package main
 
 import (
@@ -21,6 +22,8 @@ func main() {
 		os.Exit(serve(args))
 	case "run":
 		os.Exit(runCmd(args, os.Stdout, os.Stderr))
+	case "load":
+		os.Exit(loadCmd(args, os.Stdout, os.Stderr))
 	case "help":
 		fmt.Print(usage)
 	default:
@@ -34,5 +37,6 @@ const usage = `Keep-Alive Playground
 Usage:
   playground [serve] [flags]         serve the playground (see playground serve -h)
   playground run [flags] FILE|LINK   run a scenario headlessly and print its timeline
+  playground load [flags]            simulate a class of browsers and measure (see playground load -h)
   playground help                    show this help
 `

@@ -32,6 +32,8 @@ func serve(args []string) int {
 	perIP := fs.Int("max-sessions-per-ip", server.DefaultMaxSessionsPerIP, "concurrent sessions per client address")
 	lifetime := fs.Duration("session-lifetime", server.DefaultSessionLifetime, "longest a session may live")
 	idle := fs.Duration("idle-timeout", server.DefaultIdleTimeout, "end a session after this long without a message from its page")
+	rate := fs.Int("max-messages-per-second", server.DefaultMaxMessagesPerSecond, "steady rate of WebSocket messages one page may send")
+	burst := fs.Int("message-burst", server.DefaultMessageBurst, "WebSocket messages one page may send at once")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -51,6 +53,9 @@ func serve(args []string) int {
 		SessionLifetime:  *lifetime,
 		IdleTimeout:      *idle,
 		Log:              log,
+
+		MaxMessagesPerSecond: *rate,
+		MessageBurst:         *burst,
 	}
 	if *dev {
 		opts.Assets = os.DirFS("web/dist")
@@ -59,6 +64,12 @@ func serve(args []string) int {
 		if o = strings.TrimSpace(o); o != "" {
 			opts.AllowedOrigins = append(opts.AllowedOrigins, o)
 		}
+	}
+	if have, err := raiseFDLimit(); err != nil {
+		log.Warn("open-file limit", "err", err)
+	} else if need := uint64(*maxSessions) * fdsPerSession; have < need {
+		log.Warn("the open-file limit is below what -max-sessions needs; raise the hard limit (ulimit -Hn, systemd LimitNOFILE)",
+			"limit", have, "need", need)
 	}
 	pg := server.New(opts)
 

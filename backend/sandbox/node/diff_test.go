@@ -22,9 +22,13 @@ import (
 )
 
 // Timing tolerance between the emulation and real Node for the same
-// event: loopback runs on a loaded 2-core machine jitter by tens of ms.
+// event. Loopback runs on a loaded 2-core machine (make test runs this
+// beside the race-enabled suite and Chromium) delay real Node's accepts
+// and callbacks by up to ~100 ms; a real difference in this domain is a
+// timeout that fires or not (a different event sequence, compared
+// exactly) or fires at another time (300 ms and up in these scenarios).
 const (
-	diffMinTolMs = 60
+	diffMinTolMs = 250
 	diffRelTol   = 0.15
 	// diffMaxDurationMs keeps the differential run short: longer
 	// scenarios are cut to this length in both runs alike.

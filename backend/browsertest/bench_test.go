@@ -1,0 +1,164 @@
+package browsertest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// BenchmarkWasmSize reports the page's programs as served: raw, gzip and
+// brotli bytes of main.wasm (every visit) and pool.wasm (loaded when the
+// pooled client is first used).
+func BenchmarkWasmSize(b *testing.B) {
+	d := dist(b)
+	data, err := fs.ReadFile(d, "manifest.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var manifest map[string]string
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		b.Fatal(err)
+	}
+	size := func(name string) float64 {
+		st, err := fs.Stat(d, name)
+		if err != nil {
+			return 0
+		}
+		return float64(st.Size()) / 1024
+	}
+	for b.Loop() {
+	}
+	for _, w := range []string{"main.wasm", "pool.wasm"} {
+		name := manifest[w][1:]
+		b.ReportMetric(size(name), w+"-KiB")
+		b.ReportMetric(size(name+".gz"), w+".gz-KiB")
+		b.ReportMetric(size(name+".br"), w+".br-KiB")
+	}
+}
+
+// BenchmarkPageReady measures a cold load: from navigation to
+// <html data-state="ready"> in headless Chromium on localhost, with the
+// browser cache off.
+func BenchmarkPageReady(b *testing.B) {
+	pg := startPlayground(b, "127.0.0.1:0")
+	p := newPage(b, pg.URL())
+	if _, err := chromedp.Call(p.ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		b.Fatal(err)
+	}
+	var ms []float64
+	for b.Loop() {
+		p.do(chromedp.Navigate("about:blank"))
+		p.do(chromedp.Navigate(p.url))
+		var v float64
+		for try := 0; ; try++ {
+			// The page stamps data-ready-ms with performance.now(): time
+			// since navigation started, on the page's own clock.
+			s, err := chromedp.Run(p.ctx, chromedp.Poll[string](`document.documentElement.dataset.readyMs`,
+				chromedp.WithPollingTimeout(readyTimeout), chromedp.WithPollingInterval(10*time.Millisecond)))
+			if err == nil {
+				if v, err = strconv.ParseFloat(s, 64); err != nil {
+					b.Fatal(err)
+				}
+				break
+			}
+			if try == 10 {
+				b.Fatalf("the page did not get ready: %v", err)
+			}
+		}
+		ms = append(ms, v)
+	}
+	b.ReportMetric(median(ms), "ready-ms")
+}
+
+// BenchmarkTimelineDraw20k imports a trace of 200 connections and 20,000
+// events and reports the timeline's frame time (the view's own
+// measurement of layout and canvas drawing) over zoom and pan frames.
+func BenchmarkTimelineDraw20k(b *testing.B) {
+	trace := bigTrace(200, 100)
+	file := filepath.Join(b.TempDir(), "big.json")
+	data, err := trace.Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	pg := startPlayground(b, "127.0.0.1:0")
+	p := newPage(b, pg.URL())
+	p.open(nil)
+	p.do(chromedp.SetUploadFiles(chromedp.CSS("#trace-file"), []string{file}))
+	p.waitJS("the big timeline", `document.querySelectorAll('#timeline [data-conn]').length === 200`, readyTimeout)
+	keys := []string{"0", "+", "+", "+", "-", "-", "-"}
+	var ms []float64
+	i := 0
+	for b.Loop() {
+		prev := evalJS[string](p, `document.getElementById("timeline").dataset.drawMs || ""`)
+		p.do(chromedp.Focus(chromedp.CSS("#timeline")), chromedp.KeyEvent(keys[i%len(keys)]))
+		i++
+		p.waitJS("a frame", fmt.Sprintf(`(document.getElementById("timeline").dataset.drawMs||"") !== %q`, prev), stepTimeout)
+		v, err := strconv.ParseFloat(evalJS[string](p, `document.getElementById("timeline").dataset.drawMs`), 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms = append(ms, v)
+	}
+	b.ReportMetric(median(ms), "frame-ms")
+	p.screenshot("timeline-20k")
+}
+
+// bigTrace makes conns connections with per events each: keep-alive
+// requests with responses, idle stretches, and a close.
+func bigTrace(conns, per int) timeline.Trace {
+	var evs []timeline.Event
+	t := 0.0
+	evs = append(evs, timeline.Event{T: t, Kind: timeline.Listen})
+	for c := range conns {
+		label := fmt.Sprintf("C%d", c)
+		base := float64(c) * 5
+		evs = append(evs,
+			timeline.Event{T: base + 0.1, Conn: label, Kind: timeline.Connect},
+			timeline.Event{T: base + 0.2, Conn: label, Kind: timeline.Accept})
+		for r := range (per - 3) / 4 {
+			at := base + 1 + float64(r)*20
+			evs = append(evs,
+				timeline.Event{T: at, Conn: label, Kind: timeline.Send, Data: "GET / HTTP/1.1\r\nHost: demo\r\n\r\n"},
+				timeline.Event{T: at + 0.2, Conn: label, Kind: timeline.Request, Method: "GET", Path: "/"},
+				timeline.Event{T: at + 0.4, Conn: label, Kind: timeline.Response, Status: 200},
+				timeline.Event{T: at + 0.5, Conn: label, Kind: timeline.Recv, Data: "HTTP/1.1 200 OK\r\n\r\n"})
+		}
+		evs = append(evs, timeline.Event{T: base + float64(per)*5 + 400, Conn: label, Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonKeepAliveTimeout})
+	}
+	for len(evs) < conns*per {
+		evs = append(evs, timeline.Event{T: 99999, Conn: "C0", Kind: timeline.Recv, Data: "x"})
+	}
+	slices.SortStableFunc(evs, func(a, b timeline.Event) int {
+		switch {
+		case a.T < b.T:
+			return -1
+		case a.T > b.T:
+			return 1
+		}
+		return 0
+	})
+	return timeline.Trace{V: timeline.TraceVersion, Scenario: []byte(`{"v":1,"server":{"runtime":"node20"}}`), Events: evs}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

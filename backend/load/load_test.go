@@ -1,0 +1,134 @@
+package load
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/keepalive-playground/playground/backend/sandbox/all"
+	"github.com/keepalive-playground/playground/backend/server"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func playground(t *testing.T, opts server.Options) string {
+	t.Helper()
+	opts.Assets = fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}
+	opts.Runtimes = all.Runtimes()
+	s := server.New(opts)
+	ts := httptest.NewServer(s)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+		ts.Close()
+	})
+	return ts.URL
+}
+
+func TestRunAgainstARealServer(t *testing.T) {
+	url := playground(t, server.Options{})
+	idle := false
+	rep, err := Run(context.Background(), Config{URL: url, Sessions: 8, Duration: time.Second, Idle: func() { idle = true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sessions != 8 || rep.Errors != 0 || rep.Lost != 0 {
+		t.Errorf("sessions %d, errors %d %v, lost %d; want 8, 0, 0", rep.Sessions, rep.Errors, rep.Samples, rep.Lost)
+	}
+	if !idle {
+		t.Error("Idle was not called")
+	}
+	// Each browser ran the 2.5 s scenario at least once, and each run has
+	// its events and checks.
+	if rep.Runs < 8 || rep.Events < 8*10 || rep.ChecksRun != rep.Runs*7 {
+		t.Errorf("runs %d, events %d, checks %d", rep.Runs, rep.Events, rep.ChecksRun)
+	}
+	// Events are held 10 ms before they go out (session.holdMs), so a
+	// latency below that means the clocks were mapped wrongly.
+	if rep.P50 < 5*time.Millisecond || rep.P99 > 2*time.Second || rep.P50 > rep.P99 {
+		t.Errorf("latency p50 %v p99 %v", rep.P50, rep.P99)
+	}
+	t.Logf("%+v", *rep)
+}
+
+func TestRefusedSessionsAreErrors(t *testing.T) {
+	url := playground(t, server.Options{MaxSessionsPerIP: 2})
+	rep, err := Run(context.Background(), Config{URL: url, Sessions: 4, Duration: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sessions != 2 || rep.Errors != 2 {
+		t.Errorf("sessions %d, errors %d, want 2 and 2", rep.Sessions, rep.Errors)
+	}
+	for _, s := range rep.Samples {
+		if !strings.Contains(s, "too many sessions") {
+			t.Errorf("error sample %q does not say why", s)
+		}
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, cfg := range []Config{
+		{URL: "http://127.0.0.1:1", Sessions: 0},
+		{URL: "ftp://x", Sessions: 1},
+		{URL: "http://127.0.0.1:1", Sessions: 1, Scenario: []byte(`{"v":2}`)},
+	} {
+		if _, err := Run(context.Background(), cfg); err == nil {
+			t.Errorf("Run(%+v) did not fail", cfg)
+		}
+	}
+}
+
+// TestLostAndLatency feeds a browser frames directly: gaps in seq are
+// lost events, and latency is measured on the clock the pongs map.
+func TestLostAndLatency(t *testing.T) {
+	tests := []struct {
+		name     string
+		seqs     []uint64
+		wantLost int
+		wantErrs int
+	}{
+		{"in order", []uint64{1, 2, 3}, 0, 0},
+		{"a gap", []uint64{1, 2, 5, 6}, 2, 0},
+		{"two gaps", []uint64{3, 4, 6, 9}, 3, 0},
+		{"backwards", []uint64{1, 2, 2}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &browser{plan: &plan{sc: &scenario.Scenario{}}}
+			b.run = &runState{rtt: -1, sentAt: 100, pings: pingsPerRun}
+			b.pingSeq = 1
+			// Pong at 104 ms with the session clock at 50 ms: the clock's
+			// zero is at 52 ms in browser time.
+			b.handle(frame{at: 104, m: wire.Msg{Type: wire.Pong, Seq: 1, Now: 50}})
+			for _, s := range tt.seqs {
+				b.handle(frame{at: 200, m: wire.Msg{Type: wire.Ev, Seq: s, Event: &timeline.Event{T: 130, Kind: timeline.Listen}}})
+			}
+			if b.lost != tt.wantLost || len(b.errs) != tt.wantErrs {
+				t.Errorf("lost %d, errors %v; want %d, %d", b.lost, b.errs, tt.wantLost, tt.wantErrs)
+			}
+			if b.run.zero != 52 {
+				t.Errorf("clock zero = %v, want 52", b.run.zero)
+			}
+			// Received at 200 ms, happened at 52 + 130 ms.
+			b.finishRun()
+			for _, l := range b.latency {
+				if l != 18 {
+					t.Errorf("latency %v ms, want 18", l)
+				}
+			}
+			if len(b.latency) != len(tt.seqs) {
+				t.Errorf("%d latencies for %d events", len(b.latency), len(tt.seqs))
+			}
+		})
+	}
+}

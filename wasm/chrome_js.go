@@ -1,0 +1,492 @@
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/client"
+	"github.com/keepalive-playground/playground/wasm/dom"
+	"github.com/keepalive-playground/playground/wasm/lanes"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// noticeFor is how long a notice stays up.
+const noticeFor = 4 * time.Second
+
+// chrome is everything around the panels: the server bar, the tabs, the
+// code view, messages, shortcuts, sharing, and trace import/export.
+type chrome struct {
+	a        *app
+	ls       *dom.Listeners
+	actLs    *dom.Listeners
+	runtime  string
+	tabs     map[string]js.Value
+	noticeT  *time.Timer
+	lessonEv int  // drawer id: hand events to the lessons once per frame
+	connErr  bool // the banner is about the connection
+	dirtyEd  bool
+}
+
+func newChrome(a *app) *chrome {
+	c := &chrome{a: a, ls: dom.NewListeners(a.loop), actLs: dom.NewListeners(a.loop), tabs: map[string]js.Value{}}
+	for _, t := range []string{"lesson", "editor", "code"} {
+		tab := dom.ByID("tab-" + t)
+		c.tabs[t] = tab
+		c.ls.On(tab, "click", func(js.Value) { c.selectTab(t) })
+		c.ls.On(tab, "keydown", func(ev js.Value) { c.tabKey(t, ev.Get("key").String()) })
+	}
+	c.ls.On(dom.ByID("run"), "click", func(js.Value) { a.apply(true) })
+	c.ls.On(dom.ByID("restart"), "click", func(js.Value) { c.restart() })
+	c.ls.On(dom.ByID("share"), "click", func(js.Value) { c.share() })
+	c.ls.On(dom.ByID("help-open"), "click", func(js.Value) { c.help() })
+	c.ls.On(dom.ByID("error-close"), "click", func(js.Value) { c.clearError() })
+	c.ls.On(dom.ByID("reconnect"), "click", func(js.Value) { a.reconnect() })
+	c.ls.On(dom.Doc(), "keydown", c.key, func(ev js.Value) bool { return c.shortcut(ev) != "" })
+	c.ls.On(js.Global(), "hashchange", func(js.Value) { c.openFromURL() })
+	c.lessonEv = a.loop.Drawer(func() { a.lessons.Events(a.events) })
+	c.traceButtons()
+	return c
+}
+
+// selectTab shows one side panel (lesson, editor, code).
+func (c *chrome) selectTab(name string) {
+	if name == "editor" {
+		c.a.showEditor()
+	}
+	for t, tab := range c.tabs {
+		on := t == name
+		tab.Call("setAttribute", "aria-selected", boolText(on))
+		tab.Set("tabIndex", map[bool]int{true: 0, false: -1}[on])
+		dom.ByID("panel-"+t).Set("hidden", !on)
+	}
+}
+
+func (c *chrome) tabKey(cur, key string) {
+	order := []string{"lesson", "editor", "code"}
+	i := 0
+	for j, t := range order {
+		if t == cur {
+			i = j
+		}
+	}
+	switch key {
+	case "ArrowRight":
+		i = (i + 1) % len(order)
+	case "ArrowLeft":
+		i = (i + len(order) - 1) % len(order)
+	default:
+		return
+	}
+	c.selectTab(order[i])
+	c.tabs[order[i]].Call("focus")
+}
+
+// showScenario updates the server bar and the code view for sc.
+func (c *chrome) showScenario(sc scenario.Scenario, program string) {
+	dom.SetText(dom.ByID("server-runtime"), sc.Server.Runtime)
+	dom.SetText(dom.ByID("server-knobs"), client.Knobs(sc.Server))
+	if program != "" {
+		dom.SetText(dom.ByID("code-view"), program)
+		lang := "Node"
+		if sc.Server.Runtime == scenario.RuntimeGo {
+			lang = "Go"
+		}
+		dom.SetText(dom.ByID("code-caption"), "The "+lang+" program behind this scenario: the knobs as code.")
+	}
+	if sc.Server.Runtime != c.runtime {
+		c.runtime = sc.Server.Runtime
+		c.actLs.Release()
+		box := dom.ByID("server-actions")
+		dom.Clear(box)
+		for _, ctl := range client.Controls(sc.Server.Runtime) {
+			b := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("title", ctl.Title), dom.A("data-action", ctl.Action)}, ctl.Label)
+			if ctl.Action == scenario.ThenExit || ctl.Action == scenario.ThenCloseAll {
+				b.Call("setAttribute", "class", "danger")
+			}
+			c.actLs.On(b, "click", func(js.Value) {
+				if !c.a.send(wire.Msg{Type: wire.Control, Action: ctl.Action}) {
+					c.showConnError("Not connected to the playground.")
+				}
+			})
+			dom.Append(box, b)
+		}
+	}
+	c.serverState(false, false)
+}
+
+func (c *chrome) serverState(closed, exited bool) {
+	st := dom.ByID("server-state")
+	switch {
+	case exited:
+		dom.SetText(st, "process exited")
+		st.Get("dataset").Set("state", "exited")
+	case closed:
+		dom.SetText(st, "listener closed")
+		st.Get("dataset").Set("state", "closed")
+	default:
+		dom.SetText(st, "")
+		st.Get("dataset").Set("state", "")
+	}
+	for _, b := range iter(dom.ByID("server-actions").Get("children")) {
+		b.Set("disabled", exited)
+	}
+}
+
+func (c *chrome) eventsChanged() { c.a.loop.Invalidate(c.lessonEv) }
+
+// scenarioEdited marks that the editor differs from what runs.
+func (c *chrome) scenarioEdited(err error) {
+	run := dom.ByID("run")
+	run.Set("disabled", err != nil)
+	if err != nil {
+		run.Set("title", "Fix the scenario's problems first")
+	} else {
+		run.Set("title", "Run the scenario's client steps on a fresh demo server (R)")
+	}
+}
+
+func (c *chrome) restart() {
+	// The edited scenario is what a person expects to restart with.
+	c.a.apply(false)
+}
+
+func (c *chrome) showError(msg string) {
+	c.connErr = false
+	dom.SetText(dom.ByID("error-text"), msg)
+	dom.ByID("error").Set("hidden", false)
+}
+
+// showConnError shows a problem with the connection to the playground,
+// which reconnecting clears.
+func (c *chrome) showConnError(msg string) {
+	c.showError(msg)
+	c.connErr = true
+}
+
+func (c *chrome) clearError() { dom.ByID("error").Set("hidden", true) }
+
+// clearConnError clears the banner if it is about the connection.
+func (c *chrome) clearConnError() {
+	if c.connErr {
+		c.clearError()
+	}
+}
+
+// notice shows a short message that goes away by itself.
+func (c *chrome) notice(msg string, actions ...noticeAction) {
+	n := dom.ByID("notice")
+	dom.Clear(n)
+	dom.Append(n, msg)
+	for _, act := range actions {
+		b := dom.El("button", []dom.Attr{dom.A("type", "button")}, act.label)
+		ls := dom.NewListeners(c.a.loop)
+		ls.On(b, "click", func(js.Value) {
+			ls.Release()
+			n.Set("hidden", true)
+			act.do()
+		})
+		dom.Append(n, " ")
+		dom.Append(n, b)
+	}
+	n.Set("hidden", false)
+	if c.noticeT != nil {
+		c.noticeT.Stop()
+	}
+	wait := noticeFor
+	if len(actions) > 0 {
+		wait *= 3
+	}
+	c.noticeT = time.AfterFunc(wait, func() { c.a.loop.Post(func() { n.Set("hidden", true) }) })
+}
+
+type noticeAction struct {
+	label string
+	do    func()
+}
+
+// shortcuts are the page's own keys; the timeline adds its own.
+var shortcuts = [][2]string{
+	{"?", "Show this help"},
+	{"r", "Run the scenario"},
+	{"n", "Open a new connection"},
+	{"s", "Share: copy a link to this scenario"},
+	{"e", "Export the run as a JSON trace"},
+	{"1 2 3", "Lessons, Scenario, Code tab"},
+	{"Ctrl+Enter", "Send the bytes typed in a connection"},
+}
+
+// shortcut names the action of a key press, or "" (typing in a field,
+// or with a modifier, is never a shortcut).
+func (c *chrome) shortcut(ev js.Value) string {
+	if ev.Get("ctrlKey").Bool() || ev.Get("metaKey").Bool() || ev.Get("altKey").Bool() {
+		return ""
+	}
+	t := ev.Get("target")
+	if !t.IsNull() && !t.IsUndefined() {
+		switch t.Get("tagName").String() {
+		case "INPUT", "TEXTAREA", "SELECT":
+			return ""
+		}
+		if t.Get("isContentEditable").Truthy() {
+			return ""
+		}
+	}
+	switch k := ev.Get("key").String(); k {
+	case "?", "r", "n", "s", "e", "1", "2", "3":
+		return k
+	}
+	return ""
+}
+
+func (c *chrome) key(ev js.Value) {
+	switch c.shortcut(ev) {
+	case "?":
+		c.help()
+	case "r":
+		c.a.apply(true)
+	case "n":
+		c.a.conns.openNew()
+	case "s":
+		c.share()
+	case "e":
+		c.exportTrace()
+	case "1":
+		c.selectTab("lesson")
+	case "2":
+		c.selectTab("editor")
+	case "3":
+		c.selectTab("code")
+	}
+}
+
+func (c *chrome) help() {
+	dl := dom.ByID("help-keys")
+	dom.Clear(dl)
+	keys := append([][2]string{}, shortcuts...)
+	keys = append(keys, lanes.Shortcuts()...)
+	for _, k := range keys {
+		dom.Append(dl, dom.El("dt", nil, dom.El("kbd", nil, k[0])))
+		dom.Append(dl, dom.El("dd", nil, k[1]))
+	}
+	d := dom.ByID("help")
+	if !d.Get("open").Bool() {
+		d.Call("showModal")
+	}
+}
+
+// share copies a link to the edited scenario (and the open lesson).
+func (c *chrome) share() {
+	sc := c.a.sc
+	sc.Lesson = c.a.lessons.Current()
+	frag, err := scenario.EncodeLink(&sc)
+	if err != nil {
+		c.showError("This scenario cannot be shared: " + err.Error())
+		return
+	}
+	c.copyLink(frag, "Link")
+}
+
+// shareRun copies a link that replays the current run.
+func (c *chrome) shareRun() {
+	raw, err := scenario.Marshal(&c.a.loaded)
+	if err != nil {
+		c.showError("This run cannot be shared: " + err.Error())
+		return
+	}
+	frag, err := timeline.Trace{V: timeline.TraceVersion, Scenario: raw, Events: c.a.events}.EncodeLink()
+	if err != nil {
+		c.showError(err.Error())
+		return
+	}
+	c.copyLink(frag, "Link to this run")
+}
+
+// copyLink puts the page's address with frag in the address bar and on
+// the clipboard, and says so.
+func (c *chrome) copyLink(frag, what string) {
+	loc := js.Global().Get("location")
+	link := loc.Get("origin").String() + loc.Get("pathname").String() + loc.Get("search").String() + frag
+	js.Global().Get("history").Call("replaceState", nil, "", frag)
+	dom.ByID("share").Get("dataset").Set("link", link)
+	clip := js.Global().Get("navigator").Get("clipboard")
+	if clip.IsUndefined() || clip.IsNull() {
+		c.notice(what + " ready in the address bar (the clipboard is not available here).")
+		return
+	}
+	var done, fail js.Func
+	release := func() { done.Release(); fail.Release() }
+	done = js.FuncOf(func(js.Value, []js.Value) any {
+		c.a.loop.Post(func() {
+			release()
+			c.notice(what + " copied to the clipboard (" + strconv.Itoa(len(link)) + " characters).")
+		})
+		return nil
+	})
+	fail = js.FuncOf(func(js.Value, []js.Value) any {
+		c.a.loop.Post(func() { release(); c.notice(what + " ready in the address bar; copy it from there.") })
+		return nil
+	})
+	clip.Call("writeText", link).Call("then", done, fail)
+}
+
+// openFromURL acts on the page address: ?embed=1, #s=LINK, #lesson=ID.
+func (c *chrome) openFromURL() {
+	loc := js.Global().Get("location")
+	if q, err := url.ParseQuery(strings.TrimPrefix(loc.Get("search").String(), "?")); err == nil && q.Get("embed") == "1" {
+		c.a.root.Get("classList").Call("add", "embed")
+	}
+	hash := loc.Get("hash").String()
+	switch {
+	case strings.HasPrefix(hash, "#s="):
+		sc, err := scenario.DecodeLink(hash)
+		if err != nil {
+			c.showError("This link cannot be opened: " + err.Error() + ". The default scenario is loaded instead.")
+			c.a.Load(scenario.Default(), false)
+			return
+		}
+		c.a.sc = *sc
+		c.a.setEditor(*sc)
+		c.a.apply(false)
+		if sc.Lesson != "" {
+			c.a.lessons.Open(sc.Lesson)
+		}
+		title := sc.Title
+		if title == "" {
+			title = "a shared scenario"
+		}
+		c.selectTab("editor")
+		c.notice("Opened "+title+".", noticeAction{"▶ Run it", func() { c.a.apply(true) }})
+	case strings.HasPrefix(hash, timeline.TraceLinkPrefix):
+		t, err := timeline.DecodeTraceLink(hash)
+		if err != nil {
+			c.showError("This recorded run cannot be opened: " + err.Error() + ".")
+			return
+		}
+		c.replay(t)
+	case strings.HasPrefix(hash, "#lesson="):
+		id, _, _ := strings.Cut(strings.TrimPrefix(hash, "#lesson="), "&")
+		if c.a.lessons.Open(id) {
+			c.selectTab("lesson")
+		} else {
+			c.showError("There is no lesson " + id + ".")
+		}
+	}
+}
+
+// traceButtons adds export/import of the run as a JSON trace next to the
+// timeline's own tools.
+func (c *chrome) traceButtons() {
+	exp := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "trace-export"), dom.A("title", "Download the run as a JSON trace (E)")}, "Export trace")
+	file := dom.El("input", []dom.Attr{dom.A("type", "file"), dom.A("id", "trace-file"), dom.A("accept", ".json,application/json"), dom.A("class", "sr-only")})
+	imp := dom.El("label", []dom.Attr{dom.A("for", "trace-file"), dom.A("class", "button-like"), dom.A("title", "Replay a trace file without the backend")}, "Import trace")
+	shr := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "trace-share"), dom.A("title", "Copy a link that replays this run without a backend")}, "Share run")
+	box := dom.El("span", []dom.Attr{dom.A("class", "trace-tools")}, shr, exp, file, imp)
+	head := dom.ByID("timeline-tools").Get("parentElement")
+	dom.Append(head, box)
+	c.ls.On(exp, "click", func(js.Value) { c.exportTrace() })
+	c.ls.On(shr, "click", func(js.Value) { c.shareRun() })
+	c.ls.On(file, "change", func(js.Value) {
+		files := file.Get("files")
+		if files.Get("length").Int() == 0 {
+			return
+		}
+		f := files.Index(0)
+		var done js.Func
+		done = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			text := args[0].String()
+			c.a.loop.Post(func() { done.Release(); c.importTrace(text) })
+			return nil
+		})
+		f.Call("text").Call("then", done)
+		file.Set("value", "")
+	})
+}
+
+// trace is the current run as a trace.
+func (c *chrome) trace() ([]byte, error) {
+	raw, err := scenario.Marshal(&c.a.loaded)
+	if err != nil {
+		return nil, err
+	}
+	t := timeline.Trace{V: timeline.TraceVersion, Scenario: raw, Events: c.a.events}
+	return t.Encode()
+}
+
+func (c *chrome) exportTrace() {
+	data, err := c.trace()
+	if err != nil {
+		c.showError("The run cannot be exported: " + err.Error())
+		return
+	}
+	download("keepalive-trace.json", "application/json", data)
+	c.notice("Trace downloaded (" + strconv.Itoa(len(c.a.events)) + " events).")
+}
+
+// importTrace replays a trace file without the backend.
+func (c *chrome) importTrace(text string) {
+	t, err := timeline.DecodeTrace([]byte(text))
+	if err != nil {
+		c.showError("This file is not a playground trace: " + err.Error())
+		return
+	}
+	c.replay(t)
+}
+
+func (c *chrome) replay(t *timeline.Trace) {
+	var sc scenario.Scenario
+	if len(t.Scenario) > 0 {
+		if err := json.Unmarshal(t.Scenario, &sc); err != nil {
+			c.showError("The trace's scenario cannot be read: " + err.Error())
+			return
+		}
+	}
+	if sc.Server.Runtime == "" {
+		sc = scenario.Default()
+	}
+	a := c.a
+	a.offline = true
+	a.loaded = sc.WithDefaults()
+	a.events = a.events[:0]
+	a.timeline.Reset(a.loaded)
+	a.conns.reset()
+	c.showScenario(a.loaded, "")
+	for _, ev := range t.Events {
+		a.event(ev)
+	}
+	c.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")
+}
+
+// download saves data as a file through a temporary object URL.
+func download(name, mime string, data []byte) {
+	arr := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(arr, data)
+	blob := js.Global().Get("Blob").New([]any{arr}, map[string]any{"type": mime})
+	u := js.Global().Get("URL").Call("createObjectURL", blob)
+	a := dom.El("a", []dom.Attr{dom.A("href", u.String()), dom.A("download", name)})
+	dom.Doc().Get("body").Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+	js.Global().Get("URL").Call("revokeObjectURL", u)
+}
+
+func iter(coll js.Value) []js.Value {
+	n := coll.Get("length").Int()
+	out := make([]js.Value, n)
+	for i := range n {
+		out[i] = coll.Index(i)
+	}
+	return out
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

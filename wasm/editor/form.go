@@ -1,0 +1,446 @@
+package editor
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Form is a scenario as the editor's inputs hold it: every edited value is
+// the string its input shows, so that half-typed text survives until the
+// person fixes it. FromScenario and Form.Scenario convert both ways;
+// Set then read gives back the same scenario (see the package tests).
+type Form struct {
+	// Carried through unedited: the schema version, the lesson slug and
+	// the checks (the lessons panel evaluates those).
+	V      int
+	Lesson string
+	Checks []timeline.Check
+
+	Title      string
+	Runtime    string
+	Knobs      map[string]string // by Knob.Name; "" leaves the knob unset; switches hold "true"/"false"
+	DurationMs string
+	Routes     []RouteForm
+	Steps      []StepForm
+
+	// BadInput lists the fields whose number input the browser could not
+	// read (its value then reads as ""); each is a problem.
+	BadInput []string
+}
+
+// RouteForm is one route as typed.
+type RouteForm struct {
+	Path    string
+	Status  string // "" is unset (200)
+	Body    string // byte convention (EncodeBytes)
+	DelayMs string
+	Then    string // "" is unset (none)
+}
+
+// Step actions, as the action select names them.
+const (
+	ActSend    = "send"
+	ActRequest = "request"
+	ActOpen    = "open"
+	ActClose   = "close"
+	ActReset   = "reset"
+)
+
+// Actions lists the step actions in the schema's order.
+var Actions = []string{ActSend, ActRequest, ActOpen, ActClose, ActReset}
+
+// StepForm is one client step as typed. The send and request fields are
+// kept side by side, so switching the action back and forth loses nothing;
+// only the chosen action's fields reach the scenario.
+type StepForm struct {
+	At     string
+	Conn   string
+	Action string // one of Actions; "" when the step has none (invalid)
+
+	Send string // byte convention
+
+	Method     string
+	Path       string
+	Version    string
+	Connection string // the Connection header: "", "keep-alive" or "close"
+	Headers    string // the other headers, EncodeHeaders' format
+	Body       string // byte convention
+}
+
+// ConnectionValues are the Connection header's choices in the request form.
+var ConnectionValues = []string{"", "keep-alive", "close"}
+
+// Versions are the HTTP versions a request step may name ("" is unset).
+var Versions = []string{"", "HTTP/1.1", "HTTP/1.0"}
+
+// FromScenario fills a form from sc. A step with more than one action
+// (which Validate rejects) keeps only the first in Actions order.
+func FromScenario(sc scenario.Scenario) Form {
+	f := Form{
+		V:          sc.V,
+		Lesson:     sc.Lesson,
+		Checks:     slices.Clone(sc.Checks),
+		Title:      sc.Title,
+		Runtime:    sc.Server.Runtime,
+		Knobs:      map[string]string{},
+		DurationMs: optInt(sc.DurationMs),
+	}
+	sv := sc.Server
+	for _, k := range Knobs {
+		switch {
+		case k.intp != nil:
+			if p := *k.intp(&sv); p != nil {
+				f.Knobs[k.Name] = strconv.Itoa(*p)
+			}
+		case k.boolp != nil:
+			if p := *k.boolp(&sv); p != nil {
+				f.Knobs[k.Name] = strconv.FormatBool(*p)
+			}
+		}
+	}
+	for _, r := range sv.Routes {
+		f.Routes = append(f.Routes, RouteForm{
+			Path: r.Path, Status: optInt(r.Status), Body: EncodeBytes(r.Body),
+			DelayMs: optInt(r.DelayMs), Then: r.Then,
+		})
+	}
+	for _, st := range sc.Client.Steps {
+		f.Steps = append(f.Steps, stepForm(st))
+	}
+	return f
+}
+
+func stepForm(st scenario.Step) StepForm {
+	sf := StepForm{At: strconv.Itoa(st.At), Conn: st.Conn}
+	switch {
+	case st.Send != nil:
+		sf.Action = ActSend
+		sf.Send = EncodeBytes(*st.Send)
+	case st.Request != nil:
+		sf.Action = ActRequest
+		r := st.Request
+		sf.Method, sf.Path, sf.Version = r.Method, r.Path, r.Version
+		sf.Body = EncodeBytes(r.Body)
+		var skip []string
+		if v, ok := r.Headers["Connection"]; ok && (v == "keep-alive" || v == "close") {
+			sf.Connection = v
+			skip = append(skip, "Connection")
+		}
+		sf.Headers = EncodeHeaders(r.Headers, skip...)
+	case st.Open:
+		sf.Action = ActOpen
+	case st.Close:
+		sf.Action = ActClose
+	case st.Reset:
+		sf.Action = ActReset
+	}
+	return sf
+}
+
+// optInt shows an int whose zero means "unset" as an empty input.
+func optInt(v int) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.Itoa(v)
+}
+
+// parseInt reads an integer as a number input gives it: "1e3" is 1000 (a
+// browser accepts it), "1.5" is not a whole number.
+func parseInt(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if v, err := strconv.Atoi(s); err == nil {
+		return v, nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return int(f), nil
+	}
+	return 0, fmt.Errorf("%q is not a whole number", s)
+}
+
+// Scenario converts the form to a scenario. The problems are the form's
+// own, text no scenario can hold (a number that is not one, a bad escape);
+// the field they name reads as unset.
+func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
+	var ps scenario.Problems
+	bad := func(field string, err error) { ps = append(ps, scenario.Problem{Field: field, Msg: err.Error()}) }
+	badInput := func(field string) bool {
+		if slices.Contains(f.BadInput, field) {
+			ps = append(ps, scenario.Problem{Field: field, Msg: "not a number"})
+			return true
+		}
+		return false
+	}
+	num := func(field, s string) int {
+		if badInput(field) || strings.TrimSpace(s) == "" {
+			return 0
+		}
+		v, err := parseInt(s)
+		if err != nil {
+			bad(field, err)
+		}
+		return v
+	}
+	text := func(field, s string) string {
+		v, err := DecodeBytes(s)
+		if err != nil {
+			bad(field, err)
+		}
+		return v
+	}
+
+	sc := scenario.Scenario{
+		V:          f.V,
+		Title:      f.Title,
+		Lesson:     f.Lesson,
+		Checks:     slices.Clone(f.Checks),
+		DurationMs: num("durationMs", f.DurationMs),
+	}
+	sv := &sc.Server
+	sv.Runtime = f.Runtime
+	for _, k := range Knobs {
+		field := "server." + k.Name
+		s := strings.TrimSpace(f.Knobs[k.Name])
+		if badInput(field) || s == "" {
+			continue
+		}
+		if k.Bool {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				bad(field, fmt.Errorf("%q is neither true nor false", s))
+				continue
+			}
+			*k.boolp(sv) = &b
+			continue
+		}
+		v, err := parseInt(s)
+		if err != nil {
+			bad(field, err)
+			continue
+		}
+		*k.intp(sv) = &v
+	}
+	for i, rf := range f.Routes {
+		p := fmt.Sprintf("server.routes[%d]", i)
+		sv.Routes = append(sv.Routes, scenario.Route{
+			Path:    rf.Path,
+			Status:  num(p+".status", rf.Status),
+			Body:    text(p+".body", rf.Body),
+			DelayMs: num(p+".delayMs", rf.DelayMs),
+			Then:    rf.Then,
+		})
+	}
+	for i, sf := range f.Steps {
+		p := fmt.Sprintf("client.steps[%d]", i)
+		st := scenario.Step{At: num(p+".at", sf.At), Conn: sf.Conn}
+		switch sf.Action {
+		case ActSend:
+			s := text(p+".send", sf.Send)
+			st.Send = &s
+		case ActRequest:
+			r := &scenario.Request{
+				Method: sf.Method, Path: sf.Path, Version: sf.Version,
+				Body: text(p+".request.body", sf.Body),
+			}
+			h, err := DecodeHeaders(sf.Headers)
+			if err != nil {
+				bad(p+".request.headers", err)
+			}
+			if sf.Connection != "" {
+				if _, dup := h["Connection"]; dup {
+					bad(p+".request.headers", fmt.Errorf(`"Connection" is also chosen above`))
+				} else {
+					if h == nil {
+						h = map[string]string{}
+					}
+					h["Connection"] = sf.Connection
+				}
+			}
+			r.Headers = h
+			st.Request = r
+		case ActOpen:
+			st.Open = true
+		case ActClose:
+			st.Close = true
+		case ActReset:
+			st.Reset = true
+		}
+		sc.Client.Steps = append(sc.Client.Steps, st)
+	}
+	return sc, ps
+}
+
+// Check converts and validates: the form's own problems come first, then
+// Validate's, whose messages are shown exactly as the backend gives them.
+// The error is nil or a scenario.Problems.
+func (f Form) Check() (scenario.Scenario, error) {
+	sc, ps := f.Scenario()
+	if err := sc.Validate(); err != nil {
+		vps, ok := err.(scenario.Problems)
+		if !ok {
+			vps = scenario.Problems{{Msg: err.Error()}}
+		}
+		ps = append(ps, vps...)
+	}
+	if len(ps) == 0 {
+		return sc, nil
+	}
+	return sc, ps
+}
+
+// Row fields: the controls of a route and of a step, by their key suffix.
+var (
+	RouteFields = []string{"path", "status", "body", "delayMs", "then"}
+	StepFields  = []string{"at", "conn", "action", "send",
+		"request.method", "request.path", "request.version", "request.connection",
+		"request.headers", "request.body"}
+)
+
+// Section keys: where a problem about a list as a whole is shown.
+const (
+	KeyRoutes = "server.routes"
+	KeySteps  = "client.steps"
+	KeyChecks = "checks"
+)
+
+// Keys lists the key of every control and section of the form. A key is
+// the JSON path of the value the control edits (server.routes[2].then),
+// except client.steps[i].action (the action select) and
+// client.steps[i].request.connection (the Connection header select).
+func (f Form) Keys() []string {
+	keys := []string{"title", "server.runtime"}
+	for _, k := range Knobs {
+		keys = append(keys, "server."+k.Name)
+	}
+	keys = append(keys, KeyRoutes)
+	for i := range f.Routes {
+		for _, s := range RouteFields {
+			keys = append(keys, fmt.Sprintf("server.routes[%d].%s", i, s))
+		}
+	}
+	keys = append(keys, KeySteps)
+	for i := range f.Steps {
+		for _, s := range StepFields {
+			keys = append(keys, fmt.Sprintf("client.steps[%d].%s", i, s))
+		}
+	}
+	return append(keys, "durationMs", KeyChecks)
+}
+
+var (
+	stepHeader = regexp.MustCompile(`^client\.steps\[(\d+)\]\.request\.headers\.(.+)$`)
+	stepWhole  = regexp.MustCompile(`^client\.steps\[(\d+)\](\.request)?$`)
+)
+
+// Control returns the key of the control that shows a problem about field
+// (a Problem.Field), or "" when only the summary can (v, lesson).
+func (f Form) Control(field string) string {
+	if m := stepHeader.FindStringSubmatch(field); m != nil {
+		i, _ := strconv.Atoi(m[1])
+		if m[2] == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
+			return fmt.Sprintf("client.steps[%d].request.connection", i)
+		}
+		return fmt.Sprintf("client.steps[%d].request.headers", i)
+	}
+	if m := stepWhole.FindStringSubmatch(field); m != nil {
+		// "needs exactly one action", "renders to N bytes".
+		return "client.steps[" + m[1] + "].action"
+	}
+	if field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
+		return KeyChecks
+	}
+	keys := f.Keys()
+	for k := field; k != ""; {
+		if slices.Contains(keys, k) {
+			return k
+		}
+		cut := strings.LastIndexAny(k, ".[")
+		if cut < 0 {
+			break
+		}
+		k = k[:cut]
+	}
+	return ""
+}
+
+// ElementID turns a control key into an HTML id:
+// "server.routes[2].then" is "ed-server-routes-2-then".
+func ElementID(key string) string {
+	var b strings.Builder
+	b.WriteString("ed-")
+	dash := false
+	for _, c := range key {
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !ok {
+			if !dash {
+				b.WriteByte('-')
+			}
+			dash = true
+			continue
+		}
+		b.WriteRune(c)
+		dash = false
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// SortedOrder returns the order that sorts steps by their at value,
+// stably; a step whose at is not a number keeps its place relative to
+// its neighbours by sorting as if it were the previous step's time.
+func SortedOrder(ats []string) []int {
+	keys := make([]int, len(ats))
+	prev := 0
+	for i, a := range ats {
+		if v, err := parseInt(a); err == nil && strings.TrimSpace(a) != "" {
+			prev = v
+		} else if strings.TrimSpace(a) == "" {
+			prev = 0
+		}
+		keys[i] = prev
+	}
+	order := make([]int, len(ats))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return keys[a] - keys[b] })
+	return order
+}
+
+// Options returns a select's values: the allowed ones, plus current when
+// it is not among them, so that a value the form cannot offer (a typo in a
+// shared link) stays visible with Validate's message instead of vanishing.
+func Options(allowed []string, current string) []string {
+	out := slices.Clone(allowed)
+	if !slices.Contains(out, current) {
+		out = append(out, current)
+	}
+	return out
+}
+
+// ThenOptions are the route action select's values for a runtime: "" (the
+// default, none) first.
+func ThenOptions(runtime, current string) []string {
+	return Options(append([]string{""}, scenario.Thens(runtime)...), current)
+}
+
+// NewStep is the step "Add step" appends after last (nil for the first):
+// a keep-alive request on the same connection half a second later.
+func NewStep(last *StepForm, durationMs int) StepForm {
+	st := StepForm{At: "0", Conn: "A", Action: ActRequest, Connection: "keep-alive"}
+	if last != nil {
+		if at, err := parseInt(last.At); err == nil {
+			st.At = strconv.Itoa(min(at+500, max(durationMs, at)))
+		}
+		if last.Conn != "" {
+			st.Conn = last.Conn
+		}
+	}
+	return st
+}

@@ -1,0 +1,271 @@
+package lanes
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Shortcuts are the timeline's keys, for the app's help dialog.
+func Shortcuts() [][2]string {
+	return [][2]string{
+		{"Tab", "focus the timeline"},
+		{"← / →", "previous / next event on the lane"},
+		{"↑ / ↓", "same time on the lane above / below"},
+		{"Home / End", "first / last event of the lane"},
+		{"Shift + ← / →", "pan in time"},
+		{"Shift + ↑ / ↓", "scroll the lanes"},
+		{"+ / -", "zoom in / out"},
+		{"0", "fit the whole run"},
+		{"f", "follow the live edge"},
+		{"Esc", "hide the detail card"},
+		{"wheel, pinch", "zoom around the pointer (Shift + wheel scrolls lanes)"},
+		{"drag", "pan"},
+	}
+}
+
+// Field is one line of the detail card.
+type Field struct{ Name, Value string }
+
+// Card describes event id for the detail card: its fields, then the raw
+// bytes for send and recv. A span card adds the span's state and length.
+func (m *Model) Card(id int, span bool, now float64) (title string, fields []Field, raw string) {
+	if id < 0 || id >= len(m.Events) {
+		return "", nil, ""
+	}
+	ev := m.Events[id]
+	who := "server"
+	if ev.Conn != "" {
+		who = "connection " + ev.Conn
+	}
+	title = ev.Kind + " · " + who
+	if span {
+		if s := m.spanOf(id); s != nil {
+			end, state := s.End, ""
+			if end == Open {
+				end, state = now, " (so far)"
+			}
+			title = s.Kind.String() + " · " + who
+			fields = append(fields, Field{"from", fmtMs(s.Start)}, Field{"to", fmtMs(end) + state}, Field{"for", fmtDur(end-s.Start) + state})
+			if s.Label != "" {
+				fields = append(fields, Field{"what", s.Label})
+			}
+			if s.Timer != "" {
+				fields = append(fields, Field{"timeout", s.Timer + " → " + s.TimerReason + " at " + fmtMs(s.Deadline)})
+			}
+			fields = append(fields, Field{"began with", ev.Kind})
+			return title, fields, ""
+		}
+	}
+	fields = append(fields, Field{"t", fmtMs(ev.T)}, Field{"kind", ev.Kind})
+	add := func(name, v string) {
+		if v != "" {
+			fields = append(fields, Field{name, v})
+		}
+	}
+	add("conn", ev.Conn)
+	add("by", ev.By)
+	add("reason", ev.Reason)
+	add("method", ev.Method)
+	add("path", ev.Path)
+	if ev.Status != 0 {
+		add("status", strconv.Itoa(ev.Status))
+	}
+	add("error", ev.Error)
+	if ev.Data != "" {
+		add("bytes", strconv.Itoa(len(ev.Data)))
+	}
+	return title, fields, ev.Data
+}
+
+// spanOf finds the span that event id began.
+func (m *Model) spanOf(id int) *Span {
+	l := &m.Server
+	if c := m.Events[id].Conn; c != "" {
+		l = m.byConn[c]
+	}
+	for i := range l.Spans {
+		if l.Spans[i].Event == id {
+			return &l.Spans[i]
+		}
+	}
+	return nil
+}
+
+// ShowBytes makes raw bytes readable and exact: CR and LF are shown as
+// \r and \n (a line break follows \n), other control bytes as \xNN.
+func ShowBytes(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\n':
+			b.WriteString("\\n\n")
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c == 0x7f:
+			b.WriteString(`\x`)
+			b.WriteString(strconv.FormatUint(uint64(c)|0x100, 16)[1:])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Summary says in words what happened on a lane, for screen readers.
+func (m *Model) Summary(l *Lane) string {
+	var b strings.Builder
+	b.WriteString("Connection " + l.Conn + ": ")
+	if len(l.Times) > 0 {
+		b.WriteString("from " + fmtMs(l.Times[0]))
+	}
+	if l.Requests > 0 {
+		b.WriteString(", " + strconv.Itoa(l.Requests) + " request")
+		if l.Requests > 1 {
+			b.WriteString("s")
+		}
+		var paths []string
+		for _, s := range l.Spans {
+			if s.Kind == SpanRequest && len(paths) < 3 {
+				paths = append(paths, s.Label)
+			}
+		}
+		if len(paths) > 0 {
+			b.WriteString(" (" + strings.Join(paths, "; ") + ")")
+		}
+	}
+	switch {
+	case l.Refused:
+		b.WriteString(", refused")
+		if e := m.Events[l.Events[len(l.Events)-1]].Error; e != "" {
+			b.WriteString(": " + e)
+		}
+	case l.Close >= 0:
+		ev := m.Events[l.Close]
+		b.WriteString(", closed by " + ev.By + " at " + fmtMs(ev.T) + " (" + ev.Reason + ")")
+	}
+	if l.Reset >= 0 {
+		ev := m.Events[l.Reset]
+		b.WriteString(", reset")
+		if ev.By != "" {
+			b.WriteString(" by " + ev.By)
+		}
+		b.WriteString(" at " + fmtMs(ev.T))
+	}
+	if !l.Ended && l.Close < 0 && !l.Refused {
+		b.WriteString(", now " + l.State())
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// ServerText says what a server event means.
+func ServerText(ev timeline.Event) string {
+	what := map[string]string{
+		timeline.Listen:          "listening",
+		timeline.CloseCalled:     "server.close() called",
+		timeline.CloseIdleCalled: "closeIdleConnections() called",
+		timeline.CloseAllCalled:  "closeAllConnections() called",
+		timeline.ShutdownCalled:  "Shutdown() called",
+		timeline.ListenerClosed:  "listener closed: no new connections",
+		timeline.BeforeExit:      "beforeExit",
+		timeline.Exit:            "the process exits",
+	}[ev.Kind]
+	if what == "" {
+		what = ev.Kind
+	}
+	return "Server: " + what + " at " + fmtMs(ev.T) + "."
+}
+
+// EventText is one line about an event, for the live announcement.
+func EventText(ev timeline.Event) string {
+	if ev.Conn == "" {
+		return ServerText(ev)
+	}
+	s := ev.Conn + ": " + ev.Kind
+	switch ev.Kind {
+	case timeline.Request:
+		s += " " + ev.Method + " " + ev.Path
+	case timeline.Response:
+		s += " " + strconv.Itoa(ev.Status)
+	case timeline.Close:
+		s += " by " + ev.By + " (" + ev.Reason + ")"
+	case timeline.Reset:
+		if ev.By != "" {
+			s += " by " + ev.By
+		}
+	case timeline.Refused:
+		s += " (" + ev.Error + ")"
+	case timeline.Send, timeline.Recv:
+		s += " " + strconv.Itoa(len(ev.Data)) + " bytes"
+	}
+	return s + " at " + fmtMs(ev.T) + "."
+}
+
+// LegendEntry is one line of the legend: a swatch (items drawn in a small
+// box of LegendW × LegendH) and what it means.
+type LegendEntry struct {
+	Items []Item
+	Text  string
+}
+
+// Legend swatch size, CSS px.
+const (
+	LegendW = 28
+	LegendH = 16
+)
+
+// Legend explains every mark and colour the layout draws.
+func Legend() []LegendEntry {
+	mid := float64(LegendH) / 2
+	bar := func(k SpanKind) []Item {
+		role, alpha, share, dash := spanStyle(k)
+		if dash {
+			return []Item{{Shape: ShapeLine, Role: role, X: 2, Y: mid, W: LegendW - 4, Line: 2, Dash: true, ID: -1}}
+		}
+		h := barH * share
+		return []Item{{Shape: ShapeRect, Role: role, Alpha: alpha, X: 2, Y: mid - h/2, W: LegendW - 4, H: h, ID: -1}}
+	}
+	mark := func(kind, by string) []Item {
+		ev := timeline.Event{Kind: kind, By: by}
+		g, role, _ := markStyle(&ev)
+		h := float64(markR)
+		if g == GlyphBar {
+			h = mid - 1
+		}
+		return []Item{{Shape: ShapeMark, Glyph: g, Role: role, X: LegendW / 2, Y: mid, H: h, ID: -1}}
+	}
+	countdown := []Item{
+		{Shape: ShapeLine, Role: RoleWarn, X: 2, Y: mid, W: LegendW - 6, Line: 1.5, Dash: true, ID: -1},
+		{Shape: ShapeLine, Role: RoleWarn, X: LegendW - 4, Y: mid - 6, H: 12, Line: 2, ID: -1},
+	}
+	live := []Item{{Shape: ShapeLine, Role: RoleAccent, X: LegendW / 2, Y: 1, H: LegendH - 2, Line: 1, Dash: true, ID: -1}}
+	return []LegendEntry{
+		{bar(SpanConnecting), "connecting (client and server see it at different moments)"},
+		{bar(SpanOpen), "open, waiting for a request"},
+		{bar(SpanRequest), "request in flight: parsed → response written"},
+		{bar(SpanIdle), "idle keep-alive connection"},
+		{bar(SpanHalfClosed), "half-closed: one side closed, the other end is still open"},
+		{countdown, "a server timeout counting down to when it fires"},
+		{mark(timeline.Send, ""), "the client sent bytes"},
+		{mark(timeline.Recv, ""), "the client received bytes"},
+		{mark(timeline.Connect, ""), "connected (client)"},
+		{mark(timeline.Accept, ""), "accepted (server)"},
+		{mark(timeline.Request, ""), "the server parsed a request"},
+		{mark(timeline.Response, ""), "the server finished a response (red: 4xx/5xx)"},
+		{mark(timeline.Close, timeline.ByServer), "closed by the server, with the reason"},
+		{mark(timeline.Close, timeline.ByClient), "closed by the client"},
+		{mark(timeline.Reset, ""), "reset (RST)"},
+		{mark(timeline.Refused, ""), "connect refused"},
+		{bar(SpanListening), "server listening"},
+		{mark(timeline.CloseCalled, ""), "close(), closeIdle/closeAll or Shutdown() called"},
+		{bar(SpanClosing), "server closing: the listener is still open"},
+		{append(bar(SpanNotAccepts), mark(timeline.ListenerClosed, "")...), "listener closed: new connects are refused"},
+		{mark(timeline.Exit, ""), "the process exits"},
+		{live, "now: the live edge"},
+	}
+}

@@ -1,0 +1,414 @@
+package lanes
+
+import (
+	"math"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Shape is what an Item draws.
+type Shape uint8
+
+// Shapes.
+const (
+	ShapeRect Shape = iota
+	ShapeLine
+	ShapeText
+	ShapeMark
+)
+
+// Role is a colour of the theme (a CSS variable of app.css), so that the
+// canvas, the SVG export and the legend agree in light and dark.
+type Role uint8
+
+// Roles, named after their CSS variables.
+const (
+	RoleFg Role = iota
+	RoleMuted
+	RoleLine
+	RolePanel
+	RoleBg
+	RoleAccent
+	RoleOk
+	RoleWarn
+	RoleBad
+	RoleClient
+	RoleServer
+	RoleFocus
+	numRoles
+)
+
+// RoleVars are the CSS variables of the roles.
+var RoleVars = [numRoles]string{"--fg", "--muted", "--line", "--panel", "--bg", "--accent", "--ok", "--warn", "--bad", "--client", "--server", "--focus"}
+
+// Glyph is a mark's symbol.
+type Glyph uint8
+
+// Glyphs.
+const (
+	GlyphDot      Glyph = iota // connect, accept, listen
+	GlyphUp                    // the client sent bytes (a tick above the bar)
+	GlyphDown                  // the client received bytes (a tick below the bar)
+	GlyphDiamond               // a server call: close(), Shutdown()…
+	GlyphBar                   // a close: a tall bar
+	GlyphCross                 // refused
+	GlyphBolt                  // reset
+	GlyphTriangle              // request
+	GlyphSquare                // response, exit
+	GlyphRing                  // focus and hover highlight
+)
+
+// Item is one shape of the display list, in CSS pixels.
+type Item struct {
+	Shape Shape
+	Role  Role
+	Alpha float64 // fill opacity; 0 means 1
+	X, Y  float64
+	W, H  float64 // rect size; line end is (X+W, Y+H)
+	Glyph Glyph
+	Dash  bool
+	Line  float64 // stroke width
+	Text  string
+	// Anchor aligns text: -1 start, 0 middle, 1 end.
+	Anchor int8
+	Small  bool
+	Bold   bool
+	// ID is the event the item stands for (-1: decoration); Span items
+	// stand for the span that event began.
+	ID   int
+	Span bool
+	// Layer orders painting: a renderer may batch items of one layer by
+	// style, but paints layers in order (grid, lanes, header, overlay).
+	Layer uint8
+}
+
+// Display is the picture of a viewport: items in paint order.
+type Display struct {
+	W, H  float64
+	Items []Item
+	layer uint8
+	// Scratch for the per-lane pixel decimation of marks.
+	lastX map[Glyph]float64
+}
+
+// Focus is what the view highlights.
+type Focus struct {
+	Event int // -1: none
+	Hover int // -1: none
+}
+
+// NoFocus highlights nothing.
+var NoFocus = Focus{Event: -1, Hover: -1}
+
+// Layout builds the display list of m in v at time now, reusing d's
+// storage. It costs what is visible: lanes off screen are skipped, and
+// within a lane binary search finds the visible spans and events.
+func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
+	d.W, d.H = v.Width, v.Height
+	d.Items = d.Items[:0]
+	d.layer = 0
+	if d.lastX == nil {
+		d.lastX = map[Glyph]float64{}
+	}
+	t0, t1 := v.T(GutterW-markR*2), v.T(v.Width)
+
+	// Grid, then connection lanes, so that the pinned axis and server
+	// lane paint over lanes scrolled under them.
+	step := Ticks(v.Scale)
+	first := math.Ceil(math.Max(t0, 0)/step) * step
+	for t, n := first, 0; t <= t1 && n < maxTicks; t, n = t+step, n+1 {
+		if x := v.X(t); x >= GutterW {
+			d.add(Item{Shape: ShapeLine, Role: RoleLine, X: x, Y: AxisH - 6, H: v.Height - AxisH + 6, Line: 1, Alpha: 0.6, ID: -1})
+		}
+	}
+	d.layer = 1
+	i0, i1 := v.VisibleLanes(len(m.Lanes))
+	for i := i0; i < i1; i++ {
+		d.lane(m, m.Lanes[i], v, v.LaneY(i), LaneH, t0, t1, now, f)
+	}
+	top := float64(AxisH)
+	d.layer = 2
+	d.add(Item{Shape: ShapeRect, Role: RolePanel, X: 0, Y: 0, W: v.Width, H: AxisH + ServerLaneH, ID: -1})
+	d.layer = 3
+	d.axis(v, step, first, t1)
+	d.lane(m, &m.Server, v, top, ServerLaneH, t0, t1, now, f)
+	d.add(Item{Shape: ShapeLine, Role: RoleLine, X: 0, Y: top + ServerLaneH, W: v.Width, Line: 1, ID: -1})
+
+	// The live edge.
+	d.layer = 4
+	if x := v.X(now); x >= GutterW && x <= v.Width {
+		d.add(Item{Shape: ShapeLine, Role: RoleAccent, X: x, Y: AxisH - 6, H: v.Height - AxisH + 6, Line: 1, Dash: true, ID: -1})
+		// The label sits on a patch of panel so that axis labels under it
+		// stay out of the way.
+		d.add(Item{Shape: ShapeRect, Role: RolePanel, X: x - 4 - textW("now"), Y: 2, W: textW("now") + 3, H: 14, ID: -1})
+		d.add(Item{Shape: ShapeText, Role: RoleAccent, X: x - 3, Y: 13, Text: "now", Anchor: 1, Small: true, ID: -1})
+	}
+}
+
+func (d *Display) add(it Item) {
+	it.Layer = d.layer
+	d.Items = append(d.Items, it)
+}
+
+// maxTicks bounds the axis loop whatever the scale.
+const maxTicks = 200
+
+func (d *Display) axis(v Viewport, step, first, t1 float64) {
+	d.add(Item{Shape: ShapeLine, Role: RoleLine, X: GutterW, Y: AxisH - 1, W: v.Width - GutterW, Line: 1, ID: -1})
+	for t, n := first, 0; t <= t1 && n < maxTicks; t, n = t+step, n+1 {
+		x := v.X(t)
+		if x < GutterW {
+			continue
+		}
+		d.add(Item{Shape: ShapeLine, Role: RoleLine, X: x, Y: AxisH - 6, H: 6, Line: 1, ID: -1})
+		d.add(Item{Shape: ShapeText, Role: RoleMuted, X: x + 3, Y: 14, Text: fmtTick(t, step), Small: true, Anchor: -1, ID: -1})
+	}
+	d.add(Item{Shape: ShapeText, Role: RoleMuted, X: 6, Y: 14, Text: "time", Small: true, Anchor: -1, ID: -1})
+}
+
+// spanStyle is how a span state looks: colour, opacity, height share.
+func spanStyle(k SpanKind) (Role, float64, float64, bool) {
+	switch k {
+	case SpanConnecting:
+		return RoleMuted, 0.5, 0.5, false
+	case SpanOpen:
+		return RoleOk, 0.35, 0.6, false
+	case SpanRequest:
+		return RoleServer, 0.9, 1, false
+	case SpanIdle:
+		return RoleOk, 0.75, 0.6, false
+	case SpanHalfClosed:
+		return RoleWarn, 0.8, 0.2, true
+	case SpanListening:
+		return RoleOk, 0.75, 0.6, false
+	case SpanClosing:
+		return RoleWarn, 0.8, 0.6, false
+	case SpanNotAccepts:
+		return RoleMuted, 0.5, 0.4, true
+	}
+	return RoleMuted, 0.5, 0.5, false
+}
+
+// markStyle is how an event looks on its lane.
+func markStyle(ev *timeline.Event) (Glyph, Role, bool) {
+	switch ev.Kind {
+	case timeline.Connect:
+		return GlyphDot, RoleClient, true
+	case timeline.Accept, timeline.Listen:
+		return GlyphDot, RoleServer, true
+	case timeline.Send:
+		return GlyphUp, RoleClient, true
+	case timeline.Recv:
+		return GlyphDown, RoleClient, true
+	case timeline.Request:
+		return GlyphTriangle, RoleServer, true
+	case timeline.Response:
+		if ev.Status >= 400 {
+			return GlyphSquare, RoleBad, true
+		}
+		return GlyphSquare, RoleServer, true
+	case timeline.Idle:
+		return GlyphDot, RoleOk, false
+	case timeline.Close:
+		if ev.By == timeline.ByClient {
+			return GlyphBar, RoleClient, true
+		}
+		return GlyphBar, RoleBad, true
+	case timeline.Reset:
+		return GlyphBolt, RoleBad, true
+	case timeline.Refused:
+		return GlyphCross, RoleBad, true
+	case timeline.CloseCalled, timeline.CloseIdleCalled, timeline.CloseAllCalled, timeline.ShutdownCalled:
+		return GlyphDiamond, RoleWarn, true
+	case timeline.ListenerClosed:
+		return GlyphBar, RoleWarn, true
+	case timeline.BeforeExit:
+		return GlyphDiamond, RoleMuted, true
+	case timeline.Exit:
+		return GlyphSquare, RoleBad, true
+	}
+	return GlyphDot, RoleMuted, true
+}
+
+// lane lays out one lane at y (top) of height h.
+func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64, f Focus) {
+	mid := y + h/2
+	name := l.Conn
+	if name == "" {
+		name = "server"
+	}
+	d.add(Item{Shape: ShapeLine, Role: RoleLine, X: 0, Y: y + h, W: v.Width, Line: 0.5, Alpha: 0.6, ID: -1})
+	d.add(Item{Shape: ShapeText, Role: RoleFg, X: 8, Y: mid + 4, Text: name, Bold: true, Anchor: -1, ID: -1})
+	xmin, xmax := float64(GutterW), v.Width
+
+	// Spans, with sub-pixel neighbours merged into the previous one.
+	a, b := l.SpansIn(t0, t1)
+	lastEnd := math.Inf(-1)
+	for k := a; k < b; k++ {
+		s := &l.Spans[k]
+		end := s.End
+		if end == Open {
+			end = math.Max(now, s.Start)
+		}
+		x0, x1 := math.Max(v.X(s.Start), xmin), math.Min(v.X(end), xmax)
+		if x1 < xmin || x0 > xmax || (x1-x0 < 0.5 && x0-lastEnd < 0.5) {
+			continue
+		}
+		lastEnd = x1
+		role, alpha, share, dash := spanStyle(s.Kind)
+		bh := barH * share
+		if dash {
+			d.add(Item{Shape: ShapeLine, Role: role, X: x0, Y: mid, W: x1 - x0, Line: 2, Dash: true, ID: s.Event, Span: true})
+		} else {
+			d.add(Item{Shape: ShapeRect, Role: role, Alpha: alpha, X: x0, Y: mid - bh/2, W: math.Max(x1-x0, 1), H: bh, ID: s.Event, Span: true})
+		}
+		label := s.Label
+		if s.Kind == SpanIdle || s.Kind == SpanOpen && s.Timer != "" {
+			label = s.Kind.String()
+			if s.Timer != "" {
+				label += " · " + s.Timer
+			}
+		}
+		if label != "" && x1-x0 > textW(label)+8 {
+			d.add(Item{Shape: ShapeText, Role: RoleMuted, X: x0 + 4, Y: y + 9, Text: label, Small: true, Anchor: -1, ID: -1})
+		}
+	}
+
+	// The running timeout, counting down to when it fires.
+	if cd, ok := l.Countdown(now); ok {
+		d.countdown(v, cd, y, mid, now)
+	}
+
+	// Events, at most one per glyph per pixel unless focused.
+	clear(d.lastX)
+	pad := (markR * 2) / v.Scale
+	a, b = l.EventsIn(t0-pad, t1+pad)
+	for k := a; k < b; k++ {
+		id := l.Events[k]
+		ev := &m.Events[id]
+		g, role, show := markStyle(ev)
+		if !show && id != f.Event {
+			continue
+		}
+		x := v.X(l.Times[k])
+		if x < xmin-markR || x > xmax+markR {
+			continue
+		}
+		if px, ok := d.lastX[g]; ok && math.Abs(px-x) < 1 && id != f.Event && id != f.Hover {
+			continue
+		}
+		d.lastX[g] = x
+		my, mh := mid, float64(markR)
+		switch g {
+		case GlyphUp:
+			my = mid - barH/2 - 3
+		case GlyphDown:
+			my = mid + barH/2 + 3
+		case GlyphBar:
+			mh = h/2 - 3
+		}
+		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
+		if id == l.Close || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
+			d.add(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+		}
+		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
+			d.add(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+		}
+		if id == f.Event || id == f.Hover {
+			role := RoleFocus
+			if id != f.Event {
+				role = RoleFg
+			}
+			d.add(Item{Shape: ShapeMark, Glyph: GlyphRing, Role: role, X: x, Y: mid, H: h/2 - 2, Line: 2, ID: -1})
+		}
+	}
+}
+
+func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
+	x0, x1 := v.X(now), v.X(cd.Deadline)
+	text := cd.Label + " · " + fmtDur(round(math.Max(cd.Left, 0), -2)) + " left"
+	if cd.Left <= 0 {
+		text = cd.Label + " · due"
+	}
+	if x1 > x0 {
+		d.add(Item{Shape: ShapeLine, Role: RoleWarn, X: x0, Y: mid, W: x1 - x0, Line: 1.5, Dash: true, ID: -1})
+		d.add(Item{Shape: ShapeLine, Role: RoleWarn, X: x1, Y: mid - barH/2 - 2, H: barH + 4, Line: 2, ID: -1})
+	}
+	tx := math.Min(x0+6, v.Width-RightPad-textW(text))
+	d.add(Item{Shape: ShapeText, Role: RoleWarn, X: math.Max(tx, GutterW), Y: y + 9, Text: text, Small: true, Anchor: -1, ID: -1})
+}
+
+// markLabel is the short text beside a close, reset, refused or server mark.
+func markLabel(ev *timeline.Event) string {
+	switch ev.Kind {
+	case timeline.Close:
+		return "closed by " + ev.By + ": " + ev.Reason
+	case timeline.Reset:
+		if ev.By != "" {
+			return "reset by " + ev.By
+		}
+		return "reset"
+	case timeline.Refused:
+		if ev.Error != "" {
+			return "refused: " + ev.Error
+		}
+		return "refused"
+	case timeline.CloseCalled:
+		return "close()"
+	case timeline.CloseIdleCalled:
+		return "closeIdleConnections()"
+	case timeline.CloseAllCalled:
+		return "closeAllConnections()"
+	case timeline.ShutdownCalled:
+		return "Shutdown()"
+	}
+	return ev.Kind
+}
+
+// textW estimates the width of small text (11 px system font): the layout
+// decides whether a label fits without asking the browser.
+func textW(s string) float64 { return float64(len([]rune(s))) * 6.2 }
+
+// Hit returns the event under (x, y): marks first, within a few pixels,
+// then spans. span reports that the hit is a span begun by that event.
+func (d *Display) Hit(x, y float64) (id int, span, ok bool) {
+	const slop = markR + 3
+	best, bestD := -1, math.Inf(1)
+	for i := len(d.Items) - 1; i >= 0; i-- {
+		it := &d.Items[i]
+		if it.ID < 0 || it.Shape != ShapeMark {
+			continue
+		}
+		dx, dy := x-it.X, y-it.Y
+		if it.Glyph == GlyphBar {
+			dy = math.Max(0, math.Abs(dy)-it.H)
+		}
+		if dist := math.Hypot(dx, dy); dist <= slop && dist < bestD {
+			best, bestD = it.ID, dist
+		}
+	}
+	if best >= 0 {
+		return best, false, true
+	}
+	for i := len(d.Items) - 1; i >= 0; i-- {
+		it := &d.Items[i]
+		if it.ID < 0 || !it.Span {
+			continue
+		}
+		top, bot := it.Y-4, it.Y+it.H+4
+		if x >= it.X && x <= it.X+it.W && y >= top && y <= bot {
+			return it.ID, true, true
+		}
+	}
+	return -1, false, false
+}
+
+// ExportLayout lays out the whole run for an export: every lane, the full
+// time range, width w.
+func ExportLayout(m *Model, now, w float64) *Display {
+	v := Viewport{Width: w, Height: ContentH(len(m.Lanes))}
+	v.Fit(0, math.Max(m.End(now), 1)*1.02)
+	d := &Display{}
+	d.Layout(m, v, now, NoFocus)
+	return d
+}

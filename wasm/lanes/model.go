@@ -1,0 +1,445 @@
+// Package lanes draws the connection timeline: one lane per connection and
+// one for the demo server, built live from the timeline events (DESIGN.md,
+// "Timeline events").
+//
+// The package is split so that everything but the browser glue is tested
+// with plain `go test`: the Model turns events into lanes of spans and
+// marks, a Viewport maps session time to pixels, and Layout turns both into
+// a Display list of shapes that the canvas renderer (view_js.go) and the
+// SVG exporter (svg.go) draw alike, so an export is the same picture.
+package lanes
+
+import (
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// node20KeepAliveBufferMs is Node 20's server.keepAliveTimeoutBuffer: after
+// a response the socket timeout is keepAliveTimeout plus this, while the
+// Keep-Alive header still advertises keepAliveTimeout. Node 18 has none.
+const node20KeepAliveBufferMs = 1000
+
+// Open is the End of a span that still lasts.
+var Open = math.Inf(1)
+
+// Config is what the model needs of the scenario: the runtime and the
+// timeouts that decide when an idle connection will be closed.
+type Config struct {
+	Runtime string
+	// Node.
+	SocketTimeoutMs    float64
+	KeepAliveTimeoutMs float64
+	KeepAliveBufferMs  float64
+	// Go.
+	IdleTimeoutMs       float64
+	ReadHeaderTimeoutMs float64
+}
+
+// ConfigOf reads the timeouts of sc (unset knobs read as their defaults).
+func ConfigOf(sc scenario.Scenario) Config {
+	sv := sc.Server
+	c := Config{Runtime: sv.Runtime}
+	switch {
+	case scenario.IsNode(sv.Runtime):
+		c.SocketTimeoutMs = float64(sv.SocketTimeout().Milliseconds())
+		c.KeepAliveTimeoutMs = float64(sv.KeepAliveTimeout().Milliseconds())
+		if sv.Runtime == scenario.RuntimeNode20 && c.KeepAliveTimeoutMs > 0 {
+			c.KeepAliveBufferMs = node20KeepAliveBufferMs
+		}
+	case sv.Runtime == scenario.RuntimeGo:
+		c.IdleTimeoutMs = float64(sv.IdleTimeout().Milliseconds())
+		c.ReadHeaderTimeoutMs = float64(sv.ReadHeaderTimeout().Milliseconds())
+	}
+	return c
+}
+
+// SpanKind is a state a connection spends time in.
+type SpanKind uint8
+
+// Connection states, in the order a connection usually passes them.
+const (
+	SpanConnecting SpanKind = iota // connect and accept seen on one side only
+	SpanOpen                       // connected, no request in flight
+	SpanRequest                    // a request parsed, its response not yet written
+	SpanIdle                       // the server marked it idle (keep-alive)
+	SpanHalfClosed                 // one side closed, the other end is still open
+	// Server lane states.
+	SpanListening
+	SpanClosing    // close()/Shutdown called, the listener not yet closed
+	SpanNotAccepts // the listener is closed; the process still runs
+)
+
+var spanNames = [...]string{
+	SpanConnecting: "connecting",
+	SpanOpen:       "open",
+	SpanRequest:    "request in flight",
+	SpanIdle:       "idle",
+	SpanHalfClosed: "half-closed",
+	SpanListening:  "listening",
+	SpanClosing:    "closing",
+	SpanNotAccepts: "listener closed",
+}
+
+func (k SpanKind) String() string { return spanNames[k] }
+
+// Span is a stretch of one state on a lane.
+type Span struct {
+	Kind       SpanKind
+	Start, End float64 // End is Open while the state lasts
+	Event      int     // the event that began it (index in Model.Events)
+	// Timer is the server timeout that would end this stretch ("keepAliveTimeout
+	// 5 s + 1 s buffer"), Deadline when it fires; empty when none applies.
+	Timer       string
+	TimerReason string
+	Deadline    float64
+	// Label is the span's text (a request's "GET /slow → 200").
+	Label string
+}
+
+// Lane is one connection (or the server, Conn "").
+type Lane struct {
+	Conn  string
+	Index int // position among the model's connection lanes
+	// Events indexes Model.Events in time order; Times holds their times,
+	// never decreasing, for binary search.
+	Events []int
+	Times  []float64
+	Spans  []Span
+
+	// Close is the first close event (-1 when none): who closed it and why.
+	Close        int
+	CloseBy      string
+	CloseReason  string
+	Refused      bool
+	Reset        int // the reset event, -1 when none
+	Ended        bool
+	EndT         float64
+	Requests     int
+	connected    bool
+	accepted     bool
+	inflight     int
+	reqSpan      int // index of the open request span's request event
+	keepAliveSet bool
+	timer        timer
+}
+
+// timer is the server timeout running on a connection.
+type timer struct {
+	label, reason string
+	ms            float64
+	activity      bool // restarted by reads and writes (Node's socket.setTimeout)
+	deadline      float64
+}
+
+// State names the lane's current state for the accessible view.
+func (l *Lane) State() string {
+	switch {
+	case l.Refused:
+		return "refused"
+	case l.Reset >= 0:
+		return "reset"
+	case l.Ended:
+		return "closed"
+	case len(l.Spans) == 0:
+		return "new"
+	}
+	return l.Spans[len(l.Spans)-1].Kind.String()
+}
+
+// Model is every event of a run, arranged in lanes.
+type Model struct {
+	Config Config
+	Events []timeline.Event
+	Server Lane
+	Lanes  []*Lane
+	// Last is the latest event time.
+	Last float64
+	// Exited is the time of the exit event (-1 before).
+	Exited float64
+	byConn map[string]*Lane
+}
+
+// NewModel makes an empty model for a run with cfg's timeouts.
+func NewModel(cfg Config) *Model {
+	return &Model{Config: cfg, Server: newLane("", -1), Exited: -1, byConn: map[string]*Lane{}}
+}
+
+func newLane(conn string, i int) Lane {
+	return Lane{Conn: conn, Index: i, Close: -1, Reset: -1, reqSpan: -1}
+}
+
+// Lane returns the lane of conn, or nil.
+func (m *Model) Lane(conn string) *Lane { return m.byConn[conn] }
+
+// Add appends one event and updates its lane. Events arrive in time order;
+// one that arrives a little late is placed at the lane's latest time so that
+// spans never run backwards.
+func (m *Model) Add(ev timeline.Event) {
+	i := len(m.Events)
+	m.Events = append(m.Events, ev)
+	if ev.T > m.Last {
+		m.Last = ev.T
+	}
+	if ev.Conn == "" {
+		m.addServer(i, ev)
+		return
+	}
+	l := m.byConn[ev.Conn]
+	if l == nil {
+		nl := newLane(ev.Conn, len(m.Lanes))
+		l = &nl
+		m.Lanes = append(m.Lanes, l)
+		m.byConn[ev.Conn] = l
+	}
+	m.addConn(l, i, ev)
+}
+
+// at appends event i to l and returns its (monotonic) time.
+func (l *Lane) at(i int, t float64) float64 {
+	if n := len(l.Times); n > 0 && t < l.Times[n-1] {
+		t = l.Times[n-1]
+	}
+	l.Events = append(l.Events, i)
+	l.Times = append(l.Times, t)
+	return t
+}
+
+// begin ends the current span at t and starts one of kind k.
+func (l *Lane) begin(k SpanKind, t float64, ev int) *Span {
+	l.end(t)
+	l.Spans = append(l.Spans, Span{Kind: k, Start: t, End: Open, Event: ev})
+	return &l.Spans[len(l.Spans)-1]
+}
+
+func (l *Lane) end(t float64) {
+	if n := len(l.Spans); n > 0 && l.Spans[n-1].End == Open {
+		l.Spans[n-1].End = t
+	}
+}
+
+// current returns the open span, or nil.
+func (l *Lane) current() *Span {
+	if n := len(l.Spans); n > 0 && l.Spans[n-1].End == Open {
+		return &l.Spans[n-1]
+	}
+	return nil
+}
+
+func (m *Model) addServer(i int, ev timeline.Event) {
+	s := &m.Server
+	t := s.at(i, ev.T)
+	switch ev.Kind {
+	case timeline.Listen:
+		s.begin(SpanListening, t, i)
+	case timeline.CloseCalled, timeline.ShutdownCalled:
+		if c := s.current(); c != nil && c.Kind == SpanListening {
+			s.begin(SpanClosing, t, i)
+		}
+	case timeline.ListenerClosed:
+		s.begin(SpanNotAccepts, t, i)
+	case timeline.Exit:
+		s.end(t)
+		s.Ended, s.EndT = true, t
+		m.Exited = t
+	}
+}
+
+func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
+	t := l.at(i, ev.T)
+	if l.Ended || l.Close >= 0 && ev.Kind != timeline.Close && ev.Kind != timeline.Reset {
+		// Late news (a response written as the socket was destroyed, bytes
+		// the client still reads): a mark, no change of state.
+		return
+	}
+	cfg := &m.Config
+	switch ev.Kind {
+	case timeline.Connect, timeline.Accept:
+		if ev.Kind == timeline.Connect {
+			l.connected = true
+		} else {
+			l.accepted = true
+		}
+		switch {
+		case len(l.Spans) == 0 && !(l.connected && l.accepted):
+			l.begin(SpanConnecting, t, i)
+			m.startTimer(l, t)
+		case l.connected && l.accepted:
+			if c := l.current(); c == nil || c.Kind == SpanConnecting {
+				if len(l.Spans) == 0 {
+					m.startTimer(l, t)
+				}
+				l.begin(SpanOpen, t, i)
+			}
+		}
+	case timeline.Send:
+		l.touch(t)
+	case timeline.Request:
+		l.Requests++
+		l.inflight++
+		if l.keepAliveSet {
+			// Node's resetSocketTimeout: back to server.timeout (0), not to
+			// the program's own socket.setTimeout.
+			l.keepAliveSet = false
+			l.timer = timer{}
+		}
+		if cfg.Runtime == scenario.RuntimeGo {
+			l.timer = timer{} // the handler runs without a read deadline
+		}
+		l.touch(t)
+		if l.inflight == 1 {
+			s := l.begin(SpanRequest, t, i)
+			s.Label = ev.Method + " " + ev.Path
+			l.reqSpan = len(l.Spans) - 1
+		}
+	case timeline.Response:
+		l.touch(t)
+		if l.inflight > 0 {
+			l.inflight--
+		}
+		if l.reqSpan >= 0 {
+			l.Spans[l.reqSpan].Label += " → " + strconv.Itoa(ev.Status)
+		}
+		if l.inflight == 0 {
+			l.reqSpan = -1
+			l.begin(SpanOpen, t, i)
+			m.afterResponse(l, t)
+		}
+	case timeline.Idle:
+		if l.inflight == 0 && l.Close < 0 {
+			l.begin(SpanIdle, t, i)
+		}
+	case timeline.Close:
+		if l.Close < 0 {
+			l.Close, l.CloseBy, l.CloseReason = i, ev.By, ev.Reason
+			l.inflight, l.reqSpan = 0, -1
+			l.timer = timer{}
+			s := l.begin(SpanHalfClosed, t, i)
+			s.Label = "half-closed: the server's end is open"
+			if ev.By == timeline.ByServer {
+				s.Label = "half-closed: the client's end is open"
+			}
+			return
+		}
+		if ev.By != m.Events[l.Close].By {
+			l.finish(t)
+		}
+	case timeline.Reset:
+		l.Reset = i
+		l.finish(t)
+	case timeline.Refused:
+		l.Refused = true
+		l.finish(t)
+	}
+	l.syncTimer()
+}
+
+func (l *Lane) finish(t float64) {
+	l.end(t)
+	l.Ended, l.EndT = true, t
+	l.timer = timer{}
+}
+
+// startTimer arms the timeout that guards a new connection before its
+// first request: Node's socket.setTimeout from the 'connection' listener,
+// Go's ReadHeaderTimeout.
+func (m *Model) startTimer(l *Lane, t float64) {
+	c := &m.Config
+	switch {
+	case scenario.IsNode(c.Runtime) && c.SocketTimeoutMs > 0:
+		l.timer = timer{label: "socket.setTimeout " + fmtDur(c.SocketTimeoutMs), reason: timeline.ReasonSocketTimeout,
+			ms: c.SocketTimeoutMs, activity: true, deadline: t + c.SocketTimeoutMs}
+	case c.Runtime == scenario.RuntimeGo && c.ReadHeaderTimeoutMs > 0:
+		l.timer = timer{label: "ReadHeaderTimeout " + fmtDur(c.ReadHeaderTimeoutMs), reason: timeline.ReasonHeadersTimeout,
+			ms: c.ReadHeaderTimeoutMs, deadline: t + c.ReadHeaderTimeoutMs}
+	}
+}
+
+// afterResponse arms the timeout that guards an idle keep-alive connection.
+func (m *Model) afterResponse(l *Lane, t float64) {
+	c := &m.Config
+	switch {
+	case scenario.IsNode(c.Runtime) && c.KeepAliveTimeoutMs > 0:
+		label := "keepAliveTimeout " + fmtDur(c.KeepAliveTimeoutMs)
+		if c.KeepAliveBufferMs > 0 {
+			label += " + " + fmtDur(c.KeepAliveBufferMs) + " buffer"
+		}
+		ms := c.KeepAliveTimeoutMs + c.KeepAliveBufferMs
+		l.timer = timer{label: label, reason: timeline.ReasonKeepAliveTimeout, ms: ms, activity: true, deadline: t + ms}
+		l.keepAliveSet = true
+	case c.Runtime == scenario.RuntimeGo && c.IdleTimeoutMs > 0:
+		l.timer = timer{label: "IdleTimeout " + fmtDur(c.IdleTimeoutMs), reason: timeline.ReasonIdleTimeout,
+			ms: c.IdleTimeoutMs, deadline: t + c.IdleTimeoutMs}
+	}
+}
+
+// touch restarts an inactivity timer: Node restarts socket timeouts on
+// every read and write.
+func (l *Lane) touch(t float64) {
+	if l.timer.activity {
+		l.timer.deadline = t + l.timer.ms
+	}
+}
+
+// syncTimer copies the running timer onto the open span when the span is
+// one a timeout can end (a connection waiting for a request).
+func (l *Lane) syncTimer() {
+	s := l.current()
+	if s == nil {
+		return
+	}
+	switch s.Kind {
+	case SpanOpen, SpanIdle, SpanConnecting:
+		if l.timer.label != "" {
+			s.Timer, s.TimerReason, s.Deadline = l.timer.label, l.timer.reason, l.timer.deadline
+		} else {
+			s.Timer, s.TimerReason, s.Deadline = "", "", 0
+		}
+	}
+}
+
+// Countdown is a timer that runs at now on a lane: it will fire at Deadline
+// unless the connection gets a request first.
+type Countdown struct {
+	Label    string
+	Reason   string
+	Deadline float64
+	Left     float64 // ms from now; <= 0 once due
+}
+
+// Countdown returns the lane's running timeout at now, if any.
+func (l *Lane) Countdown(now float64) (Countdown, bool) {
+	s := l.current()
+	if s == nil || s.Timer == "" || l.Ended || l.Close >= 0 {
+		return Countdown{}, false
+	}
+	return Countdown{Label: s.Timer, Reason: s.TimerReason, Deadline: s.Deadline, Left: s.Deadline - now}, true
+}
+
+// SpansIn returns the index range [i, j) of l's spans that overlap [t0, t1]
+// (an open span lasts until now).
+func (l *Lane) SpansIn(t0, t1 float64) (int, int) {
+	// Spans follow each other, so their ends never decrease.
+	i := sort.Search(len(l.Spans), func(k int) bool { return l.Spans[k].End >= t0 })
+	j := sort.Search(len(l.Spans), func(k int) bool { return l.Spans[k].Start > t1 })
+	if j < i {
+		j = i
+	}
+	return i, j
+}
+
+// EventsIn returns the index range [i, j) of l.Events within [t0, t1].
+func (l *Lane) EventsIn(t0, t1 float64) (int, int) {
+	i := sort.SearchFloat64s(l.Times, t0)
+	j := sort.Search(len(l.Times), func(k int) bool { return l.Times[k] > t1 })
+	if j < i {
+		j = i
+	}
+	return i, j
+}
+
+// End is the latest time the model shows at now.
+func (m *Model) End(now float64) float64 { return math.Max(m.Last, now) }

@@ -1,0 +1,556 @@
+package lessons
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"syscall/js"
+
+	course "github.com/keepalive-playground/playground/lessons"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/dom"
+)
+
+// courseURL is where the build puts the rendered course.
+const courseURL = "/lessons.json"
+
+// Host is what the panel asks of the playground.
+type Host interface {
+	// Load puts sc in the editor and on the demo server; run also plays
+	// its client steps.
+	Load(sc scenario.Scenario, run bool)
+}
+
+// Panel shows the lessons. Every method runs on the loop goroutine.
+type Panel struct {
+	loop *dom.Loop
+	host Host
+	ls   *dom.Listeners
+	root js.Value
+
+	course  *course.Course
+	loadErr error
+	prog    Progress
+	// want is the lesson asked for before the course arrived.
+	want *Target
+
+	cur     int // index of the open lesson, -1 for none
+	task    int // the task a link pointed at, 0 for none
+	starts  []*scenario.Scenario
+	sols    []*scenario.Scenario
+	events  []timeline.Event
+	evalKey [3]float64 // len, first and last T of the events last evaluated
+	states  []TaskState
+
+	// The panel's parts.
+	status   js.Value // loading and error messages
+	index    js.Value // <details> holding the list
+	summary  js.Value
+	list     js.Value
+	items    []js.Value
+	article  js.Value
+	meta     js.Value
+	title    js.Value
+	body     js.Value
+	taskList js.Value
+	taskEls  []taskEl
+	live     js.Value // aria-live announcements
+	docs     js.Value
+	prev     js.Value
+	next     js.Value
+	solution js.Value
+	note     js.Value
+	drawID   int
+}
+
+type taskEl struct {
+	li, mark, checks js.Value
+}
+
+// Mount builds the panel in root and starts fetching the course.
+func Mount(loop *dom.Loop, root js.Value, host Host) *Panel {
+	p := &Panel{loop: loop, host: host, ls: dom.NewListeners(loop), root: root, cur: -1}
+	p.prog = DecodeProgress(readStorage(ProgressKey))
+	p.build()
+	p.drawID = loop.Drawer(p.drawTasks)
+	go func() {
+		c, err := fetchCourse()
+		loop.Post(func() { p.loaded(c, err) })
+	}()
+	return p
+}
+
+// Open shows lesson id (from a #lesson=ID link, or ID/TASK for one of its
+// tasks); false if there is none. Before the course has arrived it
+// accepts any well-formed id and says later if the lesson does not exist.
+func (p *Panel) Open(id string) bool {
+	t, ok := ParseTarget(id)
+	if !ok {
+		return false
+	}
+	if p.course == nil {
+		if p.loadErr != nil {
+			return false
+		}
+		p.want = &t
+		return true
+	}
+	i := p.course.Index(t.ID)
+	if i < 0 || t.Task > len(p.course.Lessons[i].Tasks) {
+		return false
+	}
+	p.show(i, t.Task, false)
+	return true
+}
+
+// Current is the open lesson's id, or "".
+func (p *Panel) Current() string {
+	switch {
+	case p.course != nil && p.cur >= 0:
+		return p.course.Lessons[p.cur].ID
+	case p.want != nil:
+		return p.want.ID
+	}
+	return ""
+}
+
+// Events tells the panel the current run's events, to check its tasks.
+func (p *Panel) Events(evs []timeline.Event) {
+	p.events = evs
+	p.loop.Invalidate(p.drawID)
+}
+
+// Release frees the panel's listeners.
+func (p *Panel) Release() { p.ls.Release() }
+
+func (p *Panel) build() {
+	dom.Clear(p.root)
+	p.root.Get("classList").Call("add", "lessons")
+	p.status = dom.El("p", []dom.Attr{dom.A("class", "lesson-status"), dom.A("role", "status")}, "Loading the lessons…")
+
+	p.summary = dom.El("summary", nil, "Lessons")
+	p.list = dom.El("ol", []dom.Attr{dom.A("class", "lesson-list")})
+	p.index = dom.El("details", []dom.Attr{dom.A("class", "lesson-index"), dom.A("open", true)}, p.summary,
+		dom.El("nav", []dom.Attr{dom.A("aria-label", "Lessons")}, p.list))
+
+	p.meta = dom.El("p", []dom.Attr{dom.A("class", "lesson-meta")})
+	p.title = dom.El("h2", []dom.Attr{dom.A("id", "lesson-title"), dom.A("tabindex", "-1")})
+	load := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-load"),
+		dom.A("title", "Put this lesson's scenario in the editor and on the demo server")}, "Load this scenario")
+	run := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-run"), dom.A("class", "primary"),
+		dom.A("title", "Load this lesson's scenario and run its client steps")}, "▶ Run it")
+	p.body = dom.El("div", []dom.Attr{dom.A("class", "lesson-body")})
+	p.taskList = dom.El("ol", []dom.Attr{dom.A("class", "lesson-tasks")})
+	p.live = dom.El("p", []dom.Attr{dom.A("class", "sr-only"), dom.A("aria-live", "polite")})
+	p.solution = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-solution"),
+		dom.A("title", "Load the reference solution into the editor")}, "Show solution")
+	p.note = dom.El("p", []dom.Attr{dom.A("class", "lesson-note muted"), dom.A("role", "status")})
+	p.docs = dom.El("ul", []dom.Attr{dom.A("class", "lesson-docs")})
+	p.prev = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-prev")}, "← Previous")
+	p.next = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-next")}, "Next →")
+
+	p.article = dom.El("article", []dom.Attr{dom.A("class", "lesson"), dom.A("aria-labelledby", "lesson-title"), dom.A("hidden", true)},
+		dom.El("header", nil, p.meta, p.title),
+		dom.El("div", []dom.Attr{dom.A("class", "lesson-actions")}, load, run),
+		p.body,
+		dom.El("section", []dom.Attr{dom.A("class", "lesson-task-box"), dom.A("aria-labelledby", "lesson-tasks-h")},
+			dom.El("h3", []dom.Attr{dom.A("id", "lesson-tasks-h")}, "Tasks"),
+			dom.El("p", []dom.Attr{dom.A("class", "muted lesson-task-help")}, "Checked live against the timeline of the current run."),
+			p.taskList, p.live,
+			dom.El("div", []dom.Attr{dom.A("class", "lesson-actions")}, p.solution), p.note),
+		dom.El("section", []dom.Attr{dom.A("class", "lesson-doc-box"), dom.A("aria-labelledby", "lesson-docs-h")},
+			dom.El("h3", []dom.Attr{dom.A("id", "lesson-docs-h")}, "Documentation"), p.docs),
+		dom.El("nav", []dom.Attr{dom.A("class", "lesson-pager"), dom.A("aria-label", "Previous and next lesson")}, p.prev, p.next),
+	)
+	dom.Append(p.root, p.status)
+	dom.Append(p.root, p.index)
+	dom.Append(p.root, p.article)
+
+	p.ls.On(load, "click", func(js.Value) { p.load(false) })
+	p.ls.On(run, "click", func(js.Value) { p.load(true) })
+	p.ls.On(p.solution, "click", func(js.Value) { p.showSolution() })
+	p.ls.On(p.prev, "click", func(js.Value) { p.step(-1) })
+	p.ls.On(p.next, "click", func(js.Value) { p.step(+1) })
+}
+
+// loaded takes the fetched course (on the loop).
+func (p *Panel) loaded(c *course.Course, err error) {
+	if err != nil {
+		p.loadErr = err
+		dom.SetText(p.status, "The lessons could not be loaded: "+err.Error()+". Reload the page to try again.")
+		p.status.Get("classList").Call("add", "error")
+		return
+	}
+	p.course = c
+	for _, e := range c.Lessons {
+		start, sol, err := e.Scenarios()
+		if err != nil { // DecodeCourse checked them; this cannot happen
+			p.loaded(nil, err)
+			return
+		}
+		p.starts = append(p.starts, start)
+		p.sols = append(p.sols, sol)
+	}
+	p.status.Set("hidden", true)
+	p.buildList()
+	if w := p.want; w != nil {
+		p.want = nil
+		if !p.Open(w.Hash()[len("#lesson="):]) {
+			dom.SetText(p.status, "There is no lesson "+strconv.Quote(w.ID)+". Pick one from the list.")
+			p.status.Set("hidden", false)
+		}
+	}
+}
+
+func (p *Panel) buildList() {
+	dom.Clear(p.list)
+	p.items = nil
+	for i, e := range p.course.Lessons {
+		a := dom.El("a", []dom.Attr{dom.A("href", Target{ID: e.ID}.Hash())},
+			dom.El("span", []dom.Attr{dom.A("class", "lesson-num")}, strconv.Itoa(i+1)+"."), " "+e.Title)
+		mark := dom.El("span", []dom.Attr{dom.A("class", "lesson-done-mark")})
+		li := dom.El("li", []dom.Attr{dom.A("data-lesson", e.ID)}, a, mark)
+		i := i
+		// The link works without the panel (a new tab, a copied address);
+		// a plain click opens the lesson here, without a history entry.
+		p.ls.On(a, "click", func(ev js.Value) {
+			if !modified(ev) {
+				p.show(i, 0, true)
+			}
+		}, func(ev js.Value) bool { return !modified(ev) })
+		dom.Append(p.list, li)
+		p.items = append(p.items, li)
+	}
+	p.updateList()
+}
+
+// modified reports a click that should open the link elsewhere (a new tab
+// or window) rather than in the panel.
+func modified(ev js.Value) bool {
+	for _, k := range []string{"ctrlKey", "metaKey", "shiftKey", "altKey"} {
+		if ev.Get(k).Truthy() {
+			return true
+		}
+	}
+	return ev.Get("button").Int() != 0
+}
+
+func (p *Panel) updateList() {
+	done := 0
+	for i, e := range p.course.Lessons {
+		li := p.items[i]
+		d := p.prog.LessonDone(e.ID, len(e.Tasks))
+		if d {
+			done++
+		}
+		li.Call("setAttribute", "data-done", strconv.FormatBool(d))
+		mark := li.Call("querySelector", ".lesson-done-mark")
+		if d {
+			dom.SetText(mark, "✓")
+			mark.Call("setAttribute", "aria-label", "done")
+			mark.Call("setAttribute", "role", "img")
+		} else {
+			dom.SetText(mark, "")
+			mark.Call("removeAttribute", "aria-label")
+			mark.Call("removeAttribute", "role")
+		}
+		a := li.Call("querySelector", "a")
+		if i == p.cur {
+			a.Call("setAttribute", "aria-current", "page")
+		} else {
+			a.Call("removeAttribute", "aria-current")
+		}
+	}
+	dom.SetText(p.summary, fmt.Sprintf("Lessons: %d of %d done", done, len(p.course.Lessons)))
+}
+
+// show opens lesson i; nav says the person navigated (so the address
+// follows).
+func (p *Panel) show(i, task int, nav bool) {
+	e := p.course.Lessons[i]
+	changed := i != p.cur
+	p.cur, p.task = i, task
+	if changed {
+		p.renderLesson(e, i)
+	}
+	p.updateList()
+	if nav || changed {
+		p.setHash(Target{ID: e.ID, Task: task})
+	}
+	if changed {
+		// Keep the list out of the way once a lesson is open; its summary
+		// still shows the progress, and one click opens it again.
+		p.index.Set("open", false)
+	}
+	if nav {
+		p.title.Call("focus")
+	}
+	if task > 0 && task <= len(p.taskEls) {
+		li := p.taskEls[task-1].li
+		li.Call("scrollIntoView", map[string]any{"block": "nearest"})
+		li.Call("focus")
+	}
+}
+
+func (p *Panel) renderLesson(e course.Entry, i int) {
+	p.article.Set("hidden", false)
+	dom.SetText(p.meta, fmt.Sprintf("Lesson %d of %d · %s", i+1, len(p.course.Lessons), runtimeName(e.Runtime)))
+	dom.SetText(p.title, e.Title)
+	// The HTML was rendered and checked at build time (no raw HTML, no
+	// scripts, only vetted links): see build/lessons.go.
+	p.body.Set("innerHTML", e.HTML)
+	// Code blocks scroll sideways in the narrow column: make them
+	// reachable by keyboard.
+	pres := p.body.Call("querySelectorAll", "pre")
+	for k := 0; k < pres.Length(); k++ {
+		pres.Index(k).Call("setAttribute", "tabindex", "0")
+	}
+	dom.Clear(p.note)
+
+	dom.Clear(p.taskList)
+	p.taskEls = nil
+	for n, t := range e.Tasks {
+		mark := dom.El("span", []dom.Attr{dom.A("class", "task-mark"), dom.A("role", "img")})
+		text := dom.El("span", []dom.Attr{dom.A("class", "task-text")})
+		text.Set("innerHTML", t.TextHTML)
+		hint := dom.El("details", []dom.Attr{dom.A("class", "task-hint")},
+			dom.El("summary", nil, "Hint"), dom.El("p", []dom.Attr{dom.A(".innerHTML", t.HintHTML)}))
+		checks := dom.El("ul", []dom.Attr{dom.A("class", "task-checks")})
+		li := dom.El("li", []dom.Attr{dom.A("data-task", strconv.Itoa(n+1)), dom.A("data-pass", "false"), dom.A("tabindex", "-1"),
+			dom.A("id", fmt.Sprintf("lesson-task-%d", n+1))},
+			dom.El("div", []dom.Attr{dom.A("class", "task-head")}, mark, text), hint, checks)
+		dom.Append(p.taskList, li)
+		p.taskEls = append(p.taskEls, taskEl{li: li, mark: mark, checks: checks})
+	}
+	p.states = nil
+	p.evalKey = [3]float64{-1}
+
+	dom.Clear(p.docs)
+	for _, d := range e.Docs {
+		dom.Append(p.docs, dom.El("li", nil, dom.El("a", []dom.Attr{dom.A("href", d.URL),
+			dom.A("target", "_blank"), dom.A("rel", "noopener noreferrer")}, d.Title)))
+	}
+	p.prev.Set("disabled", i == 0)
+	p.next.Set("disabled", i == len(p.course.Lessons)-1)
+	p.setPagerLabels(i)
+	p.drawTasks()
+}
+
+func (p *Panel) setPagerLabels(i int) {
+	ls := p.course.Lessons
+	if i > 0 {
+		p.prev.Call("setAttribute", "aria-label", "Previous lesson: "+ls[i-1].Title)
+	} else {
+		p.prev.Call("removeAttribute", "aria-label")
+	}
+	if i < len(ls)-1 {
+		p.next.Call("setAttribute", "aria-label", "Next lesson: "+ls[i+1].Title)
+	} else {
+		p.next.Call("removeAttribute", "aria-label")
+	}
+}
+
+// drawTasks evaluates the tasks over the current events (once per frame
+// at most, and only when the events changed) and shows the result.
+func (p *Panel) drawTasks() {
+	if p.course == nil || p.cur < 0 {
+		return
+	}
+	key := [3]float64{float64(len(p.events)), -1, -1}
+	if n := len(p.events); n > 0 {
+		key[1], key[2] = p.events[0].T, p.events[n-1].T
+	}
+	if key == p.evalKey && p.states != nil {
+		return
+	}
+	p.evalKey = key
+	e := p.course.Lessons[p.cur]
+	states := EvalTasks(e.Tasks, p.events)
+	progressed := false
+	for n, st := range states {
+		el := p.taskEls[n]
+		was := len(p.states) > n && p.states[n].Pass
+		el.li.Call("setAttribute", "data-pass", strconv.FormatBool(st.Pass))
+		everDone := p.prog.TaskDone(e.ID, n+1)
+		switch {
+		case st.Pass:
+			dom.SetText(el.mark, "✓")
+			el.mark.Call("setAttribute", "aria-label", "passes in this run")
+		case everDone:
+			dom.SetText(el.mark, "✓")
+			el.mark.Call("setAttribute", "aria-label", "done before, not in this run")
+		default:
+			dom.SetText(el.mark, "○")
+			el.mark.Call("setAttribute", "aria-label", "not done yet")
+		}
+		el.li.Call("setAttribute", "data-done", strconv.FormatBool(st.Pass || everDone))
+		p.drawChecks(el.checks, st)
+		if st.Pass && !was {
+			dom.SetText(p.live, fmt.Sprintf("Task %d passes.", n+1))
+		}
+		if st.Pass && p.prog.Mark(e.ID, n+1) {
+			progressed = true
+		}
+	}
+	p.states = states
+	if progressed {
+		writeStorage(ProgressKey, p.prog.Encode())
+		p.updateList()
+		if p.prog.LessonDone(e.ID, len(e.Tasks)) {
+			dom.SetText(p.live, "Lesson done: every task passes.")
+		}
+	}
+}
+
+func (p *Panel) drawChecks(ul js.Value, st TaskState) {
+	if len(p.events) == 0 {
+		dom.Clear(ul)
+		return
+	}
+	kids := ul.Get("children")
+	if kids.Length() != len(st.Results) {
+		dom.Clear(ul)
+		for range st.Results {
+			dom.Append(ul, dom.El("li", nil, dom.El("span", []dom.Attr{dom.A("class", "check-name")}),
+				dom.El("span", []dom.Attr{dom.A("class", "check-detail muted")})))
+		}
+	}
+	for i, r := range st.Results {
+		li := kids.Index(i)
+		li.Call("setAttribute", "data-pass", strconv.FormatBool(r.Pass))
+		verdict := "✗ "
+		if r.Pass {
+			verdict = "✓ "
+		}
+		dom.SetText(li.Get("firstChild"), verdict+r.Name)
+		dom.SetText(li.Get("lastChild"), r.Detail)
+	}
+}
+
+// load puts the open lesson's starting scenario on the playground.
+func (p *Panel) load(run bool) {
+	if p.cur < 0 {
+		return
+	}
+	dom.Clear(p.note)
+	p.host.Load(*p.starts[p.cur], run)
+}
+
+func (p *Panel) showSolution() {
+	if p.cur < 0 {
+		return
+	}
+	p.host.Load(*p.sols[p.cur], false)
+	dom.SetText(p.note, "The reference solution is in the Scenario tab; press Run to see every task pass.")
+}
+
+func (p *Panel) step(d int) {
+	if p.course == nil || p.cur < 0 {
+		return
+	}
+	if i := p.cur + d; i >= 0 && i < len(p.course.Lessons) {
+		p.show(i, 0, true)
+	}
+}
+
+// setHash puts the lesson's link in the address bar without a history
+// entry or a hashchange event, unless the address holds a shared
+// scenario the person would lose.
+func (p *Panel) setHash(t Target) {
+	loc := js.Global().Get("location")
+	if !MayReplaceHash(loc.Get("hash").String()) {
+		return
+	}
+	js.Global().Get("history").Call("replaceState", nil, "", t.Hash())
+}
+
+func runtimeName(rt string) string {
+	switch rt {
+	case scenario.RuntimeNode20:
+		return "Node 20"
+	case scenario.RuntimeNode18:
+		return "Node 18"
+	case scenario.RuntimeGo:
+		return "Go net/http"
+	}
+	return rt
+}
+
+// readStorage reads localStorage, which may be missing or refuse access
+// (private modes, blocked cookies): then there is no saved progress.
+func readStorage(key string) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = ""
+		}
+	}()
+	st := js.Global().Get("localStorage")
+	if !st.Truthy() {
+		return ""
+	}
+	v := st.Call("getItem", key)
+	if v.Type() != js.TypeString {
+		return ""
+	}
+	return v.String()
+}
+
+// writeStorage saves to localStorage; a full or refused storage only
+// means the progress is not remembered.
+func writeStorage(key, val string) {
+	defer func() { _ = recover() }()
+	if st := js.Global().Get("localStorage"); st.Truthy() {
+		st.Call("setItem", key, val)
+	}
+}
+
+// fetchCourse fetches and decodes lessons.json. It blocks, so it runs on
+// its own goroutine; the promise callbacks only hand results over.
+func fetchCourse() (*course.Course, error) {
+	type result struct {
+		text string
+		err  error
+	}
+	ch := make(chan result, 1)
+	var onText, onResp, onErr js.Func
+	onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "network error"
+		if len(args) > 0 && args[0].Truthy() {
+			msg = args[0].Call("toString").String()
+		}
+		select {
+		case ch <- result{err: errors.New(msg)}:
+		default:
+		}
+		return nil
+	})
+	onText = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		select {
+		case ch <- result{text: args[0].String()}:
+		default:
+		}
+		return nil
+	})
+	onResp = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		r := args[0]
+		if !r.Get("ok").Bool() {
+			select {
+			case ch <- result{err: fmt.Errorf("%s answered %d %s", courseURL, r.Get("status").Int(), r.Get("statusText").String())}:
+			default:
+			}
+			return nil
+		}
+		r.Call("text").Call("then", onText, onErr)
+		return nil
+	})
+	defer onErr.Release()
+	defer onText.Release()
+	defer onResp.Release()
+	js.Global().Call("fetch", courseURL, map[string]any{"credentials": "same-origin"}).Call("then", onResp, onErr)
+	res := <-ch
+	if res.err != nil {
+		return nil, res.err
+	}
+	return course.DecodeCourse([]byte(res.text))
+}

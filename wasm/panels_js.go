@@ -1,0 +1,452 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"syscall/js"
+
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/client"
+	"github.com/keepalive-playground/playground/wasm/dom"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// maxShownBytes bounds the received bytes a card keeps on screen.
+const maxShownBytes = 64 << 10
+
+// keepAliveRequest is what the "HTTP/1.1 keep-alive" helper types.
+const keepAliveRequest = `GET / HTTP/1.1
+Host: demo
+Connection: keep-alive
+
+`
+
+// connPanel is the list of connections, one card each, netcat style.
+type connPanel struct {
+	a     *app
+	list  js.Value
+	cards map[string]*connCard
+	ls    *dom.Listeners
+}
+
+type connCard struct {
+	label  string
+	state  string // connecting, open, half-closed, closed, reset, refused, lost
+	detail string
+	recv   strings.Builder
+	el     js.Value
+	stateE js.Value
+	recvE  js.Value
+	input  js.Value
+	crlf   js.Value
+	errE   js.Value
+	btns   []js.Value
+	ls     *dom.Listeners
+}
+
+func newConnPanel(a *app) *connPanel {
+	p := &connPanel{a: a, list: dom.ByID("connections"), cards: map[string]*connCard{}, ls: dom.NewListeners(a.loop)}
+	p.ls.On(dom.ByID("new-conn"), "click", func(js.Value) { p.openNew() })
+	return p
+}
+
+// openNew opens a connection with the next free label.
+func (p *connPanel) openNew() string {
+	label := client.NextLabel(func(l string) bool { return p.cards[l] != nil })
+	c := p.card(label)
+	c.setState("connecting", "")
+	if !p.a.send(wire.Msg{Type: wire.Open, Conn: label}) {
+		c.setState("lost", "not connected to the playground")
+	}
+	c.input.Call("focus")
+	return label
+}
+
+// card returns the card for label, creating it.
+func (p *connPanel) card(label string) *connCard {
+	if c := p.cards[label]; c != nil {
+		return c
+	}
+	c := &connCard{label: label, ls: dom.NewListeners(p.a.loop)}
+	id := "conn-" + label
+	btn := func(text, title string, f func()) js.Value {
+		b := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("title", title)}, text)
+		c.ls.On(b, "click", func(js.Value) { f() })
+		c.btns = append(c.btns, b)
+		return b
+	}
+	c.stateE = dom.El("span", []dom.Attr{dom.A("class", "conn-state"), dom.A("role", "status")})
+	c.input = dom.El("textarea", []dom.Attr{dom.A("id", id+"-in"), dom.A("class", "mono"), dom.A("rows", "4"),
+		dom.A("spellcheck", "false"),
+		dom.A("placeholder", `Type bytes to send. Enter is CR LF (like netcat -C); \r \n \t \xNN escapes work. Ctrl+Enter sends.`)})
+	c.crlf = dom.El("input", []dom.Attr{dom.A("type", "checkbox"), dom.A("id", id+"-crlf"), dom.A(".checked", true)})
+	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("role", "alert"), dom.A("hidden", true)})
+	c.recvE = dom.El("pre", []dom.Attr{dom.A("class", "conn-recv"), dom.A("aria-label", "Bytes received on "+label), dom.A("tabindex", "0")})
+	send := func() {
+		data, err := client.Unescape(c.input.Get("value").String(), c.crlf.Get("checked").Bool())
+		if err != nil {
+			c.showError(err.Error())
+			return
+		}
+		if len(data) == 0 {
+			c.showError("Nothing to send: type some bytes first.")
+			return
+		}
+		c.showError("")
+		if c.state == "" || c.state == "closed" || c.state == "refused" || c.state == "lost" {
+			c.setState("connecting", "")
+			c.recv.Reset()
+			dom.Clear(c.recvE)
+		}
+		if p.a.send(wire.Msg{Type: wire.Write, Conn: label, Data: data}) {
+			c.input.Set("value", "")
+		} else {
+			c.showError("Not connected to the playground.")
+		}
+	}
+	c.el = dom.El("article", []dom.Attr{dom.A("class", "conn-card"), dom.A("id", id), dom.A("data-label", label), dom.A("aria-labelledby", id+"-h")},
+		dom.El("header", []dom.Attr{dom.A("class", "conn-head")},
+			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Connection "+label),
+			c.stateE,
+			dom.El("span", []dom.Attr{dom.A("class", "conn-btns")},
+				btn("HTTP/1.1 keep-alive", "Type a GET request with Connection: keep-alive", func() {
+					c.input.Set("value", keepAliveRequest)
+					c.crlf.Set("checked", true)
+					c.input.Call("focus")
+				}),
+				btn("Half-close", "Send FIN: shutdown(SHUT_WR), as netcat does at end of input", func() {
+					p.a.send(wire.Msg{Type: wire.Shut, Conn: label})
+				}),
+				btn("Reset", "Abort with RST (SO_LINGER 0)", func() {
+					p.a.send(wire.Msg{Type: wire.Reset, Conn: label})
+				}),
+				btn("Remove", "Remove this card (resets the connection if it is open)", func() { p.remove(label) }),
+			),
+		),
+		dom.El("label", []dom.Attr{dom.A("for", id+"-in"), dom.A("class", "sr-only")}, "Bytes to send on "+label),
+		c.input,
+		dom.El("div", []dom.Attr{dom.A("class", "conn-send")},
+			dom.El("label", nil, c.crlf, " Enter sends CR LF"),
+			btn("Send", "Send the bytes (Ctrl+Enter)", send),
+		),
+		c.errE,
+		c.recvE,
+	)
+	c.ls.On(c.input, "keydown", func(ev js.Value) {
+		if ev.Get("key").String() == "Enter" && (ev.Get("ctrlKey").Bool() || ev.Get("metaKey").Bool()) {
+			send()
+		}
+	}, func(ev js.Value) bool {
+		return ev.Get("key").String() == "Enter" && (ev.Get("ctrlKey").Bool() || ev.Get("metaKey").Bool())
+	})
+	p.cards[label] = c
+	p.list.Call("appendChild", c.el)
+	c.setState("", "")
+	return c
+}
+
+func (p *connPanel) remove(label string) {
+	c := p.cards[label]
+	if c == nil {
+		return
+	}
+	if c.state == "open" || c.state == "half-closed" || c.state == "connecting" {
+		p.a.send(wire.Msg{Type: wire.Reset, Conn: label})
+	}
+	c.ls.Release()
+	c.el.Call("remove")
+	delete(p.cards, label)
+	p.a.composer.targetsChanged()
+}
+
+// scripted notes a scenario step, so its connection has a card.
+func (p *connPanel) scripted(m wire.Msg) {
+	if strings.HasPrefix(m.Conn, poolPrefix) {
+		return
+	}
+	p.card(m.Conn)
+}
+
+func (p *connPanel) event(ev timeline.Event) {
+	if ev.Conn == "" || strings.HasPrefix(ev.Conn, poolPrefix) {
+		return
+	}
+	c := p.card(ev.Conn)
+	switch ev.Kind {
+	case timeline.Connect:
+		c.setState("open", "")
+		p.a.composer.targetsChanged()
+	case timeline.Recv:
+		if c.recv.Len() < maxShownBytes {
+			c.recv.WriteString(ev.Data)
+			appendVisible(c.recvE, ev.Data)
+			c.recvE.Set("scrollTop", c.recvE.Get("scrollHeight"))
+		}
+	case timeline.Close:
+		if ev.By == timeline.ByClient {
+			c.setState("half-closed", "you sent FIN")
+		} else {
+			c.setState("closed", "closed by the server ("+ev.Reason+")")
+		}
+		p.a.composer.targetsChanged()
+	case timeline.Reset:
+		detail := "reset by you"
+		if ev.By == timeline.ByServer {
+			detail = "reset by the server: " + ev.Error
+		}
+		c.setState("reset", detail)
+		p.a.composer.targetsChanged()
+	case timeline.Refused:
+		c.setState("refused", ev.Error)
+		p.a.composer.targetsChanged()
+	}
+}
+
+// appendVisible adds received bytes to a <pre>, control bytes as styled
+// escapes (\r\n) so the framing is visible.
+func appendVisible(pre js.Value, data string) {
+	frag := dom.Doc().Call("createDocumentFragment")
+	for _, part := range client.Visible(data) {
+		if part.Ctl {
+			dom.Append(frag, dom.El("span", []dom.Attr{dom.A("class", "ctl")}, part.Text))
+		} else {
+			dom.Append(frag, part.Text)
+		}
+	}
+	pre.Call("appendChild", frag)
+}
+
+func (p *connPanel) eof(label string) {
+	if c := p.cards[label]; c != nil && c.state == "open" {
+		c.setState("open", "the server sent FIN; a write now shows what a dead connection does")
+	}
+}
+
+func (p *connPanel) failed(label, msg string) {
+	if c := p.cards[label]; c != nil {
+		c.showError(msg)
+	}
+}
+
+// reset clears every card: a new run starts.
+func (p *connPanel) reset() {
+	for label, c := range p.cards {
+		c.ls.Release()
+		c.el.Call("remove")
+		delete(p.cards, label)
+	}
+}
+
+// disconnected marks every card: the backend is gone with its sockets.
+func (p *connPanel) disconnected() {
+	for _, c := range p.cards {
+		if c.state != "closed" && c.state != "reset" && c.state != "refused" {
+			c.setState("lost", "the playground connection dropped")
+		}
+	}
+}
+
+func (p *connPanel) open() []string {
+	var out []string
+	for label, c := range p.cards {
+		if c.state == "open" || c.state == "connecting" {
+			out = append(out, label)
+		}
+	}
+	return out
+}
+
+var stateText = map[string]string{
+	"":            "not connected",
+	"connecting":  "connecting…",
+	"open":        "open",
+	"half-closed": "half-closed",
+	"closed":      "closed",
+	"reset":       "reset",
+	"refused":     "refused",
+	"lost":        "lost",
+}
+
+func (c *connCard) setState(state, detail string) {
+	c.state, c.detail = state, detail
+	text := stateText[state]
+	if detail != "" {
+		text += " — " + detail
+	}
+	dom.SetText(c.stateE, text)
+	c.el.Get("dataset").Set("state", state)
+}
+
+func (c *connCard) showError(msg string) {
+	dom.SetText(c.errE, msg)
+	c.errE.Set("hidden", msg == "")
+}
+
+// poolPrefix labels the pooled client's connections (pool1, pool2, …);
+// they have no card: the composer shows what they carried.
+const poolPrefix = "pool"
+
+// composer builds HTTP requests and sends them on a connection, a new
+// one, or through the pooled client.
+type composer struct {
+	a                                    *app
+	form                                 js.Value
+	method, path, version, connHdr, hdrs js.Value
+	body, target, out, errE              js.Value
+	ls                                   *dom.Listeners
+	pool                                 *pooled
+}
+
+func newComposer(a *app) *composer {
+	c := &composer{a: a, form: dom.ByID("composer"), ls: dom.NewListeners(a.loop)}
+	field := func(id, label string, input js.Value) js.Value {
+		input.Call("setAttribute", "id", id)
+		return dom.El("div", []dom.Attr{dom.A("class", "field")}, dom.El("label", []dom.Attr{dom.A("for", id)}, label), input)
+	}
+	options := func(vals ...string) js.Value {
+		s := dom.El("select", nil)
+		for _, v := range vals {
+			dom.Append(s, dom.El("option", []dom.Attr{dom.A("value", v)}, v))
+		}
+		return s
+	}
+	c.method = options("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS")
+	c.path = dom.El("input", []dom.Attr{dom.A("class", "mono"), dom.A(".value", "/"), dom.A("spellcheck", "false")})
+	c.version = options("HTTP/1.1", "HTTP/1.0")
+	c.connHdr = dom.El("select", nil,
+		dom.El("option", []dom.Attr{dom.A("value", "keep-alive")}, "keep-alive"),
+		dom.El("option", []dom.Attr{dom.A("value", "close")}, "close"),
+		dom.El("option", []dom.Attr{dom.A("value", "")}, "(no header)"))
+	c.hdrs = dom.El("textarea", []dom.Attr{dom.A("class", "mono"), dom.A("rows", "2"), dom.A("placeholder", "Name: value, one per line"), dom.A("spellcheck", "false")})
+	c.body = dom.El("textarea", []dom.Attr{dom.A("class", "mono"), dom.A("rows", "2"), dom.A("spellcheck", "false")})
+	c.target = dom.El("select", nil)
+	c.out = dom.El("ol", []dom.Attr{dom.A("class", "composer-out"), dom.A("aria-live", "polite")})
+	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("role", "alert"), dom.A("hidden", true)})
+	send := dom.El("button", []dom.Attr{dom.A("type", "submit"), dom.A("class", "primary")}, "Send request")
+	dom.Append(c.form, dom.El("div", []dom.Attr{dom.A("class", "composer-grid")},
+		field("req-method", "Method", c.method),
+		field("req-path", "Path", c.path),
+		field("req-version", "Version", c.version),
+		field("req-conn", "Connection", c.connHdr),
+	))
+	dom.Append(c.form, field("req-headers", "Other headers", c.hdrs))
+	dom.Append(c.form, field("req-body", "Body", c.body))
+	dom.Append(c.form, field("req-target", "Send on", c.target))
+	dom.Append(c.form, dom.El("div", []dom.Attr{dom.A("class", "composer-send")}, send))
+	dom.Append(c.form, c.errE)
+	dom.Append(c.form, c.out)
+	c.ls.On(c.form, "submit", func(js.Value) { c.submit() }, dom.Always)
+	c.pool = newPooled(a, c)
+	c.targetsChanged()
+	return c
+}
+
+const (
+	targetNew  = "+new"
+	targetPool = "+pool"
+)
+
+// targetsChanged refreshes the "Send on" choices, keeping the selection.
+func (c *composer) targetsChanged() {
+	cur := c.target.Get("value").String()
+	dom.Clear(c.target)
+	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetNew)}, "a new connection"))
+	for _, l := range sortedLabels(c.a.conns.open()) {
+		dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", l)}, "connection "+l))
+	}
+	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetPool)}, "the pooled client (Go net/http)"))
+	if cur != "" {
+		c.target.Set("value", cur)
+		if c.target.Get("value").String() == "" {
+			c.target.Set("value", targetNew)
+		}
+	}
+}
+
+// request reads the form into a request, checked with the scenario's
+// own rules so the messages match the editor's.
+func (c *composer) request() (scenario.Request, error) {
+	r := scenario.Request{
+		Method:  c.method.Get("value").String(),
+		Path:    strings.TrimSpace(c.path.Get("value").String()),
+		Version: c.version.Get("value").String(),
+		Body:    c.body.Get("value").String(),
+		Headers: map[string]string{},
+	}
+	if v := c.connHdr.Get("value").String(); v != "" {
+		r.Headers["Connection"] = v
+	}
+	for i, line := range strings.Split(c.hdrs.Get("value").String(), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(line, ":")
+		if !ok {
+			return r, fmt.Errorf("header line %d: write it as Name: value", i+1)
+		}
+		// As typed: header names are case-insensitive, and the bytes on the
+		// wire are what the person wrote.
+		r.Headers[strings.TrimSpace(name)] = strings.TrimSpace(val)
+	}
+	sc := scenario.Scenario{V: scenario.Version, Server: scenario.Server{Runtime: scenario.RuntimeNode20},
+		Client: scenario.Client{Steps: []scenario.Step{{Conn: "A", Request: &r}}}}
+	if err := sc.Validate(); err != nil {
+		return r, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "client.steps[0].request.", ""))
+	}
+	return r, nil
+}
+
+func (c *composer) submit() {
+	r, err := c.request()
+	if err != nil {
+		c.showError(err.Error())
+		return
+	}
+	c.showError("")
+	switch target := c.target.Get("value").String(); target {
+	case targetPool:
+		c.pool.do(r)
+	case targetNew, "":
+		label := c.a.conns.openNew()
+		c.a.send(wire.Msg{Type: wire.Write, Conn: label, Data: r.Bytes()})
+		c.target.Set("value", targetNew)
+	default:
+		c.a.send(wire.Msg{Type: wire.Write, Conn: target, Data: r.Bytes()})
+	}
+}
+
+func (c *composer) showError(msg string) {
+	dom.SetText(c.errE, msg)
+	c.errE.Set("hidden", msg == "")
+}
+
+// result lists one pooled request's outcome, newest first.
+func (c *composer) result(text string, ok bool) {
+	li := dom.El("li", []dom.Attr{dom.A("data-ok", fmt.Sprint(ok))}, text)
+	c.out.Call("prepend", li)
+	for c.out.Get("children").Get("length").Int() > 20 {
+		c.out.Get("lastElementChild").Call("remove")
+	}
+}
+
+func (c *composer) reset() {
+	dom.Clear(c.out)
+	c.pool.reset()
+	c.targetsChanged()
+}
+
+func (c *composer) event(ev timeline.Event) { c.pool.event(ev) }
+
+func (c *composer) deliver(m wire.Msg) { c.pool.deliver(m) }
+
+// sortedLabels orders labels as they were made: A … Z, AA, AB, …
+func sortedLabels(ls []string) []string {
+	slices.SortFunc(ls, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	})
+	return ls
+}

@@ -1,0 +1,53 @@
+package pool
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Summary says in one line what the request did, as the composer lists
+// it: which connection carried it, whether it was reused and after how
+// long idle, any retry, and the status or the client's own error.
+func (r Result) Summary() string {
+	var b strings.Builder
+	for i, a := range r.Attempts {
+		if i > 0 {
+			b.WriteString(", then ")
+		}
+		b.WriteString(a.Conn)
+		switch {
+		case a.Reused && a.WasIdle:
+			fmt.Fprintf(&b, " (reused after %s idle)", round(a.IdleTime))
+		case a.Reused:
+			b.WriteString(" (reused)")
+		default:
+			b.WriteString(" (new)")
+		}
+		if i < len(r.Attempts)-1 {
+			b.WriteString(" failed")
+		}
+	}
+	if len(r.Attempts) == 0 {
+		b.WriteString("no connection")
+	}
+	if r.Retried {
+		b.WriteString("; the transport retried")
+	}
+	if r.Err != "" {
+		fmt.Fprintf(&b, " → error: %s", r.Err)
+	} else {
+		fmt.Fprintf(&b, " → %d in %s", r.Status, round(r.Elapsed))
+	}
+	return b.String()
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.String()
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"syscall/js"
+
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
+)
+
+// pooled sends composer requests through Go's own net/http client over
+// virtual connections. That client is a wasm program of its own
+// (wasm/poolwasm), loaded the first time it is needed; until then
+// requests wait in a queue.
+type pooled struct {
+	a       *app
+	c       *composer
+	state   string // "", "loading", "ready", "failed"
+	queue   []scenario.Request
+	api     js.Value
+	funcs   []js.Func // live as long as the page: the pool calls them
+	pending int
+}
+
+func newPooled(a *app, c *composer) *pooled { return &pooled{a: a, c: c} }
+
+func (p *pooled) do(r scenario.Request) {
+	switch p.state {
+	case "failed":
+		p.c.showError("The pooled client could not be loaded; reload the page to try again.")
+		return
+	case "ready":
+		p.send(r)
+		return
+	}
+	p.queue = append(p.queue, r)
+	if p.state == "" {
+		p.load()
+	}
+}
+
+// load fetches and starts pool.wasm. Its callbacks only post to the loop.
+func (p *pooled) load() {
+	p.state = "loading"
+	p.c.result("Loading Go's net/http client…", true)
+	url := p.a.root.Get("dataset").Get("poolWasm")
+	if url.IsUndefined() {
+		p.failed("the page does not name the pooled client's program")
+		return
+	}
+	fn := func(f func(args []js.Value)) js.Func {
+		jf := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			f(args)
+			return nil
+		})
+		p.funcs = append(p.funcs, jf)
+		return jf
+	}
+	js.Global().Set("kapPoolSend", fn(func(args []js.Value) {
+		data := args[0].String()
+		p.a.loop.Post(func() {
+			m, err := wire.Decode([]byte(data))
+			if err != nil {
+				js.Global().Get("console").Call("warn", "pool sent a bad message:", err.Error())
+				return
+			}
+			if !p.a.send(m) {
+				p.c.showError("Not connected to the playground.")
+			}
+		})
+	}))
+	js.Global().Set("kapPoolReady", fn(func([]js.Value) {
+		p.a.loop.Post(p.ready)
+	}))
+	inst := js.Global().Get("Go").New()
+	started := fn(func(args []js.Value) {
+		// run resolves only when the program exits, which it never should.
+		inst.Call("run", args[0].Get("instance"))
+	})
+	failed := fn(func(args []js.Value) {
+		msg := args[0].Call("toString").String()
+		p.a.loop.Post(func() { p.failed(msg) })
+	})
+	wasm := js.Global().Get("WebAssembly")
+	wasm.Call("instantiateStreaming", js.Global().Call("fetch", url), inst.Get("importObject")).
+		Call("then", started).Call("catch", failed)
+}
+
+func (p *pooled) ready() {
+	p.state = "ready"
+	p.api = js.Global().Get("kapPool")
+	q := p.queue
+	p.queue = nil
+	for _, r := range q {
+		p.send(r)
+	}
+}
+
+func (p *pooled) failed(why string) {
+	p.state = "failed"
+	p.queue = nil
+	p.c.showError("The pooled client could not be loaded: " + why)
+}
+
+// send hands one request to the pool; the answer comes back as a line in
+// the composer.
+func (p *pooled) send(r scenario.Request) {
+	header := map[string][]string{}
+	for k, v := range r.Headers {
+		header[k] = []string{v}
+	}
+	hj, _ := json.Marshal(header)
+	var done js.Func
+	done = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		summary, ok := args[0].String(), args[1].Bool()
+		p.a.loop.Post(func() {
+			done.Release()
+			p.pending--
+			p.c.result(summary, ok)
+		})
+		return nil
+	})
+	p.pending++
+	p.api.Call("do", r.Method, r.Path, string(hj), r.Body, done)
+}
+
+// deliver passes the pool what concerns its connections.
+func (p *pooled) deliver(m wire.Msg) {
+	if p.state != "ready" {
+		return
+	}
+	switch {
+	case m.Type == wire.Ev && !strings.HasPrefix(m.Event.Conn, poolPrefix):
+		return
+	case m.Type == wire.EOF && !strings.HasPrefix(m.Conn, poolPrefix):
+		return
+	}
+	data, err := wire.Encode(m)
+	if err != nil {
+		return
+	}
+	p.api.Call("deliver", string(data))
+}
+
+// event passes a timeline event to the pool.
+func (p *pooled) event(ev timeline.Event) { p.deliver(wire.Msg{Type: wire.Ev, Event: &ev}) }
+
+// reset: a new run started; the backend dropped every connection.
+func (p *pooled) reset() {
+	if p.state == "ready" {
+		p.api.Call("abandon", "a new run started")
+	}
+}
