@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -277,6 +278,17 @@ func TestPageStartsAndConnects(t *testing.T) {
 		t.Errorf("session id shown = %q, want 16 hex digits", sid)
 	}
 	p.screenshot("ready")
+	// The same page in the dark theme and on a phone-sized screen.
+	if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	p.viewShot("ready-dark")
+	p.do(chromedp.EmulateViewport(390, 844))
+	p.viewShot("narrow-dark")
+	if w := evalJS[int](p, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the page is %d px wide on a 390 px screen: it scrolls sideways", w)
+	}
 	if probs := p.problemsExcept(); len(probs) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
 	}
