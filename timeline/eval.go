@@ -24,7 +24,7 @@ var Reasons = []string{
 	ReasonRequestTimeout, ReasonIdleTimeout, ReasonServerClose,
 	ReasonCloseIdle, ReasonCloseAll, ReasonDestroy, ReasonConnectionClose,
 	ReasonShutdown, ReasonMaxRequests,
-	ReasonBadRequest, ReasonExit, ReasonPeerClosed, ReasonClient,
+	ReasonBadRequest, ReasonExit, ReasonClient,
 }
 
 // AnyConn as Since.Conn measures from a matching event on any connection

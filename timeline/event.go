@@ -75,8 +75,6 @@ const (
 	ReasonBadRequest = "bad-request"
 	// ReasonExit: the demo process ended and the kernel closed its sockets.
 	ReasonExit = "exit"
-	// ReasonPeerClosed: a client-side close that answers the server's FIN.
-	ReasonPeerClosed = "peer-closed"
 	// ReasonClient: the client closed on its own (a script step or the person).
 	ReasonClient = "client"
 )

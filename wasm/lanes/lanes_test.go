@@ -97,7 +97,7 @@ func TestModelSpans(t *testing.T) {
 				{T: 2, Conn: "A", Kind: "request", Method: "GET", Path: "/"},
 				{T: 3, Conn: "A", Kind: "response", Status: 200}, {T: 3, Conn: "A", Kind: "idle"},
 				{T: 10, Conn: "A", Kind: "close", By: "server", Reason: "shutdown"},
-				{T: 12, Conn: "A", Kind: "close", By: "client", Reason: "peer-closed"},
+				{T: 12, Conn: "A", Kind: "close", By: "client", Reason: "client"},
 			},
 			spans: "connecting[1 ms,1 ms] open[1 ms,2 ms] request in flight[2 ms,3 ms] open[3 ms,3 ms] idle[3 ms,10 ms] half-closed[10 ms,12 ms]",
 			state: "closed", by: "server", reason: "shutdown",
