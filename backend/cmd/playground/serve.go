@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -35,6 +36,7 @@ func serve(args []string) int {
 	rate := fs.Int("max-messages-per-second", server.DefaultMaxMessagesPerSecond, "steady rate of WebSocket messages one page may send")
 	burst := fs.Int("message-burst", server.DefaultMessageBurst, "WebSocket messages one page may send at once")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. localhost:6060; keep it private")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,6 +75,18 @@ func serve(args []string) int {
 	}
 	pg := server.New(opts)
 
+	if *debugAddr != "" {
+		// The profiler has its own listener and mux, never the public one.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() {
+			err := (&http.Server{Addr: *debugAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}).ListenAndServe()
+			log.Error("debug server", "err", err)
+		}()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "playground: %v\n", err)
