@@ -30,6 +30,8 @@ type chrome struct {
 	noticeT  *time.Timer
 	lessonEv int  // drawer id: hand events to the lessons once per frame
 	connErr  bool // the banner is about the connection
+	shown    [2]bool
+	shownSet bool
 	dirtyEd  bool
 }
 
@@ -101,6 +103,7 @@ func (c *chrome) showScenario(sc scenario.Scenario, program string) {
 	}
 	if sc.Server.Runtime != c.runtime {
 		c.runtime = sc.Server.Runtime
+		c.shownSet = false // new buttons to enable
 		c.actLs.Release()
 		box := dom.ByID("server-actions")
 		dom.Clear(box)
@@ -121,6 +124,10 @@ func (c *chrome) showScenario(sc scenario.Scenario, program string) {
 }
 
 func (c *chrome) serverState(closed, exited bool) {
+	if c.shown == [2]bool{closed, exited} && c.shownSet {
+		return // called for every event: touch the DOM only on a change
+	}
+	c.shown, c.shownSet = [2]bool{closed, exited}, true
 	st := dom.ByID("server-state")
 	switch {
 	case exited:
