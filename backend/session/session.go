@@ -9,6 +9,7 @@
 package session
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -101,6 +102,14 @@ type Session struct {
 	// goroutine writes it the moment its connect returns, so the demo
 	// server's events for that connection can be labelled at once.
 	labels peerLabels
+	// last remembers the last scenario decoded and the last code view
+	// rendered: a class running a lesson loads the same scenario over and
+	// over, and both cost more than the run's events.
+	last struct {
+		raw, programFor []byte
+		sc              scenario.Scenario
+		program         string
+	}
 	// held are events waiting out holdMs so that events stamped on
 	// different goroutines go out in time order (see flushEvents).
 	held []held
@@ -361,12 +370,12 @@ func (s *Session) handle(m wire.Msg) error {
 			return errSlow
 		}
 	case wire.Load:
-		sc, err := scenario.Decode(m.Scenario)
+		sc, err := s.decode(m.Scenario)
 		if err != nil {
 			s.fail(wire.CodeScenario, "", err)
 			return nil
 		}
-		if err := s.load(*sc, true); err != nil {
+		if err := s.load(sc, true); err != nil {
 			s.fail(wire.CodeScenario, "", err)
 		}
 	case wire.Restart:
@@ -434,10 +443,27 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	if err != nil {
 		return fmt.Errorf("encode scenario: %w", err)
 	}
-	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: program(full), Now: s.now()}) {
+	if s.last.program == "" || !bytes.Equal(s.last.programFor, raw) {
+		s.last.program, s.last.programFor = program(full), raw
+	}
+	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, Now: s.now()}) {
 		return errSlow
 	}
 	return nil
+}
+
+// decode decodes and validates a scenario. A page that runs the same
+// scenario again sends the same bytes, so the last one is remembered.
+func (s *Session) decode(raw []byte) (scenario.Scenario, error) {
+	if s.last.raw != nil && bytes.Equal(raw, s.last.raw) {
+		return s.last.sc, nil
+	}
+	sc, err := scenario.Decode(raw)
+	if err != nil {
+		return scenario.Scenario{}, err
+	}
+	s.last.raw, s.last.sc = bytes.Clone(raw), *sc
+	return *sc, nil
 }
 
 // program is the code view of a scenario: what the knobs stand for.
