@@ -118,7 +118,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 	if !scenario.IsNode(cfg.Server.Runtime) {
 		return nil, fmt.Errorf("node: runtime %q is not a node runtime", cfg.Server.Runtime)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := sandbox.Listen()
 	if err != nil {
 		return nil, fmt.Errorf("node: listen: %w", err)
 	}

@@ -29,7 +29,7 @@ type Echo struct {
 
 // NewEcho is a sandbox.Factory.
 func NewEcho(cfg sandbox.Config) (sandbox.Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := sandbox.Listen()
 	if err != nil {
 		return nil, err
 	}
