@@ -89,7 +89,12 @@ type server struct {
 	ln     net.Listener
 	addr   string
 
-	inbox    chan func()
+	inbox chan func()
+	// accepted holds connections accepted but not yet taken by the loop: a
+	// post can land in the inbox just as the loop ends, and Close must
+	// still close such a connection.
+	acceptMu sync.Mutex
+	accepted map[net.Conn]bool
 	done     chan struct{} // closed by Close
 	loopDone chan struct{}
 	exited   chan struct{}
@@ -128,6 +133,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 		ln:        ln,
 		addr:      ln.Addr().String(),
 		inbox:     make(chan func(), inboxSize),
+		accepted:  map[net.Conn]bool{},
 		done:      make(chan struct{}),
 		loopDone:  make(chan struct{}),
 		exited:    make(chan struct{}),
@@ -192,6 +198,14 @@ func (s *server) Close() error {
 			c.nc.Close()
 		}
 		s.wg.Wait()
+		// Accepted connections the loop never took (the accept goroutine
+		// has ended, so none can be added now).
+		s.acceptMu.Lock()
+		for nc := range s.accepted {
+			nc.Close()
+		}
+		clear(s.accepted)
+		s.acceptMu.Unlock()
 	})
 	return nil
 }
@@ -218,9 +232,17 @@ func (s *server) accept() {
 		if err != nil {
 			return
 		}
-		if !s.post(func() { s.onAccept(nc) }) {
-			nc.Close()
-			return
+		s.acceptMu.Lock()
+		s.accepted[nc] = true
+		s.acceptMu.Unlock()
+		posted := s.post(func() {
+			s.acceptMu.Lock()
+			delete(s.accepted, nc)
+			s.acceptMu.Unlock()
+			s.onAccept(nc)
+		})
+		if !posted {
+			return // Close closes nc
 		}
 	}
 }
