@@ -45,7 +45,6 @@ func main() {
 type app struct {
 	loop *dom.Loop
 	root js.Value
-	ls   *dom.Listeners
 
 	conn    *client.Conn
 	ws      js.Value
@@ -79,7 +78,6 @@ func newApp(loop *dom.Loop) *app {
 	return &app{
 		loop: loop,
 		root: dom.Doc().Get("documentElement"),
-		ls:   dom.NewListeners(loop),
 		conn: client.NewConn(),
 		sc:   scenario.Default(),
 	}

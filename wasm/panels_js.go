@@ -35,7 +35,6 @@ type connPanel struct {
 type connCard struct {
 	label  string
 	state  string // connecting, open, half-closed, closed, reset, refused, lost
-	detail string
 	recv   strings.Builder
 	el     js.Value
 	stateE js.Value
@@ -43,7 +42,6 @@ type connCard struct {
 	input  js.Value
 	crlf   js.Value
 	errE   js.Value
-	btns   []js.Value
 	ls     *dom.Listeners
 }
 
@@ -75,7 +73,6 @@ func (p *connPanel) card(label string) *connCard {
 	btn := func(text, title string, f func()) js.Value {
 		b := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("title", title)}, text)
 		c.ls.On(b, "click", func(js.Value) { f() })
-		c.btns = append(c.btns, b)
 		return b
 	}
 	c.stateE = dom.El("span", []dom.Attr{dom.A("class", "conn-state"), dom.A("role", "status")})
@@ -271,7 +268,7 @@ var stateText = map[string]string{
 }
 
 func (c *connCard) setState(state, detail string) {
-	c.state, c.detail = state, detail
+	c.state = state
 	text := stateText[state]
 	if detail != "" {
 		text += " — " + detail

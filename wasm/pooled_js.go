@@ -15,13 +15,12 @@ import (
 // (wasm/poolwasm), loaded the first time it is needed; until then
 // requests wait in a queue.
 type pooled struct {
-	a       *app
-	c       *composer
-	state   string // "", "loading", "ready", "failed"
-	queue   []scenario.Request
-	api     js.Value
-	funcs   []js.Func // live as long as the page: the pool calls them
-	pending int
+	a     *app
+	c     *composer
+	state string // "", "loading", "ready", "failed"
+	queue []scenario.Request
+	api   js.Value
+	funcs []js.Func // live as long as the page: the pool calls them
 }
 
 func newPooled(a *app, c *composer) *pooled { return &pooled{a: a, c: c} }
@@ -117,12 +116,10 @@ func (p *pooled) send(r scenario.Request) {
 		summary, ok := args[0].String(), args[1].Bool()
 		p.a.loop.Post(func() {
 			done.Release()
-			p.pending--
 			p.c.result(summary, ok)
 		})
 		return nil
 	})
-	p.pending++
 	p.api.Call("do", r.Method, r.Path, string(hj), r.Body, done)
 }
 

@@ -18,7 +18,6 @@ import (
 	"math"
 	"net"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -118,7 +117,7 @@ type Session struct {
 	closeSent map[string]bool
 	flushT    *time.Timer
 	pending   map[string][]timeline.Event
-	sched     schedule
+	sched     []wire.Msg // operations waiting for their At, soonest first
 	timer     *time.Timer
 	opened    int
 	sent      int
@@ -236,9 +235,6 @@ func (s *Session) out(m wire.Msg) bool {
 	return s.cfg.Out(m)
 }
 
-// errSlow is returned up to Run when Out refuses a message.
-var errSlow = ErrSlowClient
-
 // holdMs is how long an event waits before it is sent. Events are
 // stamped where they happen (the demo server's goroutines, the dialer, the
 // connection readers) and reach this goroutine by different paths; holding
@@ -284,7 +280,7 @@ func (s *Session) flushEvents(all bool) error {
 		var err error
 		if h.eof {
 			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn}) {
-				err = errSlow
+				err = ErrSlowClient
 			}
 		} else {
 			err = s.send(h.ev)
@@ -327,7 +323,7 @@ func (s *Session) send(ev timeline.Event) error {
 	s.seq++
 	e := ev
 	if !s.out(wire.Msg{Type: wire.Ev, Seq: s.seq, Event: &e}) {
-		return errSlow
+		return ErrSlowClient
 	}
 	return nil
 }
@@ -367,7 +363,7 @@ func (s *Session) handle(m wire.Msg) error {
 	switch m.Type {
 	case wire.Ping:
 		if !s.out(wire.Msg{Type: wire.Pong, Seq: m.Seq, Now: s.now()}) {
-			return errSlow
+			return ErrSlowClient
 		}
 	case wire.Load:
 		sc, err := s.decode(m.Scenario)
@@ -447,7 +443,7 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 		s.last.program, s.last.programFor = program(full), raw
 	}
 	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, Now: s.now()}) {
-		return errSlow
+		return ErrSlowClient
 	}
 	return nil
 }
@@ -496,7 +492,7 @@ func (s *Session) stopServer() {
 	for {
 		select {
 		case <-done:
-			s.demo.drain()
+			s.demo.take()
 			return
 		case <-s.notes:
 		}
@@ -574,17 +570,6 @@ func (e *emitter) take() []demoEvent {
 	return q
 }
 
-func (e *emitter) drain() { e.take() }
-
-// schedule holds operations waiting for their `at`, soonest first.
-type schedule []scheduled
-
-type scheduled struct {
-	at  float64
-	seq int
-	m   wire.Msg
-}
-
 func (s *Session) scheduleOp(m wire.Msg) error {
 	if m.At == nil || *m.At <= s.now() {
 		return s.do(m)
@@ -598,10 +583,13 @@ func (s *Session) scheduleOp(m wire.Msg) error {
 		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("at most %d steps may wait for their time", MaxPending))
 		return nil
 	}
-	n := len(s.sched)
-	s.sched = append(s.sched, scheduled{at: at, seq: n, m: m})
-	// Stable by time, then by arrival, so steps at the same ms keep order.
-	sort.SliceStable(s.sched, func(i, j int) bool { return s.sched[i].at < s.sched[j].at })
+	// After every operation due no later, so steps at the same ms keep
+	// the order they arrived in.
+	i := slices.IndexFunc(s.sched, func(o wire.Msg) bool { return *o.At > at })
+	if i < 0 {
+		i = len(s.sched)
+	}
+	s.sched = slices.Insert(s.sched, i, m)
 	s.arm()
 	return nil
 }
@@ -611,13 +599,13 @@ func (s *Session) arm() {
 	if len(s.sched) == 0 {
 		return
 	}
-	d := time.Duration((s.sched[0].at - s.now()) * float64(time.Millisecond))
+	d := time.Duration((*s.sched[0].At - s.now()) * float64(time.Millisecond))
 	s.timer.Reset(max(d, 0))
 }
 
 func (s *Session) runDue() error {
-	for len(s.sched) > 0 && s.sched[0].at <= s.now()+0.05 {
-		m := s.sched[0].m
+	for len(s.sched) > 0 && *s.sched[0].At <= s.now()+0.05 {
+		m := s.sched[0]
 		s.sched = s.sched[1:]
 		if err := s.do(m); err != nil {
 			return err

@@ -159,17 +159,7 @@ func (s *server) Control(action string) error {
 			reply <- ErrExited
 			return
 		}
-		switch action {
-		case scenario.ThenClose:
-			s.close()
-		case scenario.ThenCloseIdle:
-			s.emit("", timeline.Event{Kind: timeline.CloseIdleCalled})
-			s.closeIdle(timeline.ReasonCloseIdle)
-		case scenario.ThenCloseAll:
-			s.closeAll()
-		case scenario.ThenExit:
-			s.exit()
-		default:
+		if !s.act(action) {
 			reply <- fmt.Errorf("node: no action %q", action)
 			return
 		}
@@ -722,6 +712,16 @@ func (c *conn) onHeaders(r *request) error {
 
 // then runs the route's action after res.end().
 func (s *server) then(action string, c *conn) {
+	if action == scenario.ThenDestroy {
+		c.destroy(timeline.ByServer, timeline.ReasonDestroy)
+		return
+	}
+	s.act(action)
+}
+
+// act performs a server-wide action, as the program calls it from a
+// handler or the person presses it; false when action is not one.
+func (s *server) act(action string) bool {
 	switch action {
 	case scenario.ThenClose:
 		s.close()
@@ -730,11 +730,12 @@ func (s *server) then(action string, c *conn) {
 		s.closeIdle(timeline.ReasonCloseIdle)
 	case scenario.ThenCloseAll:
 		s.closeAll()
-	case scenario.ThenDestroy:
-		c.destroy(timeline.ByServer, timeline.ReasonDestroy)
 	case scenario.ThenExit:
 		s.exit()
+	default:
+		return false
 	}
+	return true
 }
 
 // end is writeHead(status, headers) + end(body).
