@@ -431,7 +431,7 @@ func (c *chrome) exportTrace() {
 		c.showError("The run cannot be exported: " + err.Error())
 		return
 	}
-	download("keepalive-trace.json", "application/json", data)
+	c.a.loop.Download(data, "application/json", "keepalive-trace.json")
 	c.notice("Trace downloaded (" + strconv.Itoa(len(c.a.events)) + " events).")
 }
 
@@ -467,19 +467,6 @@ func (c *chrome) replay(t *timeline.Trace) {
 		a.event(ev)
 	}
 	c.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")
-}
-
-// download saves data as a file through a temporary object URL.
-func download(name, mime string, data []byte) {
-	arr := js.Global().Get("Uint8Array").New(len(data))
-	js.CopyBytesToJS(arr, data)
-	blob := js.Global().Get("Blob").New([]any{arr}, map[string]any{"type": mime})
-	u := js.Global().Get("URL").Call("createObjectURL", blob)
-	a := dom.El("a", []dom.Attr{dom.A("href", u.String()), dom.A("download", name)})
-	dom.Doc().Get("body").Call("appendChild", a)
-	a.Call("click")
-	a.Call("remove")
-	js.Global().Get("URL").Call("revokeObjectURL", u)
 }
 
 func iter(coll js.Value) []js.Value {

@@ -11,6 +11,7 @@ package dom
 import (
 	"sync"
 	"syscall/js"
+	"time"
 )
 
 // Loop runs posted closures and frame callbacks on one goroutine.
@@ -198,4 +199,31 @@ func SetText(e js.Value, s string) {
 	if e.Get("textContent").String() != s {
 		e.Set("textContent", s)
 	}
+}
+
+// revokeAfter frees a download's object URL once the browser has surely
+// started reading it (Firefox reads it after the click returns; revoking
+// at once can cancel the download).
+const revokeAfter = 10 * time.Second
+
+// Download saves data as a file named name (loop goroutine only).
+func (l *Loop) Download(data []byte, mime, name string) {
+	arr := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(arr, data)
+	l.DownloadBlob(js.Global().Get("Blob").New([]any{arr}, map[string]any{"type": mime}), name)
+}
+
+// DownloadBlob saves blob through a temporary link and frees its URL
+// later (loop goroutine only).
+func (l *Loop) DownloadBlob(blob js.Value, name string) {
+	url := js.Global().Get("URL")
+	href := url.Call("createObjectURL", blob)
+	a := El("a", []Attr{A("href", href), A("download", name), A("hidden", true)})
+	body := Doc().Get("body")
+	body.Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+	time.AfterFunc(revokeAfter, func() {
+		l.Post(func() { url.Call("revokeObjectURL", href) })
+	})
 }

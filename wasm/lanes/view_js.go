@@ -33,9 +33,6 @@ const (
 	exportMinW = 1000
 	// maxPNGSide keeps an exported PNG under the browsers' canvas limits.
 	maxPNGSide = 16000
-	// revokeAfter frees a download's object URL once the browser has
-	// surely started reading it (Firefox reads it after the click returns).
-	revokeAfter = 10 * time.Second
 )
 
 // View draws the timeline into root, with its toolbar inside tools.
@@ -873,7 +870,7 @@ func (v *View) exportSVG() {
 		dom.SetText(v.announce, "Export failed: "+err.Error())
 		return
 	}
-	v.download(b.Bytes(), "image/svg+xml", "timeline.svg")
+	v.loop.Download(b.Bytes(), "image/svg+xml", "timeline.svg")
 }
 
 func (v *View) exportPNG() {
@@ -895,30 +892,9 @@ func (v *View) exportPNG() {
 				dom.SetText(v.announce, "Export failed: the browser could not encode the PNG.")
 				return
 			}
-			v.downloadBlob(blob, "timeline.png")
+			v.loop.DownloadBlob(blob, "timeline.png")
 		})
 		return nil
 	})
 	c.Call("toBlob", fn, "image/png")
-}
-
-func (v *View) download(data []byte, typ, name string) {
-	arr := js.Global().Get("Uint8Array").New(len(data))
-	js.CopyBytesToJS(arr, data)
-	blob := js.Global().Get("Blob").New([]any{arr}, map[string]any{"type": typ})
-	v.downloadBlob(blob, name)
-}
-
-// downloadBlob saves blob through a temporary link and frees its URL.
-func (v *View) downloadBlob(blob js.Value, name string) {
-	url := js.Global().Get("URL")
-	href := url.Call("createObjectURL", blob)
-	a := dom.El("a", []dom.Attr{dom.A("href", href), dom.A("download", name), dom.A("hidden", true)})
-	body := dom.Doc().Get("body")
-	body.Call("appendChild", a)
-	a.Call("click")
-	a.Call("remove")
-	time.AfterFunc(revokeAfter, func() {
-		v.loop.Post(func() { url.Call("revokeObjectURL", href) })
-	})
 }
