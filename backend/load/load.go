@@ -22,6 +22,7 @@ package load
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -65,7 +66,8 @@ type Config struct {
 	// Sessions is the number of simulated browsers.
 	Sessions int
 	// Duration is how long the browsers go on starting runs once all of
-	// them are connected; a run started before the end is finished.
+	// them are connected; a run started before the end is finished, and
+	// every browser runs at least once.
 	Duration time.Duration
 	// Scenario is the scenario JSON each browser runs; nil runs
 	// DefaultScenario.
@@ -76,6 +78,11 @@ type Config struct {
 	// ConnectConcurrency bounds handshakes in flight (0: 64), so a run
 	// measures sessions rather than the kernel's accept backlog.
 	ConnectConcurrency int
+	// Lockstep starts every browser's first run at the same instant, the
+	// worst case; otherwise the first runs start spread over one run's
+	// length, as a class pressing Run one after another does, and the
+	// runs stay spread since each takes as long as the scenario.
+	Lockstep bool
 	// Idle, when set, is called once every browser is connected with its
 	// session ready and the default scenario loaded, before any run.
 	Idle func()
@@ -94,6 +101,9 @@ type Report struct {
 	ChecksRun int      // scenario checks evaluated
 	Failed    int      // of which failed
 	FailedBy  map[string]int
+	// FailedRuns shows the first few runs that failed a check: which
+	// check, and the events that run received, one per line.
+	FailedRuns []string
 	// Latency of event delivery (see the package comment).
 	P50, P99, Max time.Duration
 }
@@ -161,6 +171,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				return
 			}
 			until, open := <-start
+			if open && !cfg.Lockstep {
+				// Evenly by id, so that repeated loads are comparable.
+				wait := time.Duration(int64(plan.length+settle) * int64(i) / int64(cfg.Sessions))
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
+				}
+			}
 			if open {
 				b.runUntil(ctx, until)
 			}
@@ -201,6 +219,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for name, n := range b.failed {
 			rep.Failed += n
 			rep.FailedBy[name] += n
+		}
+		for _, r := range b.failedRuns {
+			if len(rep.FailedRuns) < maxErrorSamples {
+				rep.FailedRuns = append(rep.FailedRuns, fmt.Sprintf("session %d: %s", b.id, r))
+			}
 		}
 		lat = append(lat, b.latency...)
 	}
@@ -277,6 +300,8 @@ type browser struct {
 	checks  int
 	failed  map[string]int
 	latency []float64
+	// failedRuns keeps the first failed runs for the report.
+	failedRuns []string
 }
 
 // runState is one scenario run as the browser sees it.
@@ -392,10 +417,12 @@ func (b *browser) send(m wire.Msg) bool {
 	return true
 }
 
-// runUntil runs the scenario again and again until the time is up.
+// runUntil runs the scenario again and again until the time is up, and
+// at least once: a browser whose spread start falls after the end still
+// counts as a learner who ran the lesson.
 func (b *browser) runUntil(ctx context.Context, until time.Time) {
-	for time.Now().Before(until) && ctx.Err() == nil {
-		if !b.runOnce(ctx) {
+	for ctx.Err() == nil {
+		if !b.runOnce(ctx) || !time.Now().Before(until) {
 			return
 		}
 	}
@@ -527,8 +554,29 @@ func (b *browser) finishRun() {
 				b.failed = map[string]int{}
 			}
 			b.failed[res.Name]++
+			if len(b.failedRuns) < maxErrorSamples {
+				b.failedRuns = append(b.failedRuns, describeRun(res.Name, r))
+			}
 		}
 	}
+}
+
+// describeRun says which check a run failed and what it received, with
+// each event's delivery latency when the clock was mapped.
+func describeRun(check string, r *runState) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "failed %q; the run received:", check)
+	for i, ev := range r.received {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			data = []byte(ev.Kind)
+		}
+		fmt.Fprintf(&sb, "\n    %s", data)
+		if r.rtt >= 0 {
+			fmt.Fprintf(&sb, " (+%.1f ms)", r.arrivals[i]-(r.zero+ev.T))
+		}
+	}
+	return sb.String()
 }
 
 // close ends the session as a page being closed does, and waits for the

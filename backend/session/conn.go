@@ -163,9 +163,15 @@ func (s *Session) open(label string) (*vconn, error) {
 	return c, nil
 }
 
+// recvBuffers recycles the readers' buffers, which under load were
+// allocated (and zeroed) once per connection.
+var recvBuffers = sync.Pool{New: func() any { return new([recvChunk]byte) }}
+
 func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
 	defer s.wg.Done()
-	buf := make([]byte, recvChunk)
+	bp := recvBuffers.Get().(*[recvChunk]byte)
+	defer recvBuffers.Put(bp)
+	buf := bp[:]
 	for {
 		n, err := tc.Read(buf)
 		if n > 0 {

@@ -47,6 +47,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	sessions := fs.Int("sessions", 1000, "simulated browsers")
 	duration := fs.Duration("duration", 30*time.Second, "how long the browsers keep starting runs once all are connected")
 	ramp := fs.Duration("ramp", 5*time.Second, "spread the connects over this long")
+	lockstep := fs.Bool("lockstep", false, "start every browser's first run at the same instant (default: spread over one run, as a class does)")
 	scen := fs.String("scenario", "", "scenario FILE or LINK each browser runs (default: answer 2, Node 20 socket timeout)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: playground load [flags]")
@@ -98,7 +99,11 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		target = srv.url
 	}
 
-	fmt.Fprintf(stdout, "load: %d sessions against %s for %v (open-file limit %d)\n", *sessions, target, *duration, limit)
+	starts := "first runs spread over one run"
+	if *lockstep {
+		starts = "all first runs at once"
+	}
+	fmt.Fprintf(stdout, "load: %d sessions against %s for %v, %s (open-file limit %d)\n", *sessions, target, *duration, starts, limit)
 	var base, idle sample
 	if srv != nil {
 		base = srv.sample()
@@ -110,6 +115,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		Duration: *duration,
 		Scenario: raw,
 		Ramp:     *ramp,
+		Lockstep: *lockstep,
 		Idle: func() {
 			if srv != nil {
 				// Let the connects settle, then weigh the idle sessions.
@@ -151,6 +157,9 @@ func printReport(w io.Writer, rep *load.Report, srv *measured, base, idle, cpuSt
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(w, "  %5d  %s\n", rep.FailedBy[n], n)
+	}
+	for _, r := range rep.FailedRuns {
+		fmt.Fprintf(w, "  %s\n", r)
 	}
 	fmt.Fprintf(w, "event latency      p50 %.1f ms  p99 %.1f ms  max %.1f ms\n", ms(rep.P50), ms(rep.P99), ms(rep.Max))
 	if srv == nil || rep.Sessions == 0 {
