@@ -38,7 +38,6 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -107,12 +106,110 @@ func (t Task) Eval(events []timeline.Event) (pass bool, results []timeline.Resul
 	return pass, results
 }
 
-var (
-	idRE       = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	fileRE     = regexp.MustCompile(`^([0-9]{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$`)
-	scenFileRE = regexp.MustCompile(`^[0-9]{2}-[a-z0-9-]+\.[a-z]+\.json$`)
-	docRE      = regexp.MustCompile(`^\[([^\[\]]+)\]\((https://[^\s()]+)\)$`)
-)
+// The name checks below are written out by hand rather than as regular
+// expressions: this package is compiled into the browser's wasm, and
+// package regexp (with its Unicode tables, built at start-up) would cost
+// more there than these few patterns are worth. Each matches exactly the
+// language of the pattern its comment quotes; the tests hold them to it.
+
+// ValidID reports whether id is lower-case letters and digits in words
+// joined by single hyphens ("close-in-handler"), the form of a lesson id.
+// It does not bound the length; callers do, each by its own limit.
+//
+// It matches the same language as `^[a-z0-9]+(?:-[a-z0-9]+)*$`.
+func ValidID(id string) bool {
+	if id == "" || id[0] == '-' || id[len(id)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c == '-' {
+			if id[i-1] == '-' {
+				return false
+			}
+			continue
+		}
+		if !isLowerAlnum(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLessonFileName splits a lesson file name "NN-ID.md" into its number
+// and id.
+//
+// It matches the same language as
+// `^([0-9]{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$`, and num and id are that
+// pattern's two submatches.
+func parseLessonFileName(name string) (num, id string, ok bool) {
+	rest, ok := strings.CutSuffix(name, ".md")
+	if !ok || len(rest) < 3 || !isDigit(rest[0]) || !isDigit(rest[1]) || rest[2] != '-' || !ValidID(rest[3:]) {
+		return "", "", false
+	}
+	return rest[:2], rest[3:], true
+}
+
+// validScenarioFileName reports whether name has the form of a lesson's
+// scenario file, "NN-ID.KIND.json".
+//
+// It matches the same language as `^[0-9]{2}-[a-z0-9-]+\.[a-z]+\.json$`:
+// neither the ID nor the KIND part may hold a '.', so the one dot left
+// once ".json" is cut must split them.
+func validScenarioFileName(name string) bool {
+	rest, ok := strings.CutSuffix(name, ".json")
+	if !ok || len(rest) < 3 || !isDigit(rest[0]) || !isDigit(rest[1]) || rest[2] != '-' {
+		return false
+	}
+	id, kind, ok := strings.Cut(rest[3:], ".")
+	if !ok || id == "" || kind == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !isLowerAlnum(id[i]) && id[i] != '-' {
+			return false
+		}
+	}
+	for i := 0; i < len(kind); i++ {
+		if c := kind[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseDocLink splits a docs item "[title](https://…)" into its title and
+// URL.
+//
+// It matches the same language as
+// `^\[([^\[\]]+)\]\((https://[^\s()]+)\)$`, where \s is Go's
+// [\t\n\f\r ], and title and url are that pattern's two submatches.
+// Every byte it looks for is ASCII, which never occurs inside a multi-byte
+// UTF-8 sequence, so testing bytes rather than runes is exact.
+func parseDocLink(item string) (title, url string, ok bool) {
+	rest, ok := strings.CutPrefix(item, "[")
+	if !ok {
+		return "", "", false
+	}
+	end := strings.IndexAny(rest, "[]")
+	if end <= 0 || rest[end] != ']' {
+		return "", "", false
+	}
+	title, rest = rest[:end], rest[end+1:]
+	rest, ok = strings.CutPrefix(rest, "(")
+	if !ok {
+		return "", "", false
+	}
+	url, ok = strings.CutSuffix(rest, ")")
+	if !ok || len(url) <= len("https://") || !strings.HasPrefix(url, "https://") || strings.ContainsAny(url, "\t\n\f\r ()") {
+		return "", "", false
+	}
+	return title, url, true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || isDigit(c) }
 
 // LineError is a problem at a line of a lesson file.
 type LineError struct {
@@ -230,11 +327,11 @@ func (p *parser) parse(data []byte) (*Lesson, error) {
 			if !ok {
 				return nil, p.errorf("a docs item is a line `  - [title](https://…)`")
 			}
-			m := docRE.FindStringSubmatch(item)
-			if m == nil {
+			title, url, ok := parseDocLink(item)
+			if !ok {
 				return nil, p.errorf("%q is not a [title](https://…) link", item)
 			}
-			l.Docs = append(l.Docs, Doc{Title: m[1], URL: m[2]})
+			l.Docs = append(l.Docs, Doc{Title: title, URL: url})
 		case indent == 2 && (sec == inTasks || sec == inChecks):
 			item, ok := strings.CutPrefix(text, "- ")
 			if !ok {
@@ -341,7 +438,7 @@ func decodeCheck(data []byte) (timeline.Check, error) {
 func (l *Lesson) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !idRE.MatchString(l.ID) || len(l.ID) > scenario.MaxLessonChars {
+	if !ValidID(l.ID) || len(l.ID) > scenario.MaxLessonChars {
 		add("id %q: use lower-case words joined by '-', at most %d characters", l.ID, scenario.MaxLessonChars)
 	}
 	if l.Title == "" || len([]rune(l.Title)) > MaxTitleChars {
@@ -353,7 +450,7 @@ func (l *Lesson) validate() error {
 		add("runtime %q is not one of %s, %s, %s", l.Runtime, scenario.RuntimeNode20, scenario.RuntimeNode18, scenario.RuntimeGo)
 	}
 	for _, f := range []struct{ key, name string }{{"start", l.StartFile}, {"solution", l.SolutionFile}} {
-		if !scenFileRE.MatchString(f.name) {
+		if !validScenarioFileName(f.name) {
 			add("%s %q: a scenario file beside the lesson, named NN-ID.KIND.json", f.key, f.name)
 		}
 	}
@@ -406,8 +503,8 @@ func Load(fsys fs.FS, dir string) ([]*Lesson, error) {
 		case !strings.HasSuffix(name, ".md"):
 			continue
 		}
-		m := fileRE.FindStringSubmatch(name)
-		if m == nil {
+		num, fileID, ok := parseLessonFileName(name)
+		if !ok {
 			return nil, fmt.Errorf("%s: a lesson file is named NN-ID.md", name)
 		}
 		data, err := fs.ReadFile(fsys, path.Join(dir, name))
@@ -418,17 +515,17 @@ func Load(fsys fs.FS, dir string) ([]*Lesson, error) {
 		if err != nil {
 			return nil, err
 		}
-		if l.ID != m[2] {
+		if l.ID != fileID {
 			return nil, fmt.Errorf("%s: id %q does not match the file name", name, l.ID)
 		}
 		if prev, ok := ids[l.ID]; ok {
 			return nil, fmt.Errorf("%s: id %q is taken by %s", name, l.ID, prev)
 		}
 		ids[l.ID] = name
-		if prev, ok := orders[m[1]]; ok {
-			return nil, fmt.Errorf("%s: number %s is taken by %s", name, m[1], prev)
+		if prev, ok := orders[num]; ok {
+			return nil, fmt.Errorf("%s: number %s is taken by %s", name, num, prev)
 		}
-		orders[m[1]] = name
+		orders[num] = name
 		for _, s := range []struct {
 			file string
 			dst  **scenario.Scenario

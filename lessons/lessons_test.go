@@ -220,7 +220,7 @@ func TestDecodeCourseErrors(t *testing.T) {
 		{"duplicate id", `{"v": 1, "lessons": [` + entry + `,` + entry + `]}`, `lesson id "a" twice`},
 		{"bad id", `{"v": 1, "lessons": [` + strings.Replace(entry, `"id":"a"`, `"id":"A!"`, 1) + `]}`, `bad id "A!"`},
 		{"bad check", `{"v": 1, "lessons": [` + strings.Replace(entry, `"kind":"exit"`, `"kind":"nope"`, 1) + `]}`, "task 1"},
-		{"bad scenario", `{"v": 1, "lessons": [` + strings.Replace(entry, `"start":{"v": 1`, `"start":{"v": 9`, 1) + `]}`, "newer version"},
+		{"no scenario", `{"v": 1, "lessons": [` + strings.Replace(entry, `"start":`+scen+`,`, ``, 1) + `]}`, "no start or solution"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,6 +232,14 @@ func TestDecodeCourseErrors(t *testing.T) {
 	}
 	if _, err := DecodeCourse([]byte(`{"v": 1, "lessons": [` + entry + `]}`)); err != nil {
 		t.Errorf("a good course: %v", err)
+	}
+	// A bad scenario is found when the lesson loads it.
+	c, err := DecodeCourse([]byte(`{"v": 1, "lessons": [` + strings.Replace(entry, `"start":{"v": 1`, `"start":{"v": 9`, 1) + `]}`))
+	if err != nil {
+		t.Fatalf("the course itself is good: %v", err)
+	}
+	if _, _, err := c.Lessons[0].Scenarios(); err == nil || !strings.Contains(err.Error(), "newer version") {
+		t.Errorf("Scenarios of a newer-version start: err = %v", err)
 	}
 }
 

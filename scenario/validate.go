@@ -3,7 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -64,12 +63,28 @@ func Thens(runtime string) []string {
 // IsNode reports whether the runtime is one of the Node runtimes.
 func IsNode(runtime string) bool { return runtime == RuntimeNode20 || runtime == RuntimeNode18 }
 
-var connLabel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,15}$`)
-
 // ValidConn reports whether label may name a connection: a letter, then
 // up to 15 letters, digits, '_' or '-'. Labels show on the timeline and in
 // messages, so they stay short and printable.
-func ValidConn(label string) bool { return connLabel.MatchString(label) }
+//
+// It matches the same language as `^[A-Za-z][A-Za-z0-9_-]{0,15}$`, written
+// out by hand so that package regexp stays out of the browser's wasm.
+func ValidConn(label string) bool {
+	if len(label) == 0 || len(label) > 16 || !isASCIILetter(label[0]) {
+		return false
+	}
+	for i := 1; i < len(label); i++ {
+		c := label[i]
+		if !isASCIILetter(c) && !isASCIIDigit(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func isASCIIDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // token is RFC 9110's token, the form of methods and header names.
 func isToken(s string) bool {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,61 @@ func BenchmarkPageReady(b *testing.B) {
 		ms = append(ms, v)
 	}
 	b.ReportMetric(median(ms), "ready-ms")
+}
+
+// BenchmarkPageFirstVisit measures a first visit: each load opens a new
+// tab in the running browser, with the cache off, and navigates it to the
+// playground, so the figure includes starting the tab's renderer process
+// as well as fetching and compiling everything. It reports the median
+// time from navigation to <html data-state="ready">, and the median of
+// each stage on the way (the page's performance marks and resource
+// timings), to show where the time goes.
+func BenchmarkPageFirstVisit(b *testing.B) {
+	pg := startPlayground(b, "127.0.0.1:0")
+	p := newPage(b, pg.URL())
+	stages := map[string][]float64{}
+	var ready []float64
+	for b.Loop() {
+		ctx, cancel := chromedp.NewContext(p.ctx)
+		_, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+		if err == nil {
+			_, err = chromedp.Run(ctx, chromedp.Navigate(pg.URL()))
+		}
+		var s string
+		if err == nil {
+			s, err = chromedp.Run(ctx, chromedp.Poll[string](`document.documentElement.dataset.readyMs`,
+				chromedp.WithPollingTimeout(readyTimeout), chromedp.WithPollingInterval(10*time.Millisecond)))
+		}
+		var at map[string]float64
+		if err == nil {
+			at, err = chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`(() => {
+				const at = {};
+				for (const e of performance.getEntriesByType("resource")) {
+					const name = e.name.endsWith(".wasm") ? "wasm" : e.name.endsWith("lessons.json") ? "course" : "";
+					if (name) { at[name + "-requested"] = e.startTime; at[name + "-received"] = e.responseEnd; }
+				}
+				for (const e of performance.getEntriesByType("mark")) at[e.name] = e.startTime;
+				at["dom-content-loaded"] = performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd;
+				return at;
+			})()`))
+		}
+		cancel()
+		if err != nil {
+			b.Fatalf("visit: %v", err)
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ready = append(ready, v)
+		for k, v := range at {
+			stages[k] = append(stages[k], v)
+		}
+	}
+	b.ReportMetric(median(ready), "ready-ms")
+	for k, v := range stages {
+		b.ReportMetric(median(v), strings.TrimPrefix(k, "kap:")+"-ms")
+	}
 }
 
 // BenchmarkTimelineDraw20k imports a trace of 200 connections and 20,000

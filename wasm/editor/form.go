@@ -3,7 +3,6 @@ package editor
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -334,24 +333,72 @@ func (f Form) Keys() []string {
 	return append(keys, "durationMs", KeyChecks)
 }
 
-var (
-	stepHeader = regexp.MustCompile(`^client\.steps\[(\d+)\]\.request\.headers\.(.+)$`)
-	stepWhole  = regexp.MustCompile(`^client\.steps\[(\d+)\](\.request)?$`)
-)
+// The field matchers below are written out by hand rather than as regular
+// expressions so that package regexp, with the Unicode tables it builds at
+// start-up, stays out of the browser's wasm.
+
+// stepIndex splits a field "client.steps[N]…" into the digits N, as
+// written, and what follows the closing bracket.
+func stepIndex(field string) (digits, rest string, ok bool) {
+	rest, ok = strings.CutPrefix(field, "client.steps[")
+	if !ok {
+		return "", "", false
+	}
+	n := 0
+	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 || n == len(rest) || rest[n] != ']' {
+		return "", "", false
+	}
+	return rest[:n], rest[n+1:], true
+}
+
+// stepHeaderField splits a field about one header of a step's request,
+// "client.steps[N].request.headers.NAME".
+//
+// It matches the same language as
+// `^client\.steps\[(\d+)\]\.request\.headers\.(.+)$`, and digits and name
+// are that pattern's two submatches; like the pattern's '.', name may hold
+// anything but a newline.
+func stepHeaderField(field string) (digits, name string, ok bool) {
+	digits, rest, ok := stepIndex(field)
+	if !ok {
+		return "", "", false
+	}
+	name, ok = strings.CutPrefix(rest, ".request.headers.")
+	if !ok || name == "" || strings.Contains(name, "\n") {
+		return "", "", false
+	}
+	return digits, name, true
+}
+
+// stepWholeField reports the digits N of a field about a step as a whole,
+// "client.steps[N]" or "client.steps[N].request".
+//
+// It matches the same language as `^client\.steps\[(\d+)\](\.request)?$`,
+// and digits is that pattern's first submatch.
+func stepWholeField(field string) (digits string, ok bool) {
+	digits, rest, ok := stepIndex(field)
+	if !ok || (rest != "" && rest != ".request") {
+		return "", false
+	}
+	return digits, true
+}
 
 // Control returns the key of the control that shows a problem about field
 // (a Problem.Field), or "" when only the summary can (v, lesson).
 func (f Form) Control(field string) string {
-	if m := stepHeader.FindStringSubmatch(field); m != nil {
-		i, _ := strconv.Atoi(m[1])
-		if m[2] == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
+	if digits, name, ok := stepHeaderField(field); ok {
+		i, _ := strconv.Atoi(digits)
+		if name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
 			return fmt.Sprintf("client.steps[%d].request.connection", i)
 		}
 		return fmt.Sprintf("client.steps[%d].request.headers", i)
 	}
-	if m := stepWhole.FindStringSubmatch(field); m != nil {
+	if digits, ok := stepWholeField(field); ok {
 		// "needs exactly one action", "renders to N bytes".
-		return "client.steps[" + m[1] + "].action"
+		return "client.steps[" + digits + "].action"
 	}
 	if field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
 		return KeyChecks

@@ -206,6 +206,20 @@ func EventText(ev timeline.Event) string {
 	return s + " at " + fmtMs(ev.T) + "."
 }
 
+// LegendHTML is the legend as one <ul class="tl-legend">: each entry's
+// swatch as inline SVG drawn with p, then its text.
+func LegendHTML(p Palette) string {
+	var b strings.Builder
+	b.WriteString(`<ul class="tl-legend">`)
+	for _, e := range Legend() {
+		b.WriteString(`<li><span class="tl-swatch"><svg xmlns="http://www.w3.org/2000/svg" width="` + strconv.Itoa(LegendW) + `" height="` + strconv.Itoa(LegendH) + `" aria-hidden="true">`)
+		WriteSVGItems(&b, e.Items, p)
+		b.WriteString(`</svg></span>` + esc(e.Text) + `</li>`)
+	}
+	b.WriteString(`</ul>`)
+	return b.String()
+}
+
 // LegendEntry is one line of the legend: a swatch (items drawn in a small
 // box of LegendW × LegendH) and what it means.
 type LegendEntry struct {

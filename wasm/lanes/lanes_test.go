@@ -500,3 +500,31 @@ func TestLegendCoversEveryGlyphAndSpan(t *testing.T) {
 		}
 	}
 }
+
+func TestLegendHTML(t *testing.T) {
+	html := LegendHTML(VarPalette())
+	// The page parses it as HTML; as XML it must be well formed too, so
+	// that no swatch swallows the next entry.
+	dec := xml.NewDecoder(strings.NewReader(html))
+	items := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("legend HTML is not well formed: %v\n%s", err, html)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "li" {
+			items++
+		}
+	}
+	if want := len(Legend()); items != want {
+		t.Errorf("%d entries, want %d", items, want)
+	}
+	for _, e := range Legend() {
+		if !strings.Contains(html, "</svg></span>"+esc(e.Text)+"</li>") {
+			t.Errorf("entry %q is missing or unescaped", e.Text)
+		}
+	}
+}

@@ -2,12 +2,12 @@ package lanes
 
 import (
 	"bufio"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Palette is a colour per role: resolved values ("#0b6bcb") for an export
@@ -215,8 +215,61 @@ func num(f float64) string {
 	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
 }
 
+// esc makes s safe as SVG text or as a quoted attribute value.
+//
+// Its output is exactly xml.EscapeText's for every input, written out here
+// so that encoding/xml stays out of the browser's wasm: the five markup
+// characters become references (both quotes, so either attribute quoting
+// is safe), tab, newline and carriage return become character references
+// so that attribute-value normalisation cannot turn them into spaces, and
+// each invalid UTF-8 byte or rune outside XML's Char production becomes
+// U+FFFD, since a parser must reject a document containing them.
 func esc(s string) string {
 	var b strings.Builder
-	xml.EscapeText(&b, []byte(s))
+	last := 0
+	for i := 0; i < len(s); {
+		r, width := utf8.DecodeRuneInString(s[i:])
+		var rep string
+		switch r {
+		case '"':
+			rep = "&#34;"
+		case '\'':
+			rep = "&#39;"
+		case '&':
+			rep = "&amp;"
+		case '<':
+			rep = "&lt;"
+		case '>':
+			rep = "&gt;"
+		case '\t':
+			rep = "&#x9;"
+		case '\n':
+			rep = "&#xA;"
+		case '\r':
+			rep = "&#xD;"
+		default:
+			if !isXMLChar(r) || r == utf8.RuneError && width == 1 {
+				rep = "\uFFFD"
+			}
+		}
+		if rep != "" {
+			b.WriteString(s[last:i])
+			b.WriteString(rep)
+			last = i + width
+		}
+		i += width
+	}
+	if last == 0 {
+		return s // nothing to escape, the common case: no copy
+	}
+	b.WriteString(s[last:])
 	return b.String()
+}
+
+// isXMLChar reports whether r is in XML 1.0's Char production.
+func isXMLChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' ||
+		0x20 <= r && r <= 0xD7FF ||
+		0xE000 <= r && r <= 0xFFFD ||
+		0x10000 <= r && r <= 0x10FFFF
 }

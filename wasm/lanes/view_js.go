@@ -152,19 +152,13 @@ func (v *View) build() {
 
 func (v *View) fillLegend() {
 	dom.Clear(v.legend)
-	list := dom.El("ul", []dom.Attr{dom.A("class", "tl-legend")})
-	pal := VarPalette()
-	for _, e := range Legend() {
-		var b bytes.Buffer
-		b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" width="` + strconv.Itoa(LegendW) + `" height="` + strconv.Itoa(LegendH) + `" aria-hidden="true">`)
-		WriteSVGItems(&b, e.Items, pal)
-		b.WriteString("</svg>")
-		sw := dom.El("span", []dom.Attr{dom.A("class", "tl-swatch")})
-		sw.Set("innerHTML", b.String())
-		list.Call("appendChild", dom.El("li", nil, sw, e.Text))
-	}
+	list := dom.El("div", nil)
+	// One parse of the whole legend: building it node by node was the
+	// largest part of the page's start.
+	list.Set("innerHTML", LegendHTML(VarPalette()))
 	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", true)},
-		dom.El("summary", nil, "Legend"), list)
+		dom.El("summary", nil, "Legend"))
+	det.Call("appendChild", list.Get("firstChild"))
 	v.legend.Call("appendChild", det)
 }
 

@@ -35,8 +35,10 @@ type Panel struct {
 	// want is the lesson asked for before the course arrived.
 	want *Target
 
-	cur     int // index of the open lesson, -1 for none
-	task    int // the task a link pointed at, 0 for none
+	cur  int // index of the open lesson, -1 for none
+	task int // the task a link pointed at, 0 for none
+	// starts and sols are the lessons' scenarios, decoded when first
+	// loaded: decoding all of them held up the page's start.
 	starts  []*scenario.Scenario
 	sols    []*scenario.Scenario
 	events  []timeline.Event
@@ -183,15 +185,8 @@ func (p *Panel) loaded(c *course.Course, err error) {
 		return
 	}
 	p.course = c
-	for _, e := range c.Lessons {
-		start, sol, err := e.Scenarios()
-		if err != nil { // DecodeCourse checked them; this cannot happen
-			p.loaded(nil, err)
-			return
-		}
-		p.starts = append(p.starts, start)
-		p.sols = append(p.sols, sol)
-	}
+	p.starts = make([]*scenario.Scenario, len(c.Lessons))
+	p.sols = make([]*scenario.Scenario, len(c.Lessons))
 	p.status.Set("hidden", true)
 	p.buildList()
 	if w := p.want; w != nil {
@@ -434,15 +429,43 @@ func (p *Panel) load(run bool) {
 		return
 	}
 	dom.Clear(p.note)
-	p.host.Load(*p.starts[p.cur], run)
+	if sc := p.scenario(false); sc != nil {
+		p.host.Load(*sc, run)
+	}
 }
 
 func (p *Panel) showSolution() {
 	if p.cur < 0 {
 		return
 	}
-	p.host.Load(*p.sols[p.cur], false)
-	dom.SetText(p.note, "The reference solution is in the Scenario tab; press Run to see every task pass.")
+	if sc := p.scenario(true); sc != nil {
+		p.host.Load(*sc, false)
+		dom.SetText(p.note, "The reference solution is in the Scenario tab; press Run to see every task pass.")
+	}
+}
+
+// scenario is the open lesson's start or solution, decoded on first use;
+// nil, with the reason in the lesson's note, when it does not decode.
+func (p *Panel) scenario(solution bool) *scenario.Scenario {
+	cache := p.starts
+	if solution {
+		cache = p.sols
+	}
+	if sc := cache[p.cur]; sc != nil {
+		return sc
+	}
+	start, sol, err := p.course.Lessons[p.cur].Scenarios()
+	if err != nil {
+		// The build checked every lesson; a failure here means a
+		// damaged lessons.json, which a reload may fix.
+		dom.SetText(p.note, "This lesson's scenario could not be read ("+err.Error()+"). Reload the page to try again.")
+		return nil
+	}
+	p.starts[p.cur], p.sols[p.cur] = start, sol
+	if solution {
+		return sol
+	}
+	return start
 }
 
 func (p *Panel) step(d int) {

@@ -6,7 +6,6 @@ package lessons
 
 import (
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,8 +36,6 @@ type Progress struct {
 	Done map[string][]int `json:"done"`
 }
 
-var idRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-
 // DecodeProgress reads stored progress. Whatever cannot be read is
 // dropped: a broken entry costs a check mark, not the page.
 func DecodeProgress(s string) Progress {
@@ -54,7 +51,7 @@ func DecodeProgress(s string) Progress {
 		return p
 	}
 	for id, tasks := range raw.Done {
-		if len(p.Done) >= maxProgressLessons || !idRE.MatchString(id) || len(id) > 64 {
+		if len(p.Done) >= maxProgressLessons || !course.ValidID(id) || len(id) > 64 {
 			continue
 		}
 		var ns []int
@@ -146,7 +143,7 @@ type Target struct {
 // form only; whether the lesson exists is the course's business.
 func ParseTarget(s string) (Target, bool) {
 	id, task, hasTask := strings.Cut(s, "/")
-	if !idRE.MatchString(id) || len(id) > 64 {
+	if !course.ValidID(id) || len(id) > 64 {
 		return Target{}, false
 	}
 	t := Target{ID: id}

@@ -72,7 +72,7 @@ func FuzzDecodeProgress(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		p := DecodeProgress(s)
 		for id, ns := range p.Done {
-			if !idRE.MatchString(id) {
+			if !course.ValidID(id) {
 				t.Fatalf("kept id %q", id)
 			}
 			for i, n := range ns {

@@ -14,17 +14,32 @@ function fail(message) {
   if (status) status.textContent = "Not started";
 }
 
+// The program is the page's largest download, and compiling it takes as
+// long as fetching it; so this script runs from the head, before the body
+// is parsed, and starts the streaming compile at once. The program itself
+// starts once the document it builds on has been parsed.
+const compiled = typeof WebAssembly === "object" && typeof WebAssembly.compileStreaming === "function"
+  ? WebAssembly.compileStreaming(fetch(document.documentElement.dataset.wasm))
+  : null;
+// An early failure is reported by start(); this keeps it from also being
+// logged as unhandled before then.
+if (compiled) compiled.catch(() => {});
+
+function parsed() {
+  if (document.readyState !== "loading") return Promise.resolve();
+  return new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+}
+
 async function start() {
-  if (typeof WebAssembly !== "object" || typeof globalThis.Go !== "function") {
+  await parsed();
+  if (!compiled || typeof globalThis.Go !== "function") {
     fail("This browser cannot run the playground: it needs WebAssembly.");
     return;
   }
   const go = new globalThis.Go();
-  const url = document.documentElement.dataset.wasm;
-  let result;
+  let instance;
   try {
-    const resp = fetch(url);
-    result = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    instance = await WebAssembly.instantiate(await compiled, go.importObject);
     performance.mark("kap:wasm-instantiated");
   } catch (err) {
     console.warn("load wasm:", err);
@@ -32,7 +47,7 @@ async function start() {
     return;
   }
   try {
-    await go.run(result.instance);
+    await go.run(instance);
   } catch (err) {
     console.warn("wasm stopped:", err);
   }

@@ -1,0 +1,96 @@
+package lanes
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// xmlEscape is what esc replaced; the tests hold esc to it.
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+func TestEsc(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", ""},
+		{"plain", "conn A: 200 OK", "conn A: 200 OK"},
+		{"font list", `system-ui, "Segoe UI", sans-serif`, "system-ui, &#34;Segoe UI&#34;, sans-serif"},
+		{"apostrophe", "don't", "don&#39;t"},
+		{"ampersand", "a&b", "a&amp;b"},
+		{"already escaped stays literal", "&amp;", "&amp;amp;"},
+		{"tag", "<script>", "&lt;script&gt;"},
+		{"CDATA end", "]]>", "]]&gt;"},
+		{"tab", "a\tb", "a&#x9;b"},
+		{"newline", "a\nb", "a&#xA;b"},
+		{"carriage return", "a\r\n", "a&#xD;&#xA;"},
+		{"only escapes", `"'&<>`, "&#34;&#39;&amp;&lt;&gt;"},
+		{"NUL", "a\x00b", "a\uFFFDb"},
+		{"other control", "\x01\x1f", "\uFFFD\uFFFD"},
+		{"DEL is allowed", "\x7f", "\x7f"},
+		{"non-ASCII", "café → ✓", "café → ✓"},
+		{"emoji", "😀", "😀"},
+		{"real U+FFFD kept", "\uFFFD", "\uFFFD"},
+		{"U+FFFE", "\uFFFE", "\uFFFD"},
+		{"U+FFFF", "\uFFFF", "\uFFFD"},
+		{"last BMP char before surrogates", "\uD7FF", "\uD7FF"},
+		{"first char after surrogates", "\uE000", "\uE000"},
+		{"first astral", "\U00010000", "\U00010000"},
+		{"last rune", "\U0010FFFF", "\U0010FFFF"},
+		{"invalid byte", "a\xffb", "a\uFFFDb"},
+		{"each invalid byte replaced", "\xff\xfe", "\uFFFD\uFFFD"},
+		{"encoded surrogate", "\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"},
+		{"truncated sequence", "\xe2\x9c", "\uFFFD\uFFFD"},
+		{"overlong slash", "\xc0\xaf", "\uFFFD\uFFFD"},
+		{"escape at both ends", "<a>", "&lt;a&gt;"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := esc(tt.in); got != tt.want {
+				t.Errorf("esc(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if x := xmlEscape(tt.in); x != tt.want {
+				t.Errorf("xml.EscapeText gives %q for %q; the case is wrong", x, tt.in)
+			}
+		})
+	}
+}
+
+// TestEscMatchesXML compares esc with xml.EscapeText on every rune, alone
+// and between other text, and on every one- and two-byte string, which
+// covers each way UTF-8 can be invalid at the start of a sequence.
+func TestEscMatchesXML(t *testing.T) {
+	check := func(s string) {
+		if got, want := esc(s), xmlEscape(s); got != want {
+			t.Fatalf("esc(%q) = %q, xml.EscapeText gives %q", s, got, want)
+		}
+	}
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		s := string(r)
+		check(s)
+		if r < 0x100 || 0xD780 <= r && r < 0xE080 || 0xFF00 <= r && r < 0x10100 || r > 0x10FF00 {
+			check("a" + s + "<" + s + "b")
+		}
+	}
+	for i := range 1 << 16 {
+		check(string([]byte{byte(i >> 8), byte(i)}))
+	}
+	for _, s := range []string{"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf0\x8f\xbf\xbf", "\xef\xbf\xbe", "\xef\xbf\xbd"} {
+		check(s)
+		check("x" + s + "&")
+	}
+}
+
+func FuzzEsc(f *testing.F) {
+	for _, s := range []string{"", "plain", `"'&<>`, "\t\n\r", "a\x00b", "\xff", "\uFFFD", "\uFFFE", "\xed\xa0\x80", "😀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := esc(s), xmlEscape(s); got != want {
+			t.Fatalf("esc(%q) = %q, xml.EscapeText gives %q", s, got, want)
+		}
+	})
+}
