@@ -122,6 +122,21 @@ func (s *Session) do(m wire.Msg) error {
 	return s.emit(timeline.Event{T: s.now(), Conn: m.Conn, Kind: timeline.Send, Data: string(m.Data)})
 }
 
+// live counts the connections that are still open at some end. One that
+// was reset, or that the client closed after the server's FIN, keeps its
+// label until the next load (a write to it is answered as before) but no
+// longer counts toward MaxConns: a long session with the pooled client
+// goes through many such connections.
+func (s *Session) live() int {
+	n := 0
+	for _, c := range s.conns {
+		if !c.reset && !(c.closed && c.eof.Load()) {
+			n++
+		}
+	}
+	return n
+}
+
 // open starts dialing the demo server for label. Writes queue behind the
 // dial, as they would behind a real connect.
 func (s *Session) open(label string) (*vconn, error) {
@@ -129,7 +144,7 @@ func (s *Session) open(label string) (*vconn, error) {
 		s.fail(wire.CodeConn, label, errors.New("no demo server is running"))
 		return nil, nil
 	}
-	if len(s.conns) >= MaxConns {
+	if s.live() >= MaxConns {
 		s.fail(wire.CodeLimit, label, fmt.Errorf("at most %d connections may be open at once", MaxConns))
 		return nil, nil
 	}

@@ -31,7 +31,8 @@ import (
 // Limits a session enforces. Going over one answers the person with a
 // wire error naming the limit; the session itself carries on.
 const (
-	// MaxConns bounds the virtual connections open at once in a session.
+	// MaxConns bounds the virtual connections open at once in a session
+	// (a connection reset, or closed at both ends, no longer counts).
 	MaxConns = 32
 	// MaxConnsPerRun bounds the connections opened since the last load, so
 	// a script cannot churn through the kernel's ephemeral ports.

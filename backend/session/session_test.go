@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -109,6 +110,13 @@ func (h *harness) events() []timeline.Event {
 		}
 	}
 	return evs
+}
+
+// all is every message the browser has received so far.
+func (h *harness) all() []wire.Msg {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.msgs)
 }
 
 func at(ms float64) *float64 { return &ms }
@@ -256,6 +264,43 @@ func TestLimitsKeepTheSessionAlive(t *testing.T) {
 	})
 	h.send(wire.Msg{Type: wire.Ping, Seq: 9})
 	h.wait("pong after limits", func(m wire.Msg) bool { return m.Type == wire.Pong && m.Seq == 9 })
+}
+
+// Finished connections make room for new ones: a person using the pooled
+// client opens far more than MaxConns over a session, one at a time.
+func TestFinishedConnectionsDoNotCountTowardMaxConns(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		finish func(h *harness, label string)
+	}{
+		{"reset by the client", func(h *harness, label string) {
+			h.send(wire.Msg{Type: wire.Reset, Conn: label})
+			h.waitEvent(label, timeline.Reset)
+		}},
+		{"closed at both ends", func(h *harness, label string) {
+			h.send(wire.Msg{Type: wire.Shut, Conn: label})
+			// The echo server closes its end when the client's FIN
+			// arrives; the client's reader sees that FIN.
+			h.wait("the server's FIN on "+label, func(m wire.Msg) bool { return m.Type == wire.EOF && m.Conn == label })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t)
+			for i := range MaxConns + 8 {
+				label := fmt.Sprintf("c%d", i)
+				h.send(wire.Msg{Type: wire.Open, Conn: label})
+				h.waitEvent(label, timeline.Connect)
+				tc.finish(h, label)
+			}
+			h.send(wire.Msg{Type: wire.Ping, Seq: 7})
+			h.wait("pong", func(m wire.Msg) bool { return m.Type == wire.Pong && m.Seq == 7 })
+			for _, m := range h.all() {
+				if m.Type == wire.Error {
+					t.Errorf("error after %d finished connections: %s", MaxConns+8, m.Message)
+				}
+			}
+		})
+	}
 }
 
 func TestBadScenarioIsExplained(t *testing.T) {
