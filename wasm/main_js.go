@@ -90,8 +90,6 @@ func (a *app) start() {
 		return
 	}
 	a.wsURL = u
-	// Connect first: the handshake overlaps building the page.
-	a.connect()
 	a.chrome = newChrome(a)
 	a.statusDraw = a.loop.Drawer(a.drawStatus)
 	a.timeline = lanes.Mount(a.loop, dom.ByID("timeline"), dom.ByID("timeline-tools"))
@@ -100,6 +98,10 @@ func (a *app) start() {
 	a.composer = newComposer(a)
 	a.chrome.showScenario(a.sc.WithDefaults(), "")
 	a.chrome.openFromURL()
+	// Last, once the page can show what arrives: main.js opened the
+	// session's socket while this program was compiling, and what it has
+	// received is handled now.
+	a.connect()
 }
 
 // showEditor builds the scenario form the first time it is shown: it is
@@ -157,9 +159,13 @@ func (a *app) edited(sc scenario.Scenario, err error) {
 	a.chrome.scenarioEdited(err)
 }
 
-// connect opens a new WebSocket; its callbacks only post to the loop.
+// connect opens a new WebSocket, or takes the one main.js opened while
+// the program loaded; its callbacks only post to the loop.
 func (a *app) connect() {
-	ws := js.Global().Get("WebSocket").New(a.wsURL)
+	ws, opened, queued := a.takeEarlySocket()
+	if ws.IsUndefined() {
+		ws = js.Global().Get("WebSocket").New(a.wsURL)
+	}
 	a.ws = ws
 	a.wsLs = dom.NewListeners(a.loop)
 	a.wsLs.On(ws, "open", func(js.Value) {
@@ -172,16 +178,9 @@ func (a *app) connect() {
 		a.invalidate()
 	})
 	a.wsLs.On(ws, "message", func(ev js.Value) {
-		if !ws.Equal(a.ws) {
-			return
+		if ws.Equal(a.ws) {
+			a.received(ev.Get("data").String())
 		}
-		m, err := wire.Decode([]byte(ev.Get("data").String()))
-		if err != nil {
-			js.Global().Get("console").Call("warn", "bad message from server:", err.Error())
-			a.chrome.showError("The server sent a message this page does not understand. Reload the page.")
-			return
-		}
-		a.receive(m)
 	})
 	a.wsLs.On(ws, "close", func(ev js.Value) {
 		if !ws.Equal(a.ws) {
@@ -198,7 +197,54 @@ func (a *app) connect() {
 		}
 		a.invalidate()
 	})
+	if opened {
+		// main.js said hello; the replies so far are handled in order.
+		a.conn.Opened()
+		for _, data := range queued {
+			a.received(data)
+		}
+	}
 	a.invalidate()
+}
+
+// takeEarlySocket takes the socket main.js opened (see its comment), once:
+// open with hello said (opened), with the messages received so far; not
+// yet open there (opened false, ws defined: this page's open handler says
+// hello); or none (ws undefined) when there is none to take, it already
+// failed, or it is not for this page's address.
+func (a *app) takeEarlySocket() (ws js.Value, opened bool, queued []string) {
+	take := js.Global().Get("kapTakeSocket")
+	if take.Type() != js.TypeFunction {
+		return js.Undefined(), false, nil
+	}
+	early := take.Invoke()
+	if !early.Truthy() {
+		return js.Undefined(), false, nil
+	}
+	ws = early.Get("ws")
+	switch {
+	case ws.Get("url").String() != a.wsURL || ws.Get("readyState").Int() > 1: // closing or closed
+		ws.Call("close")
+		return js.Undefined(), false, nil
+	case !early.Get("helloSent").Bool():
+		return ws, false, nil
+	}
+	msgs := early.Get("messages")
+	for i := range msgs.Length() {
+		queued = append(queued, msgs.Index(i).String())
+	}
+	return ws, true, queued
+}
+
+// received handles one message from the backend.
+func (a *app) received(data string) {
+	m, err := wire.Decode([]byte(data))
+	if err != nil {
+		js.Global().Get("console").Call("warn", "bad message from server:", err.Error())
+		a.chrome.showError("The server sent a message this page does not understand. Reload the page.")
+		return
+	}
+	a.receive(m)
 }
 
 func (a *app) reconnect() {

@@ -5,6 +5,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -117,6 +118,21 @@ func (p *playground) stop() {
 		p.t.Errorf("shutdown: %v", err)
 	}
 	<-p.done
+}
+
+// sessions is the playground's session count, from its health endpoint.
+func (p *playground) sessions(t testing.TB) int {
+	t.Helper()
+	resp, err := http.Get("http://" + p.addr + "/healthz")
+	if err != nil {
+		t.Fatalf("healthz: %v", err)
+	}
+	defer resp.Body.Close()
+	var h struct{ Sessions int }
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatalf("healthz: %v", err)
+	}
+	return h.Sessions
 }
 
 func (p *playground) URL() string { return "http://" + p.addr + "/" }
@@ -276,6 +292,14 @@ func TestPageStartsAndConnects(t *testing.T) {
 	}
 	if sid := evalJS[string](p, `document.getElementById("conn-session").textContent`); len(sid) != 16 {
 		t.Errorf("session id shown = %q, want 16 hex digits", sid)
+	}
+	// main.js opens the socket while the program loads, and the program
+	// takes it over: one page, one session, one open mark.
+	if n := pg.sessions(t); n != 1 {
+		t.Errorf("the page holds %d sessions, want 1", n)
+	}
+	if n := evalJS[int](p, `performance.getEntriesByName("kap:ws-open").length`); n != 1 {
+		t.Errorf("%d WebSocket opens, want 1", n)
 	}
 	p.screenshot("ready")
 	// The same page in the dark theme and on a phone-sized screen.

@@ -3,6 +3,9 @@
 // reports a failure to start in the page.
 
 function fail(message) {
+  // A session the program will never take is given back.
+  const e = globalThis.kapTakeSocket ? globalThis.kapTakeSocket() : null;
+  if (e) e.ws.close();
   document.documentElement.dataset.state = "error";
   const box = document.getElementById("error");
   const text = document.getElementById("error-text");
@@ -24,6 +27,41 @@ const compiled = typeof WebAssembly === "object" && typeof WebAssembly.compileSt
 // An early failure is reported by start(); this keeps it from also being
 // logged as unhandled before then.
 if (compiled) compiled.catch(() => {});
+
+// The session's WebSocket is opened here too, while the program downloads
+// and compiles, rather than by the program once it has built the page: the
+// handshake and the hello round trip then cost the page nothing. The
+// program takes the socket, with what it has received, through
+// kapTakeSocket; it opens its own when there is none to take (and for
+// every reconnect).
+const wireVersion = 1; // wire.Version: TestMainJSSaysHelloInTheWireVersion keeps them equal
+let early = null;
+try {
+  const url = new URL("/ws", location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url.href);
+  // helloSent: the open event has been handled here (the socket's
+  // readyState says open before that event is dispatched).
+  early = { ws, helloSent: false, messages: [] };
+  ws.onopen = () => {
+    performance.mark("kap:ws-open");
+    ws.send(JSON.stringify({ type: "hello", v: wireVersion }));
+    early.helloSent = true;
+  };
+  ws.onmessage = (ev) => {
+    if (early.messages.length === 0) performance.mark("kap:ws-first-message");
+    early.messages.push(ev.data);
+  };
+} catch (err) {
+  // The program's own connect reports what is wrong.
+  early = null;
+}
+globalThis.kapTakeSocket = () => {
+  const e = early;
+  early = null;
+  if (e) e.ws.onopen = e.ws.onmessage = null;
+  return e;
+};
 
 function parsed() {
   if (document.readyState !== "loading") return Promise.resolve();
