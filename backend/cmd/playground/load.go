@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 30*time.Second, "how long the browsers keep starting runs once all are connected")
 	ramp := fs.Duration("ramp", 5*time.Second, "spread the connects over this long")
 	lockstep := fs.Bool("lockstep", false, "start every browser's first run at the same instant (default: spread over one run, as a class does)")
+	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file (the server's: serve -debug-addr)")
 	scen := fs.String("scenario", "", "scenario FILE or LINK each browser runs (default: answer 2, Node 20 socket timeout)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: playground load [flags]")
@@ -107,6 +109,18 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	var base, idle sample
 	if srv != nil {
 		base = srv.sample()
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "playground load: cpu profile: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	var cpuStart sample
 	rep, err := load.Run(ctx, load.Config{
