@@ -201,6 +201,9 @@ func (a *app) connect() {
 		// main.js said hello; the replies so far are handled in order.
 		a.conn.Opened()
 		for _, data := range queued {
+			if !ws.Equal(a.ws) {
+				break // a message ended this socket
+			}
 			a.received(data)
 		}
 	}

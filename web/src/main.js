@@ -1,6 +1,7 @@
 // Loads the Go WebAssembly client. wasm_exec.js (from the same Go
-// toolchain) defines the global Go class; this file only starts it and
-// reports a failure to start in the page.
+// toolchain) defines the global Go class; this file starts the program,
+// opens its session's socket early (below), and reports a failure to start
+// in the page.
 
 function fail(message) {
   // A session the program will never take is given back.
