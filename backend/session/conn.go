@@ -104,6 +104,11 @@ func (s *Session) do(m wire.Msg) error {
 		c.sent += len(m.Data)
 		s.sent += len(m.Data)
 	}
+	// The send event is stamped as the bytes are handed to the writer,
+	// before it can run, so that it always precedes the request and the
+	// reply it causes on the timeline (stamped after the handover, it
+	// could follow them on a busy machine).
+	t := s.now()
 	select {
 	case c.ops <- op:
 	default:
@@ -113,13 +118,11 @@ func (s *Session) do(m wire.Msg) error {
 	if m.Type != wire.Write {
 		return nil
 	}
-	// The send event is stamped as the bytes are handed to the socket, so
-	// it always precedes the reply it causes on the timeline.
 	if c.conn == nil {
 		c.early = append(c.early, m.Data)
 		return nil
 	}
-	return s.emit(timeline.Event{T: s.now(), Conn: m.Conn, Kind: timeline.Send, Data: string(m.Data)})
+	return s.emit(timeline.Event{T: t, Conn: m.Conn, Kind: timeline.Send, Data: string(m.Data)})
 }
 
 // live counts the connections that are still open at some end. One that
