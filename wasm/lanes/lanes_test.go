@@ -528,3 +528,69 @@ func TestLegendHTML(t *testing.T) {
 		}
 	}
 }
+
+// Labels on one row of a lane never run into each other: marks close
+// together share one label instead.
+func TestLabelsDoNotOverlap(t *testing.T) {
+	closeThenExit := []ev{
+		{T: 0.5, Kind: "listen"},
+		{T: 1, Conn: "A", Kind: "accept"},
+		{T: 1.1, Conn: "A", Kind: "connect"},
+		{T: 2, Conn: "A", Kind: "reset", By: "client"},
+		{T: 2.2, Conn: "A", Kind: "close", By: "client", Reason: "client"},
+		{T: 100, Kind: "close-called"},
+		{T: 100.2, Kind: "listener-closed"},
+		{T: 100.3, Kind: "before-exit"},
+		{T: 100.4, Kind: "exit"},
+	}
+	for _, tc := range []struct {
+		name  string
+		evs   []ev
+		want  string // a label that must be drawn
+		width float64
+	}{
+		{"answer 2, wide", answer2, "close()", 1200},
+		{"answer 2, narrow", answer2, "close()", 390},
+		{"close() then exit", closeThenExit, "close() · exit", 1200},
+		{"reset then close", closeThenExit, "reset by client", 1200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, tc.evs)
+			v := Viewport{Width: tc.width, Height: 480}
+			v.Fit(0, m.Last)
+			var d Display
+			d.Layout(m, v, m.Last, NoFocus)
+			found := false
+			var texts []Item
+			for _, it := range d.Items {
+				if it.Shape != ShapeText || it.Anchor != -1 || it.Bold {
+					continue
+				}
+				found = found || strings.Contains(it.Text, tc.want)
+				for _, o := range texts {
+					if o.Y == it.Y && it.X < o.X+textW(o.Text) && o.X < it.X+textW(it.Text) {
+						t.Errorf("%q at x %.0f runs into %q at x %.0f (y %.0f)", it.Text, it.X, o.Text, o.X, it.Y)
+					}
+				}
+				texts = append(texts, it)
+			}
+			if !found {
+				t.Errorf("no label says %q", tc.want)
+			}
+		})
+	}
+}
+
+// A label near the right edge is moved left to stay in view.
+func TestLabelsStayInView(t *testing.T) {
+	m := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, answer2)
+	v := Viewport{Width: 600, Height: 480}
+	v.Fit(0, m.Last)
+	var d Display
+	d.Layout(m, v, m.Last, NoFocus)
+	for _, it := range d.Items {
+		if it.Shape == ShapeText && it.Anchor == -1 && it.X+textW(it.Text) > v.Width {
+			t.Errorf("%q at x %.0f ends at %.0f, past the view's %.0f", it.Text, it.X, it.X+textW(it.Text), v.Width)
+		}
+	}
+}

@@ -89,6 +89,9 @@ type Display struct {
 	layer uint8
 	// Scratch for the per-lane pixel decimation of marks.
 	lastX map[Glyph]float64
+	// Scratch for the per-lane placing of mark labels: the index in Items
+	// of the last label on each row (by Y).
+	rowText map[float64]int
 }
 
 // Focus is what the view highlights.
@@ -109,6 +112,7 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 	d.layer = 0
 	if d.lastX == nil {
 		d.lastX = map[Glyph]float64{}
+		d.rowText = map[float64]int{}
 	}
 	t0, t1 := v.T(GutterW-markR*2), v.T(v.Width)
 
@@ -148,6 +152,37 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 func (d *Display) add(it Item) {
 	it.Layer = d.layer
 	d.Items = append(d.Items, it)
+}
+
+// labelGap is the least space between two labels on one row of a lane.
+const labelGap = 6
+
+// markText places the label of a mark on its row of the lane. A label
+// that would run into the one before it on that row is joined to it
+// ("close() · exit") rather than drawn over it: marks a fraction of a
+// millisecond apart are common (a handler's close() and the process's
+// exit), and both must stay legible at any zoom.
+// A label that would run off the right edge is moved left to end there.
+func (d *Display) markText(it Item) {
+	it.X = d.inside(it.X, it.Text)
+	if i, ok := d.rowText[it.Y]; ok {
+		if prev := &d.Items[i]; it.X < prev.X+textW(prev.Text)+labelGap {
+			prev.Text += " · " + it.Text
+			prev.X = d.inside(prev.X, prev.Text)
+			return
+		}
+	}
+	d.rowText[it.Y] = len(d.Items)
+	d.add(it)
+}
+
+// inside is x moved left as far as needed for text to end inside the
+// view, but not into the lane names.
+func (d *Display) inside(x float64, text string) float64 {
+	if over := x + textW(text) - (d.W - RightPad); over > 0 {
+		x = math.Max(x-over, GutterW)
+	}
+	return x
 }
 
 // maxTicks bounds the axis loop whatever the scale.
@@ -281,6 +316,7 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 
 	// Events, at most one per glyph per pixel unless focused.
 	clear(d.lastX)
+	clear(d.rowText)
 	pad := (markR * 2) / v.Scale
 	a, b = l.EventsIn(t0-pad, t1+pad)
 	for k := a; k < b; k++ {
@@ -309,10 +345,10 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		}
 		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
 		if id == l.Close || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
-			d.add(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
 		}
 		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
-			d.add(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
 		}
 		if id == f.Event || id == f.Hover {
 			role := RoleFocus
