@@ -67,9 +67,6 @@ func realRuntime(t *testing.T) string {
 // the list stays true. Found with `make diff-node18` (Node 18.20.8).
 var knownDiffs = map[string]map[string]map[string]string{
 	scenario.RuntimeNode18: {"wire": {
-		// Node 18's llhttp takes a header name with a space in it; the
-		// emulation answers 400, as Node 20 does.
-		"O": "accepts the header name \"Bad Name\"",
 		// A request body the handler never reads: Node 18 drops the
 		// keep-alive timeout once the body is dumped after the response
 		// (resetSocketTimeout), and the connection stays open.

@@ -456,6 +456,7 @@ func (s *server) onAccept(nc net.Conn) {
 		ref:      true,
 		active:   true, // Node's parser counts a new connection as active
 		msgStart: time.Now(),
+		p:        parser{spaceInNames: s.node18},
 	}
 	s.conns[c] = struct{}{}
 	s.emit(c.peer, timeline.Event{Kind: timeline.Accept})

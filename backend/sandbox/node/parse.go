@@ -74,10 +74,16 @@ const (
 // parser is an incremental HTTP/1.x request parser with llhttp's strict
 // rules where they show on the wire: CRLF line ends, a known method, a
 // single space between request-line parts, token header names with no
-// space before the colon, no obsolete line folding, one valid
+// space before the colon (Node 18: see spaceInNames), no obsolete line
+// folding, one valid
 // Content-Length and not together with Transfer-Encoding, and chunked as
 // the final transfer coding.
 type parser struct {
+	// spaceInNames is Node 18's llhttp (6.x): a header name may hold
+	// spaces, or be empty (" Name" still folds, and a tab is still an
+	// error). Node 20's answers 400 to both.
+	spaceInNames bool
+
 	state int
 	buf   []byte // the unconsumed bytes of the current line or head
 	head  []string
@@ -153,7 +159,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 				if line == "" {
 					p.state = stIdle
 					cb.complete()
-				} else if err := checkHeaderLine(line); err != nil {
+				} else if err := p.checkHeaderLine(line); err != nil {
 					p.state = stDead
 					return err
 				}
@@ -302,7 +308,7 @@ func (p *parser) checkPartial() error {
 		return fmt.Errorf("obsolete line folding: %w", errBadRequest)
 	}
 	name, value, colon := strings.Cut(part, ":")
-	if !isToken(name) && (colon || name != "") {
+	if !p.validName(name) && (colon || name != "") {
 		return fmt.Errorf("header name %q: %w", name, errBadRequest)
 	}
 	if p.size+len(name)+len(strings.TrimLeft(value, " \t")) >= maxHeaderSize {
@@ -360,7 +366,7 @@ func (p *parser) requestLine(line string) error {
 }
 
 func (p *parser) headerLine(line string) error {
-	if err := checkHeaderLine(line); err != nil {
+	if err := p.checkHeaderLine(line); err != nil {
 		return err
 	}
 	name, value, _ := strings.Cut(line, ":")
@@ -373,12 +379,20 @@ func (p *parser) headerLine(line string) error {
 	return nil
 }
 
-func checkHeaderLine(line string) error {
+// validName reports whether name may name a header.
+func (p *parser) validName(name string) bool {
+	if !p.spaceInNames {
+		return isToken(name)
+	}
+	return name == "" || isToken(strings.ReplaceAll(name, " ", "x"))
+}
+
+func (p *parser) checkHeaderLine(line string) error {
 	if line[0] == ' ' || line[0] == '\t' {
 		return fmt.Errorf("obsolete line folding: %w", errBadRequest)
 	}
 	name, value, ok := strings.Cut(line, ":")
-	if !ok || !isToken(name) {
+	if !ok || !p.validName(name) {
 		return fmt.Errorf("header line %q: %w", line, errBadRequest)
 	}
 	for i := 0; i < len(value); i++ {

@@ -10,7 +10,10 @@ import (
 // parseAll feeds data in pieces of size n (all at once for n <= 0) and
 // returns the requests parsed, the completed-message count and the error.
 func parseAll(data []byte, n int) ([]request, int, error) {
-	var p parser
+	return parseWith(parser{}, data, n)
+}
+
+func parseWith(p parser, data []byte, n int) ([]request, int, error) {
 	var reqs []request
 	done := 0
 	cb := callbacks{
@@ -73,6 +76,47 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// Header names as Node 18.20.8 and Node 20.20.2 took them (each answered
+// over a real socket): Node 18's llhttp allows spaces in a name, and an
+// empty name.
+func TestHeaderNamesByNode(t *testing.T) {
+	tests := []struct {
+		line   string
+		node18 bool // accepted
+		name18 string
+		node20 bool
+	}{
+		{"Bad Name: x", true, "Bad Name", false},
+		{"Name : x", true, "Name ", false},
+		{": x", true, "", false},
+		{"Name:x", true, "Name", true},
+		{"Bad\tName: x", false, "", false},
+		{"Na(me: x", false, "", false},
+		{"Bad@Name: x", false, "", false},
+		{"Na\"me: x", false, "", false},
+		{"Name\x7f: x", false, "", false},
+		{"N\xc3\xa4me: x", false, "", false},
+		{" Name: x", false, "", false},
+		{"Name x", false, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			in := []byte("GET / HTTP/1.1\r\nHost: demo\r\n" + tt.line + "\r\n\r\n")
+			for _, n := range []int{0, 1, 5} {
+				reqs, _, err := parseWith(parser{spaceInNames: true}, in, n)
+				if ok := err == nil; ok != tt.node18 {
+					t.Errorf("node18, pieces of %d: err %v, want accepted %v", n, err, tt.node18)
+				} else if ok && (len(reqs) != 1 || reqs[0].Headers[1][0] != tt.name18) {
+					t.Errorf("node18: requests %+v, want the name %q", reqs, tt.name18)
+				}
+				if _, _, err := parseWith(parser{}, in, n); (err == nil) != tt.node20 {
+					t.Errorf("node20, pieces of %d: err %v, want accepted %v", n, err, tt.node20)
+				}
+			}
+		})
+	}
+}
+
 // FuzzParse checks that the parser never panics and that how the bytes
 // are split across reads never changes what it parses.
 func FuzzParse(f *testing.F) {
@@ -85,14 +129,18 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(s), uint8(3))
 	}
+	f.Add([]byte("GET / HTTP/1.1\r\nBad Name : x\r\n: y\r\n\r\n"), uint8(5))
 	f.Fuzz(func(t *testing.T, data []byte, split uint8) {
-		whole, wdone, werr := parseAll(data, 0)
-		parts, pdone, perr := parseAll(data, int(split%16)+1)
-		if (werr == nil) != (perr == nil) || !errors.Is(perr, errHeaderOverflow) && errors.Is(werr, errHeaderOverflow) {
-			t.Fatalf("whole: %v; split: %v", werr, perr)
-		}
-		if werr == nil && (!reflect.DeepEqual(whole, parts) || wdone != pdone) {
-			t.Fatalf("whole %+v (%d); split %+v (%d)", whole, wdone, parts, pdone)
+		// Node 20's rules, and Node 18's header names.
+		for _, lenient := range []bool{false, true} {
+			whole, wdone, werr := parseWith(parser{spaceInNames: lenient}, data, 0)
+			parts, pdone, perr := parseWith(parser{spaceInNames: lenient}, data, int(split%16)+1)
+			if (werr == nil) != (perr == nil) || !errors.Is(perr, errHeaderOverflow) && errors.Is(werr, errHeaderOverflow) {
+				t.Fatalf("spaceInNames %v: whole: %v; split: %v", lenient, werr, perr)
+			}
+			if werr == nil && (!reflect.DeepEqual(whole, parts) || wdone != pdone) {
+				t.Fatalf("spaceInNames %v: whole %+v (%d); split %+v (%d)", lenient, whole, wdone, parts, pdone)
+			}
 		}
 	})
 }
