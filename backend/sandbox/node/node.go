@@ -4,8 +4,10 @@
 // node20) or Node 18 (node18) behaves. The differences that matter are
 // that server.close() also closes idle connections on Node >= 19, that
 // Node 20 adds keepAliveTimeoutBuffer (1 s) to the keep-alive socket
-// timeout, and that Node 20 answers an HTTP/1.1 request without Host with
-// 400.
+// timeout, that Node 20 answers an HTTP/1.1 request without Host with
+// 400, and that Node 18 cancels the keep-alive timeout when any bytes
+// follow the response (a body the handler never read included) and takes
+// header names with spaces.
 //
 // One goroutine, the loop, owns all state, as Node's event loop does:
 // timers, the listener, every socket, reference counts. Connection readers
@@ -496,6 +498,7 @@ type conn struct {
 }
 
 type response struct {
+	req      *request // what it answers; its body may still be arriving
 	out      outgoing
 	wire     string
 	last     bool
@@ -597,6 +600,12 @@ func (c *conn) onData(data []byte) {
 	c.touch()
 	err := c.p.feed(data, callbacks{begin: c.onBegin, headers: c.onHeaders, complete: c.onComplete})
 	if err == nil || c.destroyed {
+		if c.s.node18 && !c.destroyed {
+			// Node 18's onParserExecuteCommon: any bytes parsed after a
+			// response set the keep-alive timeout cancel it (Node 20
+			// dropped this call).
+			c.resetSocketTimeout()
+		}
 		return
 	}
 	answer := badRequestResponse
@@ -637,16 +646,21 @@ func (c *conn) onComplete() {
 	}
 }
 
+// resetSocketTimeout is Node's: once the keep-alive timeout is set, it
+// goes back to server.timeout (0: none), not to the program's own
+// socket.setTimeout.
+func (c *conn) resetSocketTimeout() {
+	if c.keepAliveSet {
+		c.keepAliveSet = false
+		c.setTimeout(0)
+	}
+}
+
 // onHeaders is parserOnIncoming plus the program's request handler.
 func (c *conn) onHeaders(r *request) error {
 	s := c.s
 	c.headersDone = true
-	if c.keepAliveSet {
-		// resetSocketTimeout: back to server.timeout (0), not to the
-		// program's own socket.setTimeout.
-		c.keepAliveSet = false
-		c.setTimeout(0)
-	}
+	c.resetSocketTimeout()
 	if r.Method == "CONNECT" {
 		// req.upgrade with no 'connect' listener: socket.destroy().
 		c.destroy(timeline.ByServer, timeline.ReasonDestroy)
@@ -658,7 +672,7 @@ func (c *conn) onHeaders(r *request) error {
 	// ServerResponse: below HTTP/1.1 (1.0, and the 0.9 and 2.0 llhttp lets
 	// through), no keep-alive and no chunking unless "TE: chunked".
 	http11 := r.Major >= 1 && r.Minor >= 1
-	res := &response{out: outgoing{
+	res := &response{req: r, out: outgoing{
 		head:             r.Method == "HEAD",
 		shouldKeepAlive:  r.KeepAlive && http11,
 		chunkedByDefault: http11,
@@ -797,6 +811,12 @@ func (c *conn) finish(res *response) {
 			}
 			c.setTimeout(ka)
 			c.keepAliveSet = true
+			if s.node18 && res.req != nil && res.req.BodyBytes > 0 {
+				// The handler never read the body: resOnFinish dumps it,
+				// which runs Node 18's parser callback again, and that
+				// cancels the timeout just set (see onData).
+				c.resetSocketTimeout()
+			}
 		}
 		if !c.p.midMessage() {
 			s.emit(c.peer, timeline.Event{Kind: timeline.Idle})

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"regexp"
@@ -194,6 +195,46 @@ func TestTimeouts(t *testing.T) {
 					t.Fatal("no close event")
 				}
 				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// On Node 18 any bytes parsed after a response, including the dump of a
+// body the handler never read, cancel the keep-alive timeout (and the
+// program's socket timeout with it): the connection stays open. Node 20
+// keeps the timeout; testdata/diff/bytes-after-response.json holds both to
+// real Node.
+func TestNode18BytesAfterResponseCancelTheKeepAliveTimeout(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	const post = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+	tests := []struct {
+		name   string
+		send   []string // the second part after the response
+		closes bool     // within 600 ms (keep-alive 200 ms)
+	}{
+		{"GET", []string{get}, true},
+		{"POST, body unread", []string{post}, false},
+		{"POST, body after the response", []string{"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", "hello"}, false},
+		{"GET, then a stray CRLF", []string{get, "\r\n"}, false},
+		{"POST, empty chunked body", []string{"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := start(t, scenario.Server{Runtime: scenario.RuntimeNode18, SocketTimeoutMs: intp(300), KeepAliveTimeoutMs: intp(200)})
+			c := dial(t, s)
+			r := bufio.NewReader(c)
+			io.WriteString(c, tt.send[0])
+			readResponse(t, r)
+			for _, more := range tt.send[1:] {
+				io.WriteString(c, more)
+			}
+			c.SetReadDeadline(time.Now().Add(600 * time.Millisecond))
+			_, err := r.ReadByte()
+			var ne net.Error
+			timedOut := errors.As(err, &ne) && ne.Timeout()
+			if closed := !timedOut; closed != tt.closes {
+				t.Errorf("closed within 600 ms: %v (%v), want %v", closed, err, tt.closes)
 			}
 		})
 	}

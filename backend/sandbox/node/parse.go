@@ -47,6 +47,9 @@ type request struct {
 	// KeepAlive is llhttp's should_keep_alive: HTTP/1.1 without
 	// "Connection: close", or HTTP/1.0 with "Connection: keep-alive".
 	KeepAlive bool
+	// BodyBytes counts the body received so far (chunk data, not its
+	// framing).
+	BodyBytes int64
 }
 
 // header returns the first value of the named header and whether it was present.
@@ -141,6 +144,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 			}
 			data = data[n:]
 			p.left -= n
+			p.req.BodyBytes += n
 			if p.left == 0 {
 				p.state = stIdle
 				cb.complete()
@@ -182,6 +186,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 			}
 			data = data[n:]
 			p.left -= n
+			p.req.BodyBytes += n
 			if p.left == 0 {
 				p.state = stChunkLF
 				p.buf = p.buf[:0]
