@@ -137,9 +137,11 @@ func TestKeepAliveRace(t *testing.T) {
 		method  string
 		body    string
 	}{
-		// Node 18: Node 20 closes keepAliveTimeout + 1 s after.
+		// Node 18: Node 20 closes keepAliveTimeout + 1 s after. The POST
+		// has no body: on Node 18 a body the handler never reads cancels
+		// the keep-alive timeout, and the connection would never close.
 		{"node GET is retried", scenario.RuntimeNode18, "GET", ""},
-		{"node POST fails", scenario.RuntimeNode18, "POST", "x=1"},
+		{"node POST fails", scenario.RuntimeNode18, "POST", ""},
 		{"go GET is retried", scenario.RuntimeGo, "GET", ""},
 		{"go POST fails", scenario.RuntimeGo, "POST", "x=1"},
 	}
