@@ -594,3 +594,69 @@ func TestLabelsStayInView(t *testing.T) {
 		}
 	}
 }
+
+// The countdown follows Node 18's resetSocketTimeout: bytes after a
+// response, or a body the handler never read, cancel the keep-alive
+// timeout; Node 20 keeps it.
+func TestNode18KeepAliveCountdown(t *testing.T) {
+	const (
+		get  = "GET / HTTP/1.1\r\nHost: d\r\n\r\n"
+		post = "POST / HTTP/1.1\r\nHost: d\r\nContent-Length: 5\r\n\r\nhello"
+	)
+	served := func(send string, more ...ev) []ev {
+		evs := []ev{
+			{T: 0.5, Kind: "listen"},
+			{T: 1, Conn: "A", Kind: "connect"},
+			{T: 1, Conn: "A", Kind: "accept"},
+			{T: 1.1, Conn: "A", Kind: "send", Data: send},
+			{T: 1.5, Conn: "A", Kind: "request", Method: "GET", Path: "/"},
+			{T: 1.8, Conn: "A", Kind: "response", Status: 200},
+			{T: 1.8, Conn: "A", Kind: "idle"},
+		}
+		return append(evs, more...)
+	}
+	tests := []struct {
+		name      string
+		runtime   string
+		evs       []ev
+		countdown bool
+	}{
+		{"node18 GET", scenario.RuntimeNode18, served(get), true},
+		{"node18 POST with an unread body", scenario.RuntimeNode18, served(post), false},
+		{"node18 POST with an empty body", scenario.RuntimeNode18, served("POST / HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"), true},
+		{"node18 chunked, empty", scenario.RuntimeNode18, served("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), true},
+		{"node18 chunked, one chunk", scenario.RuntimeNode18, served("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), false},
+		{"node18 GET, then a stray CRLF", scenario.RuntimeNode18, served(get, ev{T: 100, Conn: "A", Kind: "send", Data: "\r\n"}), false},
+		{"node20 POST with an unread body", scenario.RuntimeNode20, served(post), true},
+		{"node20 GET, then a stray CRLF", scenario.RuntimeNode20, served(get, ev{T: 100, Conn: "A", Kind: "send", Data: "\r\n"}), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := build(Config{Runtime: tt.runtime, KeepAliveTimeoutMs: 5000}, tt.evs)
+			cd, ok := m.Lane("A").Countdown(200)
+			if ok != tt.countdown {
+				t.Errorf("countdown %v (%+v), want %v", ok, cd, tt.countdown)
+			}
+		})
+	}
+}
+
+func TestDeclaresBody(t *testing.T) {
+	for _, tc := range []struct {
+		sent string
+		want bool
+	}{
+		{"GET / HTTP/1.1\r\nHost: d\r\n\r\n", false},
+		{"POST / HTTP/1.1\r\ncontent-length:  12\r\n\r\n", true},
+		{"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", false},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1a;x=y\r\n", true},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n000\r\n\r\n", false},
+		{"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n", false},
+		{"", false},
+	} {
+		if got := declaresBody(tc.sent); got != tc.want {
+			t.Errorf("declaresBody(%q) = %v, want %v", tc.sent, got, tc.want)
+		}
+	}
+}

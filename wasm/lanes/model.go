@@ -13,6 +13,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -125,6 +126,10 @@ type Lane struct {
 	reqSpan      int // index of the open request span's request event
 	keepAliveSet bool
 	timer        timer
+	// Node 18 only: lastSend is the client's latest bytes, and bodySeen
+	// says the request in flight has body bytes (see afterResponse).
+	lastSend string
+	bodySeen bool
 }
 
 // timer is the server timeout running on a connection.
@@ -277,9 +282,24 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 		}
 	case timeline.Send:
 		l.touch(t)
+		if cfg.Runtime == scenario.RuntimeNode18 {
+			switch {
+			case l.keepAliveSet:
+				// Node 18's onParserExecuteCommon: bytes parsed after a
+				// response cancel the keep-alive timeout.
+				l.keepAliveSet = false
+				l.timer = timer{}
+			case l.inflight > 0:
+				l.bodySeen = true
+			}
+			l.lastSend = ev.Data
+		}
 	case timeline.Request:
 		l.Requests++
 		l.inflight++
+		if cfg.Runtime == scenario.RuntimeNode18 {
+			l.bodySeen = declaresBody(l.lastSend)
+		}
 		if l.keepAliveSet {
 			// Node's resetSocketTimeout: back to server.timeout (0), not to
 			// the program's own socket.setTimeout.
@@ -370,10 +390,47 @@ func (m *Model) afterResponse(l *Lane, t float64) {
 		ms := c.KeepAliveTimeoutMs + c.KeepAliveBufferMs
 		l.timer = timer{label: label, reason: timeline.ReasonKeepAliveTimeout, ms: ms, activity: true, deadline: t + ms}
 		l.keepAliveSet = true
+		if c.Runtime == scenario.RuntimeNode18 && l.bodySeen {
+			// The handler never read the body; dumping it after the
+			// response runs Node 18's parser callback, which cancels the
+			// timeout just set, and the socket's own with it.
+			l.keepAliveSet = false
+			l.timer = timer{}
+		}
 	case c.Runtime == scenario.RuntimeGo && c.IdleTimeoutMs > 0:
 		l.timer = timer{label: "IdleTimeout " + fmtDur(c.IdleTimeoutMs), reason: timeline.ReasonIdleTimeout,
 			ms: c.IdleTimeoutMs, deadline: t + c.IdleTimeoutMs}
 	}
+}
+
+// declaresBody reports whether the client bytes that carried a request
+// head declare a body with bytes in it: a Content-Length above 0, or
+// chunked with a first chunk (in the same bytes) that is not the last.
+// A guess from the bytes
+// alone (the head may have come in an earlier send), good enough for the
+// countdown it decides.
+func declaresBody(sent string) bool {
+	head, rest, _ := strings.Cut(sent, "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "content-length":
+			if n, err := strconv.Atoi(value); err == nil && n > 0 {
+				return true
+			}
+		case "transfer-encoding":
+			if strings.Contains(strings.ToLower(value), "chunked") {
+				size, _, _ := strings.Cut(rest, "\r\n")
+				size, _, _ = strings.Cut(size, ";")
+				return strings.Trim(size, " 0") != ""
+			}
+		}
+	}
+	return false
 }
 
 // touch restarts an inactivity timer: Node restarts socket timeouts on
