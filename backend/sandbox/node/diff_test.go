@@ -61,13 +61,6 @@ func realRuntime(t *testing.T) string {
 	return ""
 }
 
-// knownDiffs are the differences from a real Node the emulation does not
-// reproduce (yet), by runtime, scenario and connection, each with its
-// reason: the test logs them rather than failing, and fails if one of them
-// has gone away, so that the list stays true. `make diff-node18` runs the
-// test against Node 18.20.8; none is known today.
-var knownDiffs = map[string]map[string]map[string]string{}
-
 var dateHeader = regexp.MustCompile(`Date: [^\r]*\r\n`)
 
 // TestDifferential runs every node20 scenario against the emulation and
@@ -109,28 +102,9 @@ func TestDifferential(t *testing.T) {
 			t.Parallel() // timings are compared as delays, which load does not skew much
 			emu := runWith(t, sc, node.New)
 			real := runWith(t, sc, realnode.New)
-			name := strings.TrimSuffix(filepath.Base(file), ".json")
-			known := knownDiffs[rt][name]
-			seen := map[string]bool{}
-			var diffs []string
-			for _, d := range compare(normalize(emu), normalize(real)) {
-				label, _, _ := strings.Cut(strings.TrimPrefix(d, "conn "), " ")
-				label = strings.TrimSuffix(label, ":")
-				if why, ok := known[label]; ok && strings.HasPrefix(d, "conn ") {
-					seen[label] = true
-					t.Logf("known difference on %s (%s): %s", label, why, d)
-					continue
-				}
-				diffs = append(diffs, d)
-			}
-			if len(diffs) > 0 {
+			if diffs := compare(normalize(emu), normalize(real)); len(diffs) > 0 {
 				t.Errorf("emulation and real Node differ:\n%s\nemulation:\n%s\nreal node:\n%s",
 					strings.Join(diffs, "\n"), dump(emu), dump(real))
-			}
-			for label, why := range known {
-				if !seen[label] {
-					t.Errorf("conn %s no longer differs (%s): take it out of knownDiffs", label, why)
-				}
 			}
 		})
 	}

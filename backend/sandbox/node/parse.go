@@ -138,13 +138,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 				cb.complete()
 			}
 		case stBody:
-			n := int64(len(data))
-			if n > p.left {
-				n = p.left
-			}
-			data = data[n:]
-			p.left -= n
-			p.req.BodyBytes += n
+			data = p.takeBody(data)
 			if p.left == 0 {
 				p.state = stIdle
 				cb.complete()
@@ -180,13 +174,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 				p.state, p.left = stChunk, size
 			}
 		case stChunk:
-			n := int64(len(data))
-			if n > p.left {
-				n = p.left
-			}
-			data = data[n:]
-			p.left -= n
-			p.req.BodyBytes += n
+			data = p.takeBody(data)
 			if p.left == 0 {
 				p.state = stChunkLF
 				p.buf = p.buf[:0]
@@ -466,6 +454,15 @@ func (p *parser) endHead() error {
 		p.state = stIdle
 	}
 	return nil
+}
+
+// takeBody consumes up to p.left bytes of body (a Content-Length body or
+// one chunk's data) and returns the rest of data.
+func (p *parser) takeBody(data []byte) []byte {
+	n := min(int64(len(data)), p.left)
+	p.left -= n
+	p.req.BodyBytes += n
+	return data[n:]
 }
 
 // chunkSize parses a chunk-size line: hex digits, then optional
