@@ -411,10 +411,36 @@ func (b *browser) send(m wire.Msg) bool {
 	}
 	b.conn.SetWriteDeadline(time.Now().Add(stepWait))
 	if err := b.conn.WriteMessage(websocket.TextMessage, data); err != nil {
-		b.fail("send %s: %v", m.Type, err)
+		// A write fails most often because the server has closed the
+		// session (gorilla then says only "close sent"); the reason is in
+		// the close frame the reader got, so report that instead.
+		if why := b.closedBecause(); why != nil {
+			b.fail("send %s: the server closed the session: %v", m.Type, why)
+		} else {
+			b.fail("send %s: %v", m.Type, err)
+		}
 		return false
 	}
 	return true
+}
+
+// closedBecause waits briefly for the reader's last frame and returns the
+// error it ended with, or nil when the connection is not ending. Frames
+// read on the way are dropped: the browser is giving up.
+func (b *browser) closedBecause() error {
+	t := time.NewTimer(stepWait)
+	defer t.Stop()
+	for {
+		select {
+		case f := <-b.frames:
+			if f.last {
+				b.ended = true
+				return f.err
+			}
+		case <-t.C:
+			return nil
+		}
+	}
 }
 
 // runUntil runs the scenario again and again until the time is up, and

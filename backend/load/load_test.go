@@ -2,12 +2,14 @@ package load
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/keepalive-playground/playground/backend/sandbox/all"
@@ -148,4 +150,42 @@ func TestLostAndLatency(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSendAfterTheServerClosed: the close frame can arrive before the
+// browser's next write, which gorilla then refuses with only "close
+// sent"; the report must still give the server's reason. The reader is
+// let finish before the write, so the test takes the losing side of the
+// race every time.
+func TestSendAfterTheServerClosed(t *testing.T) {
+	const reason = "too many sessions from your address"
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4002, reason), time.Now().Add(time.Second))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+	defer ts.Close()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{plan: &plan{epoch: time.Now()}, conn: conn, frames: make(chan frame, 4), done: make(chan struct{})}
+	go b.read()
+	<-b.done
+	if b.send(wire.Msg{Type: wire.Hello, V: wire.Version}) {
+		t.Fatal("send after the close succeeded")
+	}
+	if len(b.errs) != 1 || !strings.Contains(b.errs[0], reason) {
+		t.Errorf("errors %q, want one that says %q", b.errs, reason)
+	}
+	b.close()
 }
