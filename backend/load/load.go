@@ -414,7 +414,7 @@ func (b *browser) send(m wire.Msg) bool {
 		// A write fails most often because the server has closed the
 		// session (gorilla then says only "close sent"); the reason is in
 		// the close frame the reader got, so report that instead.
-		if why := b.closedBecause(); why != nil {
+		if ended, why := b.waitEnd(); ended && why != nil {
 			b.fail("send %s: the server closed the session: %v", m.Type, why)
 		} else {
 			b.fail("send %s: %v", m.Type, err)
@@ -424,10 +424,10 @@ func (b *browser) send(m wire.Msg) bool {
 	return true
 }
 
-// closedBecause waits briefly for the reader's last frame and returns the
-// error it ended with, or nil when the connection is not ending. Frames
-// read on the way are dropped: the browser is giving up.
-func (b *browser) closedBecause() error {
+// waitEnd waits up to stepWait for the reader's last frame: ended says
+// whether it came, why is the error the reader ended with. Frames read on
+// the way are dropped: the browser is giving up or closing.
+func (b *browser) waitEnd() (ended bool, why error) {
 	t := time.NewTimer(stepWait)
 	defer t.Stop()
 	for {
@@ -435,10 +435,10 @@ func (b *browser) closedBecause() error {
 		case f := <-b.frames:
 			if f.last {
 				b.ended = true
-				return f.err
+				return true, f.err
 			}
 		case <-t.C:
-			return nil
+			return false, nil
 		}
 	}
 }
@@ -613,32 +613,19 @@ func (b *browser) close() {
 	}
 	b.finishRun()
 	b.closing = true
-	if b.ended {
-		b.conn.Close()
-		<-b.done
-		return
+	if !b.ended {
+		b.conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "done"), time.Now().Add(time.Second))
+		if ended, _ := b.waitEnd(); !ended {
+			b.fail("the server did not close the session within %v", stepWait)
+		}
 	}
-	b.conn.WriteControl(websocket.CloseMessage,
-		websocket.FormatCloseMessage(websocket.CloseGoingAway, "done"), time.Now().Add(time.Second))
-	timeout := time.After(stepWait)
+	b.conn.Close()
 	for {
 		select {
-		case f := <-b.frames:
-			if f.last {
-				b.conn.Close()
-				<-b.done
-				return
-			}
-		case <-timeout:
-			b.fail("the server did not close the session within %v", stepWait)
-			b.conn.Close()
-			for {
-				select {
-				case <-b.frames:
-				case <-b.done:
-					return
-				}
-			}
+		case <-b.frames:
+		case <-b.done:
+			return
 		}
 	}
 }
