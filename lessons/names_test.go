@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keepalive-playground/playground/internal/strgen"
 )
 
 // The patterns the hand-written matchers in lessons.go replaced; the tests
@@ -24,22 +26,6 @@ func submatches(re *regexp.Regexp, s string) (a, b string, ok bool) {
 		return "", "", false
 	}
 	return m[1], m[2], true
-}
-
-// eachString calls fn with every concatenation of up to maxLen pieces of
-// alphabet, the empty string included.
-func eachString(alphabet []string, maxLen int, fn func(string)) {
-	var rec func(prefix string, n int)
-	rec = func(prefix string, n int) {
-		fn(prefix)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			rec(prefix+c, n-1)
-		}
-	}
-	rec("", maxLen)
 }
 
 // nameAlphabet has a piece of each class the file-name patterns tell
@@ -214,12 +200,12 @@ func TestParseDocLink(t *testing.T) {
 // TestNamesMatchRegexp compares each matcher with its old pattern on every
 // short string over an alphabet of pieces that the pattern tells apart.
 func TestNamesMatchRegexp(t *testing.T) {
-	eachString([]string{"a", "0", "-", "A", "."}, 6, func(s string) {
+	strgen.Each([]string{"a", "0", "-", "A", "."}, 6, func(s string) {
 		if got, want := ValidID(s), idRE.MatchString(s); got != want {
 			t.Errorf("ValidID(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
-	eachString(nameAlphabet, 6, func(s string) {
+	strgen.Each(nameAlphabet, 6, func(s string) {
 		num, id, ok := parseLessonFileName(s)
 		if rn, rid, rok := submatches(fileRE, s); num != rn || id != rid || ok != rok {
 			t.Errorf("parseLessonFileName(%q) = %q, %q, %v, the pattern says %q, %q, %v", s, num, id, ok, rn, rid, rok)
@@ -228,7 +214,7 @@ func TestNamesMatchRegexp(t *testing.T) {
 			t.Errorf("validScenarioFileName(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
-	eachString([]string{"[", "]", "(", ")", "](", "https://", "a", "\n"}, 6, func(s string) {
+	strgen.Each([]string{"[", "]", "(", ")", "](", "https://", "a", "\n"}, 6, func(s string) {
 		title, url, ok := parseDocLink(s)
 		if rt, ru, rok := submatches(docRE, s); title != rt || url != ru || ok != rok {
 			t.Errorf("parseDocLink(%q) = %q, %q, %v, the pattern says %q, %q, %v", s, title, url, ok, rt, ru, rok)

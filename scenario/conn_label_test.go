@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/keepalive-playground/playground/internal/strgen"
 )
 
 // connLabelRE is the pattern ValidConn replaced; the tests hold the
@@ -65,7 +67,7 @@ func TestValidConnMatchesRegexp(t *testing.T) {
 			t.Errorf("ValidConn(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
-	eachString(alphabet, 4, check)
+	strgen.Each(alphabet, 4, check)
 	for n := 14; n <= 18; n++ {
 		for _, c := range alphabet {
 			check("A" + strings.Repeat("b", n-2) + c)
@@ -83,20 +85,4 @@ func FuzzValidConn(f *testing.F) {
 			t.Fatalf("ValidConn(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
-}
-
-// eachString calls fn with every concatenation of up to maxLen pieces of
-// alphabet, the empty string included.
-func eachString(alphabet []string, maxLen int, fn func(string)) {
-	var rec func(prefix string, n int)
-	rec = func(prefix string, n int) {
-		fn(prefix)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			rec(prefix+c, n-1)
-		}
-	}
-	rec("", maxLen)
 }

@@ -3,6 +3,8 @@ package editor
 import (
 	"regexp"
 	"testing"
+
+	"github.com/keepalive-playground/playground/internal/strgen"
 )
 
 // The patterns the hand-written field matchers replaced; the tests hold
@@ -115,7 +117,7 @@ func TestStepWholeField(t *testing.T) {
 // patterns tell apart.
 func TestStepFieldsMatchRegexp(t *testing.T) {
 	alphabet := []string{"client.steps[", "0", "9", "]", ".request", ".headers.", "X", "\n", ".", "["}
-	eachString(alphabet, 5, func(s string) {
+	strgen.Each(alphabet, 5, func(s string) {
 		compareStepHeaderField(t, s)
 		compareStepWholeField(t, s)
 	})
@@ -155,20 +157,4 @@ func FuzzStepWholeField(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(compareStepWholeField)
-}
-
-// eachString calls fn with every concatenation of up to maxLen pieces of
-// alphabet, the empty string included.
-func eachString(alphabet []string, maxLen int, fn func(string)) {
-	var rec func(prefix string, n int)
-	rec = func(prefix string, n int) {
-		fn(prefix)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			rec(prefix+c, n-1)
-		}
-	}
-	rec("", maxLen)
 }
