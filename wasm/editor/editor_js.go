@@ -213,6 +213,16 @@ func setOptions(sel js.Value, values []string, label func(string) string, curren
 	sel.Set("value", current)
 }
 
+// blankAs labels an option by its value, and the blank option by label.
+func blankAs(label string) func(string) string {
+	return func(v string) string {
+		if v == "" {
+			return label
+		}
+		return v
+	}
+}
+
 func unit(in js.Value, u string) js.Value {
 	return dom.El("span", []dom.Attr{dom.A("class", "ed-unit")}, in,
 		dom.El("span", []dom.Attr{dom.A("aria-hidden", "true")}, u))
@@ -462,27 +472,13 @@ func (e *Editor) fillStep(r *row, sf StepForm) {
 	v := func(k, s string) { r.ctls[k].in.Set("value", s) }
 	v("at", sf.At)
 	v("conn", sf.Conn)
-	setOptions(r.ctls["action"].in, Options(Actions, sf.Action), func(a string) string {
-		if a == "" {
-			return "(choose)"
-		}
-		return a
-	}, sf.Action)
+	setOptions(r.ctls["action"].in, Options(Actions, sf.Action), blankAs("(choose)"), sf.Action)
 	v("send", sf.Send)
 	v("request.method", sf.Method)
 	v("request.path", sf.Path)
-	setOptions(r.ctls["request.version"].in, Options(Versions, sf.Version), func(s string) string {
-		if s == "" {
-			return "default (" + scenario.DefaultVersion + ")"
-		}
-		return s
-	}, sf.Version)
-	setOptions(r.ctls["request.connection"].in, Options(ConnectionValues, sf.Connection), func(s string) string {
-		if s == "" {
-			return "(not sent)"
-		}
-		return s
-	}, sf.Connection)
+	setOptions(r.ctls["request.version"].in, Options(Versions, sf.Version),
+		blankAs("default ("+scenario.DefaultVersion+")"), sf.Version)
+	setOptions(r.ctls["request.connection"].in, Options(ConnectionValues, sf.Connection), blankAs("(not sent)"), sf.Connection)
 	v("request.headers", sf.Headers)
 	v("request.body", sf.Body)
 	e.showAction(r)
