@@ -267,10 +267,9 @@ type plan struct {
 
 // frame is one message read by a browser's reader.
 type frame struct {
-	m    wire.Msg
-	at   float64 // ms since plan.epoch
-	err  error
-	code int // close code, when err is a close
+	m   wire.Msg
+	at  float64 // ms since plan.epoch
+	err error
 	// last says the reader has stopped: the connection is over.
 	last bool
 }
@@ -285,7 +284,6 @@ type browser struct {
 	done   chan struct{}
 	ready  bool
 
-	closing bool
 	ended   bool // the reader has stopped
 	lastSeq uint64
 
@@ -383,12 +381,7 @@ func (b *browser) read() {
 		typ, data, err := b.conn.ReadMessage()
 		at := b.now()
 		if err != nil {
-			f := frame{at: at, err: err, last: true}
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				f.code = ce.Code
-			}
-			b.frames <- f
+			b.frames <- frame{at: at, err: err, last: true}
 			return
 		}
 		if typ != websocket.TextMessage {
@@ -518,9 +511,7 @@ func (b *browser) handle(f frame) bool {
 			return true
 		}
 		b.ended = true
-		if !b.closing {
-			b.fail("the session ended: %v", f.err)
-		}
+		b.fail("the session ended: %v", f.err)
 		return false
 	}
 	m := f.m
@@ -612,7 +603,6 @@ func (b *browser) close() {
 		return
 	}
 	b.finishRun()
-	b.closing = true
 	if !b.ended {
 		b.conn.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "done"), time.Now().Add(time.Second))

@@ -122,7 +122,8 @@ func (s *Session) do(m wire.Msg) error {
 		c.early = append(c.early, m.Data)
 		return nil
 	}
-	return s.emit(timeline.Event{T: t, Conn: m.Conn, Kind: timeline.Send, Data: string(m.Data)})
+	s.emit(timeline.Event{T: t, Conn: m.Conn, Kind: timeline.Send, Data: string(m.Data)})
+	return nil
 }
 
 // live counts the connections that are still open at some end. One that
@@ -270,22 +271,16 @@ func (s *Session) handleNote(n note) error {
 		c.conn = n.conn
 		peer := n.conn.LocalAddr().String()
 		ev.Kind = timeline.Connect
-		if err := s.emit(ev); err != nil {
-			return err
-		}
+		s.emit(ev)
 		for _, data := range c.early {
-			if err := s.emit(timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Send, Data: string(data)}); err != nil {
-				return err
-			}
+			s.emit(timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Send, Data: string(data)})
 		}
 		c.early = nil
 		held := s.pending[peer]
 		delete(s.pending, peer)
 		for _, e := range held {
 			e.Conn = n.label
-			if err := s.emit(e); err != nil {
-				return err
-			}
+			s.emit(e)
 		}
 		return nil
 	case "refused":
@@ -340,7 +335,8 @@ func (s *Session) handleNote(n note) error {
 	default:
 		return nil
 	}
-	return s.emit(ev)
+	s.emit(ev)
+	return nil
 }
 
 func isReset(err error) bool {

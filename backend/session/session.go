@@ -192,9 +192,7 @@ func (s *Session) Run(ctx context.Context) error {
 		s.fail(wire.CodeScenario, "", err)
 	}
 	for {
-		if err := s.flushDemo(); err != nil {
-			return err
-		}
+		s.flushDemo()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -215,9 +213,7 @@ func (s *Session) Run(ctx context.Context) error {
 			}
 		case <-s.flushT.C:
 		}
-		if err := s.flushDemo(); err != nil {
-			return err
-		}
+		s.flushDemo()
 		if err := s.flushEvents(false); err != nil {
 			return err
 		}
@@ -250,9 +246,8 @@ type held struct {
 }
 
 // emit queues one event; flushEvents sends it in time order.
-func (s *Session) emit(ev timeline.Event) error {
+func (s *Session) emit(ev timeline.Event) {
 	s.held = append(s.held, held{ev: ev})
-	return nil
 }
 
 // emitEOF queues the eof message for conn, in time order with the events.
@@ -507,7 +502,7 @@ func (s *Session) shutdown() {
 }
 
 // flushDemo forwards the demo server's queued events.
-func (s *Session) flushDemo() error {
+func (s *Session) flushDemo() {
 	for _, d := range s.demo.take() {
 		if d.gen != s.srvGen {
 			continue
@@ -523,11 +518,8 @@ func (s *Session) flushDemo() error {
 			}
 			ev.Conn = label
 		}
-		if err := s.emit(ev); err != nil {
-			return err
-		}
+		s.emit(ev)
 	}
-	return nil
 }
 
 // demoEvent is one event from the demo server, tagged with the server

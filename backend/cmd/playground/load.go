@@ -135,7 +135,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 				// Let the connects settle, then weigh the idle sessions.
 				time.Sleep(time.Second)
 				idle = srv.sample()
-				cpuStart = srv.sample()
+				cpuStart = idle
 			}
 		},
 	})
@@ -185,8 +185,6 @@ func printReport(w io.Writer, rep *load.Report, srv *measured, base, idle, cpuSt
 	fmt.Fprintf(w, "  RSS per idle session   %.1f KiB\n", float64(idle.rss-base.rss)/n/1024)
 	if srv.kind == "in-process" {
 		fmt.Fprintf(w, "  Go heap per idle session %.1f KiB (HeapInuse+StackInuse, clients included)\n", float64(idle.heap-base.heap)/n/1024)
-	}
-	if srv.kind == "in-process" {
 		fmt.Fprintf(w, "  goroutines         %d before, %d idle\n", base.goroutines, idle.goroutines)
 	}
 	wall := end.at.Sub(cpuStart.at).Seconds()
@@ -218,15 +216,14 @@ type sample struct {
 
 func (m *measured) sample() sample {
 	s := sample{at: time.Now()}
-	s.rss, s.cpu = procStats(m.pid)
 	if m.kind == "in-process" {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		s.heap = int64(ms.HeapInuse + ms.StackInuse)
 		s.goroutines = runtime.NumGoroutine()
-		s.rss, s.cpu = procStats(m.pid)
 	}
+	s.rss, s.cpu = procStats(m.pid)
 	return s
 }
 

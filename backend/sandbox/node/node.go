@@ -811,7 +811,7 @@ func (c *conn) finish(res *response) {
 			}
 			c.setTimeout(ka)
 			c.keepAliveSet = true
-			if s.node18 && res.req != nil && res.req.BodyBytes > 0 {
+			if s.node18 && res.req.BodyBytes > 0 {
 				// The handler never read the body: resOnFinish dumps it,
 				// which runs Node 18's parser callback again, and that
 				// cancels the timeout just set (see onData).
