@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/client"
 )
 
 // Shortcuts are the timeline's keys, for the app's help dialog.
@@ -94,24 +95,12 @@ func (m *Model) spanOf(id int) *Span {
 }
 
 // ShowBytes makes raw bytes readable and exact: CR and LF are shown as
-// \r and \n (a line break follows \n), other control bytes as \xNN.
+// \r and \n (a line break follows \n), other control bytes as \xNN;
+// the parts of client.Visible, joined.
 func ShowBytes(s string) string {
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\n':
-			b.WriteString("\\n\n")
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatUint(uint64(c)|0x100, 16)[1:])
-		default:
-			b.WriteByte(c)
-		}
+	for _, p := range client.Visible(s) {
+		b.WriteString(p.Text)
 	}
 	return b.String()
 }

@@ -135,8 +135,12 @@ func TestModelSpans(t *testing.T) {
 			if got := l.State(); got != tt.state {
 				t.Errorf("state = %q, want %q", got, tt.state)
 			}
-			if l.CloseBy != tt.by || l.CloseReason != tt.reason {
-				t.Errorf("closed by %q (%q), want %q (%q)", l.CloseBy, l.CloseReason, tt.by, tt.reason)
+			by, reason := "", ""
+			if l.Close >= 0 {
+				by, reason = m.Events[l.Close].By, m.Events[l.Close].Reason
+			}
+			if by != tt.by || reason != tt.reason {
+				t.Errorf("closed by %q (%q), want %q (%q)", by, reason, tt.by, tt.reason)
 			}
 			for i := 1; i < len(l.Times); i++ {
 				if l.Times[i] < l.Times[i-1] {

@@ -443,7 +443,7 @@ func (d *Display) Hit(x, y float64) (id int, span, ok bool) {
 // time range, width w.
 func ExportLayout(m *Model, now, w float64) *Display {
 	v := Viewport{Width: w, Height: ContentH(len(m.Lanes))}
-	v.Fit(0, math.Max(m.End(now), 1)*1.02)
+	v.FitRun(m, now)
 	d := &Display{}
 	d.Layout(m, v, now, NoFocus)
 	return d

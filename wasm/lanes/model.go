@@ -113,12 +113,9 @@ type Lane struct {
 
 	// Close is the first close event (-1 when none): who closed it and why.
 	Close        int
-	CloseBy      string
-	CloseReason  string
 	Refused      bool
 	Reset        int // the reset event, -1 when none
 	Ended        bool
-	EndT         float64
 	Requests     int
 	connected    bool
 	accepted     bool
@@ -248,7 +245,7 @@ func (m *Model) addServer(i int, ev timeline.Event) {
 		s.begin(SpanNotAccepts, t, i)
 	case timeline.Exit:
 		s.end(t)
-		s.Ended, s.EndT = true, t
+		s.Ended = true
 		m.Exited = t
 	}
 }
@@ -287,8 +284,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 			case l.keepAliveSet:
 				// Node 18's onParserExecuteCommon: bytes parsed after a
 				// response cancel the keep-alive timeout.
-				l.keepAliveSet = false
-				l.timer = timer{}
+				l.cancelKeepAlive()
 			case l.inflight > 0:
 				l.bodySeen = true
 			}
@@ -303,8 +299,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 		if l.keepAliveSet {
 			// Node's resetSocketTimeout: back to server.timeout (0), not to
 			// the program's own socket.setTimeout.
-			l.keepAliveSet = false
-			l.timer = timer{}
+			l.cancelKeepAlive()
 		}
 		if cfg.Runtime == scenario.RuntimeGo {
 			l.timer = timer{} // the handler runs without a read deadline
@@ -334,7 +329,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 		}
 	case timeline.Close:
 		if l.Close < 0 {
-			l.Close, l.CloseBy, l.CloseReason = i, ev.By, ev.Reason
+			l.Close = i
 			l.inflight, l.reqSpan = 0, -1
 			l.timer = timer{}
 			s := l.begin(SpanHalfClosed, t, i)
@@ -359,7 +354,13 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 
 func (l *Lane) finish(t float64) {
 	l.end(t)
-	l.Ended, l.EndT = true, t
+	l.Ended = true
+	l.timer = timer{}
+}
+
+// cancelKeepAlive drops the keep-alive timeout and the timer with it.
+func (l *Lane) cancelKeepAlive() {
+	l.keepAliveSet = false
 	l.timer = timer{}
 }
 
@@ -394,8 +395,7 @@ func (m *Model) afterResponse(l *Lane, t float64) {
 			// The handler never read the body; dumping it after the
 			// response runs Node 18's parser callback, which cancels the
 			// timeout just set, and the socket's own with it.
-			l.keepAliveSet = false
-			l.timer = timer{}
+			l.cancelKeepAlive()
 		}
 	case c.Runtime == scenario.RuntimeGo && c.IdleTimeoutMs > 0:
 		l.timer = timer{label: "IdleTimeout " + fmtDur(c.IdleTimeoutMs), reason: timeline.ReasonIdleTimeout,

@@ -27,11 +27,8 @@ func VarPalette() Palette {
 // LightPalette is app.css's light theme, for exports made without a page.
 var LightPalette = Palette{"#1d2125", "#5b6570", "#d9dde1", "#ffffff", "#f7f7f5", "#0b6bcb", "#18794e", "#b25e09", "#c9252d", "#6d4bd6", "#0b6bcb", "#ffb000"}
 
-// Font stacks, as app.css has them.
-const (
-	SansFont = `system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif`
-	MonoFont = `ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace`
-)
+// SansFont is the font stack app.css has.
+const SansFont = `system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif`
 
 // WriteSVG writes d as a standalone SVG document coloured by p, titled.
 func (d *Display) WriteSVG(w io.Writer, p Palette, title string) error {

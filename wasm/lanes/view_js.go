@@ -231,9 +231,6 @@ func (v *View) Add(ev timeline.Event) {
 	v.invalidate()
 }
 
-// Events returns a copy of the events shown.
-func (v *View) Events() []timeline.Event { return slices.Clone(v.model.Events) }
-
 // Release frees the view's listeners and removes what it created.
 func (v *View) Release() {
 	if v.released {
@@ -370,9 +367,10 @@ func (v *View) syncLanes() {
 		}
 		li.Call("setAttribute", "data-state", l.State())
 		if l.Close >= 0 {
-			li.Call("setAttribute", "data-close-by", l.CloseBy)
-			li.Call("setAttribute", "data-close-reason", l.CloseReason)
-			li.Call("setAttribute", "data-close-t", strconv.FormatFloat(v.model.Events[l.Close].T, 'f', 1, 64))
+			ev := v.model.Events[l.Close]
+			li.Call("setAttribute", "data-close-by", ev.By)
+			li.Call("setAttribute", "data-close-reason", ev.Reason)
+			li.Call("setAttribute", "data-close-t", strconv.FormatFloat(ev.T, 'f', 1, 64))
 		}
 		// When the last response went out: timeouts are measured from it.
 		for i := len(l.Events) - 1; i >= 0; i-- {
@@ -417,12 +415,19 @@ func render(ctx js.Value, d *Display, pal *Palette, sans string, dpr float64) {
 	var keys []key
 	groups := map[key]*strings.Builder{}
 	dashOn, dashOff := js.ValueOf([]any{4, 3}), js.ValueOf([]any{})
+	// Layout adds items in layer order, so each layer is one run of Items.
+	next := 0
 	for layer := uint8(0); layer <= 4; layer++ {
+		start := next
+		for next < len(d.Items) && d.Items[next].Layer == layer {
+			next++
+		}
+		run := d.Items[start:next]
 		keys = keys[:0]
 		clear(groups)
-		for i := range d.Items {
-			it := &d.Items[i]
-			if it.Layer != layer || it.Shape == ShapeText {
+		for i := range run {
+			it := &run[i]
+			if it.Shape == ShapeText {
 				continue
 			}
 			k := key{role: it.Role, alpha: it.Alpha, dash: it.Dash}
@@ -486,9 +491,9 @@ func render(ctx js.Value, d *Display, pal *Palette, sans string, dpr float64) {
 		}
 		ctx.Set("globalAlpha", 1)
 		font := ""
-		for i := range d.Items {
-			it := &d.Items[i]
-			if it.Layer != layer || it.Shape != ShapeText {
+		for i := range run {
+			it := &run[i]
+			if it.Shape != ShapeText {
 				continue
 			}
 			f := "12px " + sans
@@ -561,7 +566,7 @@ func (v *View) zoomKey(f float64) {
 
 func (v *View) fitAll() {
 	v.setFollow(false)
-	v.vp.Fit(0, math.Max(v.model.End(v.now()), 1)*1.02)
+	v.vp.FitRun(v.model, v.now())
 	v.invalidate()
 }
 

@@ -67,6 +67,11 @@ func (v *Viewport) Fit(t0, t1 float64) {
 	v.clampT0()
 }
 
+// FitRun shows the whole run of m at now, with a little room after its end.
+func (v *Viewport) FitRun(m *Model, now float64) {
+	v.Fit(0, math.Max(m.End(now), 1)*1.02)
+}
+
 // ZoomAt scales by factor (> 1 zooms in) keeping the time under x fixed.
 func (v *Viewport) ZoomAt(x, factor float64) {
 	t := v.T(x)
