@@ -111,7 +111,7 @@ func DecodeCourse(data []byte) (*Course, error) {
 	}
 	seen := map[string]bool{}
 	for i, e := range c.Lessons {
-		if !ValidID(e.ID) || len(e.ID) > scenario.MaxLessonChars {
+		if !ValidLessonID(e.ID) {
 			return nil, fmt.Errorf("lessons.json: lesson %d: bad id %q", i+1, e.ID)
 		}
 		if seen[e.ID] {

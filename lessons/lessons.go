@@ -114,7 +114,7 @@ func (t Task) Eval(events []timeline.Event) (pass bool, results []timeline.Resul
 
 // ValidID reports whether id is lower-case letters and digits in words
 // joined by single hyphens ("close-in-handler"), the form of a lesson id.
-// It does not bound the length; callers do, each by its own limit.
+// It does not bound the length; ValidLessonID does.
 //
 // It matches the same language as `^[a-z0-9]+(?:-[a-z0-9]+)*$`.
 func ValidID(id string) bool {
@@ -435,19 +435,24 @@ func decodeCheck(data []byte) (timeline.Check, error) {
 	return c, nil
 }
 
+// ValidLessonID reports whether id can be a lesson's id: ValidID, and at
+// most scenario.MaxLessonChars long (bytes and characters are the same
+// here, since ValidID allows only ASCII).
+func ValidLessonID(id string) bool {
+	return ValidID(id) && len(id) <= scenario.MaxLessonChars
+}
+
 func (l *Lesson) validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !ValidID(l.ID) || len(l.ID) > scenario.MaxLessonChars {
+	if !ValidLessonID(l.ID) {
 		add("id %q: use lower-case words joined by '-', at most %d characters", l.ID, scenario.MaxLessonChars)
 	}
 	if l.Title == "" || len([]rune(l.Title)) > MaxTitleChars {
 		add("title: 1 to %d characters", MaxTitleChars)
 	}
-	switch l.Runtime {
-	case scenario.RuntimeNode20, scenario.RuntimeNode18, scenario.RuntimeGo:
-	default:
-		add("runtime %q is not one of %s, %s, %s", l.Runtime, scenario.RuntimeNode20, scenario.RuntimeNode18, scenario.RuntimeGo)
+	if !slices.Contains(scenario.Runtimes, l.Runtime) {
+		add("runtime %q is not one of %s", l.Runtime, strings.Join(scenario.Runtimes, ", "))
 	}
 	for _, f := range []struct{ key, name string }{{"start", l.StartFile}, {"solution", l.SolutionFile}} {
 		if !validScenarioFileName(f.name) {

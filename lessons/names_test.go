@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/keepalive-playground/playground/internal/strgen"
+	"github.com/keepalive-playground/playground/scenario"
 )
 
 // The patterns the hand-written matchers in lessons.go replaced; the tests
@@ -69,6 +70,28 @@ func TestValidID(t *testing.T) {
 				t.Errorf("the old pattern says %v for %q; the case is wrong", re, tt.id)
 			}
 		})
+	}
+}
+
+func TestValidLessonID(t *testing.T) {
+	for _, tt := range []struct {
+		id   string
+		want bool
+	}{
+		{"close-in-handler", true},
+		{strings.Repeat("a", scenario.MaxLessonChars), true},
+		{strings.Repeat("a", scenario.MaxLessonChars+1), false},
+		{strings.Repeat("ab-", 50) + "c", false},
+		{"", false},
+		{"a--b", false},
+		{"Close", false},
+	} {
+		if got := ValidLessonID(tt.id); got != tt.want {
+			t.Errorf("ValidLessonID(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+		if old := ValidID(tt.id) && len(tt.id) <= scenario.MaxLessonChars; old != tt.want {
+			t.Errorf("the rule written out says %v for %q; the case is wrong", old, tt.id)
+		}
 	}
 }
 

@@ -108,8 +108,7 @@ func (a *app) start() {
 // the page's largest piece of DOM, and most visits start with a lesson.
 func (a *app) showEditor() {
 	if a.editor == nil {
-		a.editor = editor.Mount(a.loop, dom.ByID("panel-editor"), a.edited)
-		a.editor.Set(a.sc)
+		a.editor = editor.Mount(a.loop, dom.ByID("panel-editor"), a.sc, a.edited)
 	}
 }
 

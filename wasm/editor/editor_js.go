@@ -70,10 +70,10 @@ type Editor struct {
 	released bool
 }
 
-// Mount builds the form in root; onChange runs (on the loop) after every
-// edit with the scenario as typed and its validation error (nil if valid;
-// otherwise a scenario.Problems). The form starts with scenario.Default().
-func Mount(loop *dom.Loop, root js.Value, onChange func(sc scenario.Scenario, err error)) *Editor {
+// Mount builds the form in root, starting with sc as Set puts it; onChange
+// runs (on the loop) after every edit with the scenario as typed and its
+// validation error (nil if valid; otherwise a scenario.Problems).
+func Mount(loop *dom.Loop, root js.Value, sc scenario.Scenario, onChange func(sc scenario.Scenario, err error)) *Editor {
 	e := &Editor{loop: loop, onChange: onChange, ls: dom.NewListeners(loop), root: root,
 		top: map[string]*ctl{}, knobRow: map[string]js.Value{}, knobHint: map[string]js.Value{}}
 	e.build()
@@ -82,7 +82,7 @@ func Mount(loop *dom.Loop, root js.Value, onChange func(sc scenario.Scenario, er
 	e.ls.On(e.form, "click", e.clicked)
 	e.ls.On(e.form, "focusout", e.left)
 	e.ls.On(e.form, "submit", func(js.Value) {}, dom.Always)
-	e.Set(scenario.Default())
+	e.Set(sc)
 	return e
 }
 
@@ -603,8 +603,10 @@ func (e *Editor) show(f Form, sc scenario.Scenario, err error) {
 		ps = scenario.Problems{{Msg: err.Error()}}
 	}
 	msgs := map[string][]string{}
-	for _, p := range ps {
-		if k := f.Control(p.Field); k != "" {
+	ctrls := make([]string, len(ps)) // each problem's control, or ""
+	for i, p := range ps {
+		ctrls[i] = f.Control(p.Field)
+		if k := ctrls[i]; k != "" {
 			msgs[k] = append(msgs[k], p.Msg)
 		}
 	}
@@ -645,9 +647,9 @@ func (e *Editor) show(f Form, sc scenario.Scenario, err error) {
 		dom.SetText(e.count, fmt.Sprintf("%d problems", len(ps)))
 	}
 	e.count.Get("parentElement").Call("setAttribute", "data-state", map[bool]string{true: "ok", false: "bad"}[len(ps) == 0])
-	for _, p := range ps {
+	for i, p := range ps {
 		li := dom.El("li", nil)
-		if k := f.Control(p.Field); k != "" && p.Field != "" {
+		if k := ctrls[i]; k != "" && p.Field != "" {
 			dom.Append(li, dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "ed-link"),
 				dom.A("data-focus", k)}, p.Field))
 			dom.Append(li, ": "+p.Msg)

@@ -340,7 +340,13 @@ func (f Form) Keys() []string {
 // stepIndex splits a field "client.steps[N]…" into the digits N, as
 // written, and what follows the closing bracket.
 func stepIndex(field string) (digits, rest string, ok bool) {
-	rest, ok = strings.CutPrefix(field, "client.steps[")
+	return listIndex(field, "client.steps[")
+}
+
+// listIndex splits a field "PREFIXN]…", where prefix ends in '[', into
+// the digits N, as written, and what follows the closing bracket.
+func listIndex(field, prefix string) (digits, rest string, ok bool) {
+	rest, ok = strings.CutPrefix(field, prefix)
 	if !ok {
 		return "", "", false
 	}
@@ -403,9 +409,8 @@ func (f Form) Control(field string) string {
 	if field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
 		return KeyChecks
 	}
-	keys := f.Keys()
 	for k := field; k != ""; {
-		if slices.Contains(keys, k) {
+		if f.isKey(k) {
 			return k
 		}
 		cut := strings.LastIndexAny(k, ".[")
@@ -415,6 +420,43 @@ func (f Form) Control(field string) string {
 		k = k[:cut]
 	}
 	return ""
+}
+
+// isKey reports whether k is one of f.Keys(), without building them.
+func (f Form) isKey(k string) bool {
+	switch k {
+	case "title", "server.runtime", KeyRoutes, KeySteps, "durationMs", KeyChecks:
+		return true
+	}
+	if name, ok := strings.CutPrefix(k, "server."); ok {
+		for _, kn := range Knobs {
+			if kn.Name == name {
+				return true
+			}
+		}
+	}
+	if i, s, ok := rowKey(k, "server.routes["); ok {
+		return i < len(f.Routes) && slices.Contains(RouteFields, s)
+	}
+	if i, s, ok := rowKey(k, "client.steps["); ok {
+		return i < len(f.Steps) && slices.Contains(StepFields, s)
+	}
+	return false
+}
+
+// rowKey splits a key "PREFIXN].S", with N written as %d writes an int
+// (no sign, no leading zeros), into N and S.
+func rowKey(k, prefix string) (i int, s string, ok bool) {
+	digits, rest, ok := listIndex(k, prefix)
+	if !ok || (len(digits) > 1 && digits[0] == '0') {
+		return 0, "", false
+	}
+	i, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0, "", false
+	}
+	s, ok = strings.CutPrefix(rest, ".")
+	return i, s, ok
 }
 
 // ElementID turns a control key into an HTML id:

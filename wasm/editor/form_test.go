@@ -221,6 +221,100 @@ func TestControl(t *testing.T) {
 	}
 }
 
+// keysControl is Control as it was written before isKey, which looked
+// each candidate up in f.Keys(); keys is the set of f.Keys().
+// TestControlAgreesWithKeys holds Control to it.
+func keysControl(f Form, keys map[string]bool, field string) string {
+	if digits, name, ok := stepHeaderField(field); ok {
+		i, _ := strconv.Atoi(digits)
+		if name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
+			return "client.steps[" + strconv.Itoa(i) + "].request.connection"
+		}
+		return "client.steps[" + strconv.Itoa(i) + "].request.headers"
+	}
+	if digits, ok := stepWholeField(field); ok {
+		return "client.steps[" + digits + "].action"
+	}
+	if field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
+		return KeyChecks
+	}
+	for k := field; k != ""; {
+		if keys[k] {
+			return k
+		}
+		cut := strings.LastIndexAny(k, ".[")
+		if cut < 0 {
+			break
+		}
+		k = k[:cut]
+	}
+	return ""
+}
+
+// TestControlAgreesWithKeys checks isKey against f.Keys(), and Control
+// against keysControl, for every key of a form at the limits, every
+// prefix of those keys, and many near misses, on forms large and small.
+func TestControlAgreesWithKeys(t *testing.T) {
+	big := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20,
+		Routes: make([]scenario.Route, scenario.MaxRoutes)},
+		Client: scenario.Client{Steps: make([]scenario.Step, scenario.MaxSteps)}}
+	for i := range big.Client.Steps {
+		if i%3 == 0 {
+			big.Client.Steps[i].Request = &scenario.Request{Headers: map[string]string{"Connection": "close"}}
+		}
+	}
+	small := scenario.Scenario{V: 1, Server: scenario.Server{Routes: make([]scenario.Route, 3)},
+		Client: scenario.Client{Steps: make([]scenario.Step, 2)}}
+	forms := map[string]Form{"big": FromScenario(big), "small": FromScenario(small), "empty": FromScenario(scenario.Scenario{})}
+
+	cands := map[string]bool{}
+	for _, c := range []string{"", "v", "lesson", "server", "server.", ".", "[", "]", "title.x", "server.title",
+		"server.routes[", "server.routes[]", "server.routes[].path", "server.routes[0]", "server.routes[0].",
+		"server.routes[0]path", "server.routes[0].path.x", "server.routes[00].path", "server.routes[01].path",
+		"server.routes[+1].path", "server.routes[-0].path", "server.routes[-1].path", "server.routes[1 ].path",
+		"server.routes[99999999999999999999].path", "server.routes[9223372036854775807].path",
+		"server.routes[0].request.method", "client.steps[0].path", "client.steps[0].request",
+		"client.steps[0].request.headers.Connection", "client.steps[3].request.headers.X",
+		"client.steps[007].at", "client.steps[0].at\n", "checks[0]", "checksx", "durationMs.x", "durationms"} {
+		cands[c] = true
+	}
+	for _, k := range forms["big"].Keys() {
+		for n := range len(k) + 1 {
+			cands[k[:n]] = true
+		}
+		for _, suf := range []string{"x", ".x", "[0]", ".", "[", "]"} {
+			cands[k+suf] = true
+		}
+		if d, rest, ok := listIndex(k, "server.routes["); ok {
+			for _, nd := range []string{"0" + d, "+" + d, d + "0", "-" + d, " " + d} {
+				cands["server.routes["+nd+"]"+rest] = true
+			}
+		}
+		if d, rest, ok := stepIndex(k); ok {
+			for _, nd := range []string{"0" + d, "+" + d, d + "0", "-" + d, " " + d} {
+				cands["client.steps["+nd+"]"+rest] = true
+			}
+		}
+	}
+	for name, f := range forms {
+		keys := map[string]bool{}
+		for _, k := range f.Keys() {
+			keys[k] = true
+		}
+		for c := range cands {
+			if got, want := f.isKey(c), keys[c]; got != want {
+				t.Errorf("%s: isKey(%q) = %v, want %v", name, c, got, want)
+			}
+			if got, want := f.Control(c), keysControl(f, keys, c); got != want {
+				t.Errorf("%s: Control(%q) = %q, want %q", name, c, got, want)
+			}
+		}
+	}
+	if n := len(forms["big"].Keys()); n < 2000 {
+		t.Fatalf("the big form has %d keys; the test wants thousands", n)
+	}
+}
+
 // TestEveryProblemHasAPlace checks that every field Validate names in a
 // badly broken scenario maps to a control or section of the form.
 func TestEveryProblemHasAPlace(t *testing.T) {

@@ -206,7 +206,6 @@ func (p *Panel) buildList() {
 			dom.El("span", []dom.Attr{dom.A("class", "lesson-num")}, strconv.Itoa(i+1)+"."), " "+e.Title)
 		mark := dom.El("span", []dom.Attr{dom.A("class", "lesson-done-mark")})
 		li := dom.El("li", []dom.Attr{dom.A("data-lesson", e.ID)}, a, mark)
-		i := i
 		// The link works without the panel (a new tab, a copied address);
 		// a plain click opens the lesson here, without a history entry.
 		p.ls.On(a, "click", func(ev js.Value) {
@@ -232,13 +231,9 @@ func modified(ev js.Value) bool {
 }
 
 func (p *Panel) updateList() {
-	done := 0
 	for i, e := range p.course.Lessons {
 		li := p.items[i]
 		d := p.prog.LessonDone(e.ID, len(e.Tasks))
-		if d {
-			done++
-		}
 		li.Call("setAttribute", "data-done", strconv.FormatBool(d))
 		mark := li.Call("querySelector", ".lesson-done-mark")
 		if d {
@@ -257,7 +252,7 @@ func (p *Panel) updateList() {
 			a.Call("removeAttribute", "aria-current")
 		}
 	}
-	dom.SetText(p.summary, fmt.Sprintf("Lessons: %d of %d done", done, len(p.course.Lessons)))
+	dom.SetText(p.summary, fmt.Sprintf("Lessons: %d of %d done", p.prog.Count(p.course), len(p.course.Lessons)))
 }
 
 // show opens lesson i; nav says the person navigated (so the address
@@ -318,8 +313,7 @@ func (p *Panel) renderLesson(e course.Entry, i int) {
 		dom.Append(p.taskList, li)
 		p.taskEls = append(p.taskEls, taskEl{li: li, mark: mark, checks: checks})
 	}
-	p.states = nil
-	p.evalKey = [3]float64{-1}
+	p.states = nil // the next drawTasks evaluates, whatever evalKey holds
 
 	dom.Clear(p.docs)
 	for _, d := range e.Docs {

@@ -51,7 +51,7 @@ func DecodeProgress(s string) Progress {
 		return p
 	}
 	for id, tasks := range raw.Done {
-		if len(p.Done) >= maxProgressLessons || !course.ValidID(id) || len(id) > 64 {
+		if len(p.Done) >= maxProgressLessons || !course.ValidLessonID(id) {
 			continue
 		}
 		var ns []int
@@ -143,7 +143,7 @@ type Target struct {
 // form only; whether the lesson exists is the course's business.
 func ParseTarget(s string) (Target, bool) {
 	id, task, hasTask := strings.Cut(s, "/")
-	if !course.ValidID(id) || len(id) > 64 {
+	if !course.ValidLessonID(id) {
 		return Target{}, false
 	}
 	t := Target{ID: id}
