@@ -32,7 +32,6 @@ type chrome struct {
 	connErr  bool // the banner is about the connection
 	shown    [2]bool
 	shownSet bool
-	dirtyEd  bool
 }
 
 func newChrome(a *app) *chrome {
@@ -63,7 +62,7 @@ func (c *chrome) selectTab(name string) {
 	}
 	for t, tab := range c.tabs {
 		on := t == name
-		tab.Call("setAttribute", "aria-selected", boolText(on))
+		tab.Call("setAttribute", "aria-selected", strconv.FormatBool(on))
 		tab.Set("tabIndex", map[bool]int{true: 0, false: -1}[on])
 		dom.ByID("panel-"+t).Set("hidden", !on)
 	}
@@ -301,12 +300,12 @@ func (c *chrome) share() {
 
 // shareRun copies a link that replays the current run.
 func (c *chrome) shareRun() {
-	raw, err := scenario.Marshal(&c.a.loaded)
+	t, err := c.trace()
 	if err != nil {
 		c.showError("This run cannot be shared: " + err.Error())
 		return
 	}
-	frag, err := timeline.Trace{V: timeline.TraceVersion, Scenario: raw, Events: c.a.events}.EncodeLink()
+	frag, err := t.EncodeLink()
 	if err != nil {
 		c.showError(err.Error())
 		return
@@ -350,16 +349,14 @@ func (c *chrome) openFromURL() {
 	}
 	hash := loc.Get("hash").String()
 	switch {
-	case strings.HasPrefix(hash, "#s="):
+	case strings.HasPrefix(hash, scenario.LinkPrefix):
 		sc, err := scenario.DecodeLink(hash)
 		if err != nil {
 			c.showError("This link cannot be opened: " + err.Error() + ". The default scenario is loaded instead.")
 			c.a.Load(scenario.Default(), false)
 			return
 		}
-		c.a.sc = *sc
-		c.a.setEditor(*sc)
-		c.a.apply(false)
+		c.a.Load(*sc, false)
 		if sc.Lesson != "" {
 			c.a.lessons.Open(sc.Lesson)
 		}
@@ -416,17 +413,20 @@ func (c *chrome) traceButtons() {
 }
 
 // trace is the current run as a trace.
-func (c *chrome) trace() ([]byte, error) {
+func (c *chrome) trace() (timeline.Trace, error) {
 	raw, err := scenario.Marshal(&c.a.loaded)
 	if err != nil {
-		return nil, err
+		return timeline.Trace{}, err
 	}
-	t := timeline.Trace{V: timeline.TraceVersion, Scenario: raw, Events: c.a.events}
-	return t.Encode()
+	return timeline.Trace{V: timeline.TraceVersion, Scenario: raw, Events: c.a.events}, nil
 }
 
 func (c *chrome) exportTrace() {
-	data, err := c.trace()
+	t, err := c.trace()
+	var data []byte
+	if err == nil {
+		data, err = t.Encode()
+	}
 	if err != nil {
 		c.showError("The run cannot be exported: " + err.Error())
 		return
@@ -458,11 +458,7 @@ func (c *chrome) replay(t *timeline.Trace) {
 	}
 	a := c.a
 	a.offline = true
-	a.loaded = sc.WithDefaults()
-	a.events = a.events[:0]
-	a.timeline.Reset(a.loaded)
-	a.conns.reset()
-	c.showScenario(a.loaded, "")
+	a.newRun(sc.WithDefaults(), "")
 	for _, ev := range t.Events {
 		a.event(ev)
 	}
@@ -476,11 +472,4 @@ func iter(coll js.Value) []js.Value {
 		out[i] = coll.Index(i)
 	}
 	return out
-}
-
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }

@@ -46,19 +46,19 @@ type app struct {
 	loop *dom.Loop
 	root js.Value
 
-	conn    *client.Conn
-	ws      js.Value
-	wsLs    *dom.Listeners
-	wsURL   string
-	retry   *time.Timer
-	pinger  *time.Ticker
-	offline bool // a trace is shown: no backend needed
+	conn  *client.Conn
+	ws    js.Value
+	wsLs  *dom.Listeners
+	wsURL string
+	retry *time.Timer
+	// countdown redraws the retry countdown; nil when none is due.
+	countdown *time.Timer
+	offline   bool // a trace is shown: no backend needed
 
 	// sc is the scenario as edited; loaded is the one the demo server
 	// runs (defaults applied), with its code view.
 	sc         scenario.Scenario
 	loaded     scenario.Scenario
-	program    string
 	pendingRun bool // run sc's steps once it has loaded
 	events     []timeline.Event
 	exited     bool
@@ -102,6 +102,17 @@ func (a *app) start() {
 	// session's socket while this program was compiling, and what it has
 	// received is handled now.
 	a.connect()
+	// One ticker for the page's life, across reconnects: a per-socket
+	// ticker would leave its goroutine behind, as Stop does not close C.
+	go func() {
+		for range time.Tick(pingEvery) {
+			a.loop.Post(func() {
+				if a.conn.State == client.Connected {
+					a.send(a.conn.Ping(time.Now()))
+				}
+			})
+		}
+	}()
 }
 
 // showEditor builds the scenario form the first time it is shown: it is
@@ -268,10 +279,6 @@ func (a *app) dropSocket() {
 	a.wsLs.Release()
 	a.ws.Call("close")
 	a.ws = js.Undefined()
-	if a.pinger != nil {
-		a.pinger.Stop()
-		a.pinger = nil
-	}
 }
 
 // send writes one message; false when there is no open socket.
@@ -302,16 +309,6 @@ func (a *app) receive(m wire.Msg) {
 		js.Global().Get("performance").Call("mark", "kap:ready")
 		a.chrome.clearConnError()
 		a.send(a.conn.Ping(time.Now()))
-		a.pinger = time.NewTicker(pingEvery)
-		go func(t *time.Ticker) {
-			for range t.C {
-				a.loop.Post(func() {
-					if a.pinger == t {
-						a.send(a.conn.Ping(time.Now()))
-					}
-				})
-			}
-		}(a.pinger)
 		// The session starts with the default scenario; ours may differ
 		// (an edit, a link, a lesson), and a fresh timeline is wanted.
 		a.apply(a.pendingRun)
@@ -341,15 +338,7 @@ func (a *app) loadedScenario(m wire.Msg) {
 		a.chrome.showError("The server loaded a scenario this page cannot read: " + err.Error())
 		return
 	}
-	a.loaded = sc.WithDefaults()
-	a.program = m.Program
-	a.events = a.events[:0]
-	a.exited, a.closed = false, false
-	a.timeline.Reset(a.loaded)
-	a.conns.reset()
-	a.composer.reset()
-	a.lessons.Events(nil)
-	a.chrome.showScenario(a.loaded, m.Program)
+	a.newRun(sc.WithDefaults(), m.Program)
 	// The first ping raced the page's own start-up; measure again now.
 	a.send(a.conn.Ping(time.Now()))
 	if a.pendingRun {
@@ -359,6 +348,19 @@ func (a *app) loadedScenario(m wire.Msg) {
 			a.send(step)
 		}
 	}
+}
+
+// newRun clears the page for a fresh run of sc (defaults applied), live
+// or replayed from a trace: no events yet, the server not closed.
+func (a *app) newRun(sc scenario.Scenario, program string) {
+	a.loaded = sc
+	a.events = a.events[:0]
+	a.exited, a.closed = false, false
+	a.timeline.Reset(a.loaded)
+	a.conns.reset()
+	a.composer.reset()
+	a.lessons.Events(nil)
+	a.chrome.showScenario(a.loaded, program)
 }
 
 func (a *app) event(ev timeline.Event) {
@@ -394,9 +396,15 @@ func (a *app) drawStatus() {
 	dom.SetText(dom.ByID("conn-session"), a.conn.Session)
 	dom.SetText(dom.ByID("event-count"), fmt.Sprint(len(a.events)))
 	dom.ByID("reconnect").Set("hidden", a.conn.State == client.Connected || a.conn.State == client.Connecting)
-	if a.conn.State == client.Waiting {
-		// The retry countdown ticks once a second.
-		time.AfterFunc(time.Second, func() { a.loop.Post(a.invalidate) })
+	if a.conn.State == client.Waiting && a.countdown == nil {
+		// The retry countdown ticks once a second; one timer, however
+		// often the status is drawn in between.
+		a.countdown = time.AfterFunc(time.Second, func() {
+			a.loop.Post(func() {
+				a.countdown = nil
+				a.invalidate()
+			})
+		})
 	}
 }
 

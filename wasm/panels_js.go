@@ -161,14 +161,16 @@ func (p *connPanel) remove(label string) {
 
 // scripted notes a scenario step, so its connection has a card.
 func (p *connPanel) scripted(m wire.Msg) {
-	if strings.HasPrefix(m.Conn, poolPrefix) {
+	// The pooled client's connections have no card: the composer shows
+	// what they carried.
+	if strings.HasPrefix(m.Conn, client.PoolPrefix) {
 		return
 	}
 	p.card(m.Conn)
 }
 
 func (p *connPanel) event(ev timeline.Event) {
-	if ev.Conn == "" || strings.HasPrefix(ev.Conn, poolPrefix) {
+	if ev.Conn == "" || strings.HasPrefix(ev.Conn, client.PoolPrefix) {
 		return
 	}
 	c := p.card(ev.Conn)
@@ -282,10 +284,6 @@ func (c *connCard) showError(msg string) {
 	c.errE.Set("hidden", msg == "")
 }
 
-// poolPrefix labels the pooled client's connections (pool1, pool2, …);
-// they have no card: the composer shows what they carried.
-const poolPrefix = "pool"
-
 // composer builds HTTP requests and sends them on a connection, a new
 // one, or through the pooled client.
 type composer struct {
@@ -295,6 +293,7 @@ type composer struct {
 	body, target, out, errE              js.Value
 	ls                                   *dom.Listeners
 	pool                                 *pooled
+	targetsDraw                          int // drawer id of the "Send on" choices
 }
 
 func newComposer(a *app) *composer {
@@ -337,7 +336,8 @@ func newComposer(a *app) *composer {
 	dom.Append(c.form, c.out)
 	c.ls.On(c.form, "submit", func(js.Value) { c.submit() }, dom.Always)
 	c.pool = newPooled(a, c)
-	c.targetsChanged()
+	c.targetsDraw = a.loop.Drawer(c.drawTargets)
+	c.drawTargets()
 	return c
 }
 
@@ -346,8 +346,13 @@ const (
 	targetPool = "+pool"
 )
 
-// targetsChanged refreshes the "Send on" choices, keeping the selection.
-func (c *composer) targetsChanged() {
+// targetsChanged asks for the "Send on" choices to be rebuilt, once per
+// frame however many connections changed: a replayed trace changes
+// hundreds at once.
+func (c *composer) targetsChanged() { c.a.loop.Invalidate(c.targetsDraw) }
+
+// drawTargets rebuilds the "Send on" choices, keeping the selection.
+func (c *composer) drawTargets() {
 	cur := c.target.Get("value").String()
 	dom.Clear(c.target)
 	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetNew)}, "a new connection"))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/client"
 	"github.com/keepalive-playground/playground/wire"
 )
 
@@ -20,7 +21,6 @@ type pooled struct {
 	state string // "", "loading", "ready", "failed"
 	queue []scenario.Request
 	api   js.Value
-	funcs []js.Func // live as long as the page: the pool calls them
 }
 
 func newPooled(a *app, c *composer) *pooled { return &pooled{a: a, c: c} }
@@ -49,13 +49,13 @@ func (p *pooled) load() {
 		p.failed("the page does not name the pooled client's program")
 		return
 	}
+	// These functions are never released: pool.wasm calls them for as
+	// long as the page lives.
 	fn := func(f func(args []js.Value)) js.Func {
-		jf := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return js.FuncOf(func(_ js.Value, args []js.Value) any {
 			f(args)
 			return nil
 		})
-		p.funcs = append(p.funcs, jf)
-		return jf
 	}
 	js.Global().Set("kapPoolSend", fn(func(args []js.Value) {
 		data := args[0].String()
@@ -129,9 +129,9 @@ func (p *pooled) deliver(m wire.Msg) {
 		return
 	}
 	switch {
-	case m.Type == wire.Ev && !strings.HasPrefix(m.Event.Conn, poolPrefix):
+	case m.Type == wire.Ev && !strings.HasPrefix(m.Event.Conn, client.PoolPrefix):
 		return
-	case m.Type == wire.EOF && !strings.HasPrefix(m.Conn, poolPrefix):
+	case m.Type == wire.EOF && !strings.HasPrefix(m.Conn, client.PoolPrefix):
 		return
 	}
 	data, err := wire.Encode(m)

@@ -24,6 +24,11 @@ const (
 	BackoffFull = 10 * time.Second
 )
 
+// PoolPrefix starts the labels of the pooled client's connections (pool1,
+// pool2, …), which pool.wasm makes and the page tells apart: scenario
+// labels start with a capital letter, so the two never meet.
+const PoolPrefix = "pool"
+
 // Close codes the backend sends (see backend/server/ws.go).
 const (
 	CloseNormal     = 1000

@@ -18,6 +18,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/wasm/client"
 	"github.com/keepalive-playground/playground/wasm/pool"
 	"github.com/keepalive-playground/playground/wire"
 )
@@ -37,7 +38,7 @@ func main() {
 		}
 		// The page's function only queues the message: it never blocks.
 		send.Invoke(string(data))
-	}, pool.Options{Prefix: "pool", IdleConnTimeout: pool.DefaultIdleConnTimeout})
+	}, pool.Options{Prefix: client.PoolPrefix, IdleConnTimeout: pool.DefaultIdleConnTimeout})
 
 	api := js.Global().Get("Object").New()
 	// The functions live as long as the page: they are never released.
