@@ -462,6 +462,7 @@ func (c *chrome) replay(t *timeline.Trace) {
 	for _, ev := range t.Events {
 		a.event(ev)
 	}
+	a.invalidate() // the status line counts the events
 	c.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")
 }
 

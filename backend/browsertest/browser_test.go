@@ -248,6 +248,16 @@ func evalJS[T any](p *page, expr string) T {
 	return v
 }
 
+// nextFrame returns once the page has drawn the frame after this call:
+// what the page invalidated before it is on screen.
+func (p *page) nextFrame() {
+	p.t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](
+		`new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+		p.t.Fatalf("wait for a frame: %v", err)
+	}
+}
+
 // screenshot saves the whole page as artifacts/browser/NAME.png.
 func (p *page) screenshot(name string) string {
 	p.t.Helper()

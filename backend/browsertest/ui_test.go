@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,8 +159,23 @@ func TestTraceExportImport(t *testing.T) {
 	q.open(nil)
 	q.do(chromedp.SetUploadFiles(chromedp.CSS("#trace-file"), []string{file}))
 	q.waitJS("the replayed timeline", `document.querySelector('#timeline [data-server-event="exit"]') !== null`, stepTimeout)
+	// The server events are listed as they replay; the lanes and the
+	// status line are drawn on the next animation frame.
+	q.nextFrame()
 	if after := timelineShape(q); after != before {
 		t.Errorf("imported timeline differs:\n%s\nwant:\n%s", after, before)
+	}
+	// The status line counts the replayed events, as it counts live ones.
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct{ Events []json.RawMessage }
+	if err := json.Unmarshal(raw, &tr); err != nil || len(tr.Events) == 0 {
+		t.Fatalf("the downloaded trace: %d events, %v", len(tr.Events), err)
+	}
+	if got := evalJS[string](q, `document.getElementById("event-count").textContent`); got != strconv.Itoa(len(tr.Events)) {
+		t.Errorf("the status line counts %s events, want %d", got, len(tr.Events))
 	}
 	q.screenshot("trace-imported")
 }
