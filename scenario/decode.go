@@ -133,18 +133,65 @@ func describeJSONError(err error) error {
 	return fmt.Errorf("the scenario is not valid JSON: %w", err)
 }
 
-// checkFields walks the JSON tokens alongside t and reports the first
-// object key that t does not declare, or declares twice, by its path
-// (server.routes[1].thne). encoding/json alone would match keys
-// case-insensitively, keep the last duplicate and name no path; a link
-// that "works" only because of those would break silently later.
+// MaxDepth bounds how deeply a document may nest objects and arrays. The
+// schema's deepest value is five levels down
+// (client.steps[0].request.headers.X); the bound leaves room for the
+// schema to grow and keeps a hostile document's cost linear in its size.
+const MaxDepth = 16
+
+// CheckFields walks the JSON tokens of data alongside t and reports the
+// first object key that t does not declare, or declares twice, by its path
+// (server.routes[1].thne), and any value nested deeper than MaxDepth.
+// encoding/json alone would match keys case-insensitively, keep the last
+// duplicate and name no path; a document that "works" only because of
+// those would break silently later. A json.RawMessage field takes any
+// JSON (its own decoder checks it). Other packages' strict decoders (the
+// wire messages) share it.
+func CheckFields(data []byte, t reflect.Type) error {
+	return checkFields(data, t)
+}
+
 func checkFields(data []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return walk(dec, t, "")
+	return walk(dec, t, nil, 0)
 }
 
-func walk(dec *json.Decoder, t reflect.Type, path string) error {
+// pathElem is one step of the path to a value: an object key or an array
+// index. Paths are linked to their parents and spelled out only for an
+// error, so that walking a document costs memory in proportion to its
+// depth, never to its depth squared.
+type pathElem struct {
+	parent *pathElem
+	key    string
+	index  int // for an array element (key == "")
+}
+
+func (p *pathElem) String() string {
+	if p == nil {
+		return "(top level)"
+	}
+	var elems []*pathElem
+	for e := p; e != nil; e = e.parent {
+		elems = append(elems, e)
+	}
+	var b strings.Builder
+	for i := len(elems) - 1; i >= 0; i-- {
+		e := elems[i]
+		switch {
+		case e.key == "":
+			fmt.Fprintf(&b, "[%d]", e.index)
+		case b.Len() > 0:
+			b.WriteString(".")
+			fallthrough
+		default:
+			b.WriteString(e.key)
+		}
+	}
+	return b.String()
+}
+
+func walk(dec *json.Decoder, t reflect.Type, path *pathElem, depth int) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return describeJSONError(err)
@@ -155,6 +202,9 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 	delim, ok := tok.(json.Delim)
 	if !ok {
 		return nil // a scalar; json.Unmarshal checks its type
+	}
+	if depth >= MaxDepth {
+		return fmt.Errorf("%s: nested more than %d levels deep", path, MaxDepth)
 	}
 	if t != nil && t == reflect.TypeFor[json.RawMessage]() {
 		t = nil // any JSON goes; keep walking only to consume it
@@ -178,7 +228,12 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 				return describeJSONError(err)
 			}
 			key := tok.(string)
-			child := joinPath(path, key)
+			child := &pathElem{parent: path, key: key}
+			if key == "" {
+				// Spelled like an index otherwise; an empty key is rare
+				// enough to name plainly.
+				child.key = `""`
+			}
 			if seen[key] {
 				return fmt.Errorf("%s: duplicate field", child)
 			}
@@ -191,7 +246,7 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 				}
 				next = ft
 			}
-			if err := walk(dec, next, child); err != nil {
+			if err := walk(dec, next, child, depth+1); err != nil {
 				return err
 			}
 		}
@@ -201,7 +256,7 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 			elem = t.Elem()
 		}
 		for i := 0; dec.More(); i++ {
-			if err := walk(dec, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := walk(dec, elem, &pathElem{parent: path, index: i}, depth+1); err != nil {
 				return err
 			}
 		}
@@ -210,13 +265,6 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 		return describeJSONError(err)
 	}
 	return nil
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // jsonFields maps the JSON names of t's fields, promoted fields of

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -224,5 +225,55 @@ func TestDecodeDesignExample(t *testing.T) {
 	}
 	if _, err := EncodeLink(s); err != nil {
 		t.Error(err)
+	}
+}
+
+// nested is a scenario whose title is an array nested n deep.
+func nested(n int) []byte {
+	return []byte(`{"v":1,"server":{"runtime":"node20"},"title":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`)
+}
+
+func TestDecodeNestingIsCapped(t *testing.T) {
+	if _, err := Decode(nested(MaxDepth - 2)); err == nil || strings.Contains(err.Error(), "nested") {
+		t.Errorf("%d levels: %v, want a type error, not a nesting one", MaxDepth-2, err)
+	}
+	_, err := Decode(nested(5_000))
+	want := "title" + strings.Repeat("[0]", MaxDepth-1) + ": nested more than 16 levels deep"
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant %s", err, want)
+	}
+}
+
+// TestDecodeMemoryIsLinear holds Decode to memory in proportion to the
+// document's size: a 20 KB title nested 10,000 arrays deep used to cost
+// about 150 MB (a path string per level, all of them kept).
+func TestDecodeMemoryIsLinear(t *testing.T) {
+	for _, n := range []int{100, 1000, 9_000, MaxScenarioBytes/2 - 64} {
+		doc := nested(n)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		Decode(doc)
+		runtime.ReadMemStats(&after)
+		if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(64*len(doc)+256<<10); got > limit {
+			t.Errorf("%d levels (%d bytes): Decode allocated %d bytes, more than %d", n, len(doc), got, limit)
+		}
+	}
+}
+
+func TestPathsAreSpelledOnlyForErrors(t *testing.T) {
+	tests := []struct {
+		path *pathElem
+		want string
+	}{
+		{nil, "(top level)"},
+		{&pathElem{key: "v"}, "v"},
+		{&pathElem{parent: &pathElem{parent: &pathElem{parent: &pathElem{key: "server"}, key: "routes"}, index: 1}, key: "thne"}, "server.routes[1].thne"},
+		{&pathElem{parent: &pathElem{key: "title"}, index: 0}, "title[0]"},
+	}
+	for _, tt := range tests {
+		if got := tt.path.String(); got != tt.want {
+			t.Errorf("path = %q, want %q", got, tt.want)
+		}
 	}
 }
