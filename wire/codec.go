@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -18,8 +19,27 @@ import (
 const MaxWriteBytes = 32 << 10
 
 // MaxTextBytes bounds Session and Code, which are identifiers. Message is
-// bounded only by MaxMessageBytes: a scenario's list of problems can be long.
+// bounded only by the message's own bound: a scenario's list of problems
+// can be long (the session caps it).
 const MaxTextBytes = 256
+
+// fromBrowser holds the types the browser sends; they are bounded by
+// MaxMessageBytes, the backend's by MaxServerMessageBytes.
+var fromBrowser = map[string]bool{
+	Hello: true, Ping: true, Open: true, Write: true, Shut: true, Reset: true, Load: true, Control: true, Restart: true,
+}
+
+// Limit is the most bytes one message of type typ may take: MaxMessageBytes
+// for what the browser sends, MaxServerMessageBytes for the backend's.
+func Limit(typ string) int {
+	if fromBrowser[typ] {
+		return MaxMessageBytes
+	}
+	return MaxServerMessageBytes
+}
+
+// msgType is Msg for the strict key check.
+var msgType = reflect.TypeFor[Msg]()
 
 // Actions a control message may ask for.
 var Actions = []string{scenario.ThenClose, scenario.ThenCloseIdle, scenario.ThenCloseAll, scenario.ThenShutdown, scenario.ThenExit}
@@ -41,10 +61,11 @@ const (
 	fMessage
 	fNow
 	fProgram
+	fSent
 	nFields
 )
 
-var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program"}
+var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent"}
 
 type rule struct {
 	allowed  []field
@@ -67,7 +88,7 @@ var rules = map[string]rule{
 	Restart: {},
 
 	Ready:  {allowed: []field{fV, fSession, fNow}, required: []field{fV, fSession}},
-	Pong:   {allowed: []field{fSeq, fNow}},
+	Pong:   {allowed: []field{fSeq, fNow, fSent}},
 	Ev:     {allowed: []field{fSeq, fEvent}, required: []field{fEvent}},
 	Loaded: {allowed: []field{fScenario, fProgram, fNow}, required: []field{fScenario}},
 	Error:  {allowed: []field{fCode, fMessage, fConn}, required: []field{fCode, fMessage}},
@@ -81,7 +102,7 @@ func (m *Msg) set() [nFields]bool {
 		fV: m.V != 0, fSession: m.Session != "", fSeq: m.Seq != 0, fConn: m.Conn != "",
 		fData: len(m.Data) > 0, fAt: m.At != nil, fAction: m.Action != "",
 		fScenario: len(m.Scenario) > 0, fEvent: m.Event != nil, fCode: m.Code != "",
-		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "",
+		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "", fSent: m.Sent != 0,
 	}
 }
 
@@ -138,12 +159,14 @@ func (m *Msg) Check() error {
 	return errors.Join(errs...)
 }
 
-// Decode parses one message strictly: at most MaxMessageBytes, exactly one
-// JSON object, no unknown fields, a known type and that type's fields.
-// Errors are worded for the person at the other end (CodeBadMessage).
+// Decode parses one message strictly: within its type's Limit, exactly one
+// JSON object, field names spelled exactly as the protocol spells them,
+// each at most once, nothing nested deeper than scenario.MaxDepth, a
+// known type and that type's fields. Errors are worded for the person at
+// the other end (CodeBadMessage).
 func Decode(b []byte) (Msg, error) {
-	if len(b) > MaxMessageBytes {
-		return Msg{}, fmt.Errorf("the message is %d bytes; the limit is %d", len(b), MaxMessageBytes)
+	if len(b) > MaxServerMessageBytes {
+		return Msg{}, fmt.Errorf("the message is %d bytes; the limit is %d", len(b), MaxServerMessageBytes)
 	}
 	var m Msg
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -153,6 +176,15 @@ func Decode(b []byte) (Msg, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return Msg{}, errors.New("the message has data after its end")
+	}
+	if limit := Limit(m.Type); len(b) > limit {
+		return Msg{}, fmt.Errorf("the message is %d bytes; the limit is %d", len(b), limit)
+	}
+	// encoding/json matches keys case-insensitively and keeps the last of
+	// duplicates ({"conn":"B","CONN":"C"} would open C): the keys must be
+	// exactly the protocol's, as in a scenario.
+	if err := scenario.CheckFields(b, msgType); err != nil {
+		return Msg{}, fmt.Errorf("the message is not valid: %w", err)
 	}
 	if string(m.Scenario) == "null" {
 		m.Scenario = nil
@@ -175,8 +207,8 @@ func Decode(b []byte) (Msg, error) {
 }
 
 // Encode checks m and renders it as one JSON text (HTML not escaped, so
-// raw HTTP bytes in events stay readable). A message over MaxMessageBytes
-// is an error: the sender must split it (a long recv into several events).
+// raw HTTP bytes in events stay readable). A message over its type's Limit
+// is an error.
 func Encode(m Msg) ([]byte, error) {
 	if err := m.Check(); err != nil {
 		return nil, fmt.Errorf("encode %s message: %w", m.Type, err)
@@ -188,8 +220,8 @@ func Encode(m Msg) ([]byte, error) {
 		return nil, fmt.Errorf("encode %s message: %w", m.Type, err)
 	}
 	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-	if len(out) > MaxMessageBytes {
-		return nil, fmt.Errorf("encode %s message: %d bytes; the limit is %d", m.Type, len(out), MaxMessageBytes)
+	if limit := Limit(m.Type); len(out) > limit {
+		return nil, fmt.Errorf("encode %s message: %d bytes; the limit is %d", m.Type, len(out), limit)
 	}
 	return out, nil
 }

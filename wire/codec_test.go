@@ -28,6 +28,7 @@ var valid = []Msg{
 	{Type: Restart},
 	{Type: Ready, V: Version, Session: "s1", Now: 0.25},
 	{Type: Pong, Seq: 7, Now: 12},
+	{Type: Pong, Seq: 8, Now: 13, Sent: 40},
 	{Type: Ev, Seq: 1, Event: &timeline.Event{T: 4003.2, Conn: "A", Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonSocketTimeout}},
 	{Type: Loaded, Scenario: json.RawMessage(`{"v":1}`), Program: "const http = require('http');", Now: 3},
 	{Type: Error, Code: CodeConn, Message: "no such connection", Conn: "Z"},
@@ -73,14 +74,21 @@ func TestDecodeErrors(t *testing.T) {
 		{"trailing", `{"type":"ping"} {}`, "data after its end"},
 		{"not json", `ping`, "not valid"},
 		{"bad base64", `{"type":"write","conn":"A","data":"!!"}`, "not valid"},
-		{"too large", `{"type":"bye","message":"` + strings.Repeat("x", MaxMessageBytes) + `"}`, "the limit is 65536"},
+		{"too large from the browser", `{"type":"load","scenario":{"v":1,"title":"` + strings.Repeat("x", MaxMessageBytes) + `"}}`, "the limit is 65536"},
+		{"too large from the server", `{"type":"bye","message":"` + strings.Repeat("x", MaxServerMessageBytes) + `"}`, "the limit is 1048576"},
+		{"key in another case", `{"type":"open","conn":"B","CONN":"C"}`, "CONN: unknown field"},
+		{"type in another case", `{"Type":"ping"}`, "Type: unknown field"},
+		{"duplicate key", `{"type":"open","conn":"B","conn":"C"}`, "conn: duplicate field"},
+		{"duplicate type", `{"type":"ping","type":"restart"}`, "type: duplicate field"},
+		{"event key in another case", `{"type":"event","event":{"t":1,"kind":"exit","Kind":"listen"}}`, "event.Kind: unknown field"},
+		{"deep scenario", `{"type":"load","scenario":{"v":1,"title":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}}`, "nested more than 16 levels deep"},
 		{"data too large", `{"type":"write","conn":"A","data":"` + strings.Repeat("QUFB", MaxWriteBytes/3+1) + `"}`, "one write carries at most"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := Decode([]byte(tt.in))
 			if err == nil {
-				t.Fatalf("Decode succeeded: %+v", m)
+				t.Fatalf("Decode succeeded: a %s message", m.Type)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
@@ -93,7 +101,7 @@ func TestEncodeChecks(t *testing.T) {
 	if _, err := Encode(Msg{Type: Write, Conn: "A"}); err == nil {
 		t.Error("Encode accepted a write without data")
 	}
-	big := Msg{Type: Ev, Event: &timeline.Event{T: 1, Kind: timeline.Recv, Data: strings.Repeat("x", MaxMessageBytes)}}
+	big := Msg{Type: Ev, Event: &timeline.Event{T: 1, Kind: timeline.Recv, Data: strings.Repeat("x", MaxServerMessageBytes)}}
 	if _, err := Encode(big); err == nil || !strings.Contains(err.Error(), "the limit is") {
 		t.Errorf("Encode of an oversized message: %v", err)
 	}

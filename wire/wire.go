@@ -15,9 +15,19 @@ import (
 // person to reload instead of misbehaving.
 const Version = 1
 
-// MaxMessageBytes bounds one WebSocket message in either direction; the
-// backend sets it as the read limit.
+// MaxMessageBytes bounds one WebSocket message from the browser; the
+// backend reads no more of one.
 const MaxMessageBytes = 64 << 10
+
+// MaxServerMessageBytes bounds one message from the backend. It is sized
+// so that no message a session may send reaches it (TestServerMessagesFit
+// builds the largest of each type): an event carries at most
+// MaxWriteBytes of data, six bytes each once escaped as JSON; a loaded
+// message carries a scenario of at most scenario.MaxScenarioBytes and the
+// program it stands for; an error's text is capped by the session. A
+// message lost to this bound would be a gap in the timeline, so the limit
+// is the one in front of the page's decoder, not a guess.
+const MaxServerMessageBytes = 1 << 20
 
 // Browser → backend.
 const (
@@ -64,6 +74,11 @@ type Msg struct {
 	// Program is the code view: the runnable server program a scenario
 	// stands for (package codeview).
 	Program string `json:"program,omitempty"`
+	// Sent, in a pong, is the seq of the last event the session had sent
+	// before it: messages arrive in order, so a page that has received
+	// fewer events than that by the pong has lost some (the load
+	// generator counts them).
+	Sent uint64 `json:"sent,omitempty"`
 }
 
 // Error codes a person may see explained.
