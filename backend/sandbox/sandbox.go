@@ -1,5 +1,6 @@
 // Package sandbox runs a session's demo server: a real server on a loopback
-// port that only that session's tunnel dials. A runtime (Node's http module
+// port that only that session's tunnel dials, behind a listener that takes
+// connections from that tunnel alone. A runtime (Node's http module
 // emulated byte for byte, or Go's own net/http.Server) reports every socket
 // event it sees through Config.Emit.
 package sandbox
@@ -23,6 +24,25 @@ type Config struct {
 	Now func() float64
 	// Emit must not block for long: the session's owner reads it.
 	Emit Emit
+	// Listener is the demo server's listener, made by the session so that
+	// its tunnel dials only this listener, and only while it is open (see
+	// Listener). The runtime serves on it (Config.Listen) and closes it.
+	Listener *Listener
+}
+
+// Listen is the listener a runtime serves on: Config.Listener, or, for a
+// runtime started without a session (its own tests, which dial it with a
+// plain net.Dial), a new one that admits every connection.
+func (c Config) Listen() (*Listener, error) {
+	if c.Listener != nil {
+		return c.Listener, nil
+	}
+	ln, err := Listen()
+	if err != nil {
+		return nil, err
+	}
+	ln.open = true
+	return ln, nil
 }
 
 // Server is a running demo server.

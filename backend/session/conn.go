@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
 )
@@ -36,12 +37,14 @@ type vconn struct {
 	closed bool // a close event was emitted for this connection
 	reset  bool // reset (either side); nothing more happens on it
 	once   sync.Once
-	cancel context.CancelFunc // stops the dial
+	ctx    context.Context    // ends with abort
+	cancel context.CancelFunc // stops the dial and a reader waiting for budget
 }
 
 type connOp struct {
-	kind string // wire.Write, wire.Shut, wire.Reset
-	data []byte
+	kind   string // wire.Write, wire.Shut, wire.Reset
+	data   []byte
+	charge int64 // the budget data holds until written
 }
 
 // maxQueuedOps bounds writes waiting for a slow socket; past it the
@@ -52,11 +55,14 @@ const maxQueuedOps = 256
 type note struct {
 	label string
 	c     *vconn
-	kind  string // "dialed", "refused", "recv", "eof", "rerr", "shut", "reset", "werr"
+	kind  string // "dialed", "refused", "nodial", "recv", "eof", "rerr", "shut", "reset", "werr"
 	conn  *net.TCPConn
 	data  []byte
-	err   error
-	t     float64
+	// charge is the budget data holds (recv): the owner passes it on to
+	// the event, or gives it back.
+	charge int64
+	err    error
+	t      float64
 }
 
 // abort ends the connection's goroutines without ceremony (load, restart,
@@ -71,8 +77,30 @@ func (c *vconn) abort() {
 	})
 }
 
-// do carries out one connection operation now.
-func (s *Session) do(m wire.Msg) error {
+// drop gives back the budget of writes an aborted connection never
+// handed to its socket. Call it once no writer can be running.
+func (c *vconn) drop(b *Budget) {
+	for op := range c.ops {
+		b.giveWrite(op.charge)
+	}
+}
+
+// do carries out one connection operation now. A scheduled write comes
+// with its charge on the budget; an immediate one is charged here. Either
+// way the charge goes with the bytes to the writer, or is given back.
+func (s *Session) do(m wire.Msg, charge int64) error {
+	if charge == 0 {
+		var ok bool
+		if charge, ok = s.chargeWrite(m); !ok {
+			return nil
+		}
+	}
+	handed := false
+	defer func() {
+		if !handed {
+			s.budget.giveWrite(charge)
+		}
+	}()
 	c := s.conns[m.Conn]
 	if c == nil {
 		if m.Type == wire.Shut || m.Type == wire.Reset {
@@ -91,7 +119,7 @@ func (s *Session) do(m wire.Msg) error {
 		s.fail(wire.CodeConn, m.Conn, fmt.Errorf("connection %s was reset; open a new one", m.Conn))
 		return nil
 	}
-	op := connOp{kind: m.Type, data: m.Data}
+	op := connOp{kind: m.Type, data: m.Data, charge: charge}
 	if m.Type == wire.Write {
 		if c.sent+len(m.Data) > MaxBytesPerConn {
 			s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("a connection may send at most %d bytes", MaxBytesPerConn))
@@ -111,6 +139,7 @@ func (s *Session) do(m wire.Msg) error {
 	t := s.now()
 	select {
 	case c.ops <- op:
+		handed = true
 	default:
 		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("connection %s has %d writes waiting; the server is not reading", m.Conn, maxQueuedOps))
 		return nil
@@ -158,21 +187,34 @@ func (s *Session) open(label string) (*vconn, error) {
 	}
 	s.opened++
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), cancel: cancel}
+	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), ctx: ctx, cancel: cancel}
 	s.conns[label] = c
 	delete(s.closeSent, label) // a new connection under a freed label
-	addr := s.srv.Addr()
+	gate, addr := s.ln, s.srv.Addr()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
-		// The only address a session ever dials is its own demo server's.
-		nc, err := s.dial(ctx, "tcp", addr)
+		// The only listener a session ever dials is its own demo
+		// server's, and only while it is open (see sandbox.Listener).
+		var tc *net.TCPConn
+		var err error
+		if gate != nil {
+			tc, err = gate.Dial(ctx, DialTimeout, s.dial)
+		} else {
+			var nc net.Conn
+			if nc, err = s.dial(ctx, &net.Dialer{Timeout: DialTimeout}, addr); err == nil {
+				tc = nc.(*net.TCPConn)
+			}
+		}
 		if err != nil {
-			s.notes <- note{label: label, c: c, kind: "refused", err: err, t: s.now()}
+			kind := "refused"
+			if sandbox.OutOfResources(err) {
+				kind = "nodial"
+			}
+			s.notes <- note{label: label, c: c, kind: kind, err: err, t: s.now()}
 			return
 		}
-		tc := nc.(*net.TCPConn)
 		s.labels.set(tc.LocalAddr().String(), label)
 		s.notes <- note{label: label, c: c, kind: "dialed", conn: tc, t: s.now()}
 		s.wg.Add(1)
@@ -194,7 +236,14 @@ func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
 	for {
 		n, err := tc.Read(buf)
 		if n > 0 {
-			s.notes <- note{label: c.label, c: c, kind: "recv", data: append([]byte(nil), buf[:n]...), t: s.now()}
+			// Stamped when read; held back, if the session's budget is
+			// full, until the page has taken what it was sent.
+			t := s.now()
+			charge := int64(n) + msgOverhead
+			if !s.budget.wait(c.ctx, charge, readShare) {
+				return
+			}
+			s.notes <- note{label: c.label, c: c, kind: "recv", data: append([]byte(nil), buf[:n]...), charge: charge, t: t}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -236,7 +285,9 @@ func (s *Session) writeLoop(c *vconn, tc *net.TCPConn) {
 	for op := range c.ops {
 		switch op.kind {
 		case wire.Write:
-			if _, err := tc.Write(op.data); err != nil {
+			_, err := tc.Write(op.data)
+			s.budget.giveWrite(op.charge)
+			if err != nil {
 				s.notes <- note{label: c.label, c: c, kind: "werr", err: err, t: s.now()}
 				continue
 			}
@@ -263,6 +314,7 @@ func (s *Session) handleNote(n note) error {
 		if n.kind == "dialed" {
 			n.conn.Close()
 		}
+		s.budget.give(n.charge)
 		return nil
 	}
 	ev := timeline.Event{T: n.t, Conn: n.label}
@@ -283,18 +335,28 @@ func (s *Session) handleNote(n note) error {
 			s.emit(e)
 		}
 		return nil
-	case "refused":
+	case "refused", "nodial":
 		delete(s.conns, n.label)
 		c.abort()
+		c.drop(s.budget) // no writer ever started
+		if n.kind == "nodial" {
+			// The playground's own trouble, not the demo server's
+			// answer: no timeline event.
+			s.fail(wire.CodeInternal, n.label, fmt.Errorf("connection %s could not be opened: the playground server is short of resources (%s); try again in a moment", n.label, clientError(n.err)))
+			return nil
+		}
 		ev.Kind, ev.Error = timeline.Refused, clientError(n.err)
 	case "recv":
 		if c.recvd += len(n.data); c.recvd > MaxRecvBytesPerConn {
+			s.budget.give(n.charge)
 			s.fail(wire.CodeLimit, n.label, fmt.Errorf("connection %s received more than %d bytes; it was closed", n.label, MaxRecvBytesPerConn))
 			c.abort()
 			delete(s.conns, n.label)
 			return nil
 		}
 		ev.Kind, ev.Data = timeline.Recv, string(n.data)
+		s.held = append(s.held, held{ev: ev, charge: n.charge})
+		return nil
 	case "werr", "rerr":
 		if errors.Is(n.err, net.ErrClosed) {
 			// Our own close or reset of the socket; already on the timeline.

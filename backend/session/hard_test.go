@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/backend/sandbox/sandboxtest"
@@ -50,11 +51,11 @@ func startWith(t *testing.T, rec *recorder, inner sandbox.Factory) *harness {
 	h := &harness{t: t, done: make(chan error, 1), wake: make(chan struct{}, 1)}
 	h.s = New(Config{ID: t.Name(), Runtimes: rec.runtimes(inner), Out: h.out})
 	real := h.s.dial
-	h.s.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	h.s.dial = func(ctx context.Context, d *net.Dialer, addr string) (net.Conn, error) {
 		rec.mu.Lock()
-		rec.dialed = append(rec.dialed, network+" "+addr)
+		rec.dialed = append(rec.dialed, "tcp "+addr)
 		rec.mu.Unlock()
-		return real(ctx, network, addr)
+		return real(ctx, d, addr)
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	go func() { h.done <- h.s.Run(h.ctx) }()
@@ -180,7 +181,7 @@ type sink struct {
 }
 
 func newSink(cfg sandbox.Config) (sandbox.Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := cfg.Listen()
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +222,17 @@ func (s *sink) Close() error {
 	return nil
 }
 
+// drained waits until the session holds no write.
+func (h *harness) drained() {
+	h.t.Helper()
+	for i := 0; h.s.budget.writes.Load() != 0; i++ {
+		if i == 500 {
+			h.t.Fatalf("the session still holds %d bytes of writes", h.s.budget.writes.Load())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // TestSessionLimits goes over each limit the session enforces. Each time
 // the person is told which limit, and the session goes on working.
 func TestSessionLimits(t *testing.T) {
@@ -254,6 +266,10 @@ func TestSessionLimits(t *testing.T) {
 		{"bytes per run", func(h *harness) {
 			for i := range MaxBytesPerSession / len(chunk) {
 				h.send(wire.Msg{Type: wire.Write, Conn: fmt.Sprintf("b%d", i/2), Data: chunk})
+				// Written before the next, so that the run's total, not
+				// the memory budget, is what stops the last one.
+				h.sync(uint64(1000 + i))
+				h.drained()
 			}
 			h.send(wire.Msg{Type: wire.Write, Conn: "last", Data: []byte("x")})
 		}, "last", fmt.Sprintf("a run may send at most %d bytes", MaxBytesPerSession)},

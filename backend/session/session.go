@@ -16,10 +16,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/codeview"
@@ -48,7 +49,8 @@ const (
 	// MaxEventsPerRun bounds the events of one run; past it events are
 	// dropped and the person is told once.
 	MaxEventsPerRun = 50000
-	// MaxPending bounds the scheduled (future `at`) operations.
+	// MaxPending bounds the scheduled (future `at`) operations; their bytes
+	// count against MemoryBudget.
 	MaxPending = 1024
 	// MaxScheduleAheadMs bounds how far in the future an `at` may be.
 	MaxScheduleAheadMs = scenario.MaxDurationMs
@@ -57,6 +59,9 @@ const (
 	// recvChunk is the read buffer per connection; each read is one recv
 	// event, as a person would see it in netcat.
 	recvChunk = 16 << 10
+	// maxErrorBytes bounds the text of one error message (a scenario's
+	// list of problems can run long); what is cut is counted.
+	maxErrorBytes = 4 << 10
 )
 
 // Config is what a session needs.
@@ -72,6 +77,12 @@ type Config struct {
 	Log *slog.Logger
 	// Scenario is the initial scenario; nil loads scenario.Default().
 	Scenario *scenario.Scenario
+	// Budget, when set, is charged for every message handed to Out until
+	// the receiver gives it back (Budget.Sent) once written, so that what
+	// waits for the browser counts against MemoryBudget. Without it, Out
+	// keeps what it is given (the headless runner) and only what the
+	// session itself holds is counted.
+	Budget *Budget
 }
 
 // ErrSlowClient ends a session whose browser does not read its messages.
@@ -118,17 +129,25 @@ type Session struct {
 	closeSent map[string]bool
 	flushT    *time.Timer
 	pending   map[string][]timeline.Event
-	sched     []wire.Msg // operations waiting for their At, soonest first
+	sched     []scheduled // operations waiting for their At, soonest first
 	timer     *time.Timer
 	opened    int
 	sent      int
 	events    int
 	overflow  bool
 	wg        sync.WaitGroup
+	// ln is the current demo server's listener (nil when the runtime
+	// listens by itself: realnode, a real Node process in tests).
+	ln *sandbox.Listener
+
+	// budget counts what the session holds (see MemoryBudget); chargeOut
+	// says whether messages handed to Out count until given back.
+	budget    *Budget
+	chargeOut bool
 
 	// dial connects a virtual connection; tests replace it to see every
 	// address a session dials.
-	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	dial sandbox.DialFunc
 }
 
 // New makes a session; call Run to start it.
@@ -147,18 +166,28 @@ func New(cfg Config) *Session {
 		pending:   make(map[string][]timeline.Event),
 	}
 	s.demo.wake = s.demoWake
-	s.dial = (&net.Dialer{Timeout: DialTimeout}).DialContext
+	s.dial = sandbox.DialTCP
+	s.budget, s.chargeOut = cfg.Budget, cfg.Budget != nil
+	if s.budget == nil {
+		s.budget = NewBudget()
+	}
 	return s
 }
 
 // Deliver hands the session a message from the browser. It blocks while
-// the session is busy (back-pressure on the browser's own socket) and
-// returns false once ctx or the session has ended.
+// the session is busy or its memory budget full (back-pressure on the
+// browser's own socket) and returns false once ctx or the session has
+// ended.
 func (s *Session) Deliver(ctx context.Context, m wire.Msg) bool {
+	n := Size(&m)
+	if !s.budget.wait(ctx, n, MemoryBudget) {
+		return false
+	}
 	select {
 	case s.in <- m:
 		return true
 	case <-ctx.Done():
+		s.budget.give(n)
 		return false
 	}
 }
@@ -197,6 +226,8 @@ func (s *Session) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case m := <-s.in:
+			// What handle keeps, it charges again.
+			s.budget.give(Size(&m))
 			if err := s.handle(m); err != nil {
 				return err
 			}
@@ -227,8 +258,20 @@ func (s *Session) exitedC() <-chan struct{} {
 	return s.srv.Exited()
 }
 
-// out sends one message; false means the browser has fallen behind.
+// out sends one message; false means the browser has fallen behind: its
+// queue is full, or would take the session past its memory budget.
 func (s *Session) out(m wire.Msg) bool {
+	if s.chargeOut {
+		n := Size(&m)
+		if !s.budget.take(n, MemoryBudget) {
+			return false
+		}
+		if !s.cfg.Out(m) {
+			s.budget.give(n)
+			return false
+		}
+		return true
+	}
 	return s.cfg.Out(m)
 }
 
@@ -240,9 +283,11 @@ const holdMs = 10
 
 // held is an event waiting for its turn, or (eof) the wire.EOF message
 // for ev.Conn, which must follow the bytes received before the FIN.
+// charge is the budget its bytes hold until it is handed to Out.
 type held struct {
-	ev  timeline.Event
-	eof bool
+	ev     timeline.Event
+	eof    bool
+	charge int64
 }
 
 // emit queues one event; flushEvents sends it in time order.
@@ -272,7 +317,7 @@ func (s *Session) flushEvents(all bool) error {
 			return 1
 		})
 	}
-	for _, h := range s.held[:cut] {
+	for i, h := range s.held[:cut] {
 		var err error
 		if h.eof {
 			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn}) {
@@ -281,7 +326,9 @@ func (s *Session) flushEvents(all bool) error {
 		} else {
 			err = s.send(h.ev)
 		}
+		s.budget.give(h.charge)
 		if err != nil {
+			s.held = slices.Delete(s.held, 0, i+1)
 			return err
 		}
 	}
@@ -352,13 +399,36 @@ func (p *peerLabels) reset() {
 // fail tells the person what went wrong; the session carries on.
 func (s *Session) fail(code, conn string, err error) {
 	s.cfg.Log.Debug("session error", "session", s.cfg.ID, "code", code, "conn", conn, "err", err)
-	s.out(wire.Msg{Type: wire.Error, Code: code, Conn: conn, Message: err.Error()})
+	s.out(wire.Msg{Type: wire.Error, Code: code, Conn: conn, Message: capText(err.Error(), maxErrorBytes)})
+}
+
+// capText keeps the whole lines of text that fit in max bytes and says how
+// many lines were left out, so that a long list of problems still reaches
+// the person, its head in full.
+func capText(text string, max int) string {
+	if len(text) <= max {
+		return text
+	}
+	const room = 64 // for the count line
+	cut := strings.LastIndexByte(text[:max-room], '\n')
+	if cut <= 0 {
+		// One long line: cut it at a character boundary.
+		cut = max - room
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		return text[:cut] + "… (cut short)"
+	}
+	rest := strings.Count(text[cut+1:], "\n") + 1
+	return fmt.Sprintf("%s\n… and %d more lines", text[:cut], rest)
 }
 
 func (s *Session) handle(m wire.Msg) error {
 	switch m.Type {
 	case wire.Ping:
-		if !s.out(wire.Msg{Type: wire.Pong, Seq: m.Seq, Now: s.now()}) {
+		// Sent lets the page count what it lost: every event numbered up
+		// to it went out before this pong.
+		if !s.out(wire.Msg{Type: wire.Pong, Seq: m.Seq, Now: s.now(), Sent: s.seq}) {
 			return ErrSlowClient
 		}
 	case wire.Load:
@@ -398,6 +468,9 @@ func (s *Session) handle(m wire.Msg) error {
 // so that a run's step times line up with the timeline; a restart keeps it.
 func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	s.stopServer()
+	for _, p := range s.sched {
+		s.budget.giveWrite(p.charge)
+	}
 	s.sched = nil
 	s.timer.Stop()
 	if err := s.flushEvents(true); err != nil {
@@ -418,18 +491,32 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	}
 	s.srvGen++
 	gen := s.srvGen
+	ln, err := sandbox.Listen()
+	if err != nil {
+		return fmt.Errorf("start the demo server: %w", err)
+	}
+	ln.OnTrouble(func(err error) { s.demo.trouble(gen, err) })
 	srv, err := factory(sandbox.Config{
 		Server: full.Server,
 		Now:    s.now,
 		Emit: func(peer string, ev timeline.Event) {
 			s.demo.push(gen, peer, ev)
 		},
+		Listener: ln,
 	})
 	if err != nil {
+		ln.Close()
 		return fmt.Errorf("start the demo server: %w", err)
+	}
+	if srv.Addr() != ln.Addr().String() {
+		// The runtime listens by itself (realnode): the tunnel dials its
+		// address as it is.
+		ln.Close()
+		ln = nil
 	}
 	s.sc = sc
 	s.srv = srv
+	s.ln = ln
 	s.exited = false
 	raw, err := scenario.Marshal(&sc)
 	if err != nil {
@@ -468,8 +555,10 @@ func program(sc scenario.Scenario) string {
 
 // stopServer ends the demo server and every connection to it.
 func (s *Session) stopServer() {
+	aborted := make([]*vconn, 0, len(s.conns))
 	for label, c := range s.conns {
 		c.abort()
+		aborted = append(aborted, c)
 		delete(s.conns, label)
 	}
 	s.labels.reset()
@@ -481,6 +570,12 @@ func (s *Session) stopServer() {
 		}
 		s.srv = nil
 	}
+	if s.ln != nil {
+		if n := s.ln.Strangers(); n > 0 {
+			s.cfg.Log.Info("the demo server reset connections from outside its session", "session", s.cfg.ID, "count", n)
+		}
+		s.ln = nil
+	}
 	// Connection goroutines report to s.notes; drain until they are gone
 	// so that none of them outlives the server it talked to.
 	done := make(chan struct{})
@@ -489,8 +584,13 @@ func (s *Session) stopServer() {
 		select {
 		case <-done:
 			s.demo.take()
+			// Writes that never reached a socket give their bytes back.
+			for _, c := range aborted {
+				c.drop(s.budget)
+			}
 			return
-		case <-s.notes:
+		case n := <-s.notes:
+			s.budget.give(n.charge)
 		}
 	}
 }
@@ -499,12 +599,24 @@ func (s *Session) shutdown() {
 	s.timer.Stop()
 	s.flushT.Stop()
 	s.stopServer()
+	for _, p := range s.sched {
+		s.budget.giveWrite(p.charge)
+	}
+	s.sched = nil
 }
 
 // flushDemo forwards the demo server's queued events.
 func (s *Session) flushDemo() {
 	for _, d := range s.demo.take() {
 		if d.gen != s.srvGen {
+			continue
+		}
+		if d.err != nil {
+			s.fail(wire.CodeInternal, "", fmt.Errorf("the playground server is short of resources: %w", d.err))
+			continue
+		}
+		if d.lost > 0 {
+			s.fail(wire.CodeInternal, "", fmt.Errorf("the demo server's events came faster than the session could take them: %d were lost, so this timeline is incomplete", d.lost))
 			continue
 		}
 		ev := d.ev
@@ -523,32 +635,55 @@ func (s *Session) flushDemo() {
 }
 
 // demoEvent is one event from the demo server, tagged with the server
-// generation so that a replaced server's late events are dropped.
+// generation so that a replaced server's late events are dropped; or
+// trouble the demo server's listener ran into (err); or the count of
+// events lost to a full queue (lost).
 type demoEvent struct {
 	gen  int
 	peer string
 	ev   timeline.Event
+	err  error
+	lost int
 }
 
 // emitter queues events without ever blocking the demo server: a demo
 // server blocked on the session while the session waits for it to close
-// would deadlock. The queue is bounded by MaxEventsPerRun in practice,
-// and hard-bounded here.
+// would deadlock. The session's owner empties the queue on every turn;
+// should it ever fall maxQueued behind, the events past that are counted
+// and the person told, not dropped in silence.
 type emitter struct {
 	mu   sync.Mutex
 	q    []demoEvent
+	lost map[int]int // by generation, since the last take
 	wake chan struct{}
 }
 
-// maxQueued is a hard bound on undelivered demo events.
-const maxQueued = MaxEventsPerRun
+// maxQueued bounds undelivered demo events (a few hundred bytes each).
+const maxQueued = 4096
 
 func (e *emitter) push(gen int, peer string, ev timeline.Event) {
 	e.mu.Lock()
 	if len(e.q) < maxQueued {
-		e.q = append(e.q, demoEvent{gen, peer, ev})
+		e.q = append(e.q, demoEvent{gen: gen, peer: peer, ev: ev})
+	} else {
+		if e.lost == nil {
+			e.lost = map[int]int{}
+		}
+		e.lost[gen]++
 	}
 	e.mu.Unlock()
+	e.poke()
+}
+
+// trouble queues a listener's trouble for the person.
+func (e *emitter) trouble(gen int, err error) {
+	e.mu.Lock()
+	e.q = append(e.q, demoEvent{gen: gen, err: err})
+	e.mu.Unlock()
+	e.poke()
+}
+
+func (e *emitter) poke() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
@@ -559,13 +694,24 @@ func (e *emitter) take() []demoEvent {
 	e.mu.Lock()
 	q := e.q
 	e.q = nil
+	for gen, n := range e.lost {
+		q = append(q, demoEvent{gen: gen, lost: n})
+	}
+	e.lost = nil
 	e.mu.Unlock()
 	return q
 }
 
+// scheduled is an operation waiting for its At, with the budget its bytes
+// hold.
+type scheduled struct {
+	m      wire.Msg
+	charge int64
+}
+
 func (s *Session) scheduleOp(m wire.Msg) error {
 	if m.At == nil || *m.At <= s.now() {
-		return s.do(m)
+		return s.do(m, 0)
 	}
 	at := *m.At
 	if at-s.now() > MaxScheduleAheadMs {
@@ -576,15 +722,34 @@ func (s *Session) scheduleOp(m wire.Msg) error {
 		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("at most %d steps may wait for their time", MaxPending))
 		return nil
 	}
+	charge, ok := s.chargeWrite(m)
+	if !ok {
+		return nil
+	}
 	// After every operation due no later, so steps at the same ms keep
 	// the order they arrived in.
-	i := slices.IndexFunc(s.sched, func(o wire.Msg) bool { return *o.At > at })
+	i := slices.IndexFunc(s.sched, func(o scheduled) bool { return *o.m.At > at })
 	if i < 0 {
 		i = len(s.sched)
 	}
-	s.sched = slices.Insert(s.sched, i, m)
+	s.sched = slices.Insert(s.sched, i, scheduled{m: m, charge: charge})
 	s.arm()
 	return nil
+}
+
+// chargeWrite charges a write's bytes to the budget, or tells the person
+// why it cannot be held. Other operations cost nothing to hold.
+func (s *Session) chargeWrite(m wire.Msg) (int64, bool) {
+	if m.Type != wire.Write {
+		return 0, true
+	}
+	n := int64(len(m.Data)) + msgOverhead
+	if !s.budget.takeWrite(n) {
+		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("the write to %s was refused: this session already holds %d KiB of writes waiting for their time or their socket, and may hold at most %d KiB (half its %d MiB memory budget)",
+			m.Conn, s.budget.writes.Load()>>10, writeShare>>10, MemoryBudget>>20))
+		return 0, false
+	}
+	return n, true
 }
 
 func (s *Session) arm() {
@@ -592,15 +757,15 @@ func (s *Session) arm() {
 	if len(s.sched) == 0 {
 		return
 	}
-	d := time.Duration((*s.sched[0].At - s.now()) * float64(time.Millisecond))
+	d := time.Duration((*s.sched[0].m.At - s.now()) * float64(time.Millisecond))
 	s.timer.Reset(max(d, 0))
 }
 
 func (s *Session) runDue() error {
-	for len(s.sched) > 0 && *s.sched[0].At <= s.now()+0.05 {
-		m := s.sched[0]
+	for len(s.sched) > 0 && *s.sched[0].m.At <= s.now()+0.05 {
+		p := s.sched[0]
 		s.sched = s.sched[1:]
-		if err := s.do(m); err != nil {
+		if err := s.do(p.m, p.charge); err != nil {
 			return err
 		}
 	}

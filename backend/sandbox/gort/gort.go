@@ -105,7 +105,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 	if cfg.Now == nil || cfg.Emit == nil {
 		return nil, errors.New("go runtime: config needs Now and Emit")
 	}
-	ln, err := sandbox.Listen()
+	ln, err := cfg.Listen()
 	if err != nil {
 		return nil, fmt.Errorf("go runtime: listen on loopback: %w", err)
 	}

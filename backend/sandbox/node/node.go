@@ -125,7 +125,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 	if !scenario.IsNode(cfg.Server.Runtime) {
 		return nil, fmt.Errorf("node: runtime %q is not a node runtime", cfg.Server.Runtime)
 	}
-	ln, err := sandbox.Listen()
+	ln, err := cfg.Listen()
 	if err != nil {
 		return nil, fmt.Errorf("node: listen: %w", err)
 	}

@@ -29,7 +29,7 @@ type Echo struct {
 
 // NewEcho is a sandbox.Factory.
 func NewEcho(cfg sandbox.Config) (sandbox.Server, error) {
-	ln, err := sandbox.Listen()
+	ln, err := cfg.Listen()
 	if err != nil {
 		return nil, err
 	}
