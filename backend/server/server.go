@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -74,6 +75,12 @@ type Options struct {
 	// AllowedOrigins lists extra origins (scheme://host[:port]) allowed to
 	// open the WebSocket; the page's own origin always is.
 	AllowedOrigins []string
+	// AllowedHosts lists the host names (no port) the playground answers
+	// to besides localhost and IP addresses: its public name behind a
+	// proxy, the name in -addr. Any other Host is refused (421), so that a
+	// page on an attacker's name that resolves to this server (DNS
+	// rebinding) cannot use it from a visitor's browser.
+	AllowedHosts []string
 	// Runtimes are the demo server factories by runtime name.
 	Runtimes map[string]sandbox.Factory
 
@@ -86,6 +93,10 @@ type Options struct {
 	// keeps on is closed with CloseRateLimit.
 	MaxMessagesPerSecond int
 	MessageBurst         int
+
+	// Timeouts of the HTTP server (HTTPServer); zero fields take
+	// DefaultTimeouts.
+	Timeouts Timeouts
 
 	Log *slog.Logger
 }
@@ -101,6 +112,10 @@ type Server struct {
 	// base is the parent of every session's context; Shutdown cancels it.
 	base   context.Context
 	cancel context.CancelFunc
+
+	// deliverWait bounds the wait for a session to take a page's message
+	// (pongWait; shorter in tests).
+	deliverWait time.Duration
 
 	mu       sync.Mutex
 	sessions map[*client]struct{}
@@ -135,6 +150,7 @@ func New(opts Options) *Server {
 	if opts.MessageBurst <= 0 {
 		opts.MessageBurst = DefaultMessageBurst
 	}
+	opts.Timeouts = opts.Timeouts.withDefaults()
 	s := &Server{
 		opts:     opts,
 		log:      opts.Log,
@@ -142,6 +158,8 @@ func New(opts Options) *Server {
 		assets:   web.NewHandler(opts.Assets),
 		sessions: make(map[*client]struct{}),
 		perIP:    make(map[string]int),
+
+		deliverWait: pongWait,
 	}
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.upgrader = websocket.Upgrader{
@@ -159,12 +177,47 @@ func New(opts Options) *Server {
 // routes is every route the playground serves.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
-	s.mux.HandleFunc("GET /ws", s.handleWS)
-	s.mux.Handle("/", s.securityHeaders(s.assets))
+	s.mux.Handle("GET /ws", s.knownHost(http.HandlerFunc(s.handleWS)))
+	s.mux.Handle("/", s.knownHost(s.securityHeaders(s.stallGuard(s.assets))))
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
+}
+
+// knownHost refuses a request for a host the playground does not answer
+// to. /healthz is left out: a balancer may ask for it by any name.
+func (s *Server) knownHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			s.log.Info("unknown host", "remote", r.RemoteAddr, "host", r.Host)
+			http.Error(w, "This playground does not answer to that host name. Its operator can allow it with -hosts.", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// hostAllowed says whether a Host header names this playground: an IP
+// address (no DNS involved), localhost, or one of AllowedHosts.
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	for _, h := range s.opts.AllowedHosts {
+		if strings.EqualFold(strings.TrimSuffix(h, "."), host) {
+			return true
+		}
+	}
+	return false
 }
 
 // csp allows only what the page needs: its own scripts and styles, the
@@ -192,7 +245,7 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if closing {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, `{"status":"shutting-down","sessions":%d}`+"\n", n)
+		fmt.Fprintf(w, `{"status":"draining","sessions":%d}`+"\n", n)
 		return
 	}
 	fmt.Fprintf(w, `{"status":"ok","sessions":%d,"maxSessions":%d}`+"\n", n, s.opts.MaxSessions)
@@ -200,43 +253,48 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 
 // checkOrigin admits the page's own origin and the configured ones. A
 // browser always sends Origin on a WebSocket handshake; a non-browser
-// client (the load generator, the CLI) may omit it.
+// client (the load generator, the CLI) may omit it. An origin is a scheme
+// and a host, nothing else: "http://evil@host" is not host's origin.
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
 	}
 	u, err := url.Parse(origin)
-	if err != nil {
+	if err != nil || u.User != nil || u.Opaque != "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" ||
+		!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https") || u.Host == "" {
 		return false
 	}
 	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
+	norm := strings.ToLower(u.Scheme + "://" + u.Host)
 	for _, o := range s.opts.AllowedOrigins {
-		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), norm) {
 			return true
 		}
 	}
 	return false
 }
 
-// admit reserves a session slot for ip, or says why not.
-func (s *Server) admit(c *client) error {
+// admit reserves a session slot for ip, or says why not with the close
+// code to send: 1012 while draining (the page reconnects, to another
+// instance behind a balancer), 1013 when full.
+func (s *Server) admit(c *client) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closing:
-		return errors.New("the playground is restarting; try again in a moment")
+		return websocket.CloseServiceRestart, errors.New("The playground server is restarting. Your page reconnects by itself.")
 	case len(s.sessions) >= s.opts.MaxSessions:
-		return fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
+		return websocket.CloseTryAgainLater, fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
 	case s.perIP[c.ip] >= s.opts.MaxSessionsPerIP:
-		return fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)
+		return websocket.CloseTryAgainLater, fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)
 	}
 	s.sessions[c] = struct{}{}
 	s.perIP[c.ip]++
 	s.wg.Add(1)
-	return nil
+	return 0, nil
 }
 
 func (s *Server) release(c *client) {
@@ -249,17 +307,26 @@ func (s *Server) release(c *client) {
 	s.wg.Done()
 }
 
-// Shutdown stops new sessions, tells every browser the playground is going
-// away, and ends every session and its demo server. WebSockets are
-// hijacked connections that http.Server.Shutdown does not track, so the
-// caller runs this next to http.Server.Shutdown.
-func (s *Server) Shutdown(ctx context.Context) error {
+// Drain begins the end: from now on /healthz answers 503, so that a load
+// balancer stops sending pages here, new sessions are refused (1012, on
+// which a page reconnects with backoff, to another instance), and every
+// page is told to go (a bye, then 1012). The HTTP side keeps serving
+// until Shutdown. It may be called more than once.
+func (s *Server) Drain() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.closing = true
 	for c := range s.sessions {
 		c.bye("The playground server is restarting. Your page reconnects by itself.")
 	}
-	s.mu.Unlock()
+}
+
+// Shutdown drains (if Drain was not called), then ends every session and
+// its demo server and waits for them. WebSockets are hijacked connections
+// that http.Server.Shutdown does not track, so the caller runs this next
+// to http.Server.Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.Drain()
 	s.cancel()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()

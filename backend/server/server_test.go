@@ -176,6 +176,11 @@ func TestWebSocketOrigin(t *testing.T) {
 		{"allowed origin", "https://slides.example", true},
 		{"foreign origin", "https://evil.example", false},
 		{"look-alike host", "http://127.0.0.1.evil.example", false},
+		{"user info before the host", "http://evil@" + strings.TrimPrefix(ts.URL, "http://"), false},
+		{"a path", ts.URL + "/x", false},
+		{"another scheme", "ftp://" + strings.TrimPrefix(ts.URL, "http://"), false},
+		{"null", "null", false},
+		{"allowed origin in capitals", "HTTPS://SLIDES.EXAMPLE", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,6 +202,59 @@ func TestWebSocketOrigin(t *testing.T) {
 			}
 			if resp == nil || resp.StatusCode != http.StatusForbidden {
 				t.Errorf("response = %v, want 403", resp)
+			}
+		})
+	}
+}
+
+// TestUnknownHostIsRefused is DNS rebinding: a page on an attacker's name
+// that resolves to the playground sends Host and Origin both set to that
+// name, so the same-origin check alone would pass. Only the names the
+// playground answers to are served; /healthz answers any.
+func TestUnknownHostIsRefused(t *testing.T) {
+	_, ts := newTestServer(t, Options{AllowedHosts: []string{"playground.example"}})
+	port := ts.URL[strings.LastIndexByte(ts.URL, ':'):]
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"attacker.example" + port, false},
+		{"localhost.attacker.example" + port, false},
+		{"127.0.0.1" + port, true},
+		{"localhost" + port, true},
+		{"LOCALHOST" + port, true},
+		{"[::1]" + port, true},
+		{"playground.example", true},
+		{"playground.example.", true},
+		{"PlayGround.Example:443", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			h := http.Header{"Host": {tt.host}, "Origin": {"http://" + tt.host}}
+			c, resp, err := websocket.DefaultDialer.Dial(wsURL(ts), h)
+			if err == nil {
+				c.Close()
+			}
+			if tt.ok != (err == nil) {
+				t.Errorf("WebSocket with Host %s: %v (%v)", tt.host, err, resp)
+			}
+			if !tt.ok && (resp == nil || resp.StatusCode != http.StatusMisdirectedRequest) {
+				t.Errorf("response = %v, want 421", resp)
+			}
+			for path, want := range map[string]int{"/": 200, "/healthz": 200} {
+				req, _ := http.NewRequest("GET", ts.URL+path, nil)
+				req.Host = tt.host
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if !tt.ok && path == "/" {
+					want = http.StatusMisdirectedRequest
+				}
+				if resp.StatusCode != want {
+					t.Errorf("GET %s with Host %s: %d, want %d", path, tt.host, resp.StatusCode, want)
+				}
 			}
 		})
 	}
@@ -242,7 +300,8 @@ func TestBadClientsAreClosedWithAReason(t *testing.T) {
 		{"no hello", []byte(`{"type":"ping","seq":1}`), nil, CloseBadMessage},
 		{"garbage first", []byte("\x00\x01garbage"), nil, CloseBadMessage},
 		{"garbage later", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","bogus":1}`), CloseBadMessage},
-		{"too large", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","data":"` + strings.Repeat("QUFB", wire.MaxMessageBytes/3) + `"}`), websocket.CloseMessageTooBig},
+		{"too large", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","data":"` + strings.Repeat("QUFB", wire.MaxMessageBytes/3) + `"}`), CloseBadMessage},
+		{"too large a hello", []byte(`{"type":"hello","v":1,"x":"` + strings.Repeat("x", wire.MaxMessageBytes) + `"}`), nil, CloseBadMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,10 +316,12 @@ func TestBadClientsAreClosedWithAReason(t *testing.T) {
 			if code != tt.wantCode {
 				t.Errorf("close code = %d (%q), want %d", code, reason, tt.wantCode)
 			}
-			// 1009 is the standard code for a message over the read limit,
-			// which gorilla sends itself; the page words it for the person.
-			if reason == "" && code != websocket.CloseMessageTooBig {
+			// Gorilla's own read limit would answer a bare 1009 first.
+			if reason == "" {
 				t.Error("close frame has no reason for the person")
+			}
+			if strings.HasPrefix(tt.name, "too large") && !strings.Contains(reason, "larger than 64 KiB") {
+				t.Errorf("reason %q does not say the message was too large", reason)
 			}
 			// The server itself is fine: another session works.
 			c2 := dial(t, ts)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -25,6 +26,9 @@ const (
 	CloseRateLimit  = 4006 // kept sending over MaxMessagesPerSecond
 )
 
+// slowMessage is the close reason for a browser that does not read.
+const slowMessage = "Your browser fell behind the event stream, so the session was closed. Reload to start again."
+
 // client is one browser's WebSocket and its session. readPump (the handler
 // goroutine) is the only reader, writePump the only writer.
 type client struct {
@@ -34,6 +38,9 @@ type client struct {
 	// send holds pointers: a queue of sendQueue whole messages would
 	// weigh most of a megabyte per session, all of it scanned by the GC.
 	send chan *wire.Msg
+	// budget is the session's memory budget; what waits in send counts
+	// against it until written.
+	budget *session.Budget
 
 	mu     sync.Mutex
 	code   int    // close code for writePump to send
@@ -88,11 +95,9 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &client{id: newID(), ip: clientIP(r), conn: conn, send: make(chan *wire.Msg, sendQueue),
-		rate: newRateLimit(s.opts.MaxMessagesPerSecond, s.opts.MessageBurst)}
-	if err := s.admit(c); err != nil {
-		conn.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, err.Error()),
-			time.Now().Add(writeWait))
+		budget: session.NewBudget(), rate: newRateLimit(s.opts.MaxMessagesPerSecond, s.opts.MessageBurst)}
+	if code, err := s.admit(c); err != nil {
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, err.Error()), time.Now().Add(writeWait))
 		conn.Close()
 		return
 	}
@@ -113,15 +118,19 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	defer lifetime.Stop()
 
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.writePump(ctx, c)
-	}()
 	defer wg.Wait()
+	// After the pumps: the socket closes only once the close frame is
+	// out and what the page still sent has been read (see linger).
+	defer s.linger(c)
+	var writer sync.WaitGroup
+	defer writer.Wait()
+	writer.Go(func() { s.writePump(ctx, c) })
 	defer cancel()
 
-	conn.SetReadLimit(wire.MaxMessageBytes)
+	// Only a frame that claims more than lingerBytes is left to gorilla's
+	// own limit (a bare 1009, before a byte of it is read); a message up
+	// to that is read and refused by read with a reason.
+	conn.SetReadLimit(lingerBytes)
 	hello, err := s.readHello(c)
 	if err != nil {
 		log.Info("bad hello", "err", err)
@@ -134,13 +143,14 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		Runtimes: s.opts.Runtimes,
 		Out:      c.enqueue,
 		Log:      log,
+		Budget:   c.budget,
 	})
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		err := sess.Run(ctx)
 		if errors.Is(err, session.ErrSlowClient) {
-			c.end(CloseSlow, "Your browser fell behind the event stream, so the session was closed. Reload to start again.")
+			c.end(CloseSlow, slowMessage)
 		}
 		cancel()
 	}()
@@ -155,9 +165,11 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 // readHello reads the first message, which must be a hello of our version.
 func (s *Server) readHello(c *client) (wire.Msg, error) {
 	c.conn.SetReadDeadline(time.Now().Add(helloWait))
-	_, data, err := c.conn.ReadMessage()
+	_, data, err := s.read(c)
 	if err != nil {
-		c.end(CloseBadMessage, "The page did not say hello in time.")
+		if !errors.Is(err, errTooBig) {
+			c.end(CloseBadMessage, "The page did not say hello in time.")
+		}
 		return wire.Msg{}, fmt.Errorf("read hello: %w", err)
 	}
 	m, err := wire.Decode(data)
@@ -180,11 +192,8 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
-		typ, data, err := c.conn.ReadMessage()
+		typ, data, err := s.read(c)
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				c.end(CloseBadMessage, fmt.Sprintf("A message was larger than %d KiB.", wire.MaxMessageBytes>>10))
-			}
 			c.end(websocket.CloseNormalClosure, "")
 			return
 		}
@@ -214,10 +223,56 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 			c.lastActive = time.Now()
 			c.mu.Unlock()
 		}
-		if !sess.Deliver(ctx, m) {
+		// A session that cannot take the page's message for this long is
+		// stuck on a full budget: the page sends but does not read.
+		dctx, dcancel := context.WithTimeout(ctx, s.deliverWait)
+		ok := sess.Deliver(dctx, m)
+		dcancel()
+		if !ok {
+			if ctx.Err() == nil {
+				c.end(CloseSlow, slowMessage)
+			}
 			return
 		}
 	}
+}
+
+// errTooBig is a message from the page over wire.MaxMessageBytes.
+var errTooBig = errors.New("message too big")
+
+// read reads one whole message of at most wire.MaxMessageBytes. The bound
+// is enforced here rather than with gorilla's SetReadLimit, which answers
+// a bare 1009 close of its own before the session can say why (4003 and a
+// sentence).
+func (s *Server) read(c *client) (int, []byte, error) {
+	typ, r, err := c.conn.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, wire.MaxMessageBytes+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(data) > wire.MaxMessageBytes {
+		c.end(CloseBadMessage, fmt.Sprintf("A message was larger than %d KiB, the most the page may send at once.", wire.MaxMessageBytes>>10))
+		return 0, nil, errTooBig
+	}
+	return typ, data, nil
+}
+
+// lingerBytes bounds what is read of a message over the limit, and of what
+// a page still sends after its session ended (within closeGrace).
+const lingerBytes = 1 << 20
+
+// linger lets the close frame reach the page: a socket closed with unread
+// bytes in it (the rest of an oversized message) is reset, and a reset
+// can overtake the close frame. So the rest is read, within bounds, until
+// the page closes too.
+func (s *Server) linger(c *client) {
+	nc := c.conn.NetConn()
+	nc.SetReadDeadline(time.Now().Add(closeGrace))
+	io.Copy(io.Discard, io.LimitReader(nc, lingerBytes))
+	nc.Close()
 }
 
 // writePump is the one writer: every write has a deadline, pings keep the
@@ -226,18 +281,14 @@ func (s *Server) writePump(ctx context.Context, c *client) {
 	ticker := time.NewTicker(pingPeriod)
 	defer func() {
 		ticker.Stop()
-		c.conn.Close()
+		// The reader may be waiting for a message that will not come:
+		// wake it, so the handler goes on to linger and close.
+		c.conn.NetConn().SetReadDeadline(time.Now())
 	}()
 	for {
 		select {
 		case m := <-c.send:
-			data, err := wire.Encode(*m)
-			if err != nil {
-				s.log.Error("encode message", "session", c.id, "err", err)
-				continue
-			}
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, data); err != nil {
+			if !s.write(c, m, time.Now().Add(writeWait)) {
 				c.end(websocket.CloseAbnormalClosure, "")
 				return
 			}
@@ -251,6 +302,11 @@ func (s *Server) writePump(ctx context.Context, c *client) {
 			code, reason, bye := c.code, c.reason, c.bye_
 			c.mu.Unlock()
 			deadline := time.Now().Add(closeGrace)
+			if code != CloseSlow && code != websocket.CloseAbnormalClosure {
+				// What the session said before the end goes first (the
+				// rate-limit warning before the 4006 that follows it).
+				s.flush(c, deadline)
+			}
 			if bye != "" {
 				if data, err := wire.Encode(wire.Msg{Type: wire.Bye, Message: bye}); err == nil {
 					c.conn.SetWriteDeadline(deadline)
@@ -265,6 +321,38 @@ func (s *Server) writePump(ctx context.Context, c *client) {
 				reason = reason[:120]
 			}
 			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
+			return
+		}
+	}
+}
+
+// write sends one message by deadline and gives its budget back. A message
+// that cannot be encoded is never dropped in silence: the page is told
+// instead (an event's seq then shows the gap).
+func (s *Server) write(c *client, m *wire.Msg, deadline time.Time) bool {
+	defer c.budget.Sent(m)
+	data, err := wire.Encode(*m)
+	if err != nil {
+		s.log.Error("encode message", "session", c.id, "type", m.Type, "seq", m.Seq, "err", err)
+		data, err = wire.Encode(wire.Msg{Type: wire.Error, Code: wire.CodeInternal,
+			Message: fmt.Sprintf("The server could not send a %s message (an internal error, logged); what the page shows may be incomplete.", m.Type)})
+		if err != nil {
+			return false
+		}
+	}
+	c.conn.SetWriteDeadline(deadline)
+	return c.conn.WriteMessage(websocket.TextMessage, data) == nil
+}
+
+// flush writes what is queued, by deadline.
+func (s *Server) flush(c *client, deadline time.Time) {
+	for {
+		select {
+		case m := <-c.send:
+			if !s.write(c, m, deadline) {
+				return
+			}
+		default:
 			return
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -20,15 +19,28 @@ import (
 	"github.com/keepalive-playground/playground/web"
 )
 
-// shutdownTimeout bounds the whole graceful shutdown: HTTP requests in
-// flight, then every session and demo server.
-const shutdownTimeout = 5 * time.Second
+// The end of `serve`, on SIGINT or SIGTERM: for drainPeriod the
+// playground goes on serving while /healthz answers 503 and new sessions
+// are refused, so that a load balancer takes it out of rotation, and every
+// page is told to go; then requests still in flight get stopGrace, the
+// connections left (a client that stopped reading) are closed, and every
+// session and demo server must have ended by stopTimeout. With the
+// default drain, the process exits within shutdownTimeout of the signal.
+// A second signal cuts the drain short.
+const (
+	drainPeriod     = 2 * time.Second
+	stopGrace       = 2500 * time.Millisecond
+	stopTimeout     = 3 * time.Second
+	shutdownTimeout = drainPeriod + stopTimeout
+)
 
 func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
 	dev := fs.Bool("dev", false, "serve web/dist from disk (with go run ./build -watch)")
 	origins := fs.String("origins", "", "comma-separated extra origins allowed to open the WebSocket (scheme://host:port)")
+	hosts := fs.String("hosts", "", "comma-separated host names the playground answers to besides localhost, IP addresses and -addr's (its public name behind a proxy)")
+	drain := fs.Duration("drain", drainPeriod, "on SIGTERM, how long /healthz answers 503 and new sessions are refused before the server stops")
 	maxSessions := fs.Int("max-sessions", server.DefaultMaxSessions, "concurrent sessions in all")
 	perIP := fs.Int("max-sessions-per-ip", server.DefaultMaxSessionsPerIP, "concurrent sessions per client address")
 	lifetime := fs.Duration("session-lifetime", server.DefaultSessionLifetime, "longest a session may live")
@@ -67,6 +79,14 @@ func serve(args []string) int {
 			opts.AllowedOrigins = append(opts.AllowedOrigins, o)
 		}
 	}
+	for _, h := range strings.Split(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			opts.AllowedHosts = append(opts.AllowedHosts, h)
+		}
+	}
+	if h, _, err := net.SplitHostPort(*addr); err == nil && h != "" {
+		opts.AllowedHosts = append(opts.AllowedHosts, h)
+	}
 	if have, err := raiseFDLimit(); err != nil {
 		log.Warn("open-file limit", "err", err)
 	} else if need := uint64(*maxSessions) * fdsPerSession; have < need {
@@ -92,14 +112,10 @@ func serve(args []string) int {
 		fmt.Fprintf(os.Stderr, "playground: %v\n", err)
 		return 1
 	}
-	hs := &http.Server{
-		Handler:           pg,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	hs := pg.HTTPServer(log)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("serving Keep-Alive Playground", "url", "http://"+ln.Addr().String())
@@ -108,19 +124,42 @@ func serve(args []string) int {
 	case err := <-errc:
 		log.Error("serve", "err", err)
 		return 1
-	case <-ctx.Done():
+	case <-sigs:
 	}
-	stop()
+	return stop(log, pg, hs, *drain, sigs)
+}
+
+// stop ends `serve` as the constants above say: 0 when every session
+// ended in time (clients that would not finish are closed, as they must
+// be), 1 otherwise.
+func stop(log *slog.Logger, pg *server.Server, hs *http.Server, drain time.Duration, sigs <-chan os.Signal) int {
+	log.Info("draining", "for", drain)
+	pg.Drain()
+	hs.SetKeepAlivesEnabled(false) // clients move on after their request
+	t := time.NewTimer(drain)
+	select {
+	case <-t.C:
+	case <-sigs:
+		log.Info("second signal: stopping now")
+	}
+	t.Stop()
+
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	// Sessions live on hijacked connections that hs.Shutdown does not
 	// wait for: end them ourselves, side by side with the HTTP shutdown.
 	serr := make(chan error, 1)
-	go func() { serr <- pg.Shutdown(sctx) }()
-	err = hs.Shutdown(sctx)
-	err = errors.Join(err, <-serr)
-	if err != nil {
+	go func() { serr <- pg.Shutdown(ctx) }()
+	gctx, gcancel := context.WithTimeout(ctx, stopGrace)
+	defer gcancel()
+	if err := hs.Shutdown(gctx); err != nil {
+		// Requests still going: a client that stopped reading, or one
+		// trickling its request. Waiting longer would break the promise.
+		log.Warn("closing connections that did not finish", "err", err)
+		hs.Close()
+	}
+	if err := <-serr; err != nil {
 		log.Error("shutdown", "err", err)
 		return 1
 	}
