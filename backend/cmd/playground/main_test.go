@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/keepalive-playground/playground/fragment"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
@@ -134,35 +136,47 @@ func TestRunJSONIsOneEventPerLine(t *testing.T) {
 	}
 }
 
-// TestServeShutsDownOnSIGTERM starts the real binary, connects a
-// WebSocket as the page would, and sends SIGTERM: the page is told, the
-// session ends, and the process exits 0 within the promised 5 s.
-func TestServeShutsDownOnSIGTERM(t *testing.T) {
+// startServe runs `playground serve` on a free loopback port from dir
+// (with -dev, so web/dist is dir's own) and waits for /healthz.
+func startServe(t *testing.T, dir string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, "serve", "-addr", addr, "-log-level", "warn")
+	cmd := exec.Command(binary, append([]string{"serve", "-addr", addr, "-log-level", "warn"}, args...)...)
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-	var ws *websocket.Conn
+	t.Cleanup(func() { cmd.Process.Kill() })
 	for i := 0; ; i++ {
-		ws, _, err = websocket.DefaultDialer.Dial("ws://"+addr+"/ws", http.Header{"Origin": {"http://" + addr}})
+		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
-			break
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd, addr, &stderr
+			}
 		}
 		if i == 100 {
 			t.Fatalf("server did not come up: %v\n%s", err, stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	defer ws.Close()
+}
+
+// openPage opens a WebSocket as the page does and waits for its scenario.
+func openPage(t *testing.T, addr string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", http.Header{"Origin": {"http://" + addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
 	ws.WriteJSON(wire.Msg{Type: wire.Hello, V: wire.Version})
 	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
@@ -171,20 +185,63 @@ func TestServeShutsDownOnSIGTERM(t *testing.T) {
 			t.Fatal(err)
 		}
 		if m.Type == wire.Loaded {
-			break
+			return ws
 		}
 	}
+}
+
+// slowClient opens a raw connection with a small receive buffer and sends
+// req, then neither reads nor finishes.
+func slowClient(t *testing.T, addr, req string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.Write([]byte(req))
+	return c
+}
+
+// TestServeDrainsAndExitsWithSlowClients holds the real binary to its
+// shutdown: with a page open and 100 downloads that never read, 100
+// request bodies and 20 header blocks trickling in, SIGTERM makes
+// /healthz answer 503 and new sessions be refused for the drain period
+// while the page is told to go, then the process exits 0, all within the
+// promised 5 s (it used to exit 1 after 5 s, and never answered 503).
+func TestServeDrainsAndExitsWithSlowClients(t *testing.T) {
+	dir := t.TempDir()
+	dist := filepath.Join(dir, "web", "dist")
+	os.MkdirAll(filepath.Join(dist, "assets"), 0o755)
+	os.WriteFile(filepath.Join(dist, "index.html"), []byte("<!doctype html><title>t</title>"), 0o644)
+	os.WriteFile(filepath.Join(dist, "assets", "big-ABCDEFGH.wasm"), bytes.Repeat([]byte{0}, 16<<20), 0o644)
+	cmd, addr, stderr := startServe(t, dir, "-dev")
+	page := openPage(t, addr)
+	for range 100 {
+		slowClient(t, addr, "GET /assets/big-ABCDEFGH.wasm HTTP/1.1\r\nHost: "+addr+"\r\n\r\n")
+		slowClient(t, addr, "POST / HTTP/1.1\r\nHost: "+addr+"\r\nContent-Length: 100000\r\n\r\nxx")
+	}
+	for range 20 {
+		slowClient(t, addr, "GET / HTTP/1.1\r\nHost: "+addr+"\r\nX-Slow: ")
+	}
+	time.Sleep(300 * time.Millisecond)
 
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	// The open page is told, then closed with 1012 (it reconnects).
 	gotBye := false
 	for {
 		var m wire.Msg
-		err := ws.ReadJSON(&m)
-		if err != nil {
+		if err := page.ReadJSON(&m); err != nil {
 			var ce *websocket.CloseError
 			if !errors.As(err, &ce) || ce.Code != websocket.CloseServiceRestart {
-				t.Errorf("WebSocket ended with %v, want close %d", err, websocket.CloseServiceRestart)
+				t.Errorf("the page's WebSocket ended with %v, want close 1012", err)
 			}
 			break
 		}
@@ -193,17 +250,82 @@ func TestServeShutsDownOnSIGTERM(t *testing.T) {
 	if !gotBye {
 		t.Error("the page was not told that the server is going away")
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// While draining: 503, and a new session is refused with a sentence.
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("healthz while draining: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "draining") {
+		t.Errorf("healthz while draining = %d %s, want 503 draining", resp.StatusCode, body)
+	}
+	if ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", http.Header{"Origin": {"http://" + addr}}); err != nil {
+		t.Errorf("a new WebSocket while draining: %v", err)
+	} else {
+		_, _, err := ws.ReadMessage()
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseServiceRestart || !strings.Contains(ce.Text, "restarting") {
+			t.Errorf("a new session while draining ended with %v, want 1012 saying the server is restarting", err)
+		}
+		ws.Close()
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("the drain checks took %v; the drain period is 2 s", d)
+	}
+
 	select {
-	case err := <-done:
+	case err := <-exited:
 		if err != nil {
 			t.Errorf("exit: %v\n%s", err, stderr.String())
 		}
-	case <-time.After(6 * time.Second):
+	case <-time.After(8 * time.Second):
 		t.Fatalf("still running %v after SIGTERM", time.Since(start))
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("shutdown took %v, want under 5 s", d)
+	took := time.Since(start)
+	t.Logf("exited %v after SIGTERM", took.Round(time.Millisecond))
+	if took > 5*time.Second {
+		t.Errorf("shutdown took %v, want under 5 s", took)
+	}
+	if took < 2*time.Second {
+		t.Errorf("exited after %v, before the 2 s drain was over", took)
+	}
+}
+
+// TestRunInputIsBounded: what `playground run` reads costs memory in
+// proportion to a scenario's bounded size, whatever the input: a FILE
+// that never ends (/dev/zero reached 1.4 GB) and a short link to a title
+// nested 9,990 arrays deep (172 MB) are refused with a sentence.
+func TestRunInputIsBounded(t *testing.T) {
+	doc := `{"v":1,"server":{"runtime":"node20"},"title":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}`
+	payload, err := fragment.Encode([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, arg, want string
+	}{
+		{"endless file", "/dev/zero", "/dev/zero holds more than 64 KiB"},
+		{"deeply nested link", scenario.LinkPrefix + payload, "nested more than 16 levels deep"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(binary, "run", tt.arg)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+				t.Fatalf("exit %v, want 2\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tt.want)
+			}
+			peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB
+			t.Logf("%s (%d characters): peak RSS %d KiB", tt.name, len(tt.arg), peak)
+			if peak > 48<<10 {
+				t.Errorf("peak RSS %d KiB; reading a bounded input should take far less", peak)
+			}
+		})
 	}
 }

@@ -68,20 +68,25 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 // (a whole URL, a "#s=…" fragment or its payload).
 func loadScenario(arg string) (*scenario.Scenario, error) {
 	if arg == "-" {
-		data, err := io.ReadAll(io.LimitReader(os.Stdin, scenario.MaxLinkJSONBytes+1))
+		data, err := readScenario(os.Stdin, "standard input")
 		if err != nil {
-			return nil, fmt.Errorf("read standard input: %w", err)
+			return nil, err
 		}
 		return scenario.Decode(data)
 	}
 	if strings.Contains(arg, "#s=") || strings.HasPrefix(arg, "s=") {
 		return scenario.DecodeLink(arg)
 	}
-	data, err := os.ReadFile(arg)
+	f, err := os.Open(arg)
 	if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(arg, "/\\.") {
 		// No such file, and it does not look like a path: a bare payload.
 		return scenario.DecodeLink(arg)
 	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := readScenario(f, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +95,19 @@ func loadScenario(arg string) (*scenario.Scenario, error) {
 		return nil, fmt.Errorf("%s: %w", arg, err)
 	}
 	return sc, nil
+}
+
+// readScenario reads at most a scenario's worth of r, however much it
+// holds (a FILE may be /dev/zero).
+func readScenario(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, scenario.MaxScenarioBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > scenario.MaxScenarioBytes {
+		return nil, fmt.Errorf("%s holds more than %d KiB; a scenario is at most that", name, scenario.MaxScenarioBytes>>10)
+	}
+	return data, nil
 }
 
 func printTable(w io.Writer, res *run.Result) {

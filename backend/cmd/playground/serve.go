@@ -29,7 +29,7 @@ import (
 // A second signal cuts the drain short.
 const (
 	drainPeriod     = 2 * time.Second
-	stopGrace       = 2500 * time.Millisecond
+	stopGrace       = 2 * time.Second
 	stopTimeout     = 3 * time.Second
 	shutdownTimeout = drainPeriod + stopTimeout
 )
