@@ -1,20 +1,22 @@
-package sandbox
+package sandbox_test
 
 import (
 	"context"
 	"errors"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/backend/sandbox/sandboxtest"
 )
 
 // accepted runs ln's accept loop and hands over what it returns.
-func accepted(t *testing.T, ln *Listener) <-chan net.Conn {
+func accepted(t *testing.T, ln *sandbox.Listener) <-chan net.Conn {
 	t.Helper()
 	ch := make(chan net.Conn, 64)
 	go func() {
@@ -36,9 +38,9 @@ func accepted(t *testing.T, ln *Listener) <-chan net.Conn {
 	return ch
 }
 
-func dial(t *testing.T, ln *Listener) *net.TCPConn {
+func dial(t *testing.T, ln *sandbox.Listener) *net.TCPConn {
 	t.Helper()
-	tc, err := ln.Dial(context.Background(), time.Second, DialTCP)
+	tc, err := ln.Dial(context.Background(), time.Second, sandbox.DialTCP)
 	if err != nil {
 		t.Fatalf("dial the gate: %v", err)
 	}
@@ -51,7 +53,7 @@ func dial(t *testing.T, ln *Listener) *net.TCPConn {
 // a byte is read or written, and the runtime never sees it; the tunnel's
 // own connection goes through.
 func TestGateResetsStrangers(t *testing.T) {
-	ln, err := Listen()
+	ln, err := sandbox.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestGateResetsStrangers(t *testing.T) {
 // session's listener has closed, its port may go to anyone, and the
 // tunnel must not reach whoever has it. Dial refuses without a packet.
 func TestDialAClosedListenerSendsNothing(t *testing.T) {
-	ln, err := Listen()
+	ln, err := sandbox.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,7 @@ func TestDialAClosedListenerSendsNothing(t *testing.T) {
 		t.Skipf("the port went elsewhere before the test could take it: %v", err)
 	}
 	defer squatter.Close()
-	_, err = ln.Dial(context.Background(), time.Second, DialTCP)
+	_, err = ln.Dial(context.Background(), time.Second, sandbox.DialTCP)
 	if !errors.Is(err, syscall.ECONNREFUSED) || err.Error() != "dial tcp: connect: connection refused" {
 		t.Errorf("Dial after Close = %v, want a refusal", err)
 	}
@@ -115,7 +117,7 @@ func TestDialAClosedListenerSendsNothing(t *testing.T) {
 // TestAnnouncedPortIsHeld: the address a tunnel connection announced is
 // bound by it alone; another socket cannot take it and pose as it.
 func TestAnnouncedPortIsHeld(t *testing.T) {
-	ln, err := Listen()
+	ln, err := sandbox.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,12 +137,12 @@ func TestAnnouncedPortIsHeld(t *testing.T) {
 }
 
 func TestDialTakesLocalPortsInTurn(t *testing.T) {
-	ln, err := Listen()
+	ln, err := sandbox.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	accepted(t, ln)
-	first, last := localRange()
+	first, last := sandbox.LocalRange()
 	seen := map[int]bool{}
 	for range 20 {
 		p := dial(t, ln).LocalAddr().(*net.TCPAddr).Port
@@ -159,7 +161,7 @@ func TestDialTakesLocalPortsInTurn(t *testing.T) {
 // connection goes through as soon as a descriptor is free (the Node
 // runtime's accept loop used to end for good on the first error).
 func TestAcceptOutlastsRunningOutOfFiles(t *testing.T) {
-	ln, err := Listen()
+	ln, err := sandbox.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,8 +176,8 @@ func TestAcceptOutlastsRunningOutOfFiles(t *testing.T) {
 	// Run the accept loop into its blocking wait before descriptors run out.
 	time.Sleep(20 * time.Millisecond)
 
-	fill := exhaustFiles(t)
-	fill.release(1) // one for the tunnel's socket; none for the accept
+	fill := sandboxtest.ExhaustFiles(t)
+	fill.Release(1) // one for the tunnel's socket; none for the accept
 	tc := dial(t, ln)
 	time.Sleep(100 * time.Millisecond)
 	select {
@@ -184,7 +186,7 @@ func TestAcceptOutlastsRunningOutOfFiles(t *testing.T) {
 		t.Fatal("accepted with no descriptor free: the test proves nothing")
 	default:
 	}
-	fill.release(-1)
+	fill.Release(-1)
 	select {
 	case c := <-conns:
 		if c.RemoteAddr().String() != tc.LocalAddr().String() {
@@ -198,57 +200,4 @@ func TestAcceptOutlastsRunningOutOfFiles(t *testing.T) {
 	if len(trouble) != 1 || !strings.Contains(trouble[0], "too many open files") {
 		t.Errorf("trouble reported = %q, want one sentence about open files", trouble)
 	}
-}
-
-// files holds descriptors that use up the process's open-file limit.
-type files struct {
-	t     *testing.T
-	f     []*os.File
-	limit syscall.Rlimit
-}
-
-// exhaustFiles lowers the soft open-file limit and opens files until none
-// is left; the limit and the files are restored at cleanup.
-func exhaustFiles(t *testing.T) *files {
-	t.Helper()
-	fl := &files{t: t}
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &fl.limit); err != nil {
-		t.Skip(err)
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip(err)
-	}
-	low := fl.limit
-	low.Cur = uint64(len(ents) + 64)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		t.Skip(err)
-	}
-	t.Cleanup(func() {
-		fl.release(-1)
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &fl.limit)
-	})
-	for range 200 {
-		f, err := os.Open(os.DevNull)
-		if err != nil {
-			if !errors.Is(err, syscall.EMFILE) {
-				t.Fatal(err)
-			}
-			return fl
-		}
-		fl.f = append(fl.f, f)
-	}
-	t.Fatal("the open-file limit did not bite")
-	return nil
-}
-
-// release closes n of the files (all with n < 0).
-func (fl *files) release(n int) {
-	if n < 0 || n > len(fl.f) {
-		n = len(fl.f)
-	}
-	for _, f := range fl.f[len(fl.f)-n:] {
-		f.Close()
-	}
-	fl.f = fl.f[:len(fl.f)-n]
 }

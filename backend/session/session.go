@@ -419,7 +419,7 @@ func capText(text string, max int) string {
 		}
 		return text[:cut] + "… (cut short)"
 	}
-	rest := strings.Count(text[cut+1:], "\n") + 1
+	rest := strings.Count(strings.TrimSuffix(text[cut+1:], "\n"), "\n") + 1
 	return fmt.Sprintf("%s\n… and %d more lines", text[:cut], rest)
 }
 
