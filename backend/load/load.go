@@ -10,8 +10,12 @@
 //
 //   - errors: a failed handshake, an error message from the server, a
 //     connection that ends before the browser closes it;
-//   - lost events: every event carries a seq that grows by one within a
-//     session, so a gap is an event the browser never received;
+//   - lost events: what the server sent against what the browser got.
+//     Every pong carries the seq of the last event the session sent before
+//     it (wire.Msg.Sent), and messages arrive in order, so by a pong the
+//     browser must have received exactly that many events; each run ends
+//     with a ping, so events lost at its end count too (a gap in seq
+//     alone would miss those);
 //   - failed checks: the scenario's own checks, evaluated on each run;
 //   - delivery latency: from the moment an event happened (its t on the
 //     session clock) to the moment its frame was read. The session clock
@@ -95,7 +99,8 @@ type Report struct {
 	Running   time.Duration // from the start of the runs to the last browser's end
 	Runs      int           // scenario runs completed
 	Events    int           // events received
-	Lost      int           // events missing from the seq order
+	Sent      int           // events the server said it sent, by the last pongs
+	Lost      int           // events the server sent that never arrived
 	Errors    int
 	Samples   []string // the first few errors
 	ChecksRun int      // scenario checks evaluated
@@ -208,6 +213,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, b := range browsers {
 		rep.Runs += b.runs
 		rep.Events += b.events
+		rep.Sent += int(b.sent)
 		rep.Lost += b.lost
 		rep.Errors += len(b.errs)
 		for _, e := range b.errs {
@@ -286,6 +292,10 @@ type browser struct {
 
 	ended   bool // the reader has stopped
 	lastSeq uint64
+	// lastPong is the seq of the last pong received, sent what the last
+	// pong said the session had sent.
+	lastPong uint64
+	sent     uint64
 
 	// The run in progress.
 	run     *runState
@@ -489,12 +499,40 @@ func (b *browser) runOnce(ctx context.Context) bool {
 				return false
 			}
 		case <-deadline.C:
+			if !b.account(ctx) {
+				return false
+			}
 			b.runs++
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
+}
+
+// account ends a run with a ping and waits for its pong, which says how
+// many events the session had sent by then (see handle).
+func (b *browser) account(ctx context.Context) bool {
+	if !b.ping() {
+		return false
+	}
+	seq := b.pingSeq
+	deadline := time.NewTimer(stepWait)
+	defer deadline.Stop()
+	for b.lastPong < seq {
+		select {
+		case f := <-b.frames:
+			if !b.handle(f) {
+				return false
+			}
+		case <-deadline.C:
+			b.fail("no pong within %v of a ping", stepWait)
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 func (b *browser) ping() bool {
@@ -517,20 +555,23 @@ func (b *browser) handle(f frame) bool {
 	m := f.m
 	switch m.Type {
 	case wire.Ev:
-		b.events++
-		if b.lastSeq != 0 && m.Seq != b.lastSeq+1 {
-			if m.Seq > b.lastSeq {
-				b.lost += int(m.Seq - b.lastSeq - 1)
-			} else {
-				b.fail("event seq %d after %d", m.Seq, b.lastSeq)
-			}
+		if m.Seq <= b.lastSeq {
+			b.fail("event seq %d after %d", m.Seq, b.lastSeq)
+			return true
 		}
-		b.lastSeq = max(b.lastSeq, m.Seq)
+		b.events++
+		b.lastSeq = m.Seq
 		if b.run != nil {
 			b.run.received = append(b.run.received, *m.Event)
 			b.run.arrivals = append(b.run.arrivals, f.at)
 		}
 	case wire.Pong:
+		b.lastPong = max(b.lastPong, m.Seq)
+		b.sent = max(b.sent, m.Sent)
+		// Every event numbered up to m.Sent went out before this pong.
+		if gone := int(m.Sent) - b.events; gone > b.lost {
+			b.lost = gone
+		}
 		r := b.run
 		if r == nil || m.Seq != b.pingSeq {
 			return true

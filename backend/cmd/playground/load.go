@@ -158,7 +158,7 @@ func printReport(w io.Writer, rep *load.Report, srv *measured, base, idle, cpuSt
 	fmt.Fprintf(w, "sessions ready     %d (connected in %v)\n", rep.Sessions, rep.Connect.Round(time.Millisecond))
 	fmt.Fprintf(w, "runs               %d in %v\n", rep.Runs, rep.Running.Round(time.Millisecond))
 	fmt.Fprintf(w, "events             %d (%.0f/s)\n", rep.Events, float64(rep.Events)/rep.Running.Seconds())
-	fmt.Fprintf(w, "lost events        %d\n", rep.Lost)
+	fmt.Fprintf(w, "lost events        %d (the server sent %d by the last pongs)\n", rep.Lost, rep.Sent)
 	fmt.Fprintf(w, "errors             %d\n", rep.Errors)
 	for _, s := range rep.Samples {
 		fmt.Fprintf(w, "  %s\n", s)
