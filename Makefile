@@ -12,7 +12,7 @@ FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load diff-node18 clean deps-browser deps-node dev
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack diff-node18 clean deps-browser deps-node dev
 
 all: build
 
@@ -92,6 +92,15 @@ LOADFLAGS ?= -sessions 1000 -duration 30s
 load: build
 	@./$(BIN) load $(LOADFLAGS); status=$$?; \
 	$(GO) test -run '^TestNoLeakAfterManySessions$$' -count 1 -v ./backend/server -leak-sessions 1000 && exit $$status
+
+# attack runs the attack suite (issue 11's probes) against servers it
+# starts on loopback, and prints per attack what should happen and what
+# did, with the server's memory, files and goroutines; its quick part runs
+# in `make test` (TestAttackSuiteQuick). ATTACKFLAGS: -only NAME, -server
+# BINARY (an older build, to compare).
+ATTACKFLAGS ?=
+attack: build
+	./$(BIN) attack $(ATTACKFLAGS)
 
 # Browser tests need Debian's chromium; install it when missing and root.
 deps-browser:

@@ -145,8 +145,8 @@ const MaxDepth = 16
 // encoding/json alone would match keys case-insensitively, keep the last
 // duplicate and name no path; a document that "works" only because of
 // those would break silently later. A json.RawMessage field takes any
-// JSON (its own decoder checks it). Other packages' strict decoders (the
-// wire messages) share it.
+// JSON, which its own decoder checks. Other packages' strict decoders
+// (the wire messages) share it.
 func CheckFields(data []byte, t reflect.Type) error {
 	return checkFields(data, t)
 }
@@ -192,12 +192,21 @@ func (p *pathElem) String() string {
 }
 
 func walk(dec *json.Decoder, t reflect.Type, path *pathElem, depth int) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[json.RawMessage]() {
+		// Any JSON goes: its own decoder checks it (a wire message's
+		// scenario is decoded as a scenario, and gets its errors).
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return describeJSONError(err)
+		}
+		return nil
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return describeJSONError(err)
-	}
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
 	}
 	delim, ok := tok.(json.Delim)
 	if !ok {
@@ -205,9 +214,6 @@ func walk(dec *json.Decoder, t reflect.Type, path *pathElem, depth int) error {
 	}
 	if depth >= MaxDepth {
 		return fmt.Errorf("%s: nested more than %d levels deep", path, MaxDepth)
-	}
-	if t != nil && t == reflect.TypeFor[json.RawMessage]() {
-		t = nil // any JSON goes; keep walking only to consume it
 	}
 	switch delim {
 	case '{':

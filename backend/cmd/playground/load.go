@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -277,53 +278,94 @@ func serveInProcess(n int) (*measured, error) {
 	}}, nil
 }
 
-// serveChild starts `playground serve` (this binary) on a free loopback
-// port, sized for n sessions from one address, and waits for /healthz.
+// serveChild starts `playground serve` (this binary) sized for n
+// sessions from one address.
 func serveChild(ctx context.Context, n int, stderr io.Writer) (*measured, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
+	c, err := startServe(ctx, exe, stderr, "-max-sessions", strconv.Itoa(n), "-max-sessions-per-ip", strconv.Itoa(n))
+	if err != nil {
+		return nil, err
+	}
+	return &measured{kind: "child", url: c.url, pid: c.cmd.Process.Pid, stop: func() {
+		switch code, _, err := c.stop(); {
+		case err != nil:
+			fmt.Fprintf(stderr, "playground load: %v\n", err)
+		case code != 0:
+			fmt.Fprintf(stderr, "playground load: the server exited with %d\n", code)
+		}
+	}}, nil
+}
+
+// child is a `playground serve` that this command started.
+type child struct {
+	cmd  *exec.Cmd
+	url  string
+	done chan error // cmd.Wait's
+
+	once   sync.Once
+	code   int
+	took   time.Duration
+	endErr error
+}
+
+// startServe starts `exe serve` with args on a free loopback port and
+// waits for its /healthz.
+func startServe(ctx context.Context, exe string, stderr io.Writer, args ...string) (*child, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(exe, "serve", "-addr", addr, "-log-level", "warn",
-		"-max-sessions", strconv.Itoa(n), "-max-sessions-per-ip", strconv.Itoa(n))
+	cmd := exec.Command(exe, append([]string{"serve", "-addr", addr, "-log-level", "warn"}, args...)...)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	m := &measured{kind: "child", url: "http://" + addr, pid: cmd.Process.Pid, stop: func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				fmt.Fprintf(stderr, "playground load: the server exited with %v\n", err)
-			}
-		case <-time.After(2 * shutdownTimeout):
-			cmd.Process.Kill()
-			<-done
-			fmt.Fprintln(stderr, "playground load: the server did not stop on SIGTERM")
-		}
-	}}
+	c := &child{cmd: cmd, url: "http://" + addr, done: make(chan error, 1)}
+	go func() { c.done <- cmd.Wait() }()
 	for i := 0; ; i++ {
-		resp, err := http.Get(m.url + "/healthz")
+		resp, err := http.Get(c.url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return m, nil
+				return c, nil
 			}
 		}
 		if i == 100 || ctx.Err() != nil {
-			m.stop()
+			c.stop()
 			return nil, errors.Join(errors.New("the server did not come up"), err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits for the exit (killing the server if it
+// takes twice what it promises): its code, and how long it took. Calls
+// after the first return the first one's answer.
+func (c *child) stop() (code int, took time.Duration, err error) {
+	c.once.Do(func() { c.code, c.took, c.endErr = c.terminate() })
+	return c.code, c.took, c.endErr
+}
+
+func (c *child) terminate() (code int, took time.Duration, err error) {
+	start := time.Now()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-c.done:
+		took = time.Since(start)
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), took, nil
+		}
+		return 0, took, err
+	case <-time.After(2 * shutdownTimeout):
+		c.cmd.Process.Kill()
+		<-c.done
+		return -1, time.Since(start), errors.New("the server did not stop on SIGTERM")
 	}
 }
 

@@ -4,6 +4,7 @@
 //	playground [serve] [flags]        serve the playground (the default)
 //	playground run [--json] FILE|LINK run a scenario and print its timeline
 //	playground load [flags]           simulate a class and measure the server
+//	playground attack [-quick]        run the attack suite against a server on loopback
 package main
 
 import (
@@ -24,6 +25,8 @@ func main() {
 		os.Exit(runCmd(args, os.Stdout, os.Stderr))
 	case "load":
 		os.Exit(loadCmd(args, os.Stdout, os.Stderr))
+	case "attack":
+		os.Exit(attackCmd(args, os.Stdout, os.Stderr))
 	case "help":
 		fmt.Print(usage)
 	default:
@@ -38,5 +41,6 @@ Usage:
   playground [serve] [flags]         serve the playground (see playground serve -h)
   playground run [flags] FILE|LINK   run a scenario headlessly and print its timeline
   playground load [flags]            simulate a class of browsers and measure (see playground load -h)
+  playground attack [-quick]         run the attack suite against servers it starts on loopback
   playground help                    show this help
 `

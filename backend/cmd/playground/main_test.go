@@ -136,9 +136,9 @@ func TestRunJSONIsOneEventPerLine(t *testing.T) {
 	}
 }
 
-// startServe runs `playground serve` on a free loopback port from dir
+// startServeT runs `playground serve` on a free loopback port from dir
 // (with -dev, so web/dist is dir's own) and waits for /healthz.
-func startServe(t *testing.T, dir string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+func startServeT(t *testing.T, dir string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -218,7 +218,7 @@ func TestServeDrainsAndExitsWithSlowClients(t *testing.T) {
 	os.MkdirAll(filepath.Join(dist, "assets"), 0o755)
 	os.WriteFile(filepath.Join(dist, "index.html"), []byte("<!doctype html><title>t</title>"), 0o644)
 	os.WriteFile(filepath.Join(dist, "assets", "big-ABCDEFGH.wasm"), bytes.Repeat([]byte{0}, 16<<20), 0o644)
-	cmd, addr, stderr := startServe(t, dir, "-dev")
+	cmd, addr, stderr := startServeT(t, dir, "-dev")
 	page := openPage(t, addr)
 	for range 100 {
 		slowClient(t, addr, "GET /assets/big-ABCDEFGH.wasm HTTP/1.1\r\nHost: "+addr+"\r\n\r\n")
@@ -327,5 +327,19 @@ func TestRunInputIsBounded(t *testing.T) {
 				t.Errorf("peak RSS %d KiB; reading a bounded input should take far less", peak)
 			}
 		})
+	}
+}
+
+// TestAttackSuiteQuick runs the quick part of the attack suite against the
+// real binary (`make attack` runs all of it): every attack must go as
+// expected.
+func TestAttackSuiteQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the attack suite takes a while")
+	}
+	stdout, stderr, code := playground(t, "", "attack", "-quick")
+	t.Log("\n" + stdout)
+	if code != 0 {
+		t.Errorf("playground attack -quick: exit %d\n%s", code, stderr)
 	}
 }
