@@ -19,14 +19,20 @@ import (
 
 // Stats is what a server holds at one moment.
 type Stats struct {
-	RSS        int64 // resident memory, bytes
-	FDs        int   // open files
+	RSS int64 // resident memory, bytes
+	// Heap is the Go heap still in use after a collection: what the
+	// server holds, where RSS also counts what the collector has not yet
+	// given back.
+	Heap       int64
+	FDs        int // open files
 	Goroutines int
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("RSS %.1f MiB, %d fds, %d goroutines", float64(s.RSS)/(1<<20), s.FDs, s.Goroutines)
+	return fmt.Sprintf("RSS %.1f MiB, live heap %.1f MiB, %d fds, %d goroutines", mib(s.RSS), mib(s.Heap), s.FDs, s.Goroutines)
 }
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
 // Target is a running `playground serve`.
 type Target struct {
@@ -171,14 +177,14 @@ func runOne(ctx context.Context, cfg Config, a attack, t *Target) bool {
 	fmt.Fprintf(cfg.Out, "  expected: %s\n", a.expected)
 	fmt.Fprintf(cfg.Out, "  observed: %s\n", observed)
 	fmt.Fprintf(cfg.Out, "  server:   before %s\n", before)
-	fmt.Fprintf(cfg.Out, "            peak   RSS %.1f MiB, %d fds, %d goroutines\n", float64(e.peak.RSS)/(1<<20), e.peak.FDs, e.peak.Goroutines)
+	fmt.Fprintf(cfg.Out, "            peak   %s\n", e.peak)
 	fmt.Fprintf(cfg.Out, "            after  %s\n", afterLine)
 	return ok
 }
 
 // watchPeak samples the server while an attack runs.
 func (e *env) watchPeak() {
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
@@ -188,6 +194,7 @@ func (e *env) watchPeak() {
 			s := e.t.Stats()
 			e.mu.Lock()
 			e.peak.RSS = max(e.peak.RSS, s.RSS)
+			e.peak.Heap = max(e.peak.Heap, s.Heap)
 			e.peak.FDs = max(e.peak.FDs, s.FDs)
 			e.peak.Goroutines = max(e.peak.Goroutines, s.Goroutines)
 			e.mu.Unlock()
@@ -195,12 +202,14 @@ func (e *env) watchPeak() {
 	}
 }
 
-// peakRSS is the highest RSS seen so far in the attack.
-func (e *env) peakRSS() int64 {
+// peakNow is the peak so far in the attack, with a sample of now.
+func (e *env) peakNow() Stats {
 	s := e.t.Stats()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return max(e.peak.RSS, s.RSS)
+	p := e.peak
+	p.RSS, p.Heap = max(p.RSS, s.RSS), max(p.Heap, s.Heap)
+	return p
 }
 
 // settle waits, a bounded while, for the server's goroutines and files to

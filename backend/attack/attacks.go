@@ -40,7 +40,7 @@ var attacks = []attack{
 		what:     "another program on the machine connects to every demo port and asks for /end",
 		expected: "every connection is reset before a byte is answered; no route runs; no timeline shows it",
 		run:      strangers},
-	{name: "deep-nesting", quick: true, limit: 30 * time.Second,
+	{name: "deep-nesting", quick: true, own: []string{}, limit: 30 * time.Second,
 		what:     "20 loads of a 20 KB scenario whose title is nested 9,990 arrays deep (once about 150 MB each)",
 		expected: "each is refused with a sentence; the server grows by less than 8 MiB",
 		run:      deepNesting},
@@ -48,11 +48,11 @@ var attacks = []attack{
 		what:     "`playground run` of /dev/zero (once 1.4 GB) and of a 122-character link nested 9,990 deep (once 172 MB)",
 		expected: "exit 2 with a sentence; a peak RSS under 48 MiB",
 		run:      runInput},
-	{name: "pending-writes", quick: true, limit: time.Minute,
+	{name: "pending-writes", quick: true, own: []string{}, limit: time.Minute,
 		what:     "sessions from one address each schedule 1,024 writes of 32 KiB for 100 s ahead (once 67 MiB a session)",
 		expected: fmt.Sprintf("writes past the budget's half (%d KiB) are refused with a sentence; each session holds at most its %d MiB budget", session.MemoryBudget/2>>10, session.MemoryBudget>>20),
 		run:      pendingWrites},
-	{name: "no-reader", limit: time.Minute,
+	{name: "no-reader", own: []string{}, limit: time.Minute,
 		what:     "sessions from one address fill their demo servers with requests and never read the WebSocket",
 		expected: "each session holds at most its budget and is dropped as too slow",
 		run:      noReader},
@@ -304,7 +304,7 @@ func deepNesting(ctx context.Context, e *env) (string, error) {
 		}
 		said = m.Message
 	}
-	grown := e.peakRSS() - before
+	grown := e.peakNow().RSS - before
 	if grown > 8<<20 {
 		return "", fail("the server grew by %.1f MiB", float64(grown)/(1<<20))
 	}
@@ -351,7 +351,7 @@ func pendingWrites(ctx context.Context, e *env) (string, error) {
 	}
 	defer closeAll(ps)
 	time.Sleep(200 * time.Millisecond)
-	before := e.t.Stats().RSS
+	before := e.t.Stats()
 	chunk, err := wire.Encode(wire.Msg{Type: wire.Write, Conn: "A", Data: make([]byte, wire.MaxWriteBytes), At: new(100_000.0)})
 	if err != nil {
 		return "", err
@@ -378,8 +378,6 @@ func pendingWrites(ctx context.Context, e *env) (string, error) {
 	if err := errors.Join(errs...); err != nil {
 		return "", fail("a session broke: %v", err)
 	}
-	peak := e.peakRSS()
-	perSession := float64(peak-before) / float64(n) / (1 << 20)
 	all := 0
 	for _, r := range refused {
 		all += r
@@ -387,11 +385,7 @@ func pendingWrites(ctx context.Context, e *env) (string, error) {
 			return "", fail("a session's writes were all taken")
 		}
 	}
-	o := fmt.Sprintf("%d sessions: %d of %d writes refused with a sentence naming the budget; RSS grew %.1f MiB in all, %.1f MiB a session", n, all, n*session.MaxPending, float64(peak-before)/(1<<20), perSession)
-	if perSession > 2*session.MemoryBudget>>20 {
-		return "", fail("%s", o)
-	}
-	return o, nil
+	return e.perSession(fmt.Sprintf("%d sessions: %d of %d writes refused with a sentence naming the budget", n, all, n*session.MaxPending), before, n)
 }
 
 func noReader(ctx context.Context, e *env) (string, error) {
@@ -402,7 +396,7 @@ func noReader(ctx context.Context, e *env) (string, error) {
 	}
 	defer closeAll(ps)
 	time.Sleep(200 * time.Millisecond)
-	before := e.t.Stats().RSS
+	before := e.t.Stats()
 	// Requests the demo server answers, as many as a write holds: the
 	// answers come back as events the page never reads. A load starts a
 	// new run, so the per-run byte limit does not stop it first.
@@ -435,12 +429,28 @@ func noReader(ctx context.Context, e *env) (string, error) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	peak := e.peakRSS()
-	perSession := float64(peak-before) / n / (1 << 20)
-	o := fmt.Sprintf("%d sessions that never read: %d still open after %v; RSS grew %.1f MiB at most, %.1f MiB a session",
-		n, left, time.Since(start).Round(100*time.Millisecond), float64(peak-before)/(1<<20), perSession)
-	if perSession > 2*session.MemoryBudget>>20 || left > 0 {
+	o := fmt.Sprintf("%d sessions that never read: %d still open after %v", n, left, time.Since(start).Round(100*time.Millisecond))
+	if left > 0 {
 		return "", fail("%s", o)
+	}
+	return e.perSession(o, before, n)
+}
+
+// heldPerSession bounds what one attacking session may add to the
+// server's live heap: its budget, its connections' buffers (at most
+// session.MaxConns, a read buffer on each side) and its demo server's
+// queues.
+const heldPerSession = session.MemoryBudget + 4<<20
+
+// perSession reports what n sessions added to the server at the peak of
+// an attack, and fails when one held more than heldPerSession.
+func (e *env) perSession(o string, before Stats, n int) (string, error) {
+	peak := e.peakNow()
+	heap, rss := (peak.Heap-before.Heap)/int64(n), (peak.RSS-before.RSS)/int64(n)
+	o = fmt.Sprintf("%s; at the peak the live heap grew %.1f MiB (%.1f MiB a session), RSS %.1f MiB (%.1f MiB a session)",
+		o, mib(peak.Heap-before.Heap), mib(heap), mib(peak.RSS-before.RSS), mib(rss))
+	if heap > heldPerSession {
+		return "", fail("%s: over %.0f MiB a session", o, mib(heldPerSession))
 	}
 	return o, nil
 }

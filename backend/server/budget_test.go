@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -51,7 +52,7 @@ func TestScheduledWritesAreBudgeted(t *testing.T) {
 	send(t, c, wire.Msg{Type: wire.Ping, Seq: 99})
 	recvUntil(t, c, "every write answered", func(m wire.Msg) bool {
 		if m.Type == wire.Error {
-			if !strings.Contains(m.Message, "8 MiB memory budget") {
+			if !strings.Contains(m.Message, fmt.Sprintf("%d MiB memory budget", session.MemoryBudget>>20)) {
 				t.Fatalf("error %q does not name the budget", m.Message)
 			}
 			refused++

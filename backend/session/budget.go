@@ -15,8 +15,9 @@ import (
 //     socket: scheduled for a later `at`, waiting for the connect, or
 //     queued behind a demo server that is not reading. They may take half
 //     of the budget; a write past that is refused with a limit error, and
-//     the session goes on. (A scenario's whole script, scenario.MaxSteps
-//     writes of scenario.MaxSendBytes, is 3.2 MiB: it fits.)
+//     the session goes on. (A scenario's whole script is at most
+//     scenario.MaxScenarioBytes of JSON, which renders to about as many
+//     bytes: it fits many times over.)
 //   - bytes read from the demo server and not yet written to the
 //     WebSocket: past three quarters of the budget the connections' readers
 //     wait, so the demo server sees a client that reads slowly, as TCP
@@ -27,11 +28,13 @@ import (
 //     what it is sent, so that the queue for it would take the session
 //     past the budget, is dropped as too slow (ErrSlowClient).
 //
-// What a session holds beyond it does not depend on what the page sends:
-// its goroutines and buffers, and per open connection (at most MaxConns)
-// a read buffer on each side; the README states the whole per session and
-// per address, measured by `make attack`.
-const MemoryBudget = 8 << 20
+// The largest message a session sends (a loaded message, under 300 KiB)
+// fits several times. What a session holds beyond the budget does not
+// depend on what the page sends: its goroutines and buffers, and per open
+// connection (at most MaxConns) a read buffer on each side; the README
+// states the whole per session and per address, as `make attack`
+// measures it.
+const MemoryBudget = 2 << 20
 
 // Shares of MemoryBudget (see MemoryBudget).
 const (

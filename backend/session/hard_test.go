@@ -259,8 +259,11 @@ func TestSessionLimits(t *testing.T) {
 			h.send(wire.Msg{Type: wire.Open, Conn: fmt.Sprintf("r%d", MaxConnsPerRun)})
 		}, fmt.Sprintf("r%d", MaxConnsPerRun), fmt.Sprintf("at most %d connections", MaxConnsPerRun)},
 		{"bytes per connection", func(h *harness) {
-			h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: chunk})
-			h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: chunk})
+			for i := range 2 {
+				h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: chunk})
+				h.sync(uint64(900 + i))
+				h.drained()
+			}
 			h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x")})
 		}, "A", fmt.Sprintf("at most %d bytes", MaxBytesPerConn)},
 		{"bytes per run", func(h *harness) {

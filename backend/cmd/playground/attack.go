@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -80,7 +81,7 @@ func startTarget(ctx context.Context, exe string, stderr io.Writer, args []strin
 		URL: c.url,
 		Stats: func() attack.Stats {
 			rss, _ := procStats(pid)
-			return attack.Stats{RSS: rss, FDs: countFDs(pid), Goroutines: goroutines(debug)}
+			return attack.Stats{RSS: rss, Heap: liveHeap(debug), FDs: countFDs(pid), Goroutines: goroutines(debug)}
 		},
 		Limit: func(n uint64) error { return setFileLimit(pid, n) },
 		Ports: func() []int { return listeningPorts(pid) },
@@ -131,6 +132,43 @@ func countFDs(pid int) int {
 		return -1
 	}
 	return len(ents)
+}
+
+// liveHeap estimates the heap in use at a collection from the heap
+// profile (gc=1 collects first): the sum of its records' in-use bytes,
+// each scaled up from the sampling as pprof does (scaleHeapSample in
+// runtime/pprof). MemStats' HeapAlloc would also count what the server
+// allocated after the collection, a lot under attack.
+func liveHeap(debugAddr string) int64 {
+	resp, err := http.Get("http://" + debugAddr + "/debug/pprof/heap?debug=1&gc=1")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	rate := 0.0
+	total := 0.0
+	for sc.Scan() {
+		line := sc.Text()
+		var objects, bytes, allocObjects, allocBytes, r float64
+		if rate == 0 {
+			// heap profile: 4: 11264 [12: 57344] @ heap/1048576 (twice the rate)
+			if _, err := fmt.Sscanf(line, "heap profile: %g: %g [%g: %g] @ heap/%g", &objects, &bytes, &allocObjects, &allocBytes, &r); err != nil || r == 0 {
+				return -1
+			}
+			rate = r / 2
+			continue
+		}
+		if strings.HasPrefix(line, "# runtime.MemStats") {
+			break // after the records
+		}
+		if _, err := fmt.Sscanf(line, "%g: %g [", &objects, &bytes); err != nil || objects == 0 || bytes == 0 {
+			continue
+		}
+		total += bytes / (1 - math.Exp(-bytes/objects/rate))
+	}
+	return int64(total)
 }
 
 // goroutines reads the count from the profiler's first line:

@@ -77,6 +77,13 @@ const (
 	// inboxSize is how many reader and timer notifications may wait for
 	// the loop before their goroutines block.
 	inboxSize = 64
+
+	// readsAhead bounds the reads waiting for the loop, all connections
+	// together. Node reads on its loop, so a busy loop reads nothing; here
+	// readers run ahead of the loop by this many reads at most, so a page
+	// flooding the demo server with requests fills the kernel's buffers,
+	// not the playground's memory (64 reads of 64 KiB could wait).
+	readsAhead = 4
 )
 
 // ErrExited is returned by Control once the emulated process has ended.
@@ -92,6 +99,8 @@ type server struct {
 	addr   string
 
 	inbox chan func()
+	// reads holds a token per read waiting for the loop (readsAhead).
+	reads chan struct{}
 	// accepted holds connections accepted but not yet taken by the loop: a
 	// post can land in the inbox just as the loop ends, and Close must
 	// still close such a connection.
@@ -135,6 +144,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 		ln:        ln,
 		addr:      ln.Addr().String(),
 		inbox:     make(chan func(), inboxSize),
+		reads:     make(chan struct{}, readsAhead),
 		accepted:  map[net.Conn]bool{},
 		done:      make(chan struct{}),
 		loopDone:  make(chan struct{}),
@@ -520,8 +530,13 @@ func (c *conn) read() {
 	for {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
+			select {
+			case c.s.reads <- struct{}{}:
+			case <-c.s.done:
+				return
+			}
 			data := append([]byte(nil), buf[:n]...)
-			if !c.s.post(func() { c.onData(data) }) {
+			if !c.s.post(func() { <-c.s.reads; c.onData(data) }) {
 				return
 			}
 		}
