@@ -201,3 +201,40 @@ func TestAcceptOutlastsRunningOutOfFiles(t *testing.T) {
 		t.Errorf("trouble reported = %q, want one sentence about open files", trouble)
 	}
 }
+
+// BenchmarkTunnelDial is the tunnel's connect through the gate (bind to an
+// announced port, connect, accept) against a plain connect, which lets
+// the kernel pick the local port.
+func BenchmarkTunnelDial(b *testing.B) {
+	for _, gated := range []bool{true, false} {
+		name := map[bool]string{true: "gate", false: "plain"}[gated]
+		b.Run(name, func(b *testing.B) {
+			ln, err := sandbox.Listen()
+			if !gated {
+				// A runtime started without a session admits anyone.
+				ln, err = sandbox.Config{}.Listen()
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ln.Close()
+			for b.Loop() {
+				var c net.Conn
+				if gated {
+					c, err = ln.Dial(context.Background(), time.Second, sandbox.DialTCP)
+				} else {
+					c, err = net.Dial("tcp", ln.Addr().String())
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := ln.Accept()
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+				c.Close()
+			}
+		})
+	}
+}

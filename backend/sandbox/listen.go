@@ -243,14 +243,28 @@ func (l *Listener) Dial(ctx context.Context, timeout time.Duration, dial DialFun
 		local, err = l.announce(rc)
 		return err
 	}}
-	nc, err := dial(ctx, d, l.addr.String())
-	if err != nil {
+	var nc net.Conn
+	var err error
+	for range dialTries {
+		local = netip.AddrPort{}
+		nc, err = dial(ctx, d, l.addr.String())
+		if err == nil {
+			break
+		}
 		if local.IsValid() {
 			l.forget(local)
 		}
 		if errors.Is(err, errClosedWhileDialing) {
 			return nil, ErrRefused
 		}
+		// The local port is ours to share with our own sockets, and one
+		// of them may hold the same pair of ports still (after the
+		// ports have gone round): take the next.
+		if !errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return nil, err
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	tc := nc.(*net.TCPConn)
@@ -270,6 +284,10 @@ func (l *Listener) Dial(ctx context.Context, timeout time.Duration, dial DialFun
 	}
 	return tc, nil
 }
+
+// dialTries bounds the connects tried from other local ports when the
+// pair of ports is taken.
+const dialTries = 4
 
 // errClosedWhileDialing ends a dial whose listener closed before the
 // connect was sent.
