@@ -209,11 +209,12 @@ func BenchmarkTunnelDial(b *testing.B) {
 	for _, gated := range []bool{true, false} {
 		name := map[bool]string{true: "gate", false: "plain"}[gated]
 		b.Run(name, func(b *testing.B) {
-			ln, err := sandbox.Listen()
+			listen := sandbox.Listen
 			if !gated {
 				// A runtime started without a session admits anyone.
-				ln, err = sandbox.Config{}.Listen()
+				listen = sandbox.Config{}.Listen
 			}
+			ln, err := listen()
 			if err != nil {
 				b.Fatal(err)
 			}
