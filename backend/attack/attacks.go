@@ -90,29 +90,44 @@ var attacks = []attack{
 		run:      originAndHost},
 }
 
-func stalePort(ctx context.Context, e *env) (string, error) {
+// closedListener opens a session whose demo server has closed its
+// listener (server.close()), and says which port it listened on.
+func (e *env) closedListener(ctx context.Context) (*page, int, error) {
 	p, err := openPage(ctx, e.t.URL)
+	if err != nil {
+		return nil, 0, err
+	}
+	port, err := e.closeListener(p)
+	if err != nil {
+		p.close()
+		return nil, 0, err
+	}
+	return p, port, nil
+}
+
+func (e *env) closeListener(p *page) (int, error) {
+	open := e.demoPorts()
+	if err := p.send(wire.Msg{Type: wire.Control, Action: scenario.ThenClose}); err != nil {
+		return 0, err
+	}
+	if _, err := p.until(5*time.Second, func(m wire.Msg) bool { return m.Type == wire.Ev && m.Event.Kind == timeline.ListenerClosed }); err != nil {
+		return 0, err
+	}
+	still := e.demoPorts()
+	for _, o := range open {
+		if !slices.Contains(still, o) {
+			return o, nil
+		}
+	}
+	return 0, fmt.Errorf("could not find the session's demo port (open before %v, after %v)", open, still)
+}
+
+func stalePort(ctx context.Context, e *env) (string, error) {
+	p, port, err := e.closedListener(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer p.close()
-	open := e.demoPorts()
-	if err := p.send(wire.Msg{Type: wire.Control, Action: scenario.ThenClose}); err != nil {
-		return "", err
-	}
-	if _, err := p.until(5*time.Second, func(m wire.Msg) bool { return m.Type == wire.Ev && m.Event.Kind == timeline.ListenerClosed }); err != nil {
-		return "", err
-	}
-	still := e.demoPorts()
-	var port int
-	for _, o := range open {
-		if !slices.Contains(still, o) {
-			port = o
-		}
-	}
-	if port == 0 {
-		return "", fmt.Errorf("could not find the session's demo port (open before %v, after %v)", open, still)
-	}
 	squatter, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		return "", fmt.Errorf("take the old port: %w", err)
@@ -149,28 +164,11 @@ func stalePort(ctx context.Context, e *env) (string, error) {
 }
 
 func portCycle(ctx context.Context, e *env) (string, error) {
-	victim, err := openPage(ctx, e.t.URL)
+	victim, port, err := e.closedListener(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer victim.close()
-	before := e.demoPorts()
-	if err := victim.send(wire.Msg{Type: wire.Control, Action: scenario.ThenClose}); err != nil {
-		return "", err
-	}
-	if _, err := victim.until(5*time.Second, func(m wire.Msg) bool { return m.Type == wire.Ev && m.Event.Kind == timeline.ListenerClosed }); err != nil {
-		return "", err
-	}
-	after := e.demoPorts()
-	var port int
-	for _, o := range before {
-		if !slices.Contains(after, o) {
-			port = o
-		}
-	}
-	if port == 0 {
-		return "", errors.New("could not find the session's demo port")
-	}
 	others, err := pages(ctx, e.t.URL, 19)
 	if err != nil {
 		return "", err
@@ -590,8 +588,12 @@ func wasmPath(base string) string {
 	return string(regexp.MustCompile(`/?assets/main-[A-Za-z0-9_-]+\.wasm`).Find(b))
 }
 
-// slowClients opens the slow clients of the attacks on the HTTP side.
-func slowClients(base string, downloads, bodies, headers int) ([]net.Conn, string, error) {
+// SlowClients opens the slow clients of the attacks on the HTTP side:
+// downloads of the page's program (main.wasm, or the page itself when it
+// is not built) that never read, through a small receive buffer, request
+// bodies and header blocks that trickle in and never end. It says what the
+// downloads fetch.
+func SlowClients(base string, downloads, bodies, headers int) ([]net.Conn, string, error) {
 	addr := strings.TrimPrefix(base, "http://")
 	wasm := wasmPath(base)
 	what := "main.wasm"
@@ -642,7 +644,7 @@ func slowClientsShutdown(ctx context.Context, e *env) (string, error) {
 		return "", err
 	}
 	defer p.close()
-	cs, what, err := slowClients(e.t.URL, 100, 100, 20)
+	cs, what, err := SlowClients(e.t.URL, 100, 100, 20)
 	defer closeConns(cs)
 	if err != nil {
 		return "", err
@@ -688,7 +690,7 @@ func slowClientsShutdown(ctx context.Context, e *env) (string, error) {
 
 func slowClientsTimeouts(ctx context.Context, e *env) (string, error) {
 	before := e.t.Stats()
-	cs, what, err := slowClients(e.t.URL, 100, 100, 0)
+	cs, what, err := SlowClients(e.t.URL, 100, 100, 0)
 	defer closeConns(cs)
 	if err != nil {
 		return "", err

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -95,34 +94,25 @@ func TestSlowClientsAreDropped(t *testing.T) {
 			t.Errorf("dropped %v after reading %d bytes; want the server to give up on it", dropped, n)
 		}
 	})
-	t.Run("trickled body", func(t *testing.T) {
-		c := rawConn(t, addr)
-		fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\nx", addr)
-		start := time.Now()
-		for time.Since(start) < 3*time.Second {
-			if _, err := c.Write([]byte("x")); err != nil {
-				break
+	for _, tc := range []struct{ name, start, trickle string }{
+		{"trickled body", "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Length: 100000\r\n\r\nx", "x"},
+		{"trickled headers", "GET / HTTP/1.1\r\n", "X-A: b\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rawConn(t, addr)
+			start := time.Now()
+			c.Write([]byte(tc.start))
+			for time.Since(start) < 3*time.Second {
+				if _, err := c.Write([]byte(tc.trickle)); err != nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if dropped, _ := droppedWithin(c, time.Second); !dropped || time.Since(start) > 2*time.Second {
-			t.Errorf("a trickled body held its connection for %v", time.Since(start))
-		}
-	})
-	t.Run("trickled headers", func(t *testing.T) {
-		c := rawConn(t, addr)
-		start := time.Now()
-		c.Write([]byte("GET / HTTP/1.1\r\n"))
-		for time.Since(start) < 3*time.Second {
-			if _, err := c.Write([]byte("X-A: b\r\n")); err != nil {
-				break
+			if dropped, _ := droppedWithin(c, time.Second); !dropped || time.Since(start) > 2*time.Second {
+				t.Errorf("held its connection for %v", time.Since(start))
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if dropped, _ := droppedWithin(c, time.Second); !dropped || time.Since(start) > 2*time.Second {
-			t.Errorf("trickled headers held their connection for %v", time.Since(start))
-		}
-	})
+		})
+	}
 	t.Run("slow steady download", func(t *testing.T) {
 		c := rawConn(t, addr)
 		c.Write([]byte(get))

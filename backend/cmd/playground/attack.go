@@ -134,39 +134,48 @@ func countFDs(pid int) int {
 	return len(ents)
 }
 
+// profileLines hands each line of one of the profiler's text profiles to
+// each, until it returns false; false when the profile could not be read.
+func profileLines(debugAddr, query string, each func(line string) bool) bool {
+	resp, err := http.Get("http://" + debugAddr + "/debug/pprof/" + query)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() && each(sc.Text()) {
+	}
+	return sc.Err() == nil
+}
+
 // liveHeap estimates the heap in use at a collection from the heap
 // profile (gc=1 collects first): the sum of its records' in-use bytes,
 // each scaled up from the sampling as pprof does (scaleHeapSample in
 // runtime/pprof). MemStats' HeapAlloc would also count what the server
 // allocated after the collection, a lot under attack.
 func liveHeap(debugAddr string) int64 {
-	resp, err := http.Get("http://" + debugAddr + "/debug/pprof/heap?debug=1&gc=1")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-	rate := 0.0
-	total := 0.0
-	for sc.Scan() {
-		line := sc.Text()
+	rate, total := 0.0, 0.0
+	ok := profileLines(debugAddr, "heap?debug=1&gc=1", func(line string) bool {
 		var objects, bytes, allocObjects, allocBytes, r float64
 		if rate == 0 {
 			// heap profile: 4: 11264 [12: 57344] @ heap/1048576 (twice the rate)
 			if _, err := fmt.Sscanf(line, "heap profile: %g: %g [%g: %g] @ heap/%g", &objects, &bytes, &allocObjects, &allocBytes, &r); err != nil || r == 0 {
-				return -1
+				return false
 			}
 			rate = r / 2
-			continue
+			return true
 		}
 		if strings.HasPrefix(line, "# runtime.MemStats") {
-			break // after the records
+			return false // after the records
 		}
-		if _, err := fmt.Sscanf(line, "%g: %g [", &objects, &bytes); err != nil || objects == 0 || bytes == 0 {
-			continue
+		if _, err := fmt.Sscanf(line, "%g: %g [", &objects, &bytes); err == nil && objects > 0 && bytes > 0 {
+			total += bytes / (1 - math.Exp(-bytes/objects/rate))
 		}
-		total += bytes / (1 - math.Exp(-bytes/objects/rate))
+		return true
+	})
+	if !ok || rate == 0 {
+		return -1
 	}
 	return int64(total)
 }
@@ -174,21 +183,16 @@ func liveHeap(debugAddr string) int64 {
 // goroutines reads the count from the profiler's first line:
 // "goroutine profile: total 23".
 func goroutines(debugAddr string) int {
-	resp, err := http.Get("http://" + debugAddr + "/debug/pprof/goroutine?debug=1")
-	if err != nil {
-		return -1
-	}
-	defer resp.Body.Close()
-	line, _ := bufio.NewReader(resp.Body).ReadString('\n')
-	_, n, ok := strings.Cut(strings.TrimSpace(line), "total ")
-	if !ok {
-		return -1
-	}
-	v, err := strconv.Atoi(n)
-	if err != nil {
-		return -1
-	}
-	return v
+	n := -1
+	profileLines(debugAddr, "goroutine?debug=1", func(line string) bool {
+		if _, total, ok := strings.Cut(strings.TrimSpace(line), "total "); ok {
+			if v, err := strconv.Atoi(total); err == nil {
+				n = v
+			}
+		}
+		return false
+	})
+	return n
 }
 
 // setFileLimit sets another process's open-file limit, soft and hard, with

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/keepalive-playground/playground/backend/attack"
 	"github.com/keepalive-playground/playground/fragment"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -190,22 +191,6 @@ func openPage(t *testing.T, addr string) *websocket.Conn {
 	}
 }
 
-// slowClient opens a raw connection with a small receive buffer and sends
-// req, then neither reads nor finishes.
-func slowClient(t *testing.T, addr, req string) net.Conn {
-	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-	}}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.Write([]byte(req))
-	return c
-}
-
 // TestServeDrainsAndExitsWithSlowClients holds the real binary to its
 // shutdown: with a page open and 100 downloads that never read, 100
 // request bodies and 20 header blocks trickling in, SIGTERM makes
@@ -216,16 +201,18 @@ func TestServeDrainsAndExitsWithSlowClients(t *testing.T) {
 	dir := t.TempDir()
 	dist := filepath.Join(dir, "web", "dist")
 	os.MkdirAll(filepath.Join(dist, "assets"), 0o755)
-	os.WriteFile(filepath.Join(dist, "index.html"), []byte("<!doctype html><title>t</title>"), 0o644)
-	os.WriteFile(filepath.Join(dist, "assets", "big-ABCDEFGH.wasm"), bytes.Repeat([]byte{0}, 16<<20), 0o644)
+	os.WriteFile(filepath.Join(dist, "index.html"), []byte(`<!doctype html><title>t</title><link rel="preload" href="/assets/main-ABCDEFGH.wasm">`), 0o644)
+	os.WriteFile(filepath.Join(dist, "assets", "main-ABCDEFGH.wasm"), bytes.Repeat([]byte{0}, 16<<20), 0o644)
 	cmd, addr, stderr := startServeT(t, dir, "-dev")
 	page := openPage(t, addr)
-	for range 100 {
-		slowClient(t, addr, "GET /assets/big-ABCDEFGH.wasm HTTP/1.1\r\nHost: "+addr+"\r\n\r\n")
-		slowClient(t, addr, "POST / HTTP/1.1\r\nHost: "+addr+"\r\nContent-Length: 100000\r\n\r\nxx")
-	}
-	for range 20 {
-		slowClient(t, addr, "GET / HTTP/1.1\r\nHost: "+addr+"\r\nX-Slow: ")
+	slow, what, err := attack.SlowClients("http://"+addr, 100, 100, 20)
+	defer func() {
+		for _, c := range slow {
+			c.Close()
+		}
+	}()
+	if err != nil || what != "main.wasm" {
+		t.Fatalf("slow clients of %s: %v", what, err)
 	}
 	time.Sleep(300 * time.Millisecond)
 
