@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // migrations upgrade a scenario's JSON one schema version at a time:
@@ -152,125 +154,304 @@ func CheckFields(data []byte, t reflect.Type) error {
 }
 
 func checkFields(data []byte, t reflect.Type) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return walk(dec, t, nil, 0)
+	var path [MaxDepth + 1]pathElem
+	sc := fieldScanner{data: data, path: path[:0]}
+	if err := sc.value(t, 0); err != nil {
+		return err
+	}
+	sc.space()
+	if sc.pos != len(sc.data) {
+		return errNotJSON
+	}
+	return nil
 }
 
-// pathElem is one step of the path to a value: an object key or an array
-// index. Paths are linked to their parents and spelled out only for an
-// error, so that walking a document costs memory in proportion to its
-// depth, never to its depth squared.
+// errNotJSON is what the field scanner says of what is not JSON; its
+// callers have decoded the document already, so it is not seen.
+var errNotJSON = errors.New("the document is not valid JSON")
+
+// rawMessage is the type whose values are any JSON.
+var rawMessage = reflect.TypeFor[json.RawMessage]()
+
+// fieldScanner reads a JSON document byte by byte for its object keys,
+// allocating nothing on the way but for keys written with escapes: every
+// message from a page goes through it.
+type fieldScanner struct {
+	data []byte
+	pos  int
+	// path is where the scanner is: the keys and indexes down to the
+	// value it reads, spelled out only for an error, so that a document
+	// costs memory in proportion to its depth, never to its depth squared.
+	path []pathElem
+}
+
+// pathElem is one step of a path: an object key, or an array index.
 type pathElem struct {
-	parent *pathElem
-	key    string
-	index  int // for an array element (key == "")
+	key   []byte
+	isKey bool
+	index int
 }
 
-func (p *pathElem) String() string {
-	if p == nil {
+// pathString spells a path: server.routes[1].thne.
+func pathString(path []pathElem) string {
+	if len(path) == 0 {
 		return "(top level)"
 	}
-	var elems []*pathElem
-	for e := p; e != nil; e = e.parent {
-		elems = append(elems, e)
-	}
 	var b strings.Builder
-	for i := len(elems) - 1; i >= 0; i-- {
-		e := elems[i]
+	for _, e := range path {
 		switch {
-		case e.key == "":
+		case !e.isKey:
 			fmt.Fprintf(&b, "[%d]", e.index)
-		case b.Len() > 0:
-			b.WriteString(".")
-			fallthrough
+		case len(e.key) == 0:
+			// Spelled like nothing otherwise; an empty key is rare enough
+			// to name plainly.
+			b.WriteString(`.""`)
 		default:
-			b.WriteString(e.key)
+			b.WriteString(".")
+			b.Write(e.key)
 		}
 	}
-	return b.String()
+	return strings.TrimPrefix(b.String(), ".")
 }
 
-func walk(dec *json.Decoder, t reflect.Type, path *pathElem, depth int) error {
+func (sc *fieldScanner) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: "+format, append([]any{pathString(sc.path)}, args...)...)
+}
+
+func (sc *fieldScanner) space() {
+	for sc.pos < len(sc.data) {
+		switch sc.data[sc.pos] {
+		case ' ', '\t', '\n', '\r':
+			sc.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value that t is to hold (nil: any).
+func (sc *fieldScanner) value(t reflect.Type, depth int) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == reflect.TypeFor[json.RawMessage]() {
+	sc.space()
+	if sc.pos >= len(sc.data) {
+		return errNotJSON
+	}
+	if t == rawMessage {
 		// Any JSON goes: its own decoder checks it (a wire message's
 		// scenario is decoded as a scenario, and gets its errors).
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return describeJSONError(err)
-		}
-		return nil
+		return sc.skip()
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return describeJSONError(err)
-	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return nil // a scalar; json.Unmarshal checks its type
-	}
-	if depth >= MaxDepth {
-		return fmt.Errorf("%s: nested more than %d levels deep", path, MaxDepth)
-	}
-	switch delim {
+	switch sc.data[sc.pos] {
 	case '{':
-		var fields map[string]reflect.Type
-		var elem reflect.Type
-		if t != nil {
-			switch t.Kind() {
-			case reflect.Struct:
-				fields = jsonFields(t)
-			case reflect.Map:
-				elem = t.Elem()
-			}
+		if depth >= MaxDepth {
+			return sc.errorf("nested more than %d levels deep", MaxDepth)
 		}
-		seen := map[string]bool{}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return describeJSONError(err)
-			}
-			key := tok.(string)
-			child := &pathElem{parent: path, key: key}
-			if key == "" {
-				// Spelled like an index otherwise; an empty key is rare
-				// enough to name plainly.
-				child.key = `""`
-			}
-			if seen[key] {
-				return fmt.Errorf("%s: duplicate field", child)
-			}
-			seen[key] = true
-			next := elem
-			if fields != nil {
-				ft, ok := fields[key]
-				if !ok {
-					return fmt.Errorf("%s: unknown field", child)
-				}
-				next = ft
-			}
-			if err := walk(dec, next, child, depth+1); err != nil {
-				return err
-			}
-		}
+		return sc.object(t, depth)
 	case '[':
-		var elem reflect.Type
-		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		if depth >= MaxDepth {
+			return sc.errorf("nested more than %d levels deep", MaxDepth)
+		}
+		return sc.array(t, depth)
+	case '"':
+		_, err := sc.str()
+		return err
+	}
+	return sc.scalar() // json.Unmarshal checks its type
+}
+
+func (sc *fieldScanner) object(t reflect.Type, depth int) error {
+	var fields map[string]reflect.Type
+	var elem reflect.Type
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Struct:
+			fields = cachedFields(t)
+		case reflect.Map:
 			elem = t.Elem()
 		}
-		for i := 0; dec.More(); i++ {
-			if err := walk(dec, elem, &pathElem{parent: path, index: i}, depth+1); err != nil {
-				return err
+	}
+	sc.pos++ // {
+	sc.space()
+	if sc.pos < len(sc.data) && sc.data[sc.pos] == '}' {
+		sc.pos++
+		return nil
+	}
+	var seenKeys [16][]byte
+	seen := seenKeys[:0]
+	var seenMap map[string]bool // once an object has more keys than that
+	for {
+		sc.space()
+		key, err := sc.str()
+		if err != nil {
+			return err
+		}
+		sc.path = append(sc.path, pathElem{key: key, isKey: true})
+		switch {
+		case seenMap != nil:
+			if seenMap[string(key)] {
+				return sc.errorf("duplicate field")
 			}
+			seenMap[string(key)] = true
+		case slices.ContainsFunc(seen, func(k []byte) bool { return bytes.Equal(k, key) }):
+			return sc.errorf("duplicate field")
+		case len(seen) == len(seenKeys):
+			seenMap = make(map[string]bool, 2*len(seen))
+			for _, k := range append(seen, key) {
+				seenMap[string(k)] = true
+			}
+		default:
+			seen = append(seen, key)
+		}
+		next := elem
+		if fields != nil {
+			ft, ok := fields[string(key)]
+			if !ok {
+				return sc.errorf("unknown field")
+			}
+			next = ft
+		}
+		sc.space()
+		if sc.pos >= len(sc.data) || sc.data[sc.pos] != ':' {
+			return errNotJSON
+		}
+		sc.pos++
+		if err := sc.value(next, depth+1); err != nil {
+			return err
+		}
+		sc.path = sc.path[:len(sc.path)-1]
+		if done, err := sc.next('}'); done || err != nil {
+			return err
 		}
 	}
-	if _, err := dec.Token(); err != nil { // the closing delimiter
-		return describeJSONError(err)
+}
+
+func (sc *fieldScanner) array(t reflect.Type, depth int) error {
+	var elem reflect.Type
+	if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		elem = t.Elem()
+	}
+	sc.pos++ // [
+	sc.space()
+	if sc.pos < len(sc.data) && sc.data[sc.pos] == ']' {
+		sc.pos++
+		return nil
+	}
+	for i := 0; ; i++ {
+		sc.path = append(sc.path, pathElem{index: i})
+		if err := sc.value(elem, depth+1); err != nil {
+			return err
+		}
+		sc.path = sc.path[:len(sc.path)-1]
+		if done, err := sc.next(']'); done || err != nil {
+			return err
+		}
+	}
+}
+
+// next reads what follows a member: a comma, or the closing delimiter
+// (done).
+func (sc *fieldScanner) next(closing byte) (done bool, err error) {
+	sc.space()
+	if sc.pos >= len(sc.data) {
+		return false, errNotJSON
+	}
+	switch sc.data[sc.pos] {
+	case ',':
+		sc.pos++
+		return false, nil
+	case closing:
+		sc.pos++
+		return true, nil
+	}
+	return false, errNotJSON
+}
+
+// str reads a string and returns its text: the bytes between the quotes,
+// or, for one written with escapes, what they stand for.
+func (sc *fieldScanner) str() ([]byte, error) {
+	if sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
+		return nil, errNotJSON
+	}
+	start, escaped := sc.pos, false
+	for i := start + 1; i < len(sc.data); i++ {
+		switch sc.data[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			sc.pos = i + 1
+			if !escaped {
+				return sc.data[start+1 : i], nil
+			}
+			var text string
+			if err := json.Unmarshal(sc.data[start:i+1], &text); err != nil {
+				return nil, errNotJSON
+			}
+			return []byte(text), nil
+		}
+	}
+	return nil, errNotJSON
+}
+
+// scalar reads a number, true, false or null.
+func (sc *fieldScanner) scalar() error {
+	start := sc.pos
+	for sc.pos < len(sc.data) {
+		switch sc.data[sc.pos] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if sc.pos == start {
+				return errNotJSON
+			}
+			return nil
+		}
+		sc.pos++
+	}
+	if sc.pos == start {
+		return errNotJSON
 	}
 	return nil
+}
+
+// skip reads any one value, however deep, without looking at it.
+func (sc *fieldScanner) skip() error {
+	depth := 0
+	for sc.pos < len(sc.data) {
+		switch sc.data[sc.pos] {
+		case '"':
+			if _, err := sc.str(); err != nil {
+				return err
+			}
+		case '{', '[':
+			depth++
+			sc.pos++
+		case '}', ']':
+			depth--
+			sc.pos++
+		default:
+			if depth == 0 {
+				return sc.scalar()
+			}
+			sc.pos++
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+	return errNotJSON
+}
+
+// fieldsOf caches jsonFields by type: every object of a document asks.
+var fieldsOf sync.Map // reflect.Type → map[string]reflect.Type
+
+func cachedFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldsOf.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f := jsonFields(t)
+	fieldsOf.Store(t, f)
+	return f
 }
 
 // jsonFields maps the JSON names of t's fields, promoted fields of

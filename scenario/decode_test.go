@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -262,18 +263,126 @@ func TestDecodeMemoryIsLinear(t *testing.T) {
 }
 
 func TestPathsAreSpelledOnlyForErrors(t *testing.T) {
+	key := func(k string) pathElem { return pathElem{key: []byte(k), isKey: true} }
 	tests := []struct {
-		path *pathElem
+		path []pathElem
 		want string
 	}{
 		{nil, "(top level)"},
-		{&pathElem{key: "v"}, "v"},
-		{&pathElem{parent: &pathElem{parent: &pathElem{parent: &pathElem{key: "server"}, key: "routes"}, index: 1}, key: "thne"}, "server.routes[1].thne"},
-		{&pathElem{parent: &pathElem{key: "title"}, index: 0}, "title[0]"},
+		{[]pathElem{key("v")}, "v"},
+		{[]pathElem{key("server"), key("routes"), {index: 1}, key("thne")}, "server.routes[1].thne"},
+		{[]pathElem{key("title"), {index: 0}}, "title[0]"},
+		{[]pathElem{key("client"), key("")}, `client.""`},
 	}
 	for _, tt := range tests {
-		if got := tt.path.String(); got != tt.want {
+		if got := pathString(tt.path); got != tt.want {
 			t.Errorf("path = %q, want %q", got, tt.want)
 		}
 	}
+}
+
+// tokenWalk is the key check done with encoding/json's tokens: slower, and
+// the reference the byte scanner is held to.
+func tokenWalk(dec *json.Decoder, t reflect.Type, depth int) (string, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == rawMessage {
+		var raw json.RawMessage
+		return "", dec.Decode(&raw) == nil
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return "", false
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return "", true
+	}
+	if depth >= MaxDepth {
+		return "nested", true
+	}
+	switch delim {
+	case '{':
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		} else if t != nil && t.Kind() == reflect.Map {
+			elem = t.Elem()
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return "", false
+			}
+			key := tok.(string)
+			if seen[key] {
+				return "duplicate", true
+			}
+			seen[key] = true
+			next := elem
+			if fields != nil {
+				if next, ok = fields[key]; !ok {
+					return "unknown", true
+				}
+			}
+			if verdict, ok := tokenWalk(dec, next, depth+1); verdict != "" || !ok {
+				return verdict, ok
+			}
+		}
+	case '[':
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for dec.More() {
+			if verdict, ok := tokenWalk(dec, elem, depth+1); verdict != "" || !ok {
+				return verdict, ok
+			}
+		}
+	}
+	_, err = dec.Token()
+	return "", err == nil
+}
+
+// FuzzCheckFields holds the byte scanner to the token walk on every valid
+// JSON document: the same verdict (none, unknown, duplicate, nested).
+func FuzzCheckFields(f *testing.F) {
+	for _, b := range examples(f) {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"v":1,"server":{"runtime":"go","Routes":[]}}`))
+	f.Add([]byte(`{"v":1,"server":{"runtime":"go","runtime":"node20"}}`))
+	f.Add([]byte(`{"v":1,"title":"\u0074","server":{"r\u0075ntime":"go"}}`))
+	f.Add([]byte(`{"v":1,"client":{"steps":[{"request":{"headers":{"a":"b","a":"c"}}}]}}`))
+	f.Add(nested(20))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		want, ok := tokenWalk(dec, reflect.TypeFor[Scenario](), 0)
+		if !ok {
+			return
+		}
+		err := checkFields(data, reflect.TypeFor[Scenario]())
+		got := ""
+		switch {
+		case err == nil:
+		case strings.HasSuffix(err.Error(), "unknown field"):
+			got = "unknown"
+		case strings.HasSuffix(err.Error(), "duplicate field"):
+			got = "duplicate"
+		case strings.Contains(err.Error(), "nested more than"):
+			got = "nested"
+		default:
+			got = err.Error()
+		}
+		if got != want {
+			t.Fatalf("scanner says %q (%v), tokens say %q, of %s", got, err, want, data)
+		}
+	})
 }
