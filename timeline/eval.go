@@ -12,7 +12,7 @@ import (
 
 // Kinds lists every event kind of the contract, connection kinds first.
 var Kinds = []string{
-	Connect, Accept, Send, Request, Response, Recv, Idle, Close, Reset, Refused,
+	Connect, Accept, Send, Request, Response, Recv, Idle, Close, Reset, Refused, TCP,
 	Listen, CloseCalled, CloseIdleCalled, CloseAllCalled, ShutdownCalled,
 	ListenerClosed, BeforeExit, Exit,
 }
@@ -113,6 +113,12 @@ func validateMatch(m Match, prefix string, add func(field, format string, args .
 	if m.Reason != "" && !slices.Contains(Reasons, m.Reason) {
 		add(prefix+"reason", "%q is not one of %s", m.Reason, strings.Join(Reasons, ", "))
 	}
+	if m.Side != "" && m.Side != SideClient && m.Side != SideServer {
+		add(prefix+"side", "%q is not one of %s, %s", m.Side, SideClient, SideServer)
+	}
+	if m.State != "" && !slices.Contains(States, m.State) {
+		add(prefix+"state", "%q is not one of %s", m.State, strings.Join(States, ", "))
+	}
 	if m.Status != 0 && (m.Status < 100 || m.Status > 599) {
 		add(prefix+"status", "%d is outside 100..599", m.Status)
 	}
@@ -133,6 +139,8 @@ func (m Match) Matches(e Event) bool {
 		(m.Method == "" || m.Method == e.Method) &&
 		(m.Path == "" || m.Path == e.Path) &&
 		(m.Status == 0 || m.Status == e.Status) &&
+		(m.Side == "" || m.Side == e.Side) &&
+		(m.State == "" || m.State == e.State) &&
 		(m.Contains == "" || strings.Contains(e.Data, m.Contains) || strings.Contains(e.Error, m.Contains))
 }
 
@@ -410,6 +418,12 @@ func describeMatch(m Match) string {
 	if m.Reason != "" {
 		parts = append(parts, "("+m.Reason+")")
 	}
+	if m.Side != "" {
+		parts = append(parts, m.Side+" end")
+	}
+	if m.State != "" {
+		parts = append(parts, m.State)
+	}
 	if m.Contains != "" {
 		parts = append(parts, "containing '"+m.Contains+"'")
 	}
@@ -420,7 +434,7 @@ func describeMatch(m Match) string {
 // (socket-timeout)", "conn B request GET /end", "exit".
 func describeEvent(e Event) string {
 	return describeMatch(Match{Conn: e.Conn, Kind: e.Kind, By: e.By, Reason: e.Reason,
-		Method: e.Method, Path: e.Path, Status: e.Status})
+		Method: e.Method, Path: e.Path, Status: e.Status, Side: e.Side, State: e.State})
 }
 
 func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

@@ -18,6 +18,11 @@ type Event struct {
 	// Error is what the client saw when an operation failed, worded as the
 	// client's own error (for example "connect: connection refused").
 	Error string `json:"error,omitempty"`
+	// Side and State are set on tcp events: which end of the connection
+	// (SideClient or SideServer) and the state the kernel has it in
+	// (StateEstablished, StateTimeWait, …).
+	Side  string `json:"side,omitempty"`
+	State string `json:"state,omitempty"`
 }
 
 // Connection event kinds.
@@ -32,7 +37,51 @@ const (
 	Close    = "close"    // one side closed (By, Reason)
 	Reset    = "reset"    // the connection was reset
 	Refused  = "refused"  // the connect was refused
+	// TCP is a change of one end's TCP state as the kernel has it (Side,
+	// State). It is separate from close and reset, which say what a
+	// program did; tcp says what the kernel made of it.
+	TCP = "tcp"
 )
+
+// The ends of a connection (Event.Side on tcp events).
+const (
+	SideClient = "client"
+	SideServer = "server"
+)
+
+// TCP states (Event.State), named as the kernel and netstat name them.
+const (
+	StateSynSent     = "SYN_SENT"
+	StateSynRecv     = "SYN_RECV"
+	StateEstablished = "ESTABLISHED"
+	StateFinWait1    = "FIN_WAIT1"
+	StateFinWait2    = "FIN_WAIT2"
+	StateCloseWait   = "CLOSE_WAIT"
+	StateClosing     = "CLOSING"
+	StateLastAck     = "LAST_ACK"
+	StateTimeWait    = "TIME_WAIT"
+	// StateClosed: the end is gone from the kernel's socket table (or the
+	// program holds a socket the kernel has closed).
+	StateClosed = "CLOSED"
+)
+
+// States lists every TCP state a tcp event may carry, in the order a
+// connection passes through them.
+var States = []string{
+	StateSynSent, StateSynRecv, StateEstablished, StateFinWait1, StateFinWait2,
+	StateCloseWait, StateClosing, StateLastAck, StateTimeWait, StateClosed,
+}
+
+// Transient reports whether a state only waits for an ACK that loopback
+// delivers within microseconds (or a retransmission): seeing it or not is
+// a matter of when the kernel was asked, so comparisons skip it.
+func Transient(state string) bool {
+	switch state {
+	case StateSynSent, StateSynRecv, StateFinWait1, StateClosing, StateLastAck:
+		return true
+	}
+	return false
+}
 
 // Server event kinds (no Conn).
 const (

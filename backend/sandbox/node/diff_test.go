@@ -3,7 +3,6 @@ package node_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,15 +20,10 @@ import (
 	"github.com/keepalive-playground/playground/timeline"
 )
 
-// Timing tolerance between the emulation and real Node for the same
-// event. Loopback runs on a loaded 2-core machine (make test runs this
-// beside the race-enabled suite and Chromium) delay real Node's accepts
-// and callbacks by up to ~100 ms; a real difference in this domain is a
-// timeout that fires or not (a different event sequence, compared
-// exactly) or fires at another time (300 ms and up in these scenarios).
+// The timing tolerance between the emulation and real Node for the same
+// event is timeline.TimingTolerance, the rule `playground run --runtime`
+// compares runtimes by.
 const (
-	diffMinTolMs = 250
-	diffRelTol   = 0.15
 	// diffMaxDurationMs keeps the differential run short: longer
 	// scenarios are cut to this length in both runs alike.
 	diffMaxDurationMs = 7000
@@ -209,8 +203,6 @@ func normalize(evs []timeline.Event) norm {
 	return n
 }
 
-func tol(t float64) float64 { return math.Max(diffMinTolMs, diffRelTol*t) }
-
 func compareTimed(what string, emu, real []timed) []string {
 	var out []string
 	if len(emu) != len(real) {
@@ -220,7 +212,7 @@ func compareTimed(what string, emu, real []timed) []string {
 		if emu[i].key != real[i].key {
 			return []string{fmt.Sprintf("%s: emulation %v, real %v", what, keys(emu), keys(real))}
 		}
-		if d := math.Abs(emu[i].t - real[i].t); d > tol(real[i].t) {
+		if !timeline.SameTiming(emu[i].t, real[i].t) {
 			out = append(out, fmt.Sprintf("%s: %q at %.1f ms, real Node at %.1f ms", what, emu[i].key, emu[i].t, real[i].t))
 		}
 	}
