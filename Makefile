@@ -6,7 +6,7 @@ GOROOT   := $(shell $(GO) env GOROOT)
 BIN      := bin/playground
 ADDR     ?= localhost:8080
 # The shared packages build for the browser and the server alike.
-SHARED   := ./timeline/... ./scenario/... ./wire/... ./codeview/... ./fragment/... ./lessons/...
+SHARED   := ./timeline/... ./scenario/... ./wire/... ./codeview/... ./fragment/... ./lessons/... ./export/...
 # What the shared packages must never import.
 FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=

@@ -65,7 +65,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var raw []byte
 	if *scen != "" {
-		sc, err := loadScenario(*scen)
+		sc, _, err := loadScenario(*scen)
 		if err == nil {
 			raw, err = scenario.Marshal(sc)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,22 +11,27 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/keepalive-playground/playground/backend/run"
 	"github.com/keepalive-playground/playground/backend/sandbox/all"
+	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
 
-// runCmd is `playground run`: exit 0 when the run completed and its checks
-// passed, 1 when a check failed, 2 on bad input (the reason on stderr).
+// runCmd is `playground run`. One runtime: exit 0 when the run completed
+// and its checks passed, 1 when a check failed. Several (--runtime
+// node18,node26,go): exit 0 when their timelines agree, 1 when they part.
+// 2 on bad input, the reason on stderr.
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print one JSON event per line instead of a table")
+	asJSON := fs.Bool("json", false, "the same as --format json")
+	format := fs.String("format", "table", "output: "+strings.Join(export.Formats, ", "))
+	runtimes := fs.String("runtime", "", "run on this runtime instead of the scenario's; a comma-separated list compares them ("+strings.Join(scenario.Runtimes, ", ")+")")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: playground run [--json] FILE|LINK   (FILE may be - for standard input)")
+		fmt.Fprintln(stderr, "usage: playground run [--format F] [--runtime R[,R…]] FILE|LINK   (FILE: a scenario .json, - for standard input, or an exported .svg/.png)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -35,13 +41,40 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	sc, err := loadScenario(fs.Arg(0))
+	if *asJSON {
+		*format = "json"
+	}
+	if !export.IsFormat(*format) {
+		fmt.Fprintf(stderr, "playground run: --format %q is not one of %s\n", *format, strings.Join(export.Formats, ", "))
+		return 2
+	}
+	sc, link, err := loadScenario(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "playground run: %v\n", err)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+
+	var names []string
+	if *runtimes != "" {
+		names = strings.Split(*runtimes, ",")
+	}
+	if len(names) > 1 {
+		return compareCmd(ctx, sc, names, *format, stdout, stderr)
+	}
+	if len(names) == 1 {
+		v, notes, err := sc.OnRuntime(strings.TrimSpace(names[0]))
+		if err != nil {
+			fmt.Fprintf(stderr, "playground run: --runtime: %v\n", err)
+			return 2
+		}
+		for _, n := range notes {
+			fmt.Fprintf(stderr, "playground run: %s\n", n)
+		}
+		sc, link = &v, ""
+	}
+	start := time.Now()
 	res, err := run.Run(ctx, sc, all.Runtimes())
 	if err != nil {
 		fmt.Fprintf(stderr, "playground run: %v\n", err)
@@ -50,13 +83,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	for _, e := range res.Errors {
 		fmt.Fprintf(stderr, "playground run: %s\n", e)
 	}
-	if *asJSON {
-		if err := timeline.WriteJSONL(stdout, res.Events); err != nil {
-			fmt.Fprintf(stderr, "playground run: %v\n", err)
-			return 2
-		}
-	} else {
-		printTable(stdout, res)
+	if link == "" {
+		link, _ = scenario.EncodeLink(sc)
+	}
+	out := &export.Run{Scenario: sc, Events: res.Events, Checks: res.Checks, Start: start, Link: link, Tool: "Keep-Alive Playground"}
+	if err := export.Write(stdout, *format, out); err != nil {
+		fmt.Fprintf(stderr, "playground run: %v\n", err)
+		return 2
 	}
 	if !res.Passed() {
 		return 1
@@ -64,104 +97,171 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// loadScenario reads a scenario file, standard input ("-"), or a link
-// (a whole URL, a "#s=…" fragment or its payload).
-func loadScenario(arg string) (*scenario.Scenario, error) {
-	if arg == "-" {
-		data, err := readScenario(os.Stdin, "standard input")
-		if err != nil {
-			return nil, err
+// compareCmd runs the scenario on each runtime and says where the
+// timelines part.
+func compareCmd(ctx context.Context, sc *scenario.Scenario, names []string, format string, stdout, stderr io.Writer) int {
+	if format != "table" && format != "json" {
+		fmt.Fprintf(stderr, "playground run: --format %s shows one run; a comparison prints as table or json\n", format)
+		return 2
+	}
+	variants, err := run.RuntimeVariants(sc, names)
+	if err != nil {
+		fmt.Fprintf(stderr, "playground run: --runtime: %v\n", err)
+		return 2
+	}
+	for _, v := range variants {
+		for _, n := range v.Notes {
+			fmt.Fprintf(stderr, "playground run: %s\n", n)
 		}
-		return scenario.Decode(data)
+	}
+	cmp, err := run.Compare(ctx, variants, all.Runtimes())
+	if err != nil {
+		fmt.Fprintf(stderr, "playground run: %v\n", err)
+		return 2
+	}
+	for i, r := range cmp.Runs {
+		for _, e := range r.Errors {
+			fmt.Fprintf(stderr, "playground run: %s: %s\n", variants[i].Name, e)
+		}
+	}
+	if format == "json" {
+		if err := writeComparisonJSON(stdout, variants, cmp); err != nil {
+			fmt.Fprintf(stderr, "playground run: %v\n", err)
+			return 2
+		}
+	} else if err := writeComparison(stdout, sc, variants, cmp); err != nil {
+		fmt.Fprintf(stderr, "playground run: %v\n", err)
+		return 2
+	}
+	if !cmp.Agree() {
+		return 1
+	}
+	return 0
+}
+
+func writeComparison(w io.Writer, sc *scenario.Scenario, variants []run.Variant, cmp *run.Comparison) error {
+	var b bytes.Buffer
+	if sc.Title != "" {
+		fmt.Fprintf(&b, "%s\n\n", sc.Title)
+	}
+	for i, r := range cmp.Runs {
+		fmt.Fprintf(&b, "── %s ──\n", variants[i].Name)
+		if err := export.EventTable(&b, r.Events); err != nil {
+			return err
+		}
+		pass := 0
+		for _, c := range r.Checks {
+			if c.Pass {
+				pass++
+			}
+		}
+		if len(r.Checks) > 0 {
+			fmt.Fprintf(&b, "checks: %d of %d passed\n", pass, len(r.Checks))
+		}
+		b.WriteString("\n")
+	}
+	names := make([]string, len(variants))
+	for i, v := range variants {
+		names[i] = v.Name
+	}
+	if cmp.Agree() {
+		fmt.Fprintf(&b, "%s agree: the same events on the server and every connection, at times within %d ms or %.0f%% of each other.\n",
+			strings.Join(names, ", "), timeline.TimingTolMinMs, timeline.TimingTolRel*100)
+	} else {
+		fmt.Fprintf(&b, "Where %s part:\n", strings.Join(names, ", "))
+		for _, p := range cmp.Partings {
+			lane := "server"
+			if p.Conn != "" {
+				lane = "conn " + p.Conn
+			}
+			fmt.Fprintf(&b, "  %s at %.0f ms — %s\n", lane, p.T, p.Sentence)
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// comparisonJSON is `playground run --runtime a,b --format json`: every
+// run's events and checks, and where they part.
+type comparisonJSON struct {
+	Agree    bool               `json:"agree"`
+	Runs     []comparisonRun    `json:"runs"`
+	Partings []timeline.Parting `json:"partings"`
+}
+
+type comparisonRun struct {
+	Name   string            `json:"name"`
+	Notes  []string          `json:"notes,omitempty"`
+	Events []timeline.Event  `json:"events"`
+	Checks []timeline.Result `json:"checks,omitempty"`
+	Errors []string          `json:"errors,omitempty"`
+}
+
+func writeComparisonJSON(w io.Writer, variants []run.Variant, cmp *run.Comparison) error {
+	out := comparisonJSON{Agree: cmp.Agree(), Partings: cmp.Partings}
+	if out.Partings == nil {
+		out.Partings = []timeline.Parting{}
+	}
+	for i, r := range cmp.Runs {
+		out.Runs = append(out.Runs, comparisonRun{Name: variants[i].Name, Notes: variants[i].Notes,
+			Events: r.Events, Checks: r.Checks, Errors: r.Errors})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// loadScenario reads a scenario file, standard input ("-"), a link (a
+// whole URL, a "#s=…" fragment or its payload), or an image the page
+// exported (SVG or PNG), which carries its scenario's link. It returns
+// the link too when the input was one.
+func loadScenario(arg string) (*scenario.Scenario, string, error) {
+	if arg == "-" {
+		data, err := io.ReadAll(io.LimitReader(os.Stdin, export.MaxImageBytes+1))
+		if err != nil {
+			return nil, "", fmt.Errorf("read standard input: %w", err)
+		}
+		return decodeInput(data, "standard input")
 	}
 	if strings.Contains(arg, "#s=") || strings.HasPrefix(arg, "s=") {
-		return scenario.DecodeLink(arg)
+		sc, err := scenario.DecodeLink(arg)
+		return sc, arg, err
 	}
 	f, err := os.Open(arg)
 	if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(arg, "/\\.") {
 		// No such file, and it does not look like a path: a bare payload.
-		return scenario.DecodeLink(arg)
+		sc, err := scenario.DecodeLink(arg)
+		return sc, "#s=" + arg, err
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer f.Close()
-	data, err := readScenario(f, arg)
+	data, err := io.ReadAll(io.LimitReader(f, export.MaxImageBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, "", fmt.Errorf("read %s: %w", arg, err)
+	}
+	return decodeInput(data, arg)
+}
+
+func decodeInput(data []byte, name string) (*scenario.Scenario, string, error) {
+	if export.IsImage(data) {
+		link, err := export.LinkFromImage(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", name, err)
+		}
+		sc, err := scenario.DecodeLink(link)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: the image's link: %w", name, err)
+		}
+		return sc, link, nil
+	}
+	if len(data) > scenario.MaxScenarioBytes {
+		return nil, "", fmt.Errorf("%s: %d bytes; a scenario is at most %d", name, len(data), scenario.MaxScenarioBytes)
 	}
 	sc, err := scenario.Decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", arg, err)
+		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
-	return sc, nil
-}
-
-// readScenario reads at most a scenario's worth of r, however much it
-// holds (a FILE may be /dev/zero).
-func readScenario(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, scenario.MaxScenarioBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if len(data) > scenario.MaxScenarioBytes {
-		return nil, fmt.Errorf("%s holds more than %d KiB; a scenario is at most that", name, scenario.MaxScenarioBytes>>10)
-	}
-	return data, nil
-}
-
-func printTable(w io.Writer, res *run.Result) {
-	if res.Scenario.Title != "" {
-		fmt.Fprintf(w, "%s\n\n", res.Scenario.Title)
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "%9s\t%s\t%s\t%s\n", "t (ms)", "conn", "event", "detail")
-	for _, e := range res.Events {
-		fmt.Fprintf(tw, "%9.1f\t%s\t%s\t%s\n", e.T, e.Conn, e.Kind, detail(e))
-	}
-	tw.Flush()
-	if len(res.Checks) > 0 {
-		fmt.Fprintln(w)
-		for _, c := range res.Checks {
-			mark := "PASS"
-			if !c.Pass {
-				mark = "FAIL"
-			}
-			fmt.Fprintf(w, "%s  %s", mark, c.Name)
-			if c.Detail != "" {
-				fmt.Fprintf(w, " — %s", c.Detail)
-			}
-			fmt.Fprintln(w)
-		}
-	}
-}
-
-// detail is the one-line rest of an event: who closed and why, the
-// request, the status, or the bytes with CR/LF shown as netcat would not.
-func detail(e timeline.Event) string {
-	var parts []string
-	if e.By != "" {
-		parts = append(parts, "by "+e.By)
-	}
-	if e.Reason != "" {
-		parts = append(parts, "("+e.Reason+")")
-	}
-	if e.Method != "" || e.Path != "" {
-		parts = append(parts, e.Method+" "+e.Path)
-	}
-	if e.Status != 0 {
-		parts = append(parts, fmt.Sprint(e.Status))
-	}
-	if e.Data != "" {
-		q, _ := json.Marshal(e.Data)
-		s := string(q)
-		if len(s) > 100 {
-			s = s[:97] + "…\""
-		}
-		parts = append(parts, s)
-	}
-	if e.Error != "" {
-		parts = append(parts, e.Error)
-	}
-	return strings.Join(parts, " ")
+	return sc, "", nil
 }

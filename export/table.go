@@ -1,0 +1,86 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// Table writes the run as `playground run` prints it: one event per row,
+// then each check's verdict.
+func Table(w io.Writer, r *Run) error {
+	ew := &errWriter{w: w}
+	if r.Scenario != nil && r.Scenario.Title != "" {
+		ew.printf("%s\n\n", r.Scenario.Title)
+	}
+	if err := EventTable(ew, r.Events); err != nil {
+		return err
+	}
+	if len(r.Checks) > 0 {
+		ew.printf("\n")
+		for _, c := range r.Checks {
+			mark := "PASS"
+			if !c.Pass {
+				mark = "FAIL"
+			}
+			ew.printf("%s  %s", mark, c.Name)
+			if c.Detail != "" {
+				ew.printf(" — %s", c.Detail)
+			}
+			ew.printf("\n")
+		}
+	}
+	return ew.err
+}
+
+// EventTable writes events as aligned rows: time, connection, kind,
+// detail.
+func EventTable(w io.Writer, events []timeline.Event) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%9s\t%s\t%s\t%s\n", "t (ms)", "conn", "event", "detail")
+	for _, e := range events {
+		fmt.Fprintf(tw, "%9.1f\t%s\t%s\t%s\n", e.T, e.Conn, e.Kind, Detail(e))
+	}
+	return tw.Flush()
+}
+
+// Detail is the one-line rest of an event: who closed and why, the
+// request, the status, the TCP state, or the bytes with CR and LF shown
+// as escapes.
+func Detail(e timeline.Event) string {
+	var parts []string
+	if e.Side != "" {
+		parts = append(parts, e.Side+" end")
+	}
+	if e.State != "" {
+		parts = append(parts, e.State)
+	}
+	if e.By != "" {
+		parts = append(parts, "by "+e.By)
+	}
+	if e.Reason != "" {
+		parts = append(parts, "("+e.Reason+")")
+	}
+	if e.Method != "" || e.Path != "" {
+		parts = append(parts, e.Method+" "+e.Path)
+	}
+	if e.Status != 0 {
+		parts = append(parts, fmt.Sprint(e.Status))
+	}
+	if e.Data != "" {
+		q, _ := json.Marshal(e.Data)
+		s := string(q)
+		if len(s) > 100 {
+			s = s[:97] + "…\""
+		}
+		parts = append(parts, s)
+	}
+	if e.Error != "" {
+		parts = append(parts, e.Error)
+	}
+	return strings.Join(parts, " ")
+}
