@@ -58,9 +58,9 @@ func (m *message) keepAlive() bool {
 type pieceKind int
 
 const (
-	pLine pieceKind = iota // a start or header line (text without CR LF)
-	pBlank                 // the blank line that ends the head
-	pData                  // body bytes (n of them)
+	pLine  pieceKind = iota // a start or header line (text without CR LF)
+	pBlank                  // the blank line that ends the head
+	pData                   // body bytes (n of them)
 )
 
 type piece struct {

@@ -9,8 +9,8 @@ type Match struct {
 	Method   string `json:"method,omitempty"`
 	Path     string `json:"path,omitempty"`
 	Status   int    `json:"status,omitempty"`
-	Side     string `json:"side,omitempty"`  // tcp events: client or server
-	State    string `json:"state,omitempty"` // tcp events: TIME_WAIT, …
+	Side     string `json:"side,omitempty"`     // tcp events: client or server
+	State    string `json:"state,omitempty"`    // tcp events: TIME_WAIT, …
 	Contains string `json:"contains,omitempty"` // Data or Error contains this text
 }
 

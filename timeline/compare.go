@@ -44,6 +44,10 @@ func SameTiming(d, ref float64) bool { return math.Abs(d-ref) <= TimingTolerance
 type Run struct {
 	Name   string
 	Events []Event
+	// EndMs is when the run was cut off (its durationMs), or 0. Events
+	// within the tolerance of the cut are left out of the comparison in
+	// every run: one run may see an event that the cut takes from another.
+	EndMs float64
 }
 
 // Parting is the first point where the runs' timelines part on one
@@ -100,13 +104,16 @@ func laneConn(lane string) string {
 // comparable reduces a run to its lanes. Sends and received bytes are
 // the script's and the server's wording, not the behaviour compared; the
 // client's own sends anchor the delays.
-func comparable(events []Event) lanes {
+func comparable(events []Event, endMs float64) lanes {
 	ls := lanes{}
 	evs := slices.Clone(events)
 	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.T, b.T) })
 	prev := map[string]float64{}
 	lastSend := 0.0
 	for _, e := range evs {
+		if endMs > 0 && e.T > endMs-TimingTolMinMs {
+			break
+		}
 		if e.Conn == "" {
 			d := e.T - lastSend
 			if e.Kind == Listen {
@@ -168,8 +175,14 @@ func Compare(runs []Run) []Parting {
 	}
 	all := make([]lanes, len(runs))
 	names := map[string]bool{}
+	end := 0.0
+	for _, r := range runs {
+		if r.EndMs > 0 && (end == 0 || r.EndMs < end) {
+			end = r.EndMs
+		}
+	}
 	for i, r := range runs {
-		all[i] = comparable(r.Events)
+		all[i] = comparable(r.Events, end)
 		for l := range all[i] {
 			names[l] = true
 		}

@@ -52,15 +52,15 @@ func TestCompare(t *testing.T) {
 	}{
 		{
 			name: "agree",
-			runs: []Run{{"node18", question(false, 0)}, {"node20", question(false, 0)}},
+			runs: []Run{{Name: "node18", Events: question(false, 0)}, {Name: "node20", Events: question(false, 0)}},
 		},
 		{
 			name: "agree within the tolerance",
-			runs: []Run{{"a", keepAlive(5003, ReasonKeepAliveTimeout)}, {"b", keepAlive(5150, ReasonKeepAliveTimeout)}},
+			runs: []Run{{Name: "a", Events: keepAlive(5003, ReasonKeepAliveTimeout)}, {Name: "b", Events: keepAlive(5150, ReasonKeepAliveTimeout)}},
 		},
 		{
 			name: "an event on one side only",
-			runs: []Run{{"node18", question(false, 0)}, {"node26", question(true, 13)}},
+			runs: []Run{{Name: "node18", Events: question(false, 0)}, {Name: "node26", Events: question(true, 13)}},
 			want: []string{
 				"node18: A stayed open; node26: close() also closed idle A at 12 ms",
 				"node18: the process did not exit; node26: the process exited at 13 ms",
@@ -68,20 +68,20 @@ func TestCompare(t *testing.T) {
 		},
 		{
 			name: "a different reason",
-			runs: []Run{{"go", keepAlive(5003, ReasonIdleTimeout)}, {"node20", keepAlive(5003, ReasonKeepAliveTimeout)}},
+			runs: []Run{{Name: "go", Events: keepAlive(5003, ReasonIdleTimeout)}, {Name: "node20", Events: keepAlive(5003, ReasonKeepAliveTimeout)}},
 			want: []string{"go: the idle timeout closed A at 5003 ms; node20: the keep-alive timeout closed A at 5003 ms"},
 		},
 		{
 			name: "the same event, later",
-			runs: []Run{{"node18", keepAlive(5003, ReasonKeepAliveTimeout)}, {"node20", keepAlive(6004, ReasonKeepAliveTimeout)}},
+			runs: []Run{{Name: "node18", Events: keepAlive(5003, ReasonKeepAliveTimeout)}, {Name: "node20", Events: keepAlive(6004, ReasonKeepAliveTimeout)}},
 			want: []string{"node18: the keep-alive timeout closed A at 5003 ms; node20: the same at 6004 ms (1001 ms later)"},
 		},
 		{
 			name: "runs that agree are named together",
 			runs: []Run{
-				{"node18", question(false, 0)},
-				{"node26", question(true, 13)},
-				{"node24", question(true, 14)},
+				{Name: "node18", Events: question(false, 0)},
+				{Name: "node26", Events: question(true, 13)},
+				{Name: "node24", Events: question(true, 14)},
 			},
 			want: []string{
 				"node18: A stayed open; node26, node24: close() also closed idle A at 12 ms",
@@ -117,12 +117,12 @@ func TestCompareTransientStates(t *testing.T) {
 		{T: 10.05, Conn: "A", Kind: TCP, Side: SideServer, State: StateFinWait1},
 		{T: 11, Conn: "A", Kind: TCP, Side: SideServer, State: StateFinWait2},
 	}
-	if p := Compare([]Run{{"a", base}, {"b", other}}); len(p) != 0 {
+	if p := Compare([]Run{{Name: "a", Events: base}, {Name: "b", Events: other}}); len(p) != 0 {
 		t.Errorf("partings %+v; want none", p)
 	}
 	// A state one run never reached is a difference.
 	stuck := base[:2]
-	p := Compare([]Run{{"a", base}, {"b", stuck}})
+	p := Compare([]Run{{Name: "a", Events: base}, {Name: "b", Events: stuck}})
 	if len(p) != 1 || p[0].Sentence != "a: A's server end went to FIN_WAIT2 at 10 ms; b: the kernel reported no state for A's server end" {
 		t.Errorf("partings %+v", p)
 	}
@@ -143,5 +143,18 @@ func TestSameTiming(t *testing.T) {
 		if got := SameTiming(tt.d, tt.ref); got != tt.want {
 			t.Errorf("SameTiming(%v, %v) = %v, want %v", tt.d, tt.ref, got, tt.want)
 		}
+	}
+}
+
+// TestCompareEndGuard: a timer that fires just before the end in one run
+// and just after it in another is no difference.
+func TestCompareEndGuard(t *testing.T) {
+	a := []Event{{T: 1, Conn: "A", Kind: Connect}, {T: 9950, Conn: "A", Kind: Close, By: ByServer, Reason: ReasonKeepAliveTimeout}}
+	b := a[:1]
+	if p := Compare([]Run{{Name: "a", Events: a, EndMs: 10000}, {Name: "b", Events: b, EndMs: 10000}}); len(p) != 0 {
+		t.Errorf("partings %+v; want none", p)
+	}
+	if p := Compare([]Run{{Name: "a", Events: a, EndMs: 20000}, {Name: "b", Events: b, EndMs: 20000}}); len(p) != 1 {
+		t.Errorf("partings %+v; want one", p)
 	}
 }
