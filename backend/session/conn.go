@@ -328,6 +328,7 @@ func (s *Session) handleNote(n note) error {
 			s.emit(timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Send, Data: string(data)})
 		}
 		c.early = nil
+		s.tcpTrack(n.label, n.conn)
 		held := s.pending[peer]
 		delete(s.pending, peer)
 		for _, e := range held {
@@ -358,6 +359,7 @@ func (s *Session) handleNote(n note) error {
 		s.held = append(s.held, held{ev: ev, charge: n.charge})
 		return nil
 	case "werr", "rerr":
+		s.tcpTouch(n.label)
 		if errors.Is(n.err, net.ErrClosed) {
 			// Our own close or reset of the socket; already on the timeline.
 			return nil
@@ -383,9 +385,11 @@ func (s *Session) handleNote(n note) error {
 		// reading client (the pooled client) is told.
 		// In order with the held recv events: the bytes before the FIN
 		// must reach it first.
+		s.tcpTouch(n.label)
 		s.emitEOF(n.t, n.label)
 		return nil
 	case "shut":
+		s.tcpTouch(n.label)
 		if c.closed {
 			return nil
 		}
@@ -393,6 +397,7 @@ func (s *Session) handleNote(n note) error {
 		ev.Kind, ev.By, ev.Reason = timeline.Close, timeline.ByClient, timeline.ReasonClient
 	case "reset":
 		c.reset = true
+		s.tcpReleased(n.label)
 		ev.Kind, ev.By = timeline.Reset, timeline.ByClient
 	default:
 		return nil

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/backend/tcpstate"
 	"github.com/keepalive-playground/playground/codeview"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -83,6 +84,9 @@ type Config struct {
 	// keeps what it is given (the headless runner) and only what the
 	// session itself holds is counted.
 	Budget *Budget
+	// NoTCPStates leaves out the kernel's TCP states (tcp events), which
+	// are on wherever the kernel's socket table can be read (Linux).
+	NoTCPStates bool
 }
 
 // ErrSlowClient ends a session whose browser does not read its messages.
@@ -144,6 +148,8 @@ type Session struct {
 	// says whether messages handed to Out count until given back.
 	budget    *Budget
 	chargeOut bool
+	// tcp follows the kernel's TCP states of every connection (tcp.go).
+	tcp tcpWatch
 
 	// dial connects a virtual connection; tests replace it to see every
 	// address a session dials.
@@ -170,6 +176,13 @@ func New(cfg Config) *Session {
 	s.budget, s.chargeOut = cfg.Budget, cfg.Budget != nil
 	if s.budget == nil {
 		s.budget = NewBudget()
+	}
+	if !cfg.NoTCPStates {
+		if r, err := tcpstate.Shared(); err == nil {
+			s.tcp.init(r)
+		} else {
+			cfg.Log.Debug("no kernel TCP states", "err", err)
+		}
 	}
 	return s
 }
@@ -238,6 +251,9 @@ func (s *Session) Run(ctx context.Context) error {
 		case <-s.demoWake:
 		case <-s.exitedC():
 			s.exited = true
+			s.tcpTouch("") // the kernel closes what the process still held
+		case <-s.tcp.timerC():
+			s.tcpLookDue()
 		case <-s.timer.C:
 			if err := s.runDue(); err != nil {
 				return err
@@ -245,6 +261,7 @@ func (s *Session) Run(ctx context.Context) error {
 		case <-s.flushT.C:
 		}
 		s.flushDemo()
+		s.tcpLook()
 		if err := s.flushEvents(false); err != nil {
 			return err
 		}
@@ -306,7 +323,14 @@ func (s *Session) flushEvents(all bool) error {
 	if len(s.held) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(s.held, func(a, b held) int { return cmp.Compare(a.ev.T, b.ev.T) })
+	slices.SortStableFunc(s.held, func(a, b held) int {
+		if c := cmp.Compare(a.ev.T, b.ev.T); c != 0 {
+			return c
+		}
+		// At the same instant, what a program did comes before the TCP
+		// state the kernel made of it.
+		return cmp.Compare(b2i(a.ev.Kind == timeline.TCP), b2i(b.ev.Kind == timeline.TCP))
+	})
 	cut := len(s.held)
 	if !all {
 		now := s.now()
@@ -562,6 +586,7 @@ func (s *Session) stopServer() {
 		delete(s.conns, label)
 	}
 	s.labels.reset()
+	s.tcp.reset()
 	clear(s.closeSent)
 	clear(s.pending)
 	if s.srv != nil {
@@ -598,6 +623,9 @@ func (s *Session) stopServer() {
 func (s *Session) shutdown() {
 	s.timer.Stop()
 	s.flushT.Stop()
+	if s.tcp.timer != nil {
+		s.tcp.timer.Stop()
+	}
 	s.stopServer()
 	for _, p := range s.sched {
 		s.budget.giveWrite(p.charge)
@@ -629,6 +657,12 @@ func (s *Session) flushDemo() {
 				continue
 			}
 			ev.Conn = label
+			switch ev.Kind {
+			case timeline.Accept, timeline.Close, timeline.Reset:
+				s.tcpTouch(label)
+			}
+		} else if ev.Kind == timeline.Exit {
+			s.tcpTouch("")
 		}
 		s.emit(ev)
 	}
@@ -771,4 +805,11 @@ func (s *Session) runDue() error {
 	}
 	s.arm()
 	return nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,274 @@
+package session
+
+import (
+	"net"
+	"slices"
+	"time"
+
+	"github.com/keepalive-playground/playground/backend/tcpstate"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// The kernel's view of every connection: both ends' TCP states, reported
+// as tcp events when they change. There is no polling loop per
+// connection. A state changes only when a packet arrives or a kernel
+// timer fires, and on loopback every packet is the answer to something
+// the session sees happen: a connect, a close or reset by either side, a
+// FIN read, the demo process's exit. So the owner looks right after each
+// of those (one TCP_INFO per client end it holds, one batched netlink
+// lookup for the rest), then:
+//
+//   - while an end waits for an ACK (FIN_WAIT1, LAST_ACK, CLOSING,
+//     SYN_*), it looks again a few times (tcpQuickLooks): loopback
+//     delivers in microseconds, but the peer may hold its ACK for the
+//     kernel's delayed-ACK time (40 ms at first, up to 200 ms), so the
+//     looks crowd around those;
+//   - while an end sits in a state only a kernel timer ends (TIME_WAIT,
+//     an orphaned FIN_WAIT2), it looks once more when the kernel says that
+//     timer fires.
+//
+// All of it runs on the owner goroutine with one timer per session.
+const (
+	// tcpTimerSlack is how long after the kernel's timer is due the owner
+	// looks (the kernel's timer wheel fires a little late).
+	tcpTimerSlack = 50 * time.Millisecond
+)
+
+// tcpQuickLooks are the times, after the news, of the looks at an end
+// waiting for an ACK.
+var tcpQuickLooks = []time.Duration{
+	1 * time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond,
+	41 * time.Millisecond, 44 * time.Millisecond, 50 * time.Millisecond,
+	65 * time.Millisecond, 100 * time.Millisecond, 201 * time.Millisecond,
+	250 * time.Millisecond, 500 * time.Millisecond,
+}
+
+// tcpConn is one connection whose ends the session follows.
+type tcpConn struct {
+	label string
+	// client is the client's end; the server's is client.Reversed().
+	client tcpstate.End
+	// held is the client's socket while the session holds it, read with
+	// TCP_INFO; nil once it was closed.
+	held *net.TCPConn
+	// last is the state last reported for each end (client, server).
+	last [2]string
+	// quick counts the looks spent on an end waiting for an ACK since the
+	// news at newsT.
+	quick int
+	newsT float64
+	// next is when to look again, on the session clock; 0 for never.
+	next float64
+}
+
+// tcpWatch is the owner's record of the connections it follows.
+type tcpWatch struct {
+	r     *tcpstate.Reader
+	conns map[string]*tcpConn
+	dirty []*tcpConn
+	timer *time.Timer
+	// scratch for one look
+	ends    []tcpstate.End
+	results []tcpstate.Result
+}
+
+func (w *tcpWatch) init(r *tcpstate.Reader) {
+	w.r = r
+	w.conns = map[string]*tcpConn{}
+	w.timer = time.NewTimer(time.Hour)
+	w.timer.Stop()
+}
+
+// timerC is the watch's timer channel, or nil when the kernel's states
+// are not read.
+func (w *tcpWatch) timerC() <-chan time.Time {
+	if w.r == nil {
+		return nil
+	}
+	return w.timer.C
+}
+
+// reset forgets every connection (a load or restart).
+func (w *tcpWatch) reset() {
+	if w.r == nil {
+		return
+	}
+	clear(w.conns)
+	w.dirty = w.dirty[:0]
+	w.timer.Stop()
+}
+
+// track starts following the connection the session just dialed.
+func (s *Session) tcpTrack(label string, tc *net.TCPConn) {
+	w := &s.tcp
+	if w.r == nil {
+		return
+	}
+	end, ok := tcpstate.FromAddrs(tc.LocalAddr().String(), tc.RemoteAddr().String())
+	if !ok {
+		return
+	}
+	c := &tcpConn{label: label, client: end, held: tc}
+	w.conns[label] = c
+	w.touchConn(c, true)
+}
+
+// tcpReleased says the session no longer holds the client's socket of
+// label (it reset or closed it): from now on the table says its state.
+func (s *Session) tcpReleased(label string) {
+	if c := s.tcp.conns[label]; c != nil {
+		c.held = nil
+		s.tcp.touchConn(c, true)
+	}
+}
+
+// tcpTouch marks a connection to be looked at after what just happened
+// to it; "" marks every connection (the demo process exited).
+func (s *Session) tcpTouch(label string) {
+	w := &s.tcp
+	if w.r == nil {
+		return
+	}
+	if label == "" {
+		for _, c := range w.conns {
+			w.touchConn(c, true)
+		}
+		return
+	}
+	if c := w.conns[label]; c != nil {
+		w.touchConn(c, true)
+	}
+}
+
+// touchConn marks c; after news (fresh) a transient state gets its quick
+// looks anew.
+func (w *tcpWatch) touchConn(c *tcpConn, fresh bool) {
+	if !slices.Contains(w.dirty, c) {
+		w.dirty = append(w.dirty, c)
+	}
+	if fresh {
+		c.quick, c.newsT = 0, -1
+	}
+}
+
+// tcpLookDue looks at the connections whose next look is due.
+func (s *Session) tcpLookDue() {
+	now := s.now()
+	for _, c := range s.tcp.conns {
+		if c.next > 0 && c.next <= now+0.05 {
+			s.tcp.touchConn(c, false)
+		}
+	}
+	s.tcpLook()
+}
+
+// tcpLook reads the states of the marked connections and reports what
+// changed.
+func (s *Session) tcpLook() {
+	w := &s.tcp
+	if w.r == nil || len(w.dirty) == 0 {
+		s.tcpArm()
+		return
+	}
+	dirty := w.dirty
+	w.dirty = nil
+	for len(dirty) > 0 {
+		batch := dirty[:min(len(dirty), tcpstate.MaxBatch/2)]
+		dirty = dirty[len(batch):]
+		s.tcpLookBatch(batch)
+	}
+	s.tcpArm()
+}
+
+func (s *Session) tcpLookBatch(batch []*tcpConn) {
+	w := &s.tcp
+	// Held client ends first: TCP_INFO on our own socket. One that reads
+	// CLOSED may have become a TIME_WAIT entry in the table.
+	held := make([]string, len(batch))
+	w.ends = w.ends[:0]
+	for i, c := range batch {
+		if c.held != nil {
+			if rc, err := c.held.SyscallConn(); err == nil {
+				if st, err := tcpstate.Held(rc); err == nil && st != timeline.StateClosed {
+					held[i] = st
+				}
+			}
+		}
+		if held[i] == "" {
+			w.ends = append(w.ends, c.client)
+		}
+		w.ends = append(w.ends, c.client.Reversed())
+	}
+	w.results = slices.Grow(w.results[:0], len(w.ends))[:len(w.ends)]
+	if err := w.r.Lookup(w.ends, w.results); err != nil {
+		s.cfg.Log.Debug("read TCP states", "session", s.cfg.ID, "err", err)
+		return
+	}
+	t := s.now()
+	k := 0
+	for i, c := range batch {
+		var got [2]tcpstate.Result
+		if held[i] != "" {
+			got[0] = tcpstate.Result{State: held[i]}
+		} else {
+			got[0] = w.results[k]
+			k++
+		}
+		got[1] = w.results[k]
+		k++
+		for side, r := range got {
+			if r.State == c.last[side] || c.last[side] == "" && r.State == timeline.StateClosed {
+				continue // no change (an end never seen open is not news)
+			}
+			c.last[side] = r.State
+			name := timeline.SideClient
+			if side == 1 {
+				name = timeline.SideServer
+			}
+			s.emit(timeline.Event{T: t, Conn: c.label, Kind: timeline.TCP, Side: name, State: r.State})
+		}
+		c.next = 0
+		if c.newsT < 0 {
+			c.newsT = t
+		}
+		switch {
+		case timeline.Transient(got[0].State) || timeline.Transient(got[1].State):
+			if c.quick < len(tcpQuickLooks) {
+				c.next = c.newsT + float64(tcpQuickLooks[c.quick])/float64(time.Millisecond)
+				c.quick++
+				break
+			}
+			fallthrough // waiting on a retransmission: the kernel's timer says when
+		default:
+			for _, r := range got {
+				if r.Timer > 0 {
+					at := t + float64(r.Timer+tcpTimerSlack)/float64(time.Millisecond)
+					if c.next == 0 || at < c.next {
+						c.next = at
+					}
+				}
+			}
+		}
+		if c.last[0] == timeline.StateClosed && c.last[1] == timeline.StateClosed {
+			delete(w.conns, c.label) // nothing more can happen to it
+		}
+	}
+}
+
+// tcpArm sets the watch's timer for the soonest next look.
+func (s *Session) tcpArm() {
+	w := &s.tcp
+	if w.r == nil {
+		return
+	}
+	w.timer.Stop()
+	next := 0.0
+	for _, c := range w.conns {
+		if c.next > 0 && (next == 0 || c.next < next) {
+			next = c.next
+		}
+	}
+	if next > 0 {
+		w.timer.Reset(max(time.Duration((next-s.now())*float64(time.Millisecond)), 0))
+	}
+}
