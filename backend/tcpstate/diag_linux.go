@@ -276,4 +276,3 @@ func (r *Reader) Lookup(ends []End, out []Result) error {
 	ok = true
 	return nil
 }
-
