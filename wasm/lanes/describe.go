@@ -191,6 +191,8 @@ func EventText(ev timeline.Event) string {
 		s += " (" + ev.Error + ")"
 	case timeline.Send, timeline.Recv:
 		s += " " + strconv.Itoa(len(ev.Data)) + " bytes"
+	case timeline.TCP:
+		s = ev.Conn + ": the " + ev.Side + " end is " + ev.State
 	}
 	return s + " at " + fmtMs(ev.T) + "."
 }

@@ -261,6 +261,10 @@ func markStyle(ev *timeline.Event) (Glyph, Role, bool) {
 		return GlyphDiamond, RoleMuted, true
 	case timeline.Exit:
 		return GlyphSquare, RoleBad, true
+	case timeline.TCP:
+		// The kernel's states are not marks of their own: what caused
+		// each is already one.
+		return GlyphDot, RoleMuted, false
 	}
 	return GlyphDot, RoleMuted, true
 }
