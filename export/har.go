@@ -13,9 +13,10 @@ import (
 )
 
 // HAR 1.2 (the HTTP Archive format that browsers' developer tools export
-// and import). Field order and the optional fields follow what Chromium's
-// DevTools writes (front_end/models/har/Log.ts): entry.connection is the
-// connection's id as a decimal string, never "0", the same for every
+// and import). The optional fields follow what Chromium's DevTools writes
+// (front_end/models/har/Log.ts, and Importer.ts reads the same back):
+// entry.connection is the server's port and entry._connectionId the
+// connection's own id, a decimal string, never "0", the same for every
 // request on one connection; a request without a response carries
 // DevTools' own net error in response._error.
 type harFile struct {
@@ -56,7 +57,11 @@ type harEntry struct {
 	Cache           struct{}    `json:"cache"`
 	Timings         harTimings  `json:"timings"`
 	ServerIPAddress string      `json:"serverIPAddress"`
-	Connection      string      `json:"connection"`
+	// Connection is the server's port, and ConnectionID the connection's
+	// own number, as Chromium's DevTools writes them (and reads them back
+	// on import): one number per TCP connection, never "0".
+	Connection   string `json:"connection"`
+	ConnectionID string `json:"_connectionId"`
 	// Conn is the playground's label for the connection (A, B, …).
 	Conn string `json:"_conn"`
 }
@@ -164,7 +169,7 @@ func sortEntries(es []harEntry) {
 }
 
 func harEntries(start time.Time, c *conn) []harEntry {
-	host, _ := c.host()
+	host, port := c.host()
 	var out []harEntry
 	end := c.end()
 	for k, req := range c.req.msgs {
@@ -175,7 +180,8 @@ func harEntries(start time.Time, c *conn) []harEntry {
 			Pageref:         "page_1",
 			StartedDateTime: harTime(start, req.start),
 			ServerIPAddress: "127.0.0.1",
-			Connection:      strconv.Itoa(c.index + 1),
+			Connection:      strconv.Itoa(port),
+			ConnectionID:    strconv.Itoa(c.index + 1),
 			Conn:            c.label,
 			Request: harRequest{
 				Method:      req.first[0],
