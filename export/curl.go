@@ -28,11 +28,13 @@ const CurlVersion = "7.88.1"
 // half-close) is said in lines that start "* playground:".
 func Curl(w io.Writer, r *Run) error {
 	ew := &errWriter{w: w}
-	for i, c := range connections(r.Events) {
+	cs := connections(r.Events)
+	def := runHost(cs)
+	for i, c := range cs {
 		if i > 0 {
 			ew.printf("\n")
 		}
-		curlConn(ew, c)
+		curlConn(ew, c, def)
 	}
 	return ew.err
 }
@@ -44,8 +46,8 @@ func traceTime(ms float64) string {
 	return fmt.Sprintf("%02d:%02d:%02d.%06d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000)
 }
 
-func curlConn(ew *errWriter, c *conn) {
-	host, port := c.host()
+func curlConn(ew *errWriter, c *conn, defHost string) {
+	host, port := c.host(defHost)
 	n := c.index
 	line := func(t float64, format string, args ...any) {
 		ew.printf("%s %s\n", traceTime(t), fmt.Sprintf(format, args...))
@@ -63,10 +65,15 @@ func curlConn(ew *errWriter, c *conn) {
 		answered                int  // responses completed
 		pooled                  bool // curl would hold the connection idle, "left intact"
 		closing                 bool // curl has closed it: nothing more is shown
+		hangup                  *timeline.Event
 	)
-	for _, e := range c.events {
+	echo := resetEchoes(c.events)
+	for i, e := range c.events {
 		if closing {
 			break
+		}
+		if echo.at(i) {
+			continue // an abort: the reset says it
 		}
 		switch e.Kind {
 		case timeline.Connect:
@@ -114,17 +121,10 @@ func curlConn(ew *errWriter, c *conn) {
 				continue
 			}
 			if len(req.msgs) > answered {
-				// A request is outstanding and the server hung up.
-				if len(resp.msgs) > answered {
-					line(e.T, "* transfer closed with outstanding read data remaining")
-					line(e.T, "* Closing connection %d", n)
-					ew.printf("curl: (18) transfer closed with outstanding read data remaining\n")
-				} else {
-					line(e.T, "* Empty reply from server")
-					line(e.T, "* Closing connection %d", n)
-					ew.printf("curl: (52) Empty reply from server\n")
-				}
-				closing = true
+				// A request is outstanding: the response may still be on its
+				// way (the server stamps its close before the client reads),
+				// so curl's verdict waits for the rest of the events.
+				hangup = &e
 				continue
 			}
 			line(e.T, "* playground: the server closed connection #%d (%s)", n, e.Reason)
@@ -143,6 +143,20 @@ func curlConn(ew *errWriter, c *conn) {
 			ew.printf("curl: (%d) %s\n", code, what)
 			closing = true
 		}
+	}
+	if hangup != nil && !closing && len(req.msgs) > answered {
+		// The server hung up on an outstanding request.
+		if len(resp.msgs) > answered {
+			line(hangup.T, "* transfer closed with outstanding read data remaining")
+			line(hangup.T, "* Closing connection %d", n)
+			ew.printf("curl: (18) transfer closed with outstanding read data remaining\n")
+		} else {
+			line(hangup.T, "* Empty reply from server")
+			line(hangup.T, "* Closing connection %d", n)
+			ew.printf("curl: (52) Empty reply from server\n")
+		}
+	} else if hangup != nil && !closing {
+		line(hangup.T, "* playground: the server closed connection #%d (%s)", n, hangup.Reason)
 	}
 }
 

@@ -78,3 +78,46 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
+
+// echoWindowMs is how close a close event and a reset by the same side of
+// one connection are for both to be one abort: the program's close (the
+// event names its reason) that the kernel carried out as an RST.
+const echoWindowMs = 50
+
+// echoes marks the close events (by index) that are one abort with a
+// reset by the same side: a diagram draws that as one RST, never as a FIN
+// too.
+type echoes struct {
+	events []timeline.Event
+	marked map[int]bool
+	// closeOf maps a reset's index to its close's.
+	closes map[int]int
+}
+
+func resetEchoes(events []timeline.Event) echoes {
+	e := echoes{events: events, marked: map[int]bool{}, closes: map[int]int{}}
+	for i, r := range events {
+		if r.Kind != timeline.Reset {
+			continue
+		}
+		for j, c := range events {
+			if c.Kind == timeline.Close && c.Conn == r.Conn && c.By == r.By && !e.marked[j] &&
+				c.T >= r.T-echoWindowMs && c.T <= r.T+echoWindowMs {
+				e.marked[j] = true
+				e.closes[i] = j
+				break
+			}
+		}
+	}
+	return e
+}
+
+func (e echoes) at(i int) bool { return e.marked[i] }
+
+// closeOf is the close event folded into the reset at index i, or nil.
+func (e echoes) closeOf(i int) *timeline.Event {
+	if j, ok := e.closes[i]; ok {
+		return &e.events[j]
+	}
+	return nil
+}

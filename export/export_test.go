@@ -56,7 +56,7 @@ func TestCurl(t *testing.T) {
 00:00:00.001600 < Content-Type: text/plain
 00:00:00.001600 < Transfer-Encoding: chunked
 00:00:00.001600 < 
-00:00:00.001600 { [12 bytes data]
+00:00:00.001600 { [22 bytes data]
 00:00:00.001600 * Connection #0 to host demo left intact
 00:00:00.100000 * Re-using existing connection #0 with host demo
 00:00:00.100000 > GET /b?x=1&y=two%20words HTTP/1.1
@@ -66,7 +66,7 @@ func TestCurl(t *testing.T) {
 00:00:00.100400 < Content-Type: text/plain
 00:00:00.100500 < Transfer-Encoding: chunked
 00:00:00.100500 < 
-00:00:00.100500 { [12 bytes data]
+00:00:00.100500 { [22 bytes data]
 00:00:00.100500 * Connection #0 to host demo left intact
 00:00:05.100000 * playground: the server closed connection #0 (keepalive-timeout)
 
@@ -147,10 +147,7 @@ func TestMermaid(t *testing.T) {
 	if err := Mermaid(&b, &Run{Scenario: sc, Events: evs}); err != nil {
 		t.Fatal(err)
 	}
-	want := "```mermaid\n" + `---
-title: "A \"title\"; with #marks"
----
-sequenceDiagram
+	want := "**A \"title\"; with #marks**\n\n```mermaid\n" + `sequenceDiagram
     participant C as Client
     participant S as Server (node20)
     Note over S: listen (0.0 ms)
@@ -338,4 +335,28 @@ func FuzzExports(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAbortIsOneRST: a program's close that the kernel carried out as a
+// reset is drawn once, as the RST, with the close's reason.
+func TestAbortIsOneRST(t *testing.T) {
+	evs := []timeline.Event{
+		{T: 1, Conn: "A", Kind: timeline.Connect},
+		{T: 1, Conn: "A", Kind: timeline.Send, Data: "GET / HTTP/1.1\r\n\r\n"},
+		{T: 5, Conn: "A", Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonDestroy},
+		{T: 5.1, Conn: "A", Kind: timeline.Reset, By: timeline.ByServer, Error: "read: connection reset by peer"},
+		{T: 9, Conn: "B", Kind: timeline.Connect},
+		{T: 10, Conn: "B", Kind: timeline.Close, By: timeline.ByClient, Reason: timeline.ReasonClient},
+		{T: 10, Conn: "B", Kind: timeline.Reset, By: timeline.ByClient},
+	}
+	var m bytes.Buffer
+	Mermaid(&m, &Run{Events: evs})
+	if s := m.String(); strings.Contains(s, "FIN") || !strings.Contains(s, "S-xC: A: RST (destroy) (5.1 ms)") || !strings.Contains(s, "C-xS: B: RST (10.0 ms)") {
+		t.Errorf("diagram:\n%s", s)
+	}
+	var c bytes.Buffer
+	Curl(&c, &Run{Events: evs})
+	if s := c.String(); strings.Contains(s, "FIN") || !strings.Contains(s, "Recv failure: Connection reset by peer") || !strings.Contains(s, "the client reset connection #1 (RST)") {
+		t.Errorf("transcript:\n%s", s)
+	}
 }

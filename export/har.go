@@ -149,8 +149,10 @@ func HAR(w io.Writer, r *Run) error {
 		Entries: []harEntry{},
 		Comment: r.Link,
 	}}
-	for _, c := range connections(r.Events) {
-		f.Log.Entries = append(f.Log.Entries, harEntries(r.Start, c)...)
+	cs := connections(r.Events)
+	def := runHost(cs)
+	for _, c := range cs {
+		f.Log.Entries = append(f.Log.Entries, harEntries(r.Start, c, def)...)
 	}
 	sortEntries(f.Log.Entries)
 	enc := json.NewEncoder(w)
@@ -168,8 +170,8 @@ func sortEntries(es []harEntry) {
 	}
 }
 
-func harEntries(start time.Time, c *conn) []harEntry {
-	host, port := c.host()
+func harEntries(start time.Time, c *conn, defHost string) []harEntry {
+	host, port := c.host(defHost)
 	var out []harEntry
 	end := c.end()
 	for k, req := range c.req.msgs {

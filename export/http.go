@@ -142,7 +142,7 @@ func (p *parser) feed(t float64, data []byte) {
 				m.headSize += len(raw)
 				p.headLine(t, m, line)
 			case sChunkSize:
-				m.bodySize += len(raw)
+				p.framing(t, m, len(raw))
 				size, _, _ := strings.Cut(line, ";")
 				n, err := strconv.ParseInt(strings.TrimSpace(size), 16, 32)
 				switch {
@@ -154,10 +154,10 @@ func (p *parser) feed(t float64, data []byte) {
 					p.state, p.remaining = sChunkData, int(n)
 				}
 			case sChunkEnd:
-				m.bodySize += len(raw)
+				p.framing(t, m, len(raw))
 				p.state = sChunkSize
 			case sTrailer:
-				m.bodySize += len(raw)
+				p.framing(t, m, len(raw))
 				if line == "" {
 					p.done(t)
 				}
@@ -182,12 +182,19 @@ func (p *parser) feed(t float64, data []byte) {
 
 func (p *parser) data(t float64, m *message, b []byte) {
 	m.body = append(m.body, b...)
-	m.bodySize += len(b)
-	if n := len(m.pieces); n > 0 && m.pieces[n-1].kind == pData && m.pieces[n-1].feed == p.feeds {
-		m.pieces[n-1].n += len(b) // one read is one line, as curl shows it
+	p.framing(t, m, len(b))
+}
+
+// framing counts n body bytes on the wire (data, or chunk framing): a
+// transcript shows the body's bytes per read as they arrived, as curl
+// does.
+func (p *parser) framing(t float64, m *message, n int) {
+	m.bodySize += n
+	if k := len(m.pieces); k > 0 && m.pieces[k-1].kind == pData && m.pieces[k-1].feed == p.feeds {
+		m.pieces[k-1].n += n // one read is one line
 		return
 	}
-	m.pieces = append(m.pieces, piece{feed: p.feeds, t: t, kind: pData, n: len(b)})
+	m.pieces = append(m.pieces, piece{feed: p.feeds, t: t, kind: pData, n: n})
 }
 
 func (p *parser) headLine(t float64, m *message, line string) {
@@ -286,6 +293,25 @@ func connections(events []timeline.Event) []*conn {
 	return out
 }
 
+func (c *conn) firstHost() string {
+	for _, m := range c.req.msgs {
+		if v := m.header("Host"); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// runHost is the first Host header any connection sent.
+func runHost(cs []*conn) string {
+	for _, c := range cs {
+		if h := c.firstHost(); h != "" {
+			return h
+		}
+	}
+	return ""
+}
+
 func (c *conn) requestMethod(n int) string {
 	if n < len(c.req.msgs) {
 		return c.req.msgs[n].first[0]
@@ -303,16 +329,11 @@ func (c *conn) hasConnect() bool {
 }
 
 // host is the host and port the connection's requests name (the demo
-// server's real address is a private loopback port): the first Host
-// header, or the playground's default.
-func (c *conn) host() (string, int) {
-	h := "demo"
-	for _, m := range c.req.msgs {
-		if v := m.header("Host"); v != "" {
-			h = v
-			break
-		}
-	}
+// server's real address is a private loopback port): its first Host
+// header, or the run's (def, the first Host any connection sent), or the
+// playground's default.
+func (c *conn) host(def string) (string, int) {
+	h := cmpOr(c.firstHost(), cmpOr(def, "demo"))
 	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.HasSuffix(h, "]") {
 		if port, err := strconv.Atoi(h[i+1:]); err == nil {
 			return h[:i], port

@@ -10,7 +10,8 @@ import (
 )
 
 // Mermaid writes the run as a Mermaid sequence diagram in a fenced
-// ```mermaid block, which GitHub renders where Markdown is shown: the
+// ```mermaid block, under the scenario's title in bold, which GitHub
+// renders where Markdown is shown: the
 // client and the server as participants, each request and response as a
 // message labelled with its connection and time, the server's own calls
 // as notes over it, and the ends of connections drawn apart: a FIN is an
@@ -18,10 +19,12 @@ import (
 // states are notes beside the end that sits in them.
 func Mermaid(w io.Writer, r *Run) error {
 	ew := &errWriter{w: w}
-	ew.printf("```mermaid\n")
 	if r.Scenario != nil && r.Scenario.Title != "" {
-		ew.printf("---\ntitle: %s\n---\n", strconv.Quote(r.Scenario.Title))
+		// A Markdown heading, not the diagram's own title: Mermaid centres
+		// a long title over the drawing and cuts it off at the edges.
+		ew.printf("**%s**\n\n", markdownText.Replace(r.Scenario.Title))
 	}
+	ew.printf("```mermaid\n")
 	server := "Server"
 	if r.Scenario != nil && r.Scenario.Server.Runtime != "" {
 		server += " (" + r.Scenario.Server.Runtime + ")"
@@ -29,7 +32,11 @@ func Mermaid(w io.Writer, r *Run) error {
 	ew.printf("sequenceDiagram\n")
 	ew.printf("    participant C as Client\n")
 	ew.printf("    participant S as %s\n", mermaidText(server))
-	for _, e := range r.Events {
+	echo := resetEchoes(r.Events)
+	for i, e := range r.Events {
+		if echo.at(i) {
+			continue
+		}
 		label := func(what string) string {
 			return mermaidText(fmt.Sprintf("%s: %s (%s ms)", e.Conn, what, fmtMs(e.T)))
 		}
@@ -53,10 +60,14 @@ func Mermaid(w io.Writer, r *Run) error {
 				ew.printf("    S-)C: %s\n", label(what))
 			}
 		case timeline.Reset:
+			what := "RST"
+			if c := echo.closeOf(i); c != nil && c.Reason != "" && c.Reason != timeline.ReasonClient {
+				what += " (" + c.Reason + ")"
+			}
 			if e.By == timeline.ByClient {
-				ew.printf("    C-xS: %s\n", label("RST"))
+				ew.printf("    C-xS: %s\n", label(what))
 			} else {
-				ew.printf("    S-xC: %s\n", label("RST"))
+				ew.printf("    S-xC: %s\n", label(what))
 			}
 		case timeline.TCP:
 			if timeline.Transient(e.State) || e.State == timeline.StateEstablished {
@@ -78,6 +89,9 @@ func Mermaid(w io.Writer, r *Run) error {
 	ew.printf("```\n")
 	return ew.err
 }
+
+// markdownText keeps a title as plain text in Markdown.
+var markdownText = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "\n", " ")
 
 // serverCall names a server event as the program's call or the process's
 // fate.

@@ -6,7 +6,7 @@ import mermaid from 'mermaid';
 
 for (const file of process.argv.slice(2)) {
   let text = readFileSync(file, 'utf8');
-  const fence = text.match(/^```mermaid\n([\s\S]*)\n```\n?$/);
+  const fence = text.match(/^```mermaid\n([\s\S]*?)\n```$/m);
   if (fence) text = fence[1];
   try {
     const r = await mermaid.parse(text);
