@@ -232,6 +232,12 @@ func (s *Scenario) clone() Scenario {
 		}
 	}
 	sv.Routes = slices.Clone(sv.Routes)
+	if out.Compare != nil {
+		c := *out.Compare
+		c.Runtimes = slices.Clone(c.Runtimes)
+		c.Values = slices.Clone(c.Values)
+		out.Compare = &c
+	}
 	out.Client.Steps = slices.Clone(out.Client.Steps)
 	for i := range out.Client.Steps {
 		st := &out.Client.Steps[i]

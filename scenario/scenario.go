@@ -26,6 +26,9 @@ type Scenario struct {
 	Checks     []timeline.Check `json:"checks,omitempty"`
 	// Lesson names the lesson the scenario belongs to, when shared from one.
 	Lesson string `json:"lesson,omitempty"`
+	// Compare, when set, asks for the scenario to run several ways at once
+	// and be compared (see Variants).
+	Compare *Compare `json:"compare,omitempty"`
 }
 
 // Server is the demo server: a runtime and its knobs.

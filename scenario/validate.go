@@ -139,6 +139,11 @@ func (s *Scenario) Validate() error {
 			ps.add(field+".since.conn", "%q is not a connection label", c.Since.Conn)
 		}
 	}
+	if s.Compare != nil && len(ps) == 0 {
+		if _, err := s.Variants(); err != nil {
+			ps.add("", "%s", err)
+		}
+	}
 	if len(ps) == 0 {
 		return nil
 	}

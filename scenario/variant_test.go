@@ -84,3 +84,69 @@ func TestOnRuntime(t *testing.T) {
 		})
 	}
 }
+
+func TestVariants(t *testing.T) {
+	base := `{"v":1,"server":{"runtime":"node20","socketTimeoutMs":400},"client":{"steps":[{"at":0,"conn":"A","open":true}]}`
+	tests := []struct {
+		name    string
+		compare string
+		want    []string // variant names
+		wantErr string
+	}{
+		{"runtimes", `{"runtimes":["node18","node20","go"]}`, []string{"node18", "node20", "go"}, ""},
+		{"a knob's values", `{"knob":"socketTimeoutMs","values":[1000, 4000]}`, []string{"socketTimeoutMs=1000", "socketTimeoutMs=4000"}, ""},
+		{"a boolean knob", `{"knob":"keepAlive","values":[true,false]}`, []string{"keepAlive=true", "keepAlive=false"}, ""},
+		{"one run is no comparison", `{"runtimes":["node20"]}`, nil, "a comparison runs 2 to 4"},
+		{"five is too many", `{"knob":"socketTimeoutMs","values":[1,2,3,4,5]}`, nil, "a comparison runs 2 to 4"},
+		{"both", `{"runtimes":["node18","node20"],"knob":"socketTimeoutMs","values":[1,2]}`, nil, "not both"},
+		{"neither", `{}`, nil, "name runtimes, or a knob"},
+		{"an unknown knob", `{"knob":"timeout","values":[1,2]}`, nil, `"timeout" is not one of`},
+		{"a value out of range", `{"knob":"socketTimeoutMs","values":[1,-5]}`, nil, "server.socketTimeoutMs"},
+		{"a value of the wrong type", `{"knob":"socketTimeoutMs","values":[1,"x"]}`, nil, "compare.values[1]"},
+		{"a knob of the other language", `{"knob":"idleTimeoutMs","values":[1,2]}`, nil, "only for the go runtime"},
+		{"the same value twice", `{"knob":"socketTimeoutMs","values":[1,1]}`, nil, "named twice"},
+		{"an unknown field", `{"runtimes":["node18","node20"],"bogus":1}`, nil, "compare.bogus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := Decode([]byte(base + `,"compare":` + tt.compare + `}`))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			vs, err := sc.Variants()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, v := range vs {
+				names = append(names, v.Name)
+				if v.Scenario.Compare != nil {
+					t.Errorf("%s still asks for a comparison", v.Name)
+				}
+			}
+			if strings.Join(names, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("variants %v, want %v", names, tt.want)
+			}
+			// A link carries the comparison.
+			link, err := EncodeLink(sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := DecodeLink(link)
+			if err != nil || back.Compare == nil {
+				t.Fatalf("the link lost the comparison: %v", err)
+			}
+		})
+	}
+	sc, _ := Decode([]byte(base + `,"compare":{"knob":"socketTimeoutMs","values":[1000,4000]}}`))
+	vs, _ := sc.Variants()
+	if *vs[0].Scenario.Server.SocketTimeoutMs != 1000 || *vs[1].Scenario.Server.SocketTimeoutMs != 4000 || *sc.Server.SocketTimeoutMs != 400 {
+		t.Errorf("knob values %d %d, base %d", *vs[0].Scenario.Server.SocketTimeoutMs, *vs[1].Scenario.Server.SocketTimeoutMs, *sc.Server.SocketTimeoutMs)
+	}
+}

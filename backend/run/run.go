@@ -44,6 +44,12 @@ func (r *Result) Passed() bool {
 // timeline once sc.DurationMs has passed on the session clock (or sooner,
 // when the demo server has exited and every connection is closed).
 func Run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory) (*Result, error) {
+	return run(ctx, sc, runtimes, false)
+}
+
+// run is Run, with or without the kernel's TCP states (the benchmark
+// weighs what they cost).
+func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, noTCP bool) (*Result, error) {
 	full := sc.WithDefaults()
 	var (
 		mu     sync.Mutex
@@ -79,7 +85,7 @@ func Run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Out: out, Scenario: sc})
+	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 

@@ -3,8 +3,13 @@ package run
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/keepalive-playground/playground/backend/sandbox/all"
 	"github.com/keepalive-playground/playground/backend/tcpstate"
@@ -131,4 +136,70 @@ func statesMatch(states []string, pattern string) bool {
 		return len(s) > 0 && s[0] == name && match(s[1:], w[1:])
 	}
 	return match(states, want)
+}
+
+// BenchmarkTCPStates weighs the kernel's TCP states: the CPU a run of the
+// load test's scenario (answer 2: two connections, each closed by the
+// server) takes with and without them, over 100 runs at once as a class
+// makes them. Reported per run and per connection, with the events each
+// run has.
+func BenchmarkTCPStates(b *testing.B) {
+	if _, err := tcpstate.Shared(); err != nil {
+		b.Skip(err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "load", "default-scenario.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := scenario.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const parallel = 100
+	for _, noTCP := range []bool{true, false} {
+		name := "on"
+		if noTCP {
+			name = "off"
+		}
+		b.Run(name, func(b *testing.B) {
+			var events, conns int
+			before := cpuTime()
+			for b.Loop() {
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				for range parallel {
+					wg.Go(func() {
+						res, err := run(context.Background(), sc, all.Runtimes(), noTCP)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						seen := map[string]bool{}
+						for _, e := range res.Events {
+							if e.Conn != "" {
+								seen[e.Conn] = true
+							}
+						}
+						mu.Lock()
+						events += len(res.Events)
+						conns += len(seen)
+						mu.Unlock()
+					})
+				}
+				wg.Wait()
+			}
+			runs := float64(b.N * parallel)
+			cpu := float64(cpuTime()-before) / float64(time.Microsecond)
+			b.ReportMetric(cpu/runs, "cpu-µs/run")
+			b.ReportMetric(cpu/float64(conns), "cpu-µs/conn")
+			b.ReportMetric(float64(events)/runs, "events/run")
+		})
+	}
+}
+
+// cpuTime is the process's user and system CPU so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

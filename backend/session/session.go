@@ -657,8 +657,7 @@ func (s *Session) flushDemo() {
 				continue
 			}
 			ev.Conn = label
-			switch ev.Kind {
-			case timeline.Accept, timeline.Close, timeline.Reset:
+			if ev.Kind == timeline.Close || ev.Kind == timeline.Reset {
 				s.tcpTouch(label)
 			}
 		} else if ev.Kind == timeline.Exit {

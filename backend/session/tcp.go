@@ -34,14 +34,20 @@ const (
 	tcpTimerSlack = 50 * time.Millisecond
 )
 
-// tcpQuickLooks are the times, after the news, of the looks at an end
-// waiting for an ACK.
+// tcpQuickLooks are the times, after the first look that followed the
+// news, of the looks at an end waiting for an ACK: just past Linux's
+// first delayed-ACK time (40 ms), then growing to its longest (200 ms)
+// and a retransmission's.
 var tcpQuickLooks = []time.Duration{
-	1 * time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond,
-	41 * time.Millisecond, 44 * time.Millisecond, 50 * time.Millisecond,
-	65 * time.Millisecond, 100 * time.Millisecond, 201 * time.Millisecond,
-	250 * time.Millisecond, 500 * time.Millisecond,
+	42 * time.Millisecond, 47 * time.Millisecond, 55 * time.Millisecond,
+	80 * time.Millisecond, 210 * time.Millisecond, 500 * time.Millisecond,
 }
+
+// tcpSettle is how long after news the owner looks: the news of one
+// moment comes by several paths (the demo server's close, the client's
+// FIN read, the kernel's ACK on loopback) within it, and one look then
+// sees them all.
+const tcpSettle = time.Millisecond
 
 // tcpConn is one connection whose ends the session follows.
 type tcpConn struct {
@@ -67,6 +73,7 @@ type tcpWatch struct {
 	conns map[string]*tcpConn
 	dirty []*tcpConn
 	timer *time.Timer
+	rearm bool // a connection's next look changed
 	// scratch for one look
 	ends    []tcpstate.End
 	results []tcpstate.Result
@@ -110,7 +117,7 @@ func (s *Session) tcpTrack(label string, tc *net.TCPConn) {
 	}
 	c := &tcpConn{label: label, client: end, held: tc}
 	w.conns[label] = c
-	w.touchConn(c, true)
+	s.tcpNews(c)
 }
 
 // tcpReleased says the session no longer holds the client's socket of
@@ -118,7 +125,7 @@ func (s *Session) tcpTrack(label string, tc *net.TCPConn) {
 func (s *Session) tcpReleased(label string) {
 	if c := s.tcp.conns[label]; c != nil {
 		c.held = nil
-		s.tcp.touchConn(c, true)
+		s.tcpNews(c)
 	}
 }
 
@@ -131,23 +138,33 @@ func (s *Session) tcpTouch(label string) {
 	}
 	if label == "" {
 		for _, c := range w.conns {
-			w.touchConn(c, true)
+			s.tcpNews(c)
 		}
 		return
 	}
 	if c := w.conns[label]; c != nil {
-		w.touchConn(c, true)
+		s.tcpNews(c)
 	}
 }
 
-// touchConn marks c; after news (fresh) a transient state gets its quick
-// looks anew.
+// touchConn marks c for the next look; after news (fresh) a transient
+// state gets its quick looks anew.
 func (w *tcpWatch) touchConn(c *tcpConn, fresh bool) {
 	if !slices.Contains(w.dirty, c) {
 		w.dirty = append(w.dirty, c)
 	}
 	if fresh {
 		c.quick, c.newsT = 0, -1
+	}
+}
+
+// tcpNews marks c to be looked at tcpSettle from now, with whatever else
+// comes in by then.
+func (s *Session) tcpNews(c *tcpConn) {
+	c.quick, c.newsT = 0, -1
+	if at := s.now() + float64(tcpSettle)/float64(time.Millisecond); c.next == 0 || at < c.next {
+		c.next = at
+		s.tcp.rearm = true
 	}
 }
 
@@ -166,8 +183,7 @@ func (s *Session) tcpLookDue() {
 // changed.
 func (s *Session) tcpLook() {
 	w := &s.tcp
-	if w.r == nil || len(w.dirty) == 0 {
-		s.tcpArm()
+	if w.r == nil || len(w.dirty) == 0 && !w.rearm {
 		return
 	}
 	dirty := w.dirty
@@ -261,6 +277,7 @@ func (s *Session) tcpArm() {
 	if w.r == nil {
 		return
 	}
+	w.rearm = false
 	w.timer.Stop()
 	next := 0.0
 	for _, c := range w.conns {

@@ -60,11 +60,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if *runtimes != "" {
 		names = strings.Split(*runtimes, ",")
 	}
-	if len(names) > 1 {
+	if len(names) > 1 || len(names) == 0 && sc.Compare != nil {
 		return compareCmd(ctx, sc, names, *format, stdout, stderr)
 	}
 	if len(names) == 1 {
-		v, notes, err := sc.OnRuntime(strings.TrimSpace(names[0]))
+		base := *sc
+		base.Compare = nil
+		v, notes, err := base.OnRuntime(strings.TrimSpace(names[0]))
 		if err != nil {
 			fmt.Fprintf(stderr, "playground run: --runtime: %v\n", err)
 			return 2
@@ -104,9 +106,20 @@ func compareCmd(ctx context.Context, sc *scenario.Scenario, names []string, form
 		fmt.Fprintf(stderr, "playground run: --format %s shows one run; a comparison prints as table or json\n", format)
 		return 2
 	}
-	variants, err := run.RuntimeVariants(sc, names)
+	var (
+		variants []scenario.Variant
+		err      error
+	)
+	if len(names) > 0 {
+		// --runtime replaces whatever comparison the scenario asks for.
+		base := *sc
+		base.Compare = nil
+		variants, err = base.RuntimeVariants(names)
+	} else {
+		variants, err = sc.Variants()
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "playground run: --runtime: %v\n", err)
+		fmt.Fprintf(stderr, "playground run: %v\n", err)
 		return 2
 	}
 	for _, v := range variants {
@@ -139,7 +152,7 @@ func compareCmd(ctx context.Context, sc *scenario.Scenario, names []string, form
 	return 0
 }
 
-func writeComparison(w io.Writer, sc *scenario.Scenario, variants []run.Variant, cmp *run.Comparison) error {
+func writeComparison(w io.Writer, sc *scenario.Scenario, variants []scenario.Variant, cmp *run.Comparison) error {
 	var b bytes.Buffer
 	if sc.Title != "" {
 		fmt.Fprintf(&b, "%s\n\n", sc.Title)
@@ -197,7 +210,7 @@ type comparisonRun struct {
 	Errors []string          `json:"errors,omitempty"`
 }
 
-func writeComparisonJSON(w io.Writer, variants []run.Variant, cmp *run.Comparison) error {
+func writeComparisonJSON(w io.Writer, variants []scenario.Variant, cmp *run.Comparison) error {
 	out := comparisonJSON{Agree: cmp.Agree(), Partings: cmp.Partings}
 	if out.Partings == nil {
 		out.Partings = []timeline.Parting{}

@@ -36,11 +36,13 @@ func TestRunCompare(t *testing.T) {
 			[]string{"go: Shutdown closed idle A at "}, "go: route *: then close becomes shutdown"},
 		{"the same runtime twice is refused", question, []string{"run", "--runtime", "node20,node20", "-"}, 2, nil, "named twice"},
 		{"an unknown runtime", question, []string{"run", "--runtime", "node20,node99", "-"}, 2, nil, `"node99" is not a runtime`},
-		{"too many", question, []string{"run", "--runtime", "node18,node20,go,node18x,go2", "-"}, 2, nil, "at most 4"},
+		{"too many", question, []string{"run", "--runtime", "node18,node20,go,node18x,go2", "-"}, 2, nil, "a comparison runs 2 to 4"},
 		{"agreeing runs", passing, []string{"run", "--runtime", "node18,node20", "-"}, 0,
 			[]string{"node18, node20 agree: the same events on the server and every connection"}, ""},
 		{"one runtime instead of the scenario's", question, []string{"run", "--runtime", "node18", "-"}, 0, []string{"close-called"}, ""},
 		{"a comparison as JSON", passing, []string{"run", "--runtime", "node18,node20", "--format", "json", "-"}, 0, []string{`"agree":true`, `"name":"node18"`}, ""},
+		{"a comparison the scenario asks for", strings.Replace(question, `"durationMs":2000`, `"durationMs":2000,"compare":{"knob":"keepAliveTimeoutMs","values":[200,600]}`, 1),
+			[]string{"run", "-"}, 1, []string{"── keepAliveTimeoutMs=200 ──", "keepAliveTimeoutMs=200: the keep-alive timeout closed A at ", "keepAliveTimeoutMs=600: the same at "}, ""},
 		{"a comparison in a one-run format", passing, []string{"run", "--runtime", "node18,node20", "--format", "curl", "-"}, 2, nil, "shows one run"},
 	}
 	for _, tt := range tests {
