@@ -18,6 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/keepalive-playground/playground/backend/tcpstate"
+
 	"github.com/keepalive-playground/playground/backend/sandbox/all"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
@@ -50,6 +52,8 @@ func takeBaseline(t *testing.T) baseline {
 		ln.Close()
 	}
 	http.DefaultClient.CloseIdleConnections()
+	// So does the reader of the kernel's TCP states (one netlink socket).
+	tcpstate.Shared()
 	return baseline{opt: goleak.IgnoreCurrent(), fds: countFDs(t)}
 }
 

@@ -99,17 +99,16 @@ const (
 	// recvTimeout bounds a wait for the kernel's answer, which for an
 	// exact lookup is queued before sendto returns.
 	recvTimeout = 250 * time.Millisecond
-	// maxIdle bounds the netlink sockets kept for reuse.
-	maxIdle = 8
 )
 
 // Reader looks up ends in the kernel's socket table. It is safe for
-// concurrent use: each lookup takes a netlink socket of its own from a
-// small pool.
+// concurrent use. It holds one netlink socket for its life, and lookups
+// take turns on it: the kernel answers an exact lookup before sendto
+// returns, so a turn lasts microseconds.
 type Reader struct {
-	idle chan *nlSocket // not in use
-	seq  uint32
 	mu   sync.Mutex
+	sock *nlSocket // nil until first use, and after a failure
+	seq  uint32
 }
 
 // nlSocket is a netlink socket and its buffers.
@@ -133,7 +132,7 @@ func Shared() (*Reader, error) {
 
 // New makes a reader and checks that the kernel answers it.
 func New() (*Reader, error) {
-	r := &Reader{idle: make(chan *nlSocket, maxIdle)}
+	r := &Reader{}
 	// One lookup of an end that cannot exist proves sock_diag works here.
 	var res [1]Result
 	probe := End{
@@ -146,12 +145,7 @@ func New() (*Reader, error) {
 	return r, nil
 }
 
-func (r *Reader) socket() (*nlSocket, error) {
-	select {
-	case s := <-r.idle:
-		return s, nil
-	default:
-	}
+func openSocket() (*nlSocket, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket: %w", err)
@@ -164,27 +158,6 @@ func (r *Reader) socket() (*nlSocket, error) {
 	return &nlSocket{fd: fd, answer: make([]byte, 8<<10)}, nil
 }
 
-// release keeps a socket whose every answer was read for the next
-// lookup, and closes any other (a late answer would confuse the next).
-func (r *Reader) release(s *nlSocket, ok bool) {
-	if ok {
-		select {
-		case r.idle <- s:
-			return
-		default:
-		}
-	}
-	unix.Close(s.fd)
-}
-
-func (r *Reader) nextSeq(n int) uint32 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.seq
-	r.seq += uint32(n)
-	return s
-}
-
 // Lookup asks the kernel's table about every end at once (one netlink
 // round trip) and fills out[i] for ends[i]. Only IPv4 ends are looked
 // up; the demo servers listen on 127.0.0.1.
@@ -195,15 +168,27 @@ func (r *Reader) Lookup(ends []End, out []Result) error {
 	if len(ends) > MaxBatch || len(out) < len(ends) {
 		return fmt.Errorf("lookup of %d ends: at most %d, and as many results", len(ends), MaxBatch)
 	}
-	sock, err := r.socket()
-	if err != nil {
-		return err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sock == nil {
+		s, err := openSocket()
+		if err != nil {
+			return err
+		}
+		r.sock = s
 	}
+	sock, fd := r.sock, r.sock.fd
 	ok := false
-	defer func() { r.release(sock, ok) }()
-	fd := sock.fd
+	defer func() {
+		if !ok {
+			// A late answer would confuse the next lookup: start afresh.
+			unix.Close(fd)
+			r.sock = nil
+		}
+	}()
 
-	base := r.nextSeq(len(ends))
+	base := r.seq
+	r.seq += uint32(len(ends))
 	msgLen := unix.SizeofNlMsghdr + sizeofReq
 	buf := sock.req[:0]
 	for i, e := range ends {
@@ -275,4 +260,17 @@ func (r *Reader) Lookup(ends []End, out []Result) error {
 	}
 	ok = true
 	return nil
+}
+
+// Close releases the reader's netlink socket; a later lookup opens
+// another.
+func (r *Reader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sock == nil {
+		return nil
+	}
+	err := unix.Close(r.sock.fd)
+	r.sock = nil
+	return err
 }

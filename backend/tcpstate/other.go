@@ -21,3 +21,6 @@ func (r *Reader) Lookup(ends []End, out []Result) error { return errors.ErrUnsup
 
 // Held reports that TCP_INFO is not read here.
 func Held(rc syscall.RawConn) (string, error) { return "", errors.ErrUnsupported }
+
+// Close does nothing: there is no Reader.
+func (r *Reader) Close() error { return nil }

@@ -66,6 +66,7 @@ func TestLifecycle(t *testing.T) {
 	if err != nil {
 		t.Skipf("no sock_diag here: %v", err)
 	}
+	defer r.Close()
 	c, s := pair(t)
 	defer c.Close()
 	ce, se := ends(t, c)
@@ -111,6 +112,7 @@ func TestHalfClose(t *testing.T) {
 	if err != nil {
 		t.Skipf("no sock_diag here: %v", err)
 	}
+	defer r.Close()
 	c, s := pair(t)
 	defer c.Close()
 	defer s.Close()
@@ -128,6 +130,7 @@ func TestReset(t *testing.T) {
 	if err != nil {
 		t.Skipf("no sock_diag here: %v", err)
 	}
+	defer r.Close()
 	c, s := pair(t)
 	defer s.Close()
 	ce, se := ends(t, c)
@@ -146,6 +149,7 @@ func TestListenerIsNotTheEnd(t *testing.T) {
 	if err != nil {
 		t.Skipf("no sock_diag here: %v", err)
 	}
+	defer r.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +166,7 @@ func TestBatchBound(t *testing.T) {
 	if err != nil {
 		t.Skipf("no sock_diag here: %v", err)
 	}
+	defer r.Close()
 	es := make([]End, MaxBatch+1)
 	if err := r.Lookup(es, make([]Result, len(es))); err == nil {
 		t.Error("an oversized batch was accepted")
@@ -173,6 +178,7 @@ func BenchmarkLookup(b *testing.B) {
 	if err != nil {
 		b.Skip(err)
 	}
+	defer r.Close()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer ln.Close()
 	c, _ := net.Dial("tcp", ln.Addr().String())
