@@ -54,21 +54,13 @@ func Mermaid(w io.Writer, r *Run) error {
 			if e.Reason != "" && e.Reason != timeline.ReasonClient {
 				what += " (" + e.Reason + ")"
 			}
-			if e.By == timeline.ByClient {
-				ew.printf("    C-)S: %s\n", label(what))
-			} else {
-				ew.printf("    S-)C: %s\n", label(what))
-			}
+			ew.printf("    %s: %s\n", arrow(e.By, "-)"), label(what))
 		case timeline.Reset:
 			what := "RST"
 			if c := echo.closeOf(i); c != nil && c.Reason != "" && c.Reason != timeline.ReasonClient {
 				what += " (" + c.Reason + ")"
 			}
-			if e.By == timeline.ByClient {
-				ew.printf("    C-xS: %s\n", label(what))
-			} else {
-				ew.printf("    S-xC: %s\n", label(what))
-			}
+			ew.printf("    %s: %s\n", arrow(e.By, "-x"), label(what))
 		case timeline.TCP:
 			if timeline.Transient(e.State) || e.State == timeline.StateEstablished {
 				continue
@@ -92,6 +84,15 @@ func Mermaid(w io.Writer, r *Run) error {
 
 // markdownText keeps a title as plain text in Markdown.
 var markdownText = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "\n", " ")
+
+// arrow is a message from the side that acted (by) to the other, drawn
+// with the arrow head ("-)" an open arrow, "-x" a cross).
+func arrow(by, head string) string {
+	if by == timeline.ByClient {
+		return "C" + head + "S"
+	}
+	return "S" + head + "C"
+}
 
 // serverCall names a server event as the program's call or the process's
 // fate.

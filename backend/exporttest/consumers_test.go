@@ -147,32 +147,30 @@ func node(t *testing.T, script string, args ...string) string {
 	return string(out)
 }
 
-// TestMermaidParses holds every diagram to Mermaid's own parser.
-func TestMermaidParses(t *testing.T) {
+// checkAll renders every run in format and has the npm checker script
+// read them all; each file it accepts, it reports with ok in its line.
+func checkAll(t *testing.T, format, ext, script, ok string) {
+	t.Helper()
 	needNpmTools(t)
-	_, files := writeAll(t, "mermaid", ".md")
+	_, files := writeAll(t, format, ext)
 	var paths []string
 	for _, p := range files {
 		paths = append(paths, p)
 	}
-	out := node(t, "check-mermaid.mjs", paths...)
-	if n := strings.Count(out, ": sequence"); n != len(paths) {
-		t.Errorf("%d of %d parsed as sequence diagrams:\n%s", n, len(paths), out)
+	out := node(t, script, paths...)
+	if n := strings.Count(out, ok); n != len(paths) {
+		t.Errorf("%s accepted %d of %d:\n%s", script, n, len(paths), out)
 	}
+}
+
+// TestMermaidParses holds every diagram to Mermaid's own parser.
+func TestMermaidParses(t *testing.T) {
+	checkAll(t, "mermaid", ".md", "check-mermaid.mjs", ": sequence")
 }
 
 // TestHARValidates holds every HAR to the HAR 1.2 JSON schema.
 func TestHARValidates(t *testing.T) {
-	needNpmTools(t)
-	_, files := writeAll(t, "har", ".har")
-	var paths []string
-	for _, p := range files {
-		paths = append(paths, p)
-	}
-	out := node(t, "check-har.js", paths...)
-	if n := strings.Count(out, "valid HAR 1.2"); n != len(paths) {
-		t.Errorf("%d of %d valid:\n%s", n, len(paths), out)
-	}
+	checkAll(t, "har", ".har", "check-har.js", "valid HAR 1.2")
 	// The validator is no rubber stamp.
 	bad := filepath.Join(t.TempDir(), "bad.har")
 	os.WriteFile(bad, []byte(`{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[{"startedDateTime":"now"}]}}`), 0o644)

@@ -37,6 +37,18 @@ func ends(t *testing.T, c *net.TCPConn) (client, server End) {
 	return e, e.Reversed()
 }
 
+// reader makes a Reader for one test, or skips it where the kernel's
+// table cannot be read.
+func reader(t *testing.T) *Reader {
+	t.Helper()
+	r, err := New()
+	if err != nil {
+		t.Skipf("no sock_diag here: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 // settle gives loopback's ACKs their microseconds.
 func settle() { time.Sleep(20 * time.Millisecond) }
 
@@ -62,11 +74,7 @@ func states(rs []Result) []string {
 // passes FIN_WAIT2 and sits in TIME_WAIT; the other waits in CLOSE_WAIT
 // until it closes too.
 func TestLifecycle(t *testing.T) {
-	r, err := New()
-	if err != nil {
-		t.Skipf("no sock_diag here: %v", err)
-	}
-	defer r.Close()
+	r := reader(t)
 	c, s := pair(t)
 	defer c.Close()
 	ce, se := ends(t, c)
@@ -108,11 +116,7 @@ func TestLifecycle(t *testing.T) {
 // TestHalfClose: a client's FIN leaves it in FIN_WAIT2 while a server
 // that never closes sits in CLOSE_WAIT.
 func TestHalfClose(t *testing.T) {
-	r, err := New()
-	if err != nil {
-		t.Skipf("no sock_diag here: %v", err)
-	}
-	defer r.Close()
+	r := reader(t)
 	c, s := pair(t)
 	defer c.Close()
 	defer s.Close()
@@ -126,11 +130,7 @@ func TestHalfClose(t *testing.T) {
 
 // TestReset: an abort (SO_LINGER 0) takes both ends out of the table.
 func TestReset(t *testing.T) {
-	r, err := New()
-	if err != nil {
-		t.Skipf("no sock_diag here: %v", err)
-	}
-	defer r.Close()
+	r := reader(t)
 	c, s := pair(t)
 	defer s.Close()
 	ce, se := ends(t, c)
@@ -145,11 +145,7 @@ func TestReset(t *testing.T) {
 // TestListenerIsNotTheEnd: a lookup of a gone connection whose server
 // still listens on the port must not report the listener.
 func TestListenerIsNotTheEnd(t *testing.T) {
-	r, err := New()
-	if err != nil {
-		t.Skipf("no sock_diag here: %v", err)
-	}
-	defer r.Close()
+	r := reader(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -162,11 +158,7 @@ func TestListenerIsNotTheEnd(t *testing.T) {
 }
 
 func TestBatchBound(t *testing.T) {
-	r, err := New()
-	if err != nil {
-		t.Skipf("no sock_diag here: %v", err)
-	}
-	defer r.Close()
+	r := reader(t)
 	es := make([]End, MaxBatch+1)
 	if err := r.Lookup(es, make([]Result, len(es))); err == nil {
 		t.Error("an oversized batch was accepted")
