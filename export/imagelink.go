@@ -16,8 +16,9 @@ import (
 // a PNG as a tEXt chunk (PNG's own key/text metadata, which image tools
 // keep).
 
-// MaxImageBytes bounds an image read for its link.
-const MaxImageBytes = 32 << 20
+// MaxImageBytes bounds an image read for its link: the page's exports of
+// the longest runs stay well under it.
+const MaxImageBytes = 8 << 20
 
 // SVGMetadataID is the id of the <metadata> element that holds the link.
 const SVGMetadataID = "playground-scenario"

@@ -230,7 +230,7 @@ func writeComparisonJSON(w io.Writer, variants []scenario.Variant, cmp *run.Comp
 // the link too when the input was one.
 func loadScenario(arg string) (*scenario.Scenario, string, error) {
 	if arg == "-" {
-		data, err := io.ReadAll(io.LimitReader(os.Stdin, export.MaxImageBytes+1))
+		data, err := readInput(os.Stdin)
 		if err != nil {
 			return nil, "", fmt.Errorf("read standard input: %w", err)
 		}
@@ -250,11 +250,23 @@ func loadScenario(arg string) (*scenario.Scenario, string, error) {
 		return nil, "", err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, export.MaxImageBytes+1))
+	data, err := readInput(f)
 	if err != nil {
 		return nil, "", fmt.Errorf("read %s: %w", arg, err)
 	}
 	return decodeInput(data, arg)
+}
+
+// readInput reads a scenario's worth (one byte more, to tell it is too
+// long), and only when that begins an image, the rest of the image: an
+// endless input costs no more than a scenario.
+func readInput(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, scenario.MaxScenarioBytes+1))
+	if err != nil || len(data) <= scenario.MaxScenarioBytes || !export.IsImage(data) {
+		return data, err
+	}
+	rest, err := io.ReadAll(io.LimitReader(r, export.MaxImageBytes+1-int64(len(data))))
+	return append(data, rest...), err
 }
 
 func decodeInput(data []byte, name string) (*scenario.Scenario, string, error) {

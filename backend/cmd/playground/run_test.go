@@ -109,11 +109,13 @@ func TestRunImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	files := map[string][]byte{"timeline.svg": svg, "timeline.png": pngData, "plain.png": pb.Bytes()}
+	// An exported timeline can be larger than any scenario.
+	big := bytes.Replace(svg, []byte("<rect"), append(append([]byte("<!--"), bytes.Repeat([]byte("x"), 100<<10)...), "--><rect"...), 1)
+	files := map[string][]byte{"timeline.svg": svg, "timeline.png": pngData, "plain.png": pb.Bytes(), "big.svg": big}
 	for name, data := range files {
 		os.WriteFile(filepath.Join(dir, name), data, 0o644)
 	}
-	for _, name := range []string{"timeline.svg", "timeline.png"} {
+	for _, name := range []string{"timeline.svg", "timeline.png", "big.svg"} {
 		stdout, stderr, code := playground(t, "", "run", filepath.Join(dir, name))
 		if code != 0 || !strings.Contains(stdout, "destroy\n") || !strings.Contains(stdout, "PASS  A destroyed") {
 			t.Errorf("%s: exit %d\n%s\n%s", name, code, stdout, stderr)
