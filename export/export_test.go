@@ -360,3 +360,13 @@ func TestAbortIsOneRST(t *testing.T) {
 		t.Errorf("transcript:\n%s", s)
 	}
 }
+
+func TestTableLastingStates(t *testing.T) {
+	var b bytes.Buffer
+	if err := Table(&b, &Run{Events: keepAlive()}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "The kernel's TCP states at the end:\n  A  server end  FIN_WAIT2  since 5100.1 ms\n") {
+		t.Errorf("table:\n%s", b.String())
+	}
+}

@@ -20,6 +20,9 @@ func Table(w io.Writer, r *Run) error {
 	if err := EventTable(ew, r.Events); err != nil {
 		return err
 	}
+	if err := LastingStates(ew, r.Events); err != nil {
+		return err
+	}
 	if len(r.Checks) > 0 {
 		ew.printf("\n")
 		for _, c := range r.Checks {
@@ -35,6 +38,27 @@ func Table(w io.Writer, r *Run) error {
 		}
 	}
 	return ew.err
+}
+
+// LastingStates writes the TCP state each end was in at the last event,
+// as the kernel reported it: who sits in TIME_WAIT, which CLOSE_WAIT
+// lasts.
+func LastingStates(w io.Writer, events []timeline.Event) error {
+	var lasting []timeline.StateSpan
+	for _, s := range timeline.StateSpans(events) {
+		if s.Lasting() {
+			lasting = append(lasting, s)
+		}
+	}
+	if len(lasting) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nThe kernel's TCP states at the end:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range lasting {
+		fmt.Fprintf(tw, "  %s\t%s end\t%s\tsince %.1f ms\n", s.Conn, s.Side, s.State, s.Start)
+	}
+	return tw.Flush()
 }
 
 // EventTable writes events as aligned rows: time, connection, kind,
