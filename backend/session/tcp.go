@@ -29,6 +29,10 @@ import (
 //
 // All of it runs on the owner goroutine with one timer per session.
 const (
+	// tcpRetry and tcpMaxFails: after a failed look, when to look again,
+	// and how many failures in a row end the watch of a connection.
+	tcpRetry    = 100 * time.Millisecond
+	tcpMaxFails = 3
 	// tcpTimerSlack is how long after the kernel's timer is due the owner
 	// looks (the kernel's timer wheel fires a little late).
 	tcpTimerSlack = 50 * time.Millisecond
@@ -65,6 +69,8 @@ type tcpConn struct {
 	newsT float64
 	// next is when to look again, on the session clock; 0 for never.
 	next float64
+	// fails counts the failed looks in a row.
+	fails int
 }
 
 // tcpWatch is the owner's record of the connections it follows.
@@ -217,12 +223,25 @@ func (s *Session) tcpLookBatch(batch []*tcpConn) {
 	}
 	w.results = slices.Grow(w.results[:0], len(w.ends))[:len(w.ends)]
 	if err := w.r.Lookup(w.ends, w.results); err != nil {
+		// The kernel did not answer (a receive timeout on a machine out of
+		// breath): try again a little later, a few times, then give up on
+		// these connections rather than spin.
 		s.cfg.Log.Debug("read TCP states", "session", s.cfg.ID, "err", err)
+		t := s.now()
+		for _, c := range batch {
+			if c.fails++; c.fails > tcpMaxFails {
+				delete(w.conns, c.label)
+				continue
+			}
+			c.next = t + float64(tcpRetry)/float64(time.Millisecond)
+		}
+		w.rearm = true
 		return
 	}
 	t := s.now()
 	k := 0
 	for i, c := range batch {
+		c.fails = 0
 		var got [2]tcpstate.Result
 		if held[i] != "" {
 			got[0] = tcpstate.Result{State: held[i]}
