@@ -89,10 +89,11 @@ var dateHeader = regexp.MustCompile(`Date: [^\r]*`)
 // shape is a timeline without its times. Per connection it keeps the
 // client's events and the server's events as two sequences (how the two
 // interleave is up to the scheduler), recv chunks merged, how each close
-// happened, and the bytes received with the Date masked; then the
-// server's own events.
+// happened, each end's lasting TCP states (states that only wait for an
+// ACK may or may not be seen), and the bytes received with the Date
+// masked; then the server's own events.
 func shape(events []timeline.Event) string {
-	type lanes struct{ client, server []string }
+	type lanes struct{ client, server, kernel []string }
 	conns := map[string]*lanes{}
 	recv := map[string]string{}
 	var order []string
@@ -119,14 +120,24 @@ func shape(events []timeline.Event) string {
 			l.client = append(l.client, e.Kind)
 		case timeline.Close, timeline.Reset:
 			l.server = append(l.server, fmt.Sprintf("%s(%s,%s)", e.Kind, e.By, e.Reason))
+		case timeline.TCP:
+			if !timeline.Transient(e.State) {
+				l.kernel = append(l.kernel, e.Side+":"+e.State)
+			}
 		default:
 			l.server = append(l.server, e.Kind)
 		}
 	}
 	var b strings.Builder
 	for _, c := range order {
-		fmt.Fprintf(&b, "%s client: %s\n%s server: %s\n   %q\n", c, strings.Join(conns[c].client, " "),
-			c, strings.Join(conns[c].server, " "), dateHeader.ReplaceAllString(recv[c], "Date: *"))
+		kernel := map[string][]string{}
+		for _, k := range conns[c].kernel {
+			side, state, _ := strings.Cut(k, ":")
+			kernel[side] = append(kernel[side], state)
+		}
+		fmt.Fprintf(&b, "%s client: %s\n%s server: %s\n%s kernel: client %s; server %s\n   %q\n", c, strings.Join(conns[c].client, " "),
+			c, strings.Join(conns[c].server, " "), c, strings.Join(kernel[timeline.SideClient], " "), strings.Join(kernel[timeline.SideServer], " "),
+			dateHeader.ReplaceAllString(recv[c], "Date: *"))
 	}
 	fmt.Fprintf(&b, "server: %s\n", strings.Join(server, " "))
 	return b.String()

@@ -57,6 +57,7 @@ type note struct {
 	c     *vconn
 	kind  string // "dialed", "refused", "nodial", "recv", "eof", "rerr", "shut", "reset", "werr"
 	conn  *net.TCPConn
+	tcp   tcpFirst // with dialed: the kernel's first word on both ends
 	data  []byte
 	// charge is the budget data holds (recv): the owner passes it on to
 	// the event, or gives it back.
@@ -215,8 +216,10 @@ func (s *Session) open(label string) (*vconn, error) {
 			s.notes <- note{label: label, c: c, kind: kind, err: err, t: s.now()}
 			return
 		}
+		t := s.now()
 		s.labels.set(tc.LocalAddr().String(), label)
-		s.notes <- note{label: label, c: c, kind: "dialed", conn: tc, t: s.now()}
+		first := s.tcpFirstLook(tc)
+		s.notes <- note{label: label, c: c, kind: "dialed", conn: tc, t: t, tcp: first}
 		s.wg.Add(1)
 		go s.readLoop(c, tc)
 		s.writeLoop(c, tc)
@@ -328,7 +331,7 @@ func (s *Session) handleNote(n note) error {
 			s.emit(timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Send, Data: string(data)})
 		}
 		c.early = nil
-		s.tcpTrack(n.label, n.conn)
+		s.tcpTrack(n.label, n.conn, n.tcp)
 		held := s.pending[peer]
 		delete(s.pending, peer)
 		for _, e := range held {

@@ -111,8 +111,9 @@ func (w *tcpWatch) reset() {
 	w.timer.Stop()
 }
 
-// track starts following the connection the session just dialed.
-func (s *Session) tcpTrack(label string, tc *net.TCPConn) {
+// tcpTrack starts following the connection the session just dialed,
+// from the first look its dialer made.
+func (s *Session) tcpTrack(label string, tc *net.TCPConn, first tcpFirst) {
 	w := &s.tcp
 	if w.r == nil {
 		return
@@ -121,8 +122,12 @@ func (s *Session) tcpTrack(label string, tc *net.TCPConn) {
 	if !ok {
 		return
 	}
-	c := &tcpConn{label: label, client: end, held: tc}
+	c := &tcpConn{label: label, client: end, held: tc, newsT: -1}
 	w.conns[label] = c
+	if first.ok {
+		s.tcpApply(c, first.got, first.t)
+		// What happened since the dialer looked is news too.
+	}
 	s.tcpNews(c)
 }
 
@@ -241,7 +246,6 @@ func (s *Session) tcpLookBatch(batch []*tcpConn) {
 	t := s.now()
 	k := 0
 	for i, c := range batch {
-		c.fails = 0
 		var got [2]tcpstate.Result
 		if held[i] != "" {
 			got[0] = tcpstate.Result{State: held[i]}
@@ -251,43 +255,98 @@ func (s *Session) tcpLookBatch(batch []*tcpConn) {
 		}
 		got[1] = w.results[k]
 		k++
-		for side, r := range got {
-			if r.State == c.last[side] || c.last[side] == "" && r.State == timeline.StateClosed {
-				continue // no change (an end never seen open is not news)
-			}
-			c.last[side] = r.State
-			name := timeline.SideClient
-			if side == 1 {
-				name = timeline.SideServer
-			}
-			s.emit(timeline.Event{T: t, Conn: c.label, Kind: timeline.TCP, Side: name, State: r.State})
+		s.tcpApply(c, got, t)
+	}
+}
+
+// tcpApply reports what changed in a look at c's ends, made at t, and
+// plans the next look.
+func (s *Session) tcpApply(c *tcpConn, got [2]tcpstate.Result, t float64) {
+	w := &s.tcp
+	c.fails = 0
+	for side, r := range got {
+		if r.State == c.last[side] || c.last[side] == "" && r.State == timeline.StateClosed {
+			continue // no change (an end never seen open is not news)
 		}
-		c.next = 0
-		if c.newsT < 0 {
-			c.newsT = t
+		c.last[side] = r.State
+		name := timeline.SideClient
+		if side == 1 {
+			name = timeline.SideServer
 		}
-		switch {
-		case timeline.Transient(got[0].State) || timeline.Transient(got[1].State):
-			if c.quick < len(tcpQuickLooks) {
-				c.next = c.newsT + float64(tcpQuickLooks[c.quick])/float64(time.Millisecond)
-				c.quick++
-				break
-			}
-			fallthrough // waiting on a retransmission: the kernel's timer says when
-		default:
-			for _, r := range got {
-				if r.Timer > 0 {
-					at := t + float64(r.Timer+tcpTimerSlack)/float64(time.Millisecond)
-					if c.next == 0 || at < c.next {
-						c.next = at
-					}
+		s.emit(timeline.Event{T: t, Conn: c.label, Kind: timeline.TCP, Side: name, State: r.State})
+	}
+	c.next = 0
+	if c.newsT < 0 {
+		c.newsT = t
+	}
+	switch {
+	case timeline.Transient(got[0].State) || timeline.Transient(got[1].State):
+		if c.quick < len(tcpQuickLooks) {
+			c.next = c.newsT + float64(tcpQuickLooks[c.quick])/float64(time.Millisecond)
+			c.quick++
+			break
+		}
+		fallthrough // waiting on a retransmission: the kernel's timer says when
+	default:
+		for _, r := range got {
+			if r.Timer > 0 {
+				at := t + float64(r.Timer+tcpTimerSlack)/float64(time.Millisecond)
+				if c.next == 0 || at < c.next {
+					c.next = at
 				}
 			}
 		}
-		if c.last[0] == timeline.StateClosed && c.last[1] == timeline.StateClosed {
-			delete(w.conns, c.label) // nothing more can happen to it
+	}
+	if c.last[0] == timeline.StateClosed && c.last[1] == timeline.StateClosed {
+		delete(w.conns, c.label) // nothing more can happen to it
+	}
+	w.rearm = true
+}
+
+// tcpFirst is the first look at a connection's ends, made by the dialing
+// goroutine the moment its connect returned: the session learns of the
+// connect later, and a quick server may have closed by then.
+type tcpFirst struct {
+	got [2]tcpstate.Result
+	t   float64
+	ok  bool
+}
+
+// tcpFirstLook reads both ends of a connection just dialed. It runs on
+// the dialing goroutine; the Reader is safe for that.
+func (s *Session) tcpFirstLook(tc *net.TCPConn) tcpFirst {
+	r := s.tcp.r
+	if r == nil {
+		return tcpFirst{}
+	}
+	end, ok := tcpstate.FromAddrs(tc.LocalAddr().String(), tc.RemoteAddr().String())
+	if !ok {
+		return tcpFirst{}
+	}
+	var f tcpFirst
+	ends := []tcpstate.End{end.Reversed()}
+	held := ""
+	if rc, err := tc.SyscallConn(); err == nil {
+		if st, err := tcpstate.Held(rc); err == nil && st != timeline.StateClosed {
+			held = st
 		}
 	}
+	if held == "" {
+		ends = append(ends, end)
+	}
+	res := make([]tcpstate.Result, len(ends))
+	if err := r.Lookup(ends, res); err != nil {
+		return tcpFirst{}
+	}
+	f.t = s.now()
+	f.got[1] = res[0]
+	if held != "" {
+		f.got[0] = tcpstate.Result{State: held}
+	} else {
+		f.got[0] = res[1]
+	}
+	f.ok = true
+	return f
 }
 
 // tcpArm sets the watch's timer for the soonest next look.
