@@ -29,6 +29,10 @@ const (
 	TimingTolRel = 0.15
 )
 
+// MinStateMs is how long an end must sit in a TCP state for runs to be
+// compared on it.
+const MinStateMs = 10
+
 // TimingTolerance is how far a delay may be from ref, the same delay in
 // the reference run.
 func TimingTolerance(ref float64) float64 {
@@ -110,6 +114,15 @@ func comparable(events []Event, endMs float64) lanes {
 	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.T, b.T) })
 	prev := map[string]float64{}
 	lastSend := 0.0
+	// An end's states are compared where they lasted: a state that only
+	// waits for an ACK, or one the peer ended within moments (a FIN_WAIT2
+	// that Node's answering FIN cut short), is seen or not by chance.
+	lasting := map[Event]bool{}
+	for _, sp := range StateSpans(evs) {
+		if !Transient(sp.State) && (sp.Lasting() || sp.End-sp.Start >= MinStateMs) {
+			lasting[Event{T: sp.Start, Conn: sp.Conn, Kind: TCP, Side: sp.Side, State: sp.State}] = true
+		}
+	}
 	for _, e := range evs {
 		if endMs > 0 && e.T > endMs-TimingTolMinMs {
 			break
@@ -147,7 +160,7 @@ func comparable(events []Event, endMs float64) lanes {
 			lane += "/client"
 			key += " " + e.By
 		case TCP:
-			if Transient(e.State) {
+			if !lasting[e] && e.State != StateClosed {
 				continue
 			}
 			lane += "/tcp/" + e.Side

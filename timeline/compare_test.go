@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,28 @@ func TestCompareEndGuard(t *testing.T) {
 	}
 	if p := Compare([]Run{{Name: "a", Events: a, EndMs: 20000}, {Name: "b", Events: b, EndMs: 20000}}); len(p) != 1 {
 		t.Errorf("partings %+v; want one", p)
+	}
+}
+
+// TestCompareFleetingStates: a FIN_WAIT2 the peer's FIN ended within a
+// millisecond is seen or not by chance; a CLOSED is always compared.
+func TestCompareFleetingStates(t *testing.T) {
+	tcp := func(ts float64, side, state string) Event {
+		return Event{T: ts, Conn: "A", Kind: TCP, Side: side, State: state}
+	}
+	seen := []Event{
+		{T: 1, Conn: "A", Kind: Connect},
+		tcp(1, SideClient, StateEstablished),
+		{T: 100, Conn: "A", Kind: Close, By: ByClient, Reason: ReasonClient},
+		tcp(100.5, SideClient, StateFinWait2),
+		tcp(101, SideClient, StateTimeWait),
+	}
+	unseen := []Event{seen[0], seen[1], seen[2], tcp(101, SideClient, StateTimeWait)}
+	if p := Compare([]Run{{Name: "a", Events: seen}, {Name: "b", Events: unseen}}); len(p) != 0 {
+		t.Errorf("partings %+v; want none", p)
+	}
+	closed := append(slices.Clone(unseen[:3]), tcp(101, SideClient, StateClosed))
+	if p := Compare([]Run{{Name: "a", Events: unseen}, {Name: "b", Events: closed}}); len(p) != 1 {
+		t.Errorf("partings %+v; want TIME_WAIT against CLOSED", p)
 	}
 }
