@@ -29,8 +29,8 @@ const (
 	TimingTolRel = 0.15
 )
 
-// MinStateMs is how long an end must sit in a TCP state for runs to be
-// compared on it.
+// MinStateMs is how long an end must sit in FIN_WAIT2 or CLOSE_WAIT for
+// runs to be compared on it.
 const MinStateMs = 10
 
 // TimingTolerance is how far a delay may be from ref, the same delay in
@@ -114,12 +114,15 @@ func comparable(events []Event, endMs float64) lanes {
 	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.T, b.T) })
 	prev := map[string]float64{}
 	lastSend := 0.0
-	// An end's states are compared where they lasted: a state that only
-	// waits for an ACK, or one the peer ended within moments (a FIN_WAIT2
-	// that Node's answering FIN cut short), is seen or not by chance.
+	// An end's states are compared where they are certain to be seen: a
+	// state that only waits for an ACK, or a half-closed one that the
+	// other end ended within moments (a FIN_WAIT2 cut short by Node's
+	// answering FIN, a CLOSE_WAIT by its close), is seen or not by chance;
+	// every end is read as it opens, and TIME_WAIT lasts a minute.
 	lasting := map[Event]bool{}
 	for _, sp := range StateSpans(evs) {
-		if !Transient(sp.State) && (sp.Lasting() || sp.End-sp.Start >= MinStateMs) {
+		halfClosed := sp.State == StateFinWait2 || sp.State == StateCloseWait
+		if !Transient(sp.State) && (!halfClosed || sp.Lasting() || sp.End-sp.Start >= MinStateMs) {
 			lasting[Event{T: sp.Start, Conn: sp.Conn, Kind: TCP, Side: sp.Side, State: sp.State}] = true
 		}
 	}

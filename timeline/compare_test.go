@@ -182,3 +182,19 @@ func TestCompareFleetingStates(t *testing.T) {
 		t.Errorf("partings %+v; want TIME_WAIT against CLOSED", p)
 	}
 }
+
+// TestCompareShortConnection: an ESTABLISHED that lasted a millisecond
+// was seen all the same (every end is read as it opens).
+func TestCompareShortConnection(t *testing.T) {
+	tcp := func(ts float64, side, state string) Event {
+		return Event{T: ts, Conn: "A", Kind: TCP, Side: side, State: state}
+	}
+	a := []Event{{T: 1, Conn: "A", Kind: Connect}, tcp(1, SideClient, StateEstablished), tcp(3, SideClient, StateCloseWait)}
+	b := []Event{{T: 1, Conn: "A", Kind: Connect}, tcp(3, SideClient, StateCloseWait)}
+	if p := Compare([]Run{{Name: "a", Events: a}, {Name: "b", Events: b}}); len(p) != 1 {
+		t.Errorf("partings %+v; want the missing ESTABLISHED", p)
+	}
+	if p := Compare([]Run{{Name: "a", Events: a}, {Name: "b", Events: a}}); len(p) != 0 {
+		t.Errorf("partings %+v; want none", p)
+	}
+}
