@@ -43,8 +43,8 @@ const (
 // first delayed-ACK time (40 ms), then growing to its longest (200 ms)
 // and a retransmission's.
 var tcpQuickLooks = []time.Duration{
-	42 * time.Millisecond, 47 * time.Millisecond, 55 * time.Millisecond,
-	80 * time.Millisecond, 210 * time.Millisecond, 500 * time.Millisecond,
+	44 * time.Millisecond, 50 * time.Millisecond, 65 * time.Millisecond,
+	210 * time.Millisecond, 500 * time.Millisecond,
 }
 
 // tcpSettle is how long after news the owner looks: the news of one
@@ -126,7 +126,7 @@ func (s *Session) tcpTrack(label string, tc *net.TCPConn, first tcpFirst) {
 	w.conns[label] = c
 	if first.ok {
 		s.tcpApply(c, first.got, first.t)
-		// What happened since the dialer looked is news too.
+		return
 	}
 	s.tcpNews(c)
 }
