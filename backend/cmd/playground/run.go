@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -88,7 +89,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if link == "" {
 		link, _ = scenario.EncodeLink(sc)
 	}
-	out := &export.Run{Scenario: sc, Events: res.Events, Checks: res.Checks, Start: start, Link: link, Tool: "Keep-Alive Playground"}
+	out := &export.Run{Scenario: sc, Events: res.Events, Checks: res.Checks, Start: start, Link: link,
+		Tool: "Keep-Alive Playground", ToolVersion: version()}
 	if err := export.Write(stdout, *format, out); err != nil {
 		fmt.Fprintf(stderr, "playground run: %v\n", err)
 		return 2
@@ -222,6 +224,15 @@ func writeComparisonJSON(w io.Writer, variants []scenario.Variant, cmp *run.Comp
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// version is the playground's module version, as the Go toolchain
+// stamped it ("(devel)" for a build from a checkout).
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }
 
 // loadScenario reads a scenario file, standard input ("-"), a link (a
