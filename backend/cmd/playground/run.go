@@ -293,7 +293,7 @@ func decodeInput(data []byte, name string) (*scenario.Scenario, string, error) {
 		return sc, link, nil
 	}
 	if len(data) > scenario.MaxScenarioBytes {
-		return nil, "", fmt.Errorf("%s: %d bytes; a scenario is at most %d", name, len(data), scenario.MaxScenarioBytes)
+		return nil, "", fmt.Errorf("%s holds more than %d KiB; a scenario is at most that", name, scenario.MaxScenarioBytes>>10)
 	}
 	sc, err := scenario.Decode(data)
 	if err != nil {
