@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+	"github.com/keepalive-playground/playground/scenario"
 )
 
 // assetsDir is where every content-hashed file goes, inside the output and
@@ -122,10 +123,16 @@ func (m manifest) JSON() ([]byte, error) {
 }
 
 // renderIndex executes web/src/index.html as an html/template in which
-// {{asset "main.js"}} is the hashed URL. An unknown name fails the build
-// rather than leaving the page with a dead link.
+// {{asset "main.js"}} is the hashed URL and {{defaultRuntime}} the row of
+// the default scenario's runtime (the server bar names it before the
+// program runs). An unknown name fails the build rather than leaving the
+// page with a dead link.
 func renderIndex(src []byte, m manifest) ([]byte, error) {
 	funcs := template.FuncMap{
+		"defaultRuntime": func() scenario.Runtime {
+			rt, _ := scenario.Lookup(scenario.Default().Server.Runtime)
+			return rt
+		},
 		"asset": func(logical string) (string, error) {
 			url, ok := m[logical]
 			if !ok {

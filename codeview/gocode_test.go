@@ -28,7 +28,7 @@ var goScenarios = []struct {
 	{"answer2", scenario.Scenario{
 		Title: "Idle timeout, then /end",
 		Server: scenario.Server{
-			Runtime:       scenario.RuntimeGo,
+			Runtime:       "go",
 			IdleTimeoutMs: goInt(4000),
 			Routes: []scenario.Route{
 				{Path: "/end", Body: "Closedown", Then: scenario.ThenShutdown},
@@ -39,7 +39,7 @@ var goScenarios = []struct {
 	{"no-keepalive", scenario.Scenario{
 		Title: "Keep-alive off, slow requests, Close",
 		Server: scenario.Server{
-			Runtime:             scenario.RuntimeGo,
+			Runtime:             "go",
 			ReadHeaderTimeoutMs: goInt(250),
 			ShutdownTimeoutMs:   goInt(1500),
 			KeepAlive:           goBool(false),
@@ -52,7 +52,7 @@ var goScenarios = []struct {
 	}},
 	{"destroy-exit", scenario.Scenario{
 		Server: scenario.Server{
-			Runtime:           scenario.RuntimeGo,
+			Runtime:           "go",
 			ShutdownTimeoutMs: goInt(0),
 			Routes: []scenario.Route{
 				{Path: "/destroy", Status: 204, Then: scenario.ThenDestroy},
@@ -62,7 +62,7 @@ var goScenarios = []struct {
 			},
 		},
 	}},
-	{"defaults", scenario.Scenario{Server: scenario.Server{Runtime: scenario.RuntimeGo}}},
+	{"defaults", scenario.Scenario{Server: scenario.Server{Runtime: "go"}}},
 }
 
 func TestGoGolden(t *testing.T) {
@@ -116,7 +116,7 @@ func TestGoContents(t *testing.T) {
 				"shutdownTimeout time.Duration = 0", "w.WriteHeader(http.StatusNoContent)"},
 			[]string{"/unreachable", "http.NotFound"}},
 		{"title is one comment line", scenario.Scenario{Title: "two\nlines */ // x",
-			Server: scenario.Server{Runtime: scenario.RuntimeGo}},
+			Server: scenario.Server{Runtime: "go"}},
 			[]string{"// two lines */ // x\n"}, nil},
 	}
 	for _, tt := range tests {
@@ -153,7 +153,7 @@ func FuzzGo(f *testing.F) {
 			return v % scenario.MaxTimeoutMs
 		}
 		s := scenario.Scenario{Title: title, Server: scenario.Server{
-			Runtime:             scenario.RuntimeGo,
+			Runtime:             "go",
 			IdleTimeoutMs:       goInt(abs(idle)),
 			ReadHeaderTimeoutMs: goInt(abs(header)),
 			KeepAlive:           goBool(keepAlive),

@@ -39,12 +39,13 @@ func Node(s scenario.Scenario, opt NodeOptions) string {
 		title = "Keep-Alive Playground demo server"
 	}
 	w("// %s\n", oneLine(title))
-	if sv.Runtime == scenario.RuntimeNode18 {
-		w("// Runs as on Node 18: server.close() only stops accepting; idle\n")
-		w("// keep-alive connections stay open and may serve more requests.\n")
-	} else {
-		w("// Runs as on Node 20: server.close() also closes idle keep-alive\n")
+	rt := sv.Spec()
+	if rt.Node.CloseClosesIdle {
+		w("// Runs as on Node %s: server.close() also closes idle keep-alive\n", rt.Release)
 		w("// connections (Node >= 19).\n")
+	} else {
+		w("// Runs as on Node %s: server.close() only stops accepting; idle\n", rt.Release)
+		w("// keep-alive connections stay open and may serve more requests.\n")
 	}
 	w("'use strict';\n\n")
 	w("const http = require('http');\n\n")
@@ -172,25 +173,35 @@ func writeRoute(b *strings.Builder, sv scenario.Server, r scenario.Route) {
 	}
 }
 
+// nodeProperties are the server properties the program sets for its
+// knobs, by knob name, with why each matters.
+var nodeProperties = []struct{ knob, property, why string }{
+	{"keepAliveTimeoutMs", "keepAliveTimeout", "How long an idle keep-alive connection may wait for its next request."},
+	{"keepAliveTimeoutBufferMs", "keepAliveTimeoutBuffer", "Extra time the socket waits beyond keepAliveTimeout (the header still says keepAliveTimeout)."},
+	{"headersTimeoutMs", "headersTimeout", "Time allowed to receive a request's headers (checked every 30 s)."},
+	{"requestTimeoutMs", "requestTimeout", "Time allowed to receive a whole request (checked every 30 s)."},
+	{"maxRequestsPerSocket", "maxRequestsPerSocket", "Requests one connection may carry before Node answers Connection: close."},
+}
+
+// writeKnobs sets each property whose knob differs from what Node has by
+// default: the value the knob takes when unset, given the rest.
 func writeKnobs(b *strings.Builder, sv scenario.Server) {
 	any := false
-	knob := func(name string, got, def int64, why string) {
-		if got == def {
-			return
+	rt := sv.Spec()
+	for _, p := range nodeProperties {
+		if _, ok := rt.Knob(p.knob); !ok {
+			continue
 		}
-		fmt.Fprintf(b, "// %s\n", why)
-		fmt.Fprintf(b, "server.%s = %d;\n", name, got)
+		def := sv
+		*def.IntKnob(p.knob) = nil
+		got := sv.Int(p.knob)
+		if got == def.Int(p.knob) {
+			continue
+		}
+		fmt.Fprintf(b, "// %s\n", p.why)
+		fmt.Fprintf(b, "server.%s = %d;\n", p.property, got)
 		any = true
 	}
-	knob("keepAliveTimeout", sv.KeepAliveTimeout().Milliseconds(), scenario.NodeKeepAliveTimeoutMs,
-		"How long an idle keep-alive connection may wait for its next request.")
-	knob("headersTimeout", sv.HeadersTimeout().Milliseconds(),
-		min(scenario.NodeHeadersTimeoutMs, sv.RequestTimeout().Milliseconds()),
-		"Time allowed to receive a request's headers (checked every 30 s).")
-	knob("requestTimeout", sv.RequestTimeout().Milliseconds(), scenario.NodeRequestTimeoutMs,
-		"Time allowed to receive a whole request (checked every 30 s).")
-	knob("maxRequestsPerSocket", int64(sv.MaxRequests()), scenario.NodeMaxRequestsPerSocket,
-		"Requests one connection may carry before Node answers Connection: close.")
 	if any {
 		b.WriteString("\n")
 	}

@@ -22,13 +22,13 @@ var nodeCases = []struct {
 	s    scenario.Scenario
 }{
 	{"answer2", scenario.Scenario{Title: "Idle timeout, then /end", Server: scenario.Server{
-		Runtime: scenario.RuntimeNode20, SocketTimeoutMs: intp(4000),
+		Runtime: "node20", SocketTimeoutMs: intp(4000),
 		Routes: []scenario.Route{{Path: "/end", Body: "Closedown", Then: scenario.ThenClose}, {Path: "*", Body: "Hello World!"}}}}},
 	{"answer3", scenario.Scenario{Title: "Graceful: unref idle sockets", Server: scenario.Server{
-		Runtime: scenario.RuntimeNode18, UnrefSockets: boolp(true),
+		Runtime: "node18", UnrefSockets: boolp(true),
 		Routes: []scenario.Route{{Path: "/end*", Body: "bye", Then: scenario.ThenClose}, {Path: "/slow", Body: "late 'n' slow", DelayMs: 1500}}}}},
 	{"knobs", scenario.Scenario{Server: scenario.Server{
-		Runtime: scenario.RuntimeNode20, KeepAliveTimeoutMs: intp(0), HeadersTimeoutMs: intp(2000),
+		Runtime: "node20", KeepAliveTimeoutMs: intp(0), HeadersTimeoutMs: intp(2000),
 		RequestTimeoutMs: intp(5000), MaxRequestsPerSocket: intp(3), KeepAlive: boolp(false),
 		Routes: []scenario.Route{{Path: "/x", Status: 503, Body: "a\nb", Then: scenario.ThenDestroy}, {Path: "/q", Then: scenario.ThenExit}}}}},
 }

@@ -451,8 +451,8 @@ func (l *Lesson) validate() error {
 	if l.Title == "" || len([]rune(l.Title)) > MaxTitleChars {
 		add("title: 1 to %d characters", MaxTitleChars)
 	}
-	if !slices.Contains(scenario.Runtimes, l.Runtime) {
-		add("runtime %q is not one of %s", l.Runtime, strings.Join(scenario.Runtimes, ", "))
+	if !slices.Contains(scenario.RuntimeNames(), l.Runtime) {
+		add("runtime %q is not one of %s", l.Runtime, strings.Join(scenario.RuntimeNames(), ", "))
 	}
 	for _, f := range []struct{ key, name string }{{"start", l.StartFile}, {"solution", l.SolutionFile}} {
 		if !validScenarioFileName(f.name) {

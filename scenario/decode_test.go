@@ -96,7 +96,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"string v", `{"v":"1","server":{"runtime":"go"}}`, `v: "1" is not a schema version`},
 		{"newer v", `{"v":2,"server":{"runtime":"go"}}`, "this link was made by a newer version of the playground (schema v2); this build reads v1"},
 		{"wrong type", `{"v":1,"server":{"runtime":"go"},"durationMs":"long"}`, "durationMs: expected int"},
-		{"invalid", `{"v":1,"server":{"runtime":"node21"}}`, `server.runtime: "node21" is not one of node20, node18, go`},
+		{"invalid", `{"v":1,"server":{"runtime":"node21"}}`, `server.runtime: "node21" is not one of node26, node24, node22, node20, node18, go`},
 		{"too large", `{"v":1,"title":"` + strings.Repeat("x", MaxScenarioBytes) + `"}`, "the limit is 65536"},
 	}
 	for _, tt := range tests {

@@ -6,14 +6,16 @@ import (
 )
 
 // Default is the scenario a fresh session starts with: the story's answer
-// 2 server on Node 20, with a timeout short enough to watch.
+// 2 server on the newest Node LTS line (DefaultRuntime), with a timeout
+// short enough to watch.
 func Default() Scenario {
 	timeout := 4000
+	rt := runtimeTable[0]
 	return Scenario{
 		V:     Version,
-		Title: "Hello World! on Node 20",
+		Title: "Hello World! on " + rt.Label,
 		Server: Server{
-			Runtime:         RuntimeNode20,
+			Runtime:         rt.Name,
 			SocketTimeoutMs: &timeout,
 			Routes: []Route{
 				{Path: "/end", Body: "Closedown", Then: ThenClose},

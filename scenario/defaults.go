@@ -6,31 +6,6 @@ import (
 	"time"
 )
 
-// Runtime defaults, as the real servers have them. Node values are Node
-// 20's http.Server defaults (lib/_http_server.js); Go values are a zero
-// net/http.Server's.
-const (
-	// NodeKeepAliveTimeoutMs: server.keepAliveTimeout, 5 s in Node 20 and 18.
-	NodeKeepAliveTimeoutMs = 5_000
-	// NodeHeadersTimeoutMs: server.headersTimeout is min(60 s, requestTimeout).
-	NodeHeadersTimeoutMs = 60_000
-	// NodeRequestTimeoutMs: server.requestTimeout, 300 s since Node 18.
-	NodeRequestTimeoutMs = 300_000
-	// NodeSocketTimeoutMs: no per-socket setTimeout unless the program calls it.
-	NodeSocketTimeoutMs = 0
-	// NodeMaxRequestsPerSocket: 0, no limit.
-	NodeMaxRequestsPerSocket = 0
-
-	// GoIdleTimeoutMs: 0, so Go falls back to ReadTimeout, also 0: an idle
-	// keep-alive connection waits forever.
-	GoIdleTimeoutMs = 0
-	// GoReadHeaderTimeoutMs: 0, no limit (Go then uses ReadTimeout, 0).
-	GoReadHeaderTimeoutMs = 0
-	// GoShutdownTimeoutMs bounds the context the demo program passes to
-	// Shutdown; Go has no default, 5 s is the customary choice.
-	GoShutdownTimeoutMs = 5_000
-)
-
 // DefaultBody is what the default route answers, as the story's servers do.
 const DefaultBody = "Hello World!"
 
@@ -48,73 +23,150 @@ const (
 )
 
 // The getters below return a knob's value or, when it is unset, the
-// runtime's default, so that runtimes never dereference a nil pointer. A
-// knob that does not apply to the server's runtime reads as its default.
+// default in the runtime's row, so that runtimes never dereference a nil
+// pointer. A knob that the server's runtime lacks reads as the
+// catalogue's default.
 
-func ms(p *int, def int) time.Duration {
-	if p != nil {
-		return time.Duration(*p) * time.Millisecond
+// IntKnob is the field of the number knob named name (nil for a name
+// that is not one): the one place that maps a knob's JSON name to Server.
+func (s *Server) IntKnob(name string) **int {
+	switch name {
+	case "socketTimeoutMs":
+		return &s.SocketTimeoutMs
+	case "keepAliveTimeoutMs":
+		return &s.KeepAliveTimeoutMs
+	case "keepAliveTimeoutBufferMs":
+		return &s.KeepAliveTimeoutBufferMs
+	case "headersTimeoutMs":
+		return &s.HeadersTimeoutMs
+	case "requestTimeoutMs":
+		return &s.RequestTimeoutMs
+	case "maxRequestsPerSocket":
+		return &s.MaxRequestsPerSocket
+	case "idleTimeoutMs":
+		return &s.IdleTimeoutMs
+	case "readHeaderTimeoutMs":
+		return &s.ReadHeaderTimeoutMs
+	case "shutdownTimeoutMs":
+		return &s.ShutdownTimeoutMs
 	}
-	return time.Duration(def) * time.Millisecond
+	return nil
 }
 
-func boolOr(p *bool, def bool) bool {
-	if p != nil {
-		return *p
+// BoolKnob is the field of the switch named name (nil for a name that is
+// not one).
+func (s *Server) BoolKnob(name string) **bool {
+	switch name {
+	case "unrefSockets":
+		return &s.UnrefSockets
+	case "keepAlive":
+		return &s.KeepAlive
+	}
+	return nil
+}
+
+// knob is the named knob as the server's runtime has it, or as the
+// catalogue has it when the runtime lacks it.
+func (s Server) knob(name string) Knob {
+	if rt := row(s.Runtime); rt != nil {
+		if k, ok := rt.Knob(name); ok {
+			return k
+		}
+	}
+	k, _ := catalogueKnob(name)
+	return k
+}
+
+func catalogueKnob(name string) (Knob, bool) {
+	i := slices.IndexFunc(knobCatalogue, func(k Knob) bool { return k.Name == name })
+	if i < 0 {
+		return Knob{}, false
+	}
+	return knobCatalogue[i], true
+}
+
+// Int is the effective value of the number knob named name: its own, or
+// the runtime's default. headersTimeoutMs defaults as Node's does, to
+// min(60 s, requestTimeout).
+func (s Server) Int(name string) int {
+	if p := s.IntKnob(name); p != nil && *p != nil {
+		return **p
+	}
+	def := s.knob(name).Default
+	if name == "headersTimeoutMs" {
+		def = min(def, s.Int("requestTimeoutMs"))
 	}
 	return def
 }
 
+// Bool is the effective value of the switch named name.
+func (s Server) Bool(name string) bool {
+	if p := s.BoolKnob(name); p != nil && *p != nil {
+		return **p
+	}
+	return s.knob(name).DefaultOn
+}
+
+func (s Server) ms(name string) time.Duration { return time.Duration(s.Int(name)) * time.Millisecond }
+
+// Spec is the row of the server's runtime (the zero Runtime for a name
+// the table does not have).
+func (s Server) Spec() Runtime {
+	rt, _ := Lookup(s.Runtime)
+	return rt
+}
+
+// Behaviour is the switches of the server's Node line (zero for go and
+// unknown names).
+func (s Server) Behaviour() NodeBehaviour {
+	if rt := row(s.Runtime); rt != nil {
+		return rt.Node
+	}
+	return NodeBehaviour{}
+}
+
 // SocketTimeout is Node's per-socket setTimeout (0: none).
-func (s Server) SocketTimeout() time.Duration { return ms(s.SocketTimeoutMs, NodeSocketTimeoutMs) }
+func (s Server) SocketTimeout() time.Duration { return s.ms("socketTimeoutMs") }
 
 // KeepAliveTimeout is Node's server.keepAliveTimeout (0: off).
-func (s Server) KeepAliveTimeout() time.Duration {
-	return ms(s.KeepAliveTimeoutMs, NodeKeepAliveTimeoutMs)
+func (s Server) KeepAliveTimeout() time.Duration { return s.ms("keepAliveTimeoutMs") }
+
+// KeepAliveBuffer is what Node adds to keepAliveTimeout for the socket's
+// own timeout: server.keepAliveTimeoutBuffer where the line has it, else
+// the line's built-in buffer (none before Node 20.18).
+func (s Server) KeepAliveBuffer() time.Duration {
+	if s.KeepAliveTimeoutBufferMs != nil && s.Behaviour().BufferKnob {
+		return s.ms("keepAliveTimeoutBufferMs")
+	}
+	return time.Duration(s.Behaviour().KeepAliveBufferMs) * time.Millisecond
 }
 
 // RequestTimeout is Node's server.requestTimeout (0: off).
-func (s Server) RequestTimeout() time.Duration {
-	return ms(s.RequestTimeoutMs, NodeRequestTimeoutMs)
-}
+func (s Server) RequestTimeout() time.Duration { return s.ms("requestTimeoutMs") }
 
 // HeadersTimeout is Node's server.headersTimeout; unset, Node takes
 // min(60 s, requestTimeout).
-func (s Server) HeadersTimeout() time.Duration {
-	if s.HeadersTimeoutMs != nil {
-		return ms(s.HeadersTimeoutMs, 0)
-	}
-	return min(ms(nil, NodeHeadersTimeoutMs), s.RequestTimeout())
-}
+func (s Server) HeadersTimeout() time.Duration { return s.ms("headersTimeoutMs") }
 
 // MaxRequests is Node's server.maxRequestsPerSocket (0: no limit).
-func (s Server) MaxRequests() int {
-	if s.MaxRequestsPerSocket != nil {
-		return *s.MaxRequestsPerSocket
-	}
-	return NodeMaxRequestsPerSocket
-}
+func (s Server) MaxRequests() int { return s.Int("maxRequestsPerSocket") }
 
 // Unref reports whether the program unrefs idle sockets (answer 3's pattern).
-func (s Server) Unref() bool { return boolOr(s.UnrefSockets, false) }
+func (s Server) Unref() bool { return s.Bool("unrefSockets") }
 
 // IdleTimeout is Go's Server.IdleTimeout (0: none).
-func (s Server) IdleTimeout() time.Duration { return ms(s.IdleTimeoutMs, GoIdleTimeoutMs) }
+func (s Server) IdleTimeout() time.Duration { return s.ms("idleTimeoutMs") }
 
 // ReadHeaderTimeout is Go's Server.ReadHeaderTimeout (0: none).
-func (s Server) ReadHeaderTimeout() time.Duration {
-	return ms(s.ReadHeaderTimeoutMs, GoReadHeaderTimeoutMs)
-}
+func (s Server) ReadHeaderTimeout() time.Duration { return s.ms("readHeaderTimeoutMs") }
 
 // ShutdownTimeout bounds Go's Shutdown before the program gives up and
 // calls Close.
-func (s Server) ShutdownTimeout() time.Duration {
-	return ms(s.ShutdownTimeoutMs, GoShutdownTimeoutMs)
-}
+func (s Server) ShutdownTimeout() time.Duration { return s.ms("shutdownTimeoutMs") }
 
 // KeepAlives reports whether keep-alive is on (Go: SetKeepAlivesEnabled;
 // Node: false makes every response Connection: close).
-func (s Server) KeepAlives() bool { return boolOr(s.KeepAlive, true) }
+func (s Server) KeepAlives() bool { return s.Bool("keepAlive") }
 
 // Duration is the run's length.
 func (s Scenario) Duration() time.Duration {
@@ -147,41 +199,27 @@ func intp(v int) *int    { return &v }
 func boolp(v bool) *bool { return &v }
 
 // WithDefaults returns a deep copy with every unset knob of the server's
-// runtime filled with the runtime's default, the default route table when
-// none is given, DurationMs, each route's Status and Then, and each
-// request step's method, path, version and Host. Knobs of the other
-// runtime stay unset, so the result still validates. The receiver is not
-// modified.
+// runtime (its row's Knobs) filled with the runtime's default, the default
+// route table when none is given, DurationMs, each route's Status and
+// Then, and each request step's method, path, version and Host. Knobs the
+// runtime lacks stay unset, so the result still validates. The receiver is
+// not modified.
 func (s Scenario) WithDefaults() Scenario {
 	out := s.clone()
 	if out.DurationMs == 0 {
 		out.DurationMs = DefaultDurationMs
 	}
 	sv := &out.Server
-	fill := func(p **int, v time.Duration) {
-		if *p == nil {
-			*p = intp(int(v.Milliseconds()))
+	if rt := row(sv.Runtime); rt != nil {
+		for _, k := range rt.Knobs {
+			if p := sv.BoolKnob(k.Name); p != nil {
+				if *p == nil {
+					*p = boolp(sv.Bool(k.Name))
+				}
+			} else if p := sv.IntKnob(k.Name); *p == nil {
+				*p = intp(sv.Int(k.Name))
+			}
 		}
-	}
-	switch {
-	case IsNode(sv.Runtime):
-		fill(&sv.SocketTimeoutMs, sv.SocketTimeout())
-		fill(&sv.KeepAliveTimeoutMs, sv.KeepAliveTimeout())
-		fill(&sv.HeadersTimeoutMs, sv.HeadersTimeout())
-		fill(&sv.RequestTimeoutMs, sv.RequestTimeout())
-		if sv.MaxRequestsPerSocket == nil {
-			sv.MaxRequestsPerSocket = intp(sv.MaxRequests())
-		}
-		if sv.UnrefSockets == nil {
-			sv.UnrefSockets = boolp(false)
-		}
-	case sv.Runtime == RuntimeGo:
-		fill(&sv.IdleTimeoutMs, sv.IdleTimeout())
-		fill(&sv.ReadHeaderTimeoutMs, sv.ReadHeaderTimeout())
-		fill(&sv.ShutdownTimeoutMs, sv.ShutdownTimeout())
-	}
-	if sv.KeepAlive == nil {
-		sv.KeepAlive = boolp(true)
 	}
 	if len(sv.Routes) == 0 {
 		sv.Routes = DefaultRoutes()
@@ -219,16 +257,13 @@ func (s Scenario) WithDefaults() Scenario {
 func (s *Scenario) clone() Scenario {
 	out := *s
 	sv := &out.Server
-	for _, p := range []**int{&sv.SocketTimeoutMs, &sv.KeepAliveTimeoutMs, &sv.HeadersTimeoutMs,
-		&sv.RequestTimeoutMs, &sv.MaxRequestsPerSocket, &sv.IdleTimeoutMs,
-		&sv.ReadHeaderTimeoutMs, &sv.ShutdownTimeoutMs} {
-		if *p != nil {
+	for _, k := range knobCatalogue {
+		if p := sv.BoolKnob(k.Name); p != nil {
+			if *p != nil {
+				*p = boolp(**p)
+			}
+		} else if p := sv.IntKnob(k.Name); *p != nil {
 			*p = intp(**p)
-		}
-	}
-	for _, p := range []**bool{&sv.UnrefSockets, &sv.KeepAlive} {
-		if *p != nil {
-			*p = boolp(**p)
 		}
 	}
 	sv.Routes = slices.Clone(sv.Routes)

@@ -7,7 +7,7 @@ import (
 )
 
 func TestWithDefaultsNode(t *testing.T) {
-	s := Scenario{V: Version, Server: Server{Runtime: RuntimeNode20},
+	s := Scenario{V: Version, Server: Server{Runtime: "node20"},
 		Client: Client{Steps: []Step{{Conn: "A", Request: &Request{}}}}}
 	orig := s.clone()
 	full := s.WithDefaults()
@@ -52,7 +52,7 @@ func TestWithDefaultsNode(t *testing.T) {
 }
 
 func TestWithDefaultsGo(t *testing.T) {
-	s := Scenario{V: Version, Server: Server{Runtime: RuntimeGo, IdleTimeoutMs: intp(700),
+	s := Scenario{V: Version, Server: Server{Runtime: "go", IdleTimeoutMs: intp(700),
 		Routes: []Route{{Path: "/end", Then: ThenShutdown}}}}
 	full := s.WithDefaults()
 	sv := full.Server

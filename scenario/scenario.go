@@ -8,13 +8,6 @@ import "github.com/keepalive-playground/playground/timeline"
 // Version is the newest schema version this build reads and writes.
 const Version = 1
 
-// Runtimes.
-const (
-	RuntimeNode20 = "node20"
-	RuntimeNode18 = "node18"
-	RuntimeGo     = "go"
-)
-
 // Scenario is schema v1. Optional numbers are pointers so that "unset"
 // (take the runtime's default) differs from an explicit 0 (often "off").
 type Scenario struct {
@@ -31,17 +24,20 @@ type Scenario struct {
 	Compare *Compare `json:"compare,omitempty"`
 }
 
-// Server is the demo server: a runtime and its knobs.
+// Server is the demo server: a runtime (a row of the runtime table, see
+// Runtimes) and its knobs. Which knobs a runtime offers, their defaults
+// and ranges are in its row.
 type Server struct {
 	Runtime string `json:"runtime"`
 
 	// Node knobs.
-	SocketTimeoutMs      *int  `json:"socketTimeoutMs,omitempty"`
-	KeepAliveTimeoutMs   *int  `json:"keepAliveTimeoutMs,omitempty"`
-	HeadersTimeoutMs     *int  `json:"headersTimeoutMs,omitempty"`
-	RequestTimeoutMs     *int  `json:"requestTimeoutMs,omitempty"`
-	MaxRequestsPerSocket *int  `json:"maxRequestsPerSocket,omitempty"`
-	UnrefSockets         *bool `json:"unrefSockets,omitempty"`
+	SocketTimeoutMs          *int  `json:"socketTimeoutMs,omitempty"`
+	KeepAliveTimeoutMs       *int  `json:"keepAliveTimeoutMs,omitempty"`
+	KeepAliveTimeoutBufferMs *int  `json:"keepAliveTimeoutBufferMs,omitempty"`
+	HeadersTimeoutMs         *int  `json:"headersTimeoutMs,omitempty"`
+	RequestTimeoutMs         *int  `json:"requestTimeoutMs,omitempty"`
+	MaxRequestsPerSocket     *int  `json:"maxRequestsPerSocket,omitempty"`
+	UnrefSockets             *bool `json:"unrefSockets,omitempty"`
 
 	// Go knobs.
 	IdleTimeoutMs       *int `json:"idleTimeoutMs,omitempty"`

@@ -39,29 +39,20 @@ func (ps *Problems) add(field, format string, args ...any) {
 	*ps = append(*ps, Problem{Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
-// Route actions each runtime offers, in the order messages list them.
-var (
-	nodeThens = []string{ThenNone, ThenClose, ThenCloseIdle, ThenCloseAll, ThenDestroy, ThenExit}
-	goThens   = []string{ThenNone, ThenShutdown, ThenClose, ThenDestroy, ThenExit}
-)
-
-// Runtimes lists the runtimes a scenario may name.
-var Runtimes = []string{RuntimeNode20, RuntimeNode18, RuntimeGo}
-
-// Thens returns the route actions a runtime offers (nil for an unknown
-// runtime).
+// Thens returns the route actions a runtime offers, by name (nil for an
+// unknown runtime).
 func Thens(runtime string) []string {
-	switch runtime {
-	case RuntimeNode20, RuntimeNode18:
-		return slices.Clone(nodeThens)
-	case RuntimeGo:
-		return slices.Clone(goThens)
+	if rt := row(runtime); rt != nil {
+		return rt.ActionNames()
 	}
 	return nil
 }
 
-// IsNode reports whether the runtime is one of the Node runtimes.
-func IsNode(runtime string) bool { return runtime == RuntimeNode20 || runtime == RuntimeNode18 }
+// IsNode reports whether the runtime is one of the Node release lines.
+func IsNode(runtime string) bool {
+	rt := row(runtime)
+	return rt != nil && rt.IsNode()
+}
 
 // ValidConn reports whether label may name a connection: a letter, then
 // up to 15 letters, digits, '_' or '-'. Labels show on the timeline and in
@@ -175,43 +166,38 @@ func checkMs(ps *Problems, field string, p *int, max int) {
 }
 
 func (sv *Server) validate(ps *Problems) {
-	rt := sv.Runtime
-	switch rt {
-	case RuntimeNode20, RuntimeNode18, RuntimeGo:
-	case "":
-		ps.add("server.runtime", "missing; one of %s", strings.Join(Runtimes, ", "))
-	default:
-		ps.add("server.runtime", "%q is not one of %s", rt, strings.Join(Runtimes, ", "))
+	names := strings.Join(RuntimeNames(), ", ")
+	rt := row(sv.Runtime)
+	switch {
+	case sv.Runtime == "":
+		ps.add("server.runtime", "missing; one of %s", names)
+	case rt == nil:
+		ps.add("server.runtime", "%q is not one of %s", sv.Runtime, names)
 	}
-	nodeOnly := func(name string, set bool) {
-		if set && rt == RuntimeGo {
-			ps.add("server."+name, "only for the node runtimes")
+	for _, k := range knobCatalogue {
+		field := "server." + k.Name
+		set := false
+		if p := sv.BoolKnob(k.Name); p != nil {
+			set = *p != nil
+		} else if p := sv.IntKnob(k.Name); *p != nil {
+			set = true
+			own := k
+			if rt != nil {
+				if rk, ok := rt.Knob(k.Name); ok {
+					own = rk
+				}
+			}
+			if v := **p; v < own.Min || v > own.Max {
+				ps.add(field, "%d is outside %d..%d", v, own.Min, own.Max)
+			}
+		}
+		if set && rt != nil {
+			if _, ok := rt.Knob(k.Name); !ok {
+				ps.add(field, "%s", notOffered(k.Name, rt))
+			}
 		}
 	}
-	goOnly := func(name string, set bool) {
-		if set && IsNode(rt) {
-			ps.add("server."+name, "only for the go runtime")
-		}
-	}
-	nodeOnly("socketTimeoutMs", sv.SocketTimeoutMs != nil)
-	nodeOnly("keepAliveTimeoutMs", sv.KeepAliveTimeoutMs != nil)
-	nodeOnly("headersTimeoutMs", sv.HeadersTimeoutMs != nil)
-	nodeOnly("requestTimeoutMs", sv.RequestTimeoutMs != nil)
-	nodeOnly("maxRequestsPerSocket", sv.MaxRequestsPerSocket != nil)
-	nodeOnly("unrefSockets", sv.UnrefSockets != nil)
-	goOnly("idleTimeoutMs", sv.IdleTimeoutMs != nil)
-	goOnly("readHeaderTimeoutMs", sv.ReadHeaderTimeoutMs != nil)
-	goOnly("shutdownTimeoutMs", sv.ShutdownTimeoutMs != nil)
-
-	checkMs(ps, "server.socketTimeoutMs", sv.SocketTimeoutMs, MaxTimeoutMs)
-	checkMs(ps, "server.keepAliveTimeoutMs", sv.KeepAliveTimeoutMs, MaxTimeoutMs)
-	checkMs(ps, "server.headersTimeoutMs", sv.HeadersTimeoutMs, MaxTimeoutMs)
-	checkMs(ps, "server.requestTimeoutMs", sv.RequestTimeoutMs, MaxTimeoutMs)
-	checkMs(ps, "server.maxRequestsPerSocket", sv.MaxRequestsPerSocket, MaxRequestsPerSocketLimit)
-	checkMs(ps, "server.idleTimeoutMs", sv.IdleTimeoutMs, MaxTimeoutMs)
-	checkMs(ps, "server.readHeaderTimeoutMs", sv.ReadHeaderTimeoutMs, MaxTimeoutMs)
-	checkMs(ps, "server.shutdownTimeoutMs", sv.ShutdownTimeoutMs, MaxTimeoutMs)
-	if IsNode(rt) {
+	if rt != nil && rt.IsNode() {
 		// Node's http.Server constructor throws ERR_OUT_OF_RANGE for this
 		// combination; the playground says so before starting anything.
 		if h, r := sv.HeadersTimeout(), sv.RequestTimeout(); r > 0 && h > 0 && h > r {
@@ -222,7 +208,7 @@ func (sv *Server) validate(ps *Problems) {
 	if len(sv.Routes) > MaxRoutes {
 		ps.add("server.routes", "%d routes; the limit is %d", len(sv.Routes), MaxRoutes)
 	}
-	thens := Thens(rt)
+	thens := Thens(sv.Runtime)
 	for i, r := range sv.Routes {
 		field := fmt.Sprintf("server.routes[%d]", i)
 		if err := checkRoutePath(r.Path); err != nil {
@@ -237,10 +223,45 @@ func (sv *Server) validate(ps *Problems) {
 		if r.DelayMs < 0 || r.DelayMs > MaxDelayMs {
 			ps.add(field+".delayMs", "%d is outside 0..%d", r.DelayMs, MaxDelayMs)
 		}
-		if r.Then != "" && thens != nil && !slices.Contains(thens, r.Then) {
+		if r.Then != "" && rt != nil && !slices.Contains(thens, r.Then) {
 			ps.add(field+".then", "%q is not one of %s", r.Then, strings.Join(thens, ", "))
 		}
 	}
+}
+
+// notOffered says which runtimes have a knob that rt lacks: "only for the
+// node runtimes" or "only for the go runtime" when a whole language has
+// it, else the release lines that have it by name.
+func notOffered(knob string, rt *Runtime) string {
+	var have []string
+	langs := map[Language]int{} // runtimes per language that have it
+	for _, other := range runtimeTable {
+		if _, ok := other.Knob(knob); ok {
+			have = append(have, other.Name)
+			langs[other.Language]++
+		}
+	}
+	if len(langs) == 1 {
+		for l, n := range langs {
+			if n == countLanguage(l) {
+				if n == 1 {
+					return fmt.Sprintf("only for the %s runtime", l)
+				}
+				return fmt.Sprintf("only for the %s runtimes", l)
+			}
+		}
+	}
+	return fmt.Sprintf("only for %s; %s does not have it", strings.Join(have, ", "), rt.Name)
+}
+
+func countLanguage(l Language) int {
+	n := 0
+	for _, rt := range runtimeTable {
+		if rt.Language == l {
+			n++
+		}
+	}
+	return n
 }
 
 func checkRoutePath(p string) error {

@@ -12,7 +12,7 @@ func valid() Scenario {
 	send := "GET / HTTP/1.1\r\nHost: demo\r\n\r\n"
 	return Scenario{
 		V:      Version,
-		Server: Server{Runtime: RuntimeNode20, Routes: []Route{{Path: "/end", Then: ThenClose}, {Path: "/a*"}, {Path: "*"}}},
+		Server: Server{Runtime: "node20", Routes: []Route{{Path: "/end", Then: ThenClose}, {Path: "/a*"}, {Path: "*"}}},
 		Client: Client{Steps: []Step{{At: 0, Conn: "A", Send: &send}, {At: 100, Conn: "A", Close: true}}},
 	}
 }
@@ -28,18 +28,18 @@ func TestValidateProblems(t *testing.T) {
 		{"valid", func(*Scenario) {}, nil},
 		{"then typo", func(s *Scenario) { s.Server.Routes[2].Then = "closeIdel" },
 			[]string{`server.routes[2].then: "closeIdel" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
-		{"go then", func(s *Scenario) { s.Server.Runtime = RuntimeGo; s.Server.Routes[0].Then = ThenCloseIdle },
+		{"go then", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = ThenCloseIdle },
 			[]string{`server.routes[0].then: "closeIdle" is not one of none, shutdown, close, destroy, exit`}},
 		{"node has no shutdown", func(s *Scenario) { s.Server.Routes[0].Then = ThenShutdown },
 			[]string{`server.routes[0].then: "shutdown" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
 		{"go knob on node", func(s *Scenario) { s.Server.IdleTimeoutMs = n(5) },
 			[]string{"server.idleTimeoutMs: only for the go runtime"}},
 		{"node knobs on go", func(s *Scenario) {
-			s.Server.Runtime = RuntimeGo
+			s.Server.Runtime = "go"
 			s.Server.SocketTimeoutMs = n(5)
 			s.Server.UnrefSockets = new(bool)
 		}, []string{"server.socketTimeoutMs: only for the node runtimes", "server.unrefSockets: only for the node runtimes"}},
-		{"missing runtime", func(s *Scenario) { s.Server.Runtime = "" }, []string{"server.runtime: missing; one of node20, node18, go"}},
+		{"missing runtime", func(s *Scenario) { s.Server.Runtime = "" }, []string{"server.runtime: missing; one of node26, node24, node22, node20, node18, go"}},
 		{"version", func(s *Scenario) { s.V = 0 }, []string{"v: must be 1, the schema version this build writes (got 0)"}},
 		{"timeout range", func(s *Scenario) { s.Server.SocketTimeoutMs = n(-1); s.Server.KeepAliveTimeoutMs = n(MaxTimeoutMs + 1) },
 			[]string{"server.socketTimeoutMs: -1 is outside 0..600000", "server.keepAliveTimeoutMs: 600001 is outside 0..600000"}},

@@ -38,8 +38,8 @@ var thenCounterparts = []struct{ node, gov string }{
 // each such change is one of the notes; an action without a counterpart
 // is an error. The receiver is not modified.
 func (s Scenario) OnRuntime(rt string) (Scenario, []string, error) {
-	if !slices.Contains(Runtimes, rt) {
-		return Scenario{}, nil, fmt.Errorf("%q is not a runtime; one of %s", rt, strings.Join(Runtimes, ", "))
+	if !slices.Contains(RuntimeNames(), rt) {
+		return Scenario{}, nil, fmt.Errorf("%q is not a runtime; one of %s", rt, strings.Join(RuntimeNames(), ", "))
 	}
 	out := s.clone()
 	from := out.Server.Runtime

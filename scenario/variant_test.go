@@ -7,7 +7,7 @@ import (
 
 func TestOnRuntime(t *testing.T) {
 	node := Scenario{V: 1, Server: Server{
-		Runtime:            RuntimeNode18,
+		Runtime:            "node18",
 		SocketTimeoutMs:    intp(4000),
 		KeepAliveTimeoutMs: intp(3000),
 		Routes:             []Route{{Path: "/end", Then: ThenClose}, {Path: "*"}},
@@ -22,7 +22,7 @@ func TestOnRuntime(t *testing.T) {
 	}{
 		{
 			name: "node to node keeps everything",
-			in:   node, rt: RuntimeNode20,
+			in:   node, rt: "node20",
 			check: func(t *testing.T, s Scenario) {
 				if *s.Server.SocketTimeoutMs != 4000 || s.Server.Routes[0].Then != ThenClose {
 					t.Errorf("server %+v", s.Server)
@@ -31,7 +31,7 @@ func TestOnRuntime(t *testing.T) {
 		},
 		{
 			name: "node to go: counterparts and left-outs",
-			in:   node, rt: RuntimeGo,
+			in:   node, rt: "go",
 			wantNotes: "go: keepAliveTimeoutMs 3000 becomes idleTimeoutMs 3000\n" +
 				"go: socketTimeoutMs 4000 has no counterpart there; left out\n" +
 				"go: route /end: then close becomes shutdown",
@@ -43,14 +43,14 @@ func TestOnRuntime(t *testing.T) {
 		},
 		{
 			name:    "an action without a counterpart",
-			in:      Scenario{V: 1, Server: Server{Runtime: RuntimeNode20, Routes: []Route{{Path: "*", Then: ThenCloseIdle}}}},
-			rt:      RuntimeGo,
+			in:      Scenario{V: 1, Server: Server{Runtime: "node20", Routes: []Route{{Path: "*", Then: ThenCloseIdle}}}},
+			rt:      "go",
 			wantErr: `go: route *: then "closeIdle" has no counterpart there`,
 		},
 		{
 			name: "go to node",
-			in:   Scenario{V: 1, Server: Server{Runtime: RuntimeGo, IdleTimeoutMs: intp(2000), Routes: []Route{{Path: "*", Then: ThenClose}}}},
-			rt:   RuntimeNode20,
+			in:   Scenario{V: 1, Server: Server{Runtime: "go", IdleTimeoutMs: intp(2000), Routes: []Route{{Path: "*", Then: ThenClose}}}},
+			rt:   "node20",
 			wantNotes: "node20: idleTimeoutMs 2000 becomes keepAliveTimeoutMs 2000\n" +
 				"node20: route *: then close becomes closeAll",
 		},

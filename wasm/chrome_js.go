@@ -90,15 +90,15 @@ func (c *chrome) tabKey(cur, key string) {
 
 // showScenario updates the server bar and the code view for sc.
 func (c *chrome) showScenario(sc scenario.Scenario, program string) {
-	dom.SetText(dom.ByID("server-runtime"), sc.Server.Runtime)
+	rt := sc.Server.Spec()
+	chip := dom.ByID("server-runtime")
+	dom.SetText(chip, client.RuntimeChip(rt))
+	chip.Call("setAttribute", "title", client.RuntimeTitle(rt))
+	chip.Call("setAttribute", "data-runtime", sc.Server.Runtime)
 	dom.SetText(dom.ByID("server-knobs"), client.Knobs(sc.Server))
 	if program != "" {
 		dom.SetText(dom.ByID("code-view"), program)
-		lang := "Node"
-		if sc.Server.Runtime == scenario.RuntimeGo {
-			lang = "Go"
-		}
-		dom.SetText(dom.ByID("code-caption"), "The "+lang+" program behind this scenario: the knobs as code.")
+		dom.SetText(dom.ByID("code-caption"), "The "+rt.Language.Name()+" program behind this scenario: the knobs as code.")
 	}
 	if sc.Server.Runtime != c.runtime {
 		c.runtime = sc.Server.Runtime

@@ -22,7 +22,7 @@ func TestCompleteLessonOne(t *testing.T) {
 		t.Fatalf("%d tasks pass before anything ran", n)
 	}
 	p.click("#lesson-run")
-	p.waitJS("the scenario on node18", `document.getElementById("server-runtime").textContent === "node18"`, stepTimeout)
+	p.waitJS("the scenario on node18", `document.getElementById("server-runtime").dataset.runtime === "node18"`, stepTimeout)
 	p.waitJS("the first answer on A", `(document.querySelector('#conn-A .conn-recv')||{textContent:""}).textContent.includes("200 OK")`, stepTimeout)
 	p.waitJS("close() called", `document.querySelector('#timeline [data-server-event="close-called"]') !== null`, stepTimeout)
 

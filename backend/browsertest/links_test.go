@@ -44,8 +44,12 @@ func TestBadLinksOpenWithABanner(t *testing.T) {
 			if !strings.Contains(msg, tt.want) {
 				t.Errorf("banner = %q, want it to say %q", msg, tt.want)
 			}
-			if rt := evalJS[string](p, `document.getElementById("server-runtime").textContent`); rt != scenario.RuntimeNode20 {
-				t.Errorf("runtime shown = %q, want the default scenario's node20", rt)
+			def, _ := scenario.Lookup(scenario.DefaultRuntime())
+			if rt := evalJS[string](p, `document.getElementById("server-runtime").dataset.runtime`); rt != def.Name {
+				t.Errorf("runtime shown = %q, want the default scenario's %s", rt, def.Name)
+			}
+			if chip := evalJS[string](p, `document.getElementById("server-runtime").textContent`); chip != def.Label {
+				t.Errorf("runtime chip says %q, want %q", chip, def.Label)
 			}
 		})
 	}

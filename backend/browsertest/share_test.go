@@ -84,7 +84,7 @@ func TestShareLinkRestoresEverything(t *testing.T) {
 	q := newPage(t, link)
 	q.do(chromedp.Navigate(link))
 	q.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
-	q.waitJS("the scenario", `document.getElementById("server-runtime").textContent === "node18"`, stepTimeout)
+	q.waitJS("the scenario", `document.getElementById("server-runtime").dataset.runtime === "node18"`, stepTimeout)
 	for _, id := range ids {
 		if got := q.field(id); got != want[id] {
 			t.Errorf("%s = %q after opening the link, want %q", id, got, want[id])

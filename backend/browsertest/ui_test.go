@@ -31,7 +31,7 @@ func (p *page) open(sc *scenario.Scenario) {
 	p.do(chromedp.Navigate(url))
 	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
 	if sc != nil {
-		p.waitJS("the scenario to load", fmt.Sprintf(`document.getElementById("server-runtime").textContent === %q`, sc.Server.Runtime), stepTimeout)
+		p.waitJS("the scenario to load", fmt.Sprintf(`document.getElementById("server-runtime").dataset.runtime === %q`, sc.Server.Runtime), stepTimeout)
 	}
 }
 
@@ -63,8 +63,8 @@ func TestServerCloseOnTwoConnections(t *testing.T) {
 		runtime    string
 		wantReason string // close reason on A and B after server.close(); "" = stay open
 	}{
-		{scenario.RuntimeNode20, "server-close"},
-		{scenario.RuntimeNode18, ""},
+		{"node20", "server-close"},
+		{"node18", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.runtime, func(t *testing.T) {

@@ -413,7 +413,7 @@ func TestCurlTranscriptMatchesCurl(t *testing.T) {
 	head := func(path string, extra string) string {
 		return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/" + version + "\r\nAccept: */*\r\n" + extra + "\r\n"
 	}
-	for _, rt := range []string{scenario.RuntimeGo, scenario.RuntimeNode20} {
+	for _, rt := range []string{"go", "node20"} {
 		cases := []struct {
 			name  string
 			args  func(addr string) []string
@@ -448,7 +448,7 @@ func TestCurlTranscriptMatchesCurl(t *testing.T) {
 				conn: "B",
 				after: func(sc *scenario.Scenario) {
 					then := scenario.ThenClose
-					if rt == scenario.RuntimeGo {
+					if rt == "go" {
 						then = scenario.ThenShutdown
 					}
 					sc.Server.Routes = []scenario.Route{{Path: "*", Body: "bye", Then: then}}

@@ -91,7 +91,11 @@ func (r *demoRecorder) runtimes() map[string]sandbox.Factory {
 		}
 		return srv, err
 	}
-	return map[string]sandbox.Factory{scenario.RuntimeNode20: f, scenario.RuntimeNode18: f, scenario.RuntimeGo: f}
+	m := map[string]sandbox.Factory{}
+	for _, name := range scenario.RuntimeNames() {
+		m[name] = f
+	}
+	return m
 }
 
 // TestTunnelReachesOnlyItsOwnDemoServer: session A sends every kind of

@@ -91,7 +91,7 @@ func (h *harness) after(n int, what string, ok func(wire.Msg) bool) wire.Msg {
 func TestServerMessagesFit(t *testing.T) {
 	h := start(t)
 	most := 0
-	for _, runtime := range []string{scenario.RuntimeNode20, scenario.RuntimeGo} {
+	for _, runtime := range []string{"node20", "go"} {
 		for name, f := range fillers {
 			raw := largest(runtime, f)
 			n := len(h.all())
@@ -238,8 +238,8 @@ func TestConnectAfterListenerClosedDialsNothing(t *testing.T) {
 // error of its own, not a `refused` on the timeline.
 func TestOutOfFiles(t *testing.T) {
 	h := &harness{t: t, done: make(chan error, 1), wake: make(chan struct{}, 1)}
-	h.s = New(Config{ID: t.Name(), Runtimes: map[string]sandbox.Factory{scenario.RuntimeNode20: node.New}, Out: h.out,
-		Scenario: &scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20}}})
+	h.s = New(Config{ID: t.Name(), Runtimes: map[string]sandbox.Factory{"node20": node.New}, Out: h.out,
+		Scenario: &scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20"}}})
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	go func() { h.done <- h.s.Run(h.ctx) }()
 	t.Cleanup(h.stop)

@@ -42,7 +42,11 @@ func (r *recorder) factory(inner sandbox.Factory) sandbox.Factory {
 
 func (r *recorder) runtimes(inner sandbox.Factory) map[string]sandbox.Factory {
 	f := r.factory(inner)
-	return map[string]sandbox.Factory{scenario.RuntimeNode20: f, scenario.RuntimeNode18: f, scenario.RuntimeGo: f}
+	m := map[string]sandbox.Factory{}
+	for _, name := range scenario.RuntimeNames() {
+		m[name] = f
+	}
+	return m
 }
 
 // startWith is start with the session's runtimes and dialer instrumented.

@@ -547,7 +547,7 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 		return fmt.Errorf("encode scenario: %w", err)
 	}
 	if s.last.program == "" || !bytes.Equal(s.last.programFor, raw) {
-		s.last.program, s.last.programFor = program(full), raw
+		s.last.program, s.last.programFor = codeview.Program(full), raw
 	}
 	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, Now: s.now()}) {
 		return ErrSlowClient
@@ -567,14 +567,6 @@ func (s *Session) decode(raw []byte) (scenario.Scenario, error) {
 	}
 	s.last.raw, s.last.sc = bytes.Clone(raw), *sc
 	return *sc, nil
-}
-
-// program is the code view of a scenario: what the knobs stand for.
-func program(sc scenario.Scenario) string {
-	if sc.Server.Runtime == scenario.RuntimeGo {
-		return codeview.Go(sc)
-	}
-	return codeview.Node(sc, codeview.NodeOptions{})
 }
 
 // stopServer ends the demo server and every connection to it.

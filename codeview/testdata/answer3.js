@@ -1,5 +1,5 @@
 // Graceful: unref idle sockets
-// Runs as on Node 18: server.close() only stops accepting; idle
+// Runs as on Node 18.20.8: server.close() only stops accepting; idle
 // keep-alive connections stay open and may serve more requests.
 'use strict';
 

@@ -1,5 +1,5 @@
 // Keep-Alive Playground demo server
-// Runs as on Node 20: server.close() also closes idle keep-alive
+// Runs as on Node 20.20.2: server.close() also closes idle keep-alive
 // connections (Node >= 19).
 'use strict';
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/keepalive-playground/playground/scenario"
 )
@@ -116,69 +115,73 @@ func label(n int) string {
 	return s
 }
 
-// Control is one server control button.
-type Control struct {
-	Label  string // what the program calls: "server.close()"
-	Action string // the wire control action
-	Title  string // what it does, for the tooltip
-}
+// Control is one server control button (a row's scenario.Control).
+type Control = scenario.Control
 
 // Controls lists the server controls of a runtime, as its program would
-// call them.
+// call them: its row's Controls.
 func Controls(runtime string) []Control {
-	if runtime == scenario.RuntimeGo {
-		return []Control{
-			{"srv.Shutdown(ctx)", scenario.ThenShutdown, "Stop listening, close idle connections, wait for requests in flight, then return"},
-			{"srv.Close()", scenario.ThenClose, "Close the listener and every connection at once"},
-			{"os.Exit(0)", scenario.ThenExit, "End the process: the kernel closes every socket"},
-		}
-	}
-	cs := []Control{
-		{"server.close()", scenario.ThenClose, "Stop accepting connections (Node ≥ 19 also closes idle ones)"},
-		{"server.closeIdleConnections()", scenario.ThenCloseIdle, "Close connections with no request in flight (Node ≥ 18.2)"},
-		{"server.closeAllConnections()", scenario.ThenCloseAll, "Close every connection, even with a request in flight (Node ≥ 18.2)"},
-		{"process.exit()", scenario.ThenExit, "End the process: the kernel closes every socket"},
-	}
-	if runtime == scenario.RuntimeNode18 {
-		cs[0].Title = "Stop accepting connections; on Node 18 idle keep-alive connections stay open"
-	}
-	return cs
+	rt, _ := scenario.Lookup(runtime)
+	return rt.Controls
 }
 
 // Knobs summarises a server's effective settings (defaults applied) in
-// one line, the way its program sets them.
+// one line, the way its program sets them: each knob of its runtime by
+// its Term, quiet knobs only when they differ from their default.
 func Knobs(s scenario.Server) string {
-	ms := func(d time.Duration) string {
-		if d == 0 {
+	ms := func(v int) string {
+		switch {
+		case v == 0:
 			return "off"
+		case v%1000 == 0:
+			return fmt.Sprintf("%d s", v/1000)
 		}
-		if d%time.Second == 0 {
-			return fmt.Sprintf("%d s", d/time.Second)
-		}
-		return fmt.Sprintf("%d ms", d/time.Millisecond)
+		return fmt.Sprintf("%d ms", v)
 	}
 	var parts []string
-	if s.Runtime == scenario.RuntimeGo {
-		parts = append(parts, "IdleTimeout "+ms(s.IdleTimeout()), "ReadHeaderTimeout "+ms(s.ReadHeaderTimeout()),
-			"Shutdown deadline "+ms(s.ShutdownTimeout()))
-		if !s.KeepAlives() {
-			parts = append(parts, "keep-alives off")
+	for _, k := range s.Spec().Knobs {
+		def := s
+		if k.Bool {
+			*def.BoolKnob(k.Name) = nil
+			v := s.Bool(k.Name)
+			switch {
+			case v == def.Bool(k.Name):
+			case v:
+				parts = append(parts, k.Term)
+			default:
+				parts = append(parts, k.Term+" off")
+			}
+			continue
 		}
-		return strings.Join(parts, " · ")
-	}
-	if d := s.SocketTimeout(); d > 0 {
-		parts = append(parts, "socket.setTimeout "+ms(d))
-	}
-	parts = append(parts, "keepAliveTimeout "+ms(s.KeepAliveTimeout()), "headersTimeout "+ms(s.HeadersTimeout()),
-		"requestTimeout "+ms(s.RequestTimeout()))
-	if n := s.MaxRequests(); n > 0 {
-		parts = append(parts, fmt.Sprintf("maxRequestsPerSocket %d", n))
-	}
-	if s.Unref() {
-		parts = append(parts, "sockets unref'd")
-	}
-	if !s.KeepAlives() {
-		parts = append(parts, "keep-alive off")
+		*def.IntKnob(k.Name) = nil
+		v := s.Int(k.Name)
+		if k.Quiet && v == def.Int(k.Name) {
+			continue
+		}
+		if k.Unit == "ms" {
+			parts = append(parts, k.Term+" "+ms(v))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %d", k.Term, v))
+		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+// RuntimeChip is the server bar's name for the runtime: its label, "Node
+// 24.22" (the release line and minor a learner compares with their own
+// `node --version`).
+func RuntimeChip(rt scenario.Runtime) string {
+	if rt.Label == "" {
+		return rt.Name
+	}
+	return rt.Label
+}
+
+// RuntimeTitle is the chip's tooltip: the schema name, the exact release
+// and its support status.
+func RuntimeTitle(rt scenario.Runtime) string {
+	if rt.Release == "" {
+		return rt.Name + ": " + rt.Label + ", " + rt.Support
+	}
+	return rt.Name + ": " + rt.Language.Name() + " " + rt.Release + ", " + rt.Support
 }

@@ -79,10 +79,10 @@ func TestNextLabel(t *testing.T) {
 }
 
 func TestControlsAndKnobs(t *testing.T) {
-	if c := Controls(scenario.RuntimeGo); c[0].Action != scenario.ThenShutdown {
+	if c := Controls("go"); c[0].Action != scenario.ThenShutdown {
 		t.Errorf("go controls = %v", c)
 	}
-	if c := Controls(scenario.RuntimeNode18); !strings.Contains(c[0].Title, "Node 18") {
+	if c := Controls("node18"); !strings.Contains(c[0].Title, "Node 18") {
 		t.Errorf("node18 close() title = %q", c[0].Title)
 	}
 	sc := scenario.Default().WithDefaults()
@@ -92,7 +92,7 @@ func TestControlsAndKnobs(t *testing.T) {
 			t.Errorf("Knobs = %q, want it to contain %q", got, want)
 		}
 	}
-	g := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeGo}}.WithDefaults()
+	g := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go"}}.WithDefaults()
 	if got := Knobs(g.Server); !strings.Contains(got, "IdleTimeout off") {
 		t.Errorf("go Knobs = %q", got)
 	}

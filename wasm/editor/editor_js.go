@@ -333,7 +333,7 @@ func (e *Editor) build() {
 func (e *Editor) render(f Form) {
 	e.carried = Form{V: f.V, Lesson: f.Lesson, Checks: f.Checks}
 	e.top["title"].in.Set("value", f.Title)
-	setOptions(e.top["server.runtime"].in, Options(scenario.Runtimes, f.Runtime), RuntimeLabel, f.Runtime)
+	setOptions(e.top["server.runtime"].in, Options(scenario.RuntimeNames(), f.Runtime), RuntimeLabel, f.Runtime)
 	for _, k := range Knobs {
 		in := e.top["server."+k.Name].in
 		if k.Bool {

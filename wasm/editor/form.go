@@ -93,15 +93,12 @@ func FromScenario(sc scenario.Scenario) Form {
 	}
 	sv := sc.Server
 	for _, k := range Knobs {
-		switch {
-		case k.intp != nil:
-			if p := *k.intp(&sv); p != nil {
-				f.Knobs[k.Name] = strconv.Itoa(*p)
-			}
-		case k.boolp != nil:
-			if p := *k.boolp(&sv); p != nil {
+		if k.Bool {
+			if p := *sv.BoolKnob(k.Name); p != nil {
 				f.Knobs[k.Name] = strconv.FormatBool(*p)
 			}
+		} else if p := *sv.IntKnob(k.Name); p != nil {
+			f.Knobs[k.Name] = strconv.Itoa(*p)
 		}
 	}
 	for _, r := range sv.Routes {
@@ -216,7 +213,7 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 				bad(field, fmt.Errorf("%q is neither true nor false", s))
 				continue
 			}
-			*k.boolp(sv) = &b
+			*sv.BoolKnob(k.Name) = &b
 			continue
 		}
 		v, err := parseInt(s)
@@ -224,7 +221,7 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 			bad(field, err)
 			continue
 		}
-		*k.intp(sv) = &v
+		*sv.IntKnob(k.Name) = &v
 	}
 	for i, rf := range f.Routes {
 		p := fmt.Sprintf("server.routes[%d]", i)

@@ -53,7 +53,7 @@ func TestRoundTrip(t *testing.T) {
 	all := scenario.Scenario{
 		V: 1, Title: "every field", Lesson: "keepalive-101",
 		Server: scenario.Server{
-			Runtime: scenario.RuntimeNode18, SocketTimeoutMs: ip(0), KeepAliveTimeoutMs: ip(1),
+			Runtime: "node18", SocketTimeoutMs: ip(0), KeepAliveTimeoutMs: ip(1),
 			HeadersTimeoutMs: ip(2000), RequestTimeoutMs: ip(3000), MaxRequestsPerSocket: ip(3),
 			UnrefSockets: bp(false), KeepAlive: bp(false),
 			Routes: []scenario.Route{
@@ -82,16 +82,16 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"default", scenario.Default()},
 		{"empty", scenario.Scenario{}},
-		{"unset knobs node", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20}}},
-		{"unset knobs go", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeGo}}},
-		{"go knobs", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeGo,
+		{"unset knobs node", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20"}}},
+		{"unset knobs go", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go"}}},
+		{"go knobs", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go",
 			IdleTimeoutMs: ip(0), ReadHeaderTimeoutMs: ip(100), ShutdownTimeoutMs: ip(600000), KeepAlive: bp(true),
 			Routes: []scenario.Route{{Path: "/end", Then: scenario.ThenShutdown}}}}},
 		{"every field", all},
 		{"with defaults", all.WithDefaults()},
 		// Invalid scenarios round-trip too, so that Validate's messages
 		// can point at what arrived.
-		{"misplaced knob", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeGo, SocketTimeoutMs: ip(5)}}},
+		{"misplaced knob", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go", SocketTimeoutMs: ip(5)}}},
 		{"unknown runtime and then", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "deno",
 			Routes: []scenario.Route{{Path: "", Status: 42, DelayMs: -1, Then: "explode"}}}}},
 		{"step without action", scenario.Scenario{V: 2, Client: scenario.Client{Steps: []scenario.Step{{At: -5, Conn: "bad label"}}}}},
@@ -105,7 +105,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestFormShowsUnsetAsEmpty(t *testing.T) {
-	f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20,
+	f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20",
 		KeepAliveTimeoutMs: ip(0), Routes: []scenario.Route{{Path: "*"}}}})
 	if got := f.Knobs["keepAliveTimeoutMs"]; got != "0" {
 		t.Errorf("explicit 0 shows as %q, want \"0\"", got)
@@ -123,7 +123,7 @@ func TestFormShowsUnsetAsEmpty(t *testing.T) {
 
 func TestFormProblems(t *testing.T) {
 	base := func() Form {
-		return FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20,
+		return FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20",
 			Routes: []scenario.Route{{Path: "*"}}},
 			Client: scenario.Client{Steps: []scenario.Step{{Conn: "A", Request: &scenario.Request{}}}}})
 	}
@@ -157,7 +157,7 @@ func TestFormProblems(t *testing.T) {
 // TestCheckUsesValidateMessages checks that the problems of a form that
 // converts cleanly are Validate's, message for message.
 func TestCheckUsesValidateMessages(t *testing.T) {
-	f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeGo,
+	f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go",
 		Routes: []scenario.Route{{Path: "/a"}}},
 		Client: scenario.Client{Steps: []scenario.Step{{Conn: "A", Open: true}}}})
 	f.Title = strings.Repeat("x", scenario.MaxTitleChars+1)
@@ -184,7 +184,7 @@ func TestCheckUsesValidateMessages(t *testing.T) {
 }
 
 func TestControl(t *testing.T) {
-	f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20,
+	f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20",
 		Routes: []scenario.Route{{Path: "*"}, {Path: "/"}, {Path: "/x"}}},
 		Client: scenario.Client{Steps: []scenario.Step{
 			{Conn: "A", Request: &scenario.Request{Headers: map[string]string{"Connection": "close"}}},
@@ -255,7 +255,7 @@ func keysControl(f Form, keys map[string]bool, field string) string {
 // against keysControl, for every key of a form at the limits, every
 // prefix of those keys, and many near misses, on forms large and small.
 func TestControlAgreesWithKeys(t *testing.T) {
-	big := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: scenario.RuntimeNode20,
+	big := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20",
 		Routes: make([]scenario.Route, scenario.MaxRoutes)},
 		Client: scenario.Client{Steps: make([]scenario.Step, scenario.MaxSteps)}}
 	for i := range big.Client.Steps {
@@ -318,7 +318,7 @@ func TestControlAgreesWithKeys(t *testing.T) {
 // TestEveryProblemHasAPlace checks that every field Validate names in a
 // badly broken scenario maps to a control or section of the form.
 func TestEveryProblemHasAPlace(t *testing.T) {
-	sc := scenario.Scenario{V: 1, Title: strings.Repeat("t", 200), Server: scenario.Server{Runtime: scenario.RuntimeNode20,
+	sc := scenario.Scenario{V: 1, Title: strings.Repeat("t", 200), Server: scenario.Server{Runtime: "node20",
 		HeadersTimeoutMs: ip(9000), RequestTimeoutMs: ip(10), IdleTimeoutMs: ip(-1), MaxRequestsPerSocket: ip(-1),
 		Routes: []scenario.Route{{Path: "a*b", Status: 1, Body: strings.Repeat("b", scenario.MaxBodyBytes+1), DelayMs: -1, Then: "shutdown"}}},
 		Client: scenario.Client{Steps: []scenario.Step{
@@ -398,7 +398,7 @@ func TestKnobHints(t *testing.T) {
 		t.Fatalf("no knob %q", name)
 		return Knob{}
 	}
-	node := scenario.Server{Runtime: scenario.RuntimeNode20}
+	node := scenario.Server{Runtime: "node20"}
 	tests := []struct {
 		name, knob string
 		sv         scenario.Server
@@ -411,7 +411,7 @@ func TestKnobHints(t *testing.T) {
 		{"count has no unit", "maxRequestsPerSocket", node, "empty = default (0)"},
 		{"switch", "keepAlive", node, "empty = default (on)"},
 		{"unref", "unrefSockets", node, "empty = default (off)"},
-		{"go shutdown", "shutdownTimeoutMs", scenario.Server{Runtime: scenario.RuntimeGo}, "empty = default (5000 ms)"},
+		{"go shutdown", "shutdownTimeoutMs", scenario.Server{Runtime: "go"}, "empty = default (5000 ms)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -425,7 +425,7 @@ func TestKnobHints(t *testing.T) {
 		if k.Bool {
 			continue
 		}
-		for _, rt := range scenario.Runtimes {
+		for _, rt := range scenario.RuntimeNames() {
 			if !k.Applies(rt) {
 				continue
 			}
@@ -456,8 +456,17 @@ func TestKnobsCoverServer(t *testing.T) {
 	var names []string
 	for _, k := range Knobs {
 		names = append(names, k.Name)
-		if k.Applies(scenario.RuntimeGo) == k.Applies(scenario.RuntimeNode20) && k.Name != "keepAlive" {
-			t.Errorf("%s applies to both or neither runtime", k.Name)
+		var on []string
+		for _, rt := range scenario.RuntimeNames() {
+			if k.Applies(rt) {
+				on = append(on, rt)
+			}
+		}
+		if len(on) == 0 {
+			t.Errorf("%s applies to no runtime", k.Name)
+		}
+		if k.Applies("go") && k.Applies("node26") && k.Name != "keepAlive" {
+			t.Errorf("%s applies to both languages", k.Name)
 		}
 	}
 	slices.Sort(fields)
@@ -473,9 +482,9 @@ func TestOptions(t *testing.T) {
 		runtime, then string
 		want          []string
 	}{
-		{"node", scenario.RuntimeNode20, "", []string{"", "none", "close", "closeIdle", "closeAll", "destroy", "exit"}},
-		{"go", scenario.RuntimeGo, "close", []string{"", "none", "shutdown", "close", "destroy", "exit"}},
-		{"kept when foreign", scenario.RuntimeGo, "closeIdle", []string{"", "none", "shutdown", "close", "destroy", "exit", "closeIdle"}},
+		{"node", "node20", "", []string{"", "none", "close", "closeIdle", "closeAll", "destroy", "exit"}},
+		{"go", "go", "close", []string{"", "none", "shutdown", "close", "destroy", "exit"}},
+		{"kept when foreign", "go", "closeIdle", []string{"", "none", "shutdown", "close", "destroy", "exit", "closeIdle"}},
 		{"unknown runtime", "deno", "x", []string{"", "x"}},
 	}
 	for _, tt := range tests {

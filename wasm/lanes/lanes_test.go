@@ -625,14 +625,14 @@ func TestNode18KeepAliveCountdown(t *testing.T) {
 		evs       []ev
 		countdown bool
 	}{
-		{"node18 GET", scenario.RuntimeNode18, served(get), true},
-		{"node18 POST with an unread body", scenario.RuntimeNode18, served(post), false},
-		{"node18 POST with an empty body", scenario.RuntimeNode18, served("POST / HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"), true},
-		{"node18 chunked, empty", scenario.RuntimeNode18, served("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), true},
-		{"node18 chunked, one chunk", scenario.RuntimeNode18, served("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), false},
-		{"node18 GET, then a stray CRLF", scenario.RuntimeNode18, served(get, ev{T: 100, Conn: "A", Kind: "send", Data: "\r\n"}), false},
-		{"node20 POST with an unread body", scenario.RuntimeNode20, served(post), true},
-		{"node20 GET, then a stray CRLF", scenario.RuntimeNode20, served(get, ev{T: 100, Conn: "A", Kind: "send", Data: "\r\n"}), true},
+		{"node18 GET", "node18", served(get), true},
+		{"node18 POST with an unread body", "node18", served(post), false},
+		{"node18 POST with an empty body", "node18", served("POST / HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"), true},
+		{"node18 chunked, empty", "node18", served("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), true},
+		{"node18 chunked, one chunk", "node18", served("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), false},
+		{"node18 GET, then a stray CRLF", "node18", served(get, ev{T: 100, Conn: "A", Kind: "send", Data: "\r\n"}), false},
+		{"node20 POST with an unread body", "node20", served(post), true},
+		{"node20 GET, then a stray CRLF", "node20", served(get, ev{T: 100, Conn: "A", Kind: "send", Data: "\r\n"}), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

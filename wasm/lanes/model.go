@@ -19,18 +19,18 @@ import (
 	"github.com/keepalive-playground/playground/timeline"
 )
 
-// node20KeepAliveBufferMs is Node 20's server.keepAliveTimeoutBuffer: after
-// a response the socket timeout is keepAliveTimeout plus this, while the
-// Keep-Alive header still advertises keepAliveTimeout. Node 18 has none.
-const node20KeepAliveBufferMs = 1000
-
 // Open is the End of a span that still lasts.
 var Open = math.Inf(1)
 
 // Config is what the model needs of the scenario: the runtime and the
 // timeouts that decide when an idle connection will be closed.
 type Config struct {
-	Runtime string
+	// Runtime names the runtime's row; NewModel fills Language and Node
+	// from it.
+	Runtime  string
+	Language scenario.Language
+	// Node is the Node line's switches (zero for go).
+	Node scenario.NodeBehaviour
 	// Node.
 	SocketTimeoutMs    float64
 	KeepAliveTimeoutMs float64
@@ -43,15 +43,18 @@ type Config struct {
 // ConfigOf reads the timeouts of sc (unset knobs read as their defaults).
 func ConfigOf(sc scenario.Scenario) Config {
 	sv := sc.Server
-	c := Config{Runtime: sv.Runtime}
-	switch {
-	case scenario.IsNode(sv.Runtime):
+	c := Config{Runtime: sv.Runtime, Language: sv.Spec().Language, Node: sv.Behaviour()}
+	switch c.Language {
+	case scenario.LangNode:
 		c.SocketTimeoutMs = float64(sv.SocketTimeout().Milliseconds())
 		c.KeepAliveTimeoutMs = float64(sv.KeepAliveTimeout().Milliseconds())
-		if sv.Runtime == scenario.RuntimeNode20 && c.KeepAliveTimeoutMs > 0 {
-			c.KeepAliveBufferMs = node20KeepAliveBufferMs
+		if c.KeepAliveTimeoutMs > 0 {
+			// After a response the socket's timeout is keepAliveTimeout
+			// plus the line's buffer, while the Keep-Alive header still
+			// advertises keepAliveTimeout.
+			c.KeepAliveBufferMs = float64(sv.KeepAliveBuffer().Milliseconds())
 		}
-	case sv.Runtime == scenario.RuntimeGo:
+	case scenario.LangGo:
 		c.IdleTimeoutMs = float64(sv.IdleTimeout().Milliseconds())
 		c.ReadHeaderTimeoutMs = float64(sv.ReadHeaderTimeout().Milliseconds())
 	}
@@ -123,7 +126,8 @@ type Lane struct {
 	reqSpan      int // index of the open request span's request event
 	keepAliveSet bool
 	timer        timer
-	// Node 18 only: lastSend is the client's latest bytes, and bodySeen
+	// Lines whose parser cancels the keep-alive timeout (Node 18):
+	// lastSend is the client's latest bytes, and bodySeen
 	// says the request in flight has body bytes (see afterResponse).
 	lastSend string
 	bodySeen bool
@@ -167,6 +171,9 @@ type Model struct {
 
 // NewModel makes an empty model for a run with cfg's timeouts.
 func NewModel(cfg Config) *Model {
+	if rt, ok := scenario.Lookup(cfg.Runtime); ok && cfg.Language == "" {
+		cfg.Language, cfg.Node = rt.Language, rt.Node
+	}
 	return &Model{Config: cfg, Server: newLane("", -1), Exited: -1, byConn: map[string]*Lane{}}
 }
 
@@ -279,7 +286,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 		}
 	case timeline.Send:
 		l.touch(t)
-		if cfg.Runtime == scenario.RuntimeNode18 {
+		if cfg.Node.ParserCancelsKeepAlive {
 			switch {
 			case l.keepAliveSet:
 				// Node 18's onParserExecuteCommon: bytes parsed after a
@@ -293,7 +300,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 	case timeline.Request:
 		l.Requests++
 		l.inflight++
-		if cfg.Runtime == scenario.RuntimeNode18 {
+		if cfg.Node.ParserCancelsKeepAlive {
 			l.bodySeen = declaresBody(l.lastSend)
 		}
 		if l.keepAliveSet {
@@ -301,7 +308,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 			// the program's own socket.setTimeout.
 			l.cancelKeepAlive()
 		}
-		if cfg.Runtime == scenario.RuntimeGo {
+		if cfg.Language == scenario.LangGo {
 			l.timer = timer{} // the handler runs without a read deadline
 		}
 		l.touch(t)
@@ -370,10 +377,10 @@ func (l *Lane) cancelKeepAlive() {
 func (m *Model) startTimer(l *Lane, t float64) {
 	c := &m.Config
 	switch {
-	case scenario.IsNode(c.Runtime) && c.SocketTimeoutMs > 0:
+	case c.Language == scenario.LangNode && c.SocketTimeoutMs > 0:
 		l.timer = timer{label: "socket.setTimeout " + fmtDur(c.SocketTimeoutMs), reason: timeline.ReasonSocketTimeout,
 			ms: c.SocketTimeoutMs, activity: true, deadline: t + c.SocketTimeoutMs}
-	case c.Runtime == scenario.RuntimeGo && c.ReadHeaderTimeoutMs > 0:
+	case c.Language == scenario.LangGo && c.ReadHeaderTimeoutMs > 0:
 		l.timer = timer{label: "ReadHeaderTimeout " + fmtDur(c.ReadHeaderTimeoutMs), reason: timeline.ReasonHeadersTimeout,
 			ms: c.ReadHeaderTimeoutMs, deadline: t + c.ReadHeaderTimeoutMs}
 	}
@@ -383,7 +390,7 @@ func (m *Model) startTimer(l *Lane, t float64) {
 func (m *Model) afterResponse(l *Lane, t float64) {
 	c := &m.Config
 	switch {
-	case scenario.IsNode(c.Runtime) && c.KeepAliveTimeoutMs > 0:
+	case c.Language == scenario.LangNode && c.KeepAliveTimeoutMs > 0:
 		label := "keepAliveTimeout " + fmtDur(c.KeepAliveTimeoutMs)
 		if c.KeepAliveBufferMs > 0 {
 			label += " + " + fmtDur(c.KeepAliveBufferMs) + " buffer"
@@ -391,13 +398,13 @@ func (m *Model) afterResponse(l *Lane, t float64) {
 		ms := c.KeepAliveTimeoutMs + c.KeepAliveBufferMs
 		l.timer = timer{label: label, reason: timeline.ReasonKeepAliveTimeout, ms: ms, activity: true, deadline: t + ms}
 		l.keepAliveSet = true
-		if c.Runtime == scenario.RuntimeNode18 && l.bodySeen {
+		if c.Node.ParserCancelsKeepAlive && l.bodySeen {
 			// The handler never read the body; dumping it after the
 			// response runs Node 18's parser callback, which cancels the
 			// timeout just set, and the socket's own with it.
 			l.cancelKeepAlive()
 		}
-	case c.Runtime == scenario.RuntimeGo && c.IdleTimeoutMs > 0:
+	case c.Language == scenario.LangGo && c.IdleTimeoutMs > 0:
 		l.timer = timer{label: "IdleTimeout " + fmtDur(c.IdleTimeoutMs), reason: timeline.ReasonIdleTimeout,
 			ms: c.IdleTimeoutMs, deadline: t + c.IdleTimeoutMs}
 	}

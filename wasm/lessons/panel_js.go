@@ -482,16 +482,12 @@ func (p *Panel) setHash(t Target) {
 	js.Global().Get("history").Call("replaceState", nil, "", t.Hash())
 }
 
-func runtimeName(rt string) string {
-	switch rt {
-	case scenario.RuntimeNode20:
-		return "Node 20"
-	case scenario.RuntimeNode18:
-		return "Node 18"
-	case scenario.RuntimeGo:
-		return "Go net/http"
+// runtimeName is the runtime's label ("Node 24.22"), from its row.
+func runtimeName(name string) string {
+	if rt, ok := scenario.Lookup(name); ok {
+		return rt.Label
 	}
-	return rt
+	return name
 }
 
 // readStorage reads localStorage, which may be missing or refuse access

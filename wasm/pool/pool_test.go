@@ -20,7 +20,7 @@ func ms(n int) *int { return &n }
 // (Node) or idle (Go) timeout.
 func demo(runtime string, idleMs int, routes ...scenario.Route) scenario.Scenario {
 	sv := scenario.Server{Runtime: runtime, Routes: append(routes, scenario.Route{Path: "*", Body: "Hello World!"})}
-	if runtime == scenario.RuntimeGo {
+	if runtime == "go" {
 		sv.IdleTimeoutMs = ms(idleMs)
 	} else {
 		sv.KeepAliveTimeoutMs = ms(idleMs)
@@ -28,7 +28,7 @@ func demo(runtime string, idleMs int, routes ...scenario.Route) scenario.Scenari
 	return scenario.Scenario{V: scenario.Version, Server: sv, DurationMs: 10000}
 }
 
-var runtimes = []string{scenario.RuntimeNode20, scenario.RuntimeNode18, scenario.RuntimeGo}
+var runtimes = []string{"node20", "node18", "go"}
 
 func TestReuse(t *testing.T) {
 	for _, rt := range runtimes {
@@ -73,11 +73,11 @@ func TestIdleTimeouts(t *testing.T) {
 		note      string
 		closeFrom time.Duration // after the response arrived
 	}{
-		{"client IdleConnTimeout first node", scenario.RuntimeNode20, 5000, 60 * time.Millisecond, timeline.ByClient, timeline.ReasonClient, "IdleConnTimeout", 60 * time.Millisecond},
-		{"client IdleConnTimeout first go", scenario.RuntimeGo, 5000, 60 * time.Millisecond, timeline.ByClient, timeline.ReasonClient, "IdleConnTimeout", 60 * time.Millisecond},
+		{"client IdleConnTimeout first node", "node20", 5000, 60 * time.Millisecond, timeline.ByClient, timeline.ReasonClient, "IdleConnTimeout", 60 * time.Millisecond},
+		{"client IdleConnTimeout first go", "go", 5000, 60 * time.Millisecond, timeline.ByClient, timeline.ReasonClient, "IdleConnTimeout", 60 * time.Millisecond},
 		// Node 18: Node 20 adds a 1 s buffer to keepAliveTimeout.
-		{"server keep-alive timeout first", scenario.RuntimeNode18, 80, 5 * time.Second, timeline.ByServer, timeline.ReasonKeepAliveTimeout, "closed by the server", 80 * time.Millisecond},
-		{"server idle timeout first", scenario.RuntimeGo, 80, 5 * time.Second, timeline.ByServer, timeline.ReasonIdleTimeout, "closed by the server", 80 * time.Millisecond},
+		{"server keep-alive timeout first", "node18", 80, 5 * time.Second, timeline.ByServer, timeline.ReasonKeepAliveTimeout, "closed by the server", 80 * time.Millisecond},
+		{"server idle timeout first", "go", 80, 5 * time.Second, timeline.ByServer, timeline.ReasonIdleTimeout, "closed by the server", 80 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,10 +140,10 @@ func TestKeepAliveRace(t *testing.T) {
 		// Node 18: Node 20 closes keepAliveTimeout + 1 s after. The POST
 		// has no body: on Node 18 a body the handler never reads cancels
 		// the keep-alive timeout, and the connection would never close.
-		{"node GET is retried", scenario.RuntimeNode18, "GET", ""},
-		{"node POST fails", scenario.RuntimeNode18, "POST", ""},
-		{"go GET is retried", scenario.RuntimeGo, "GET", ""},
-		{"go POST fails", scenario.RuntimeGo, "POST", "x=1"},
+		{"node GET is retried", "node18", "GET", ""},
+		{"node POST fails", "node18", "POST", ""},
+		{"go GET is retried", "go", "GET", ""},
+		{"go POST fails", "go", "POST", "x=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +203,7 @@ func realRaceError(method, msg string) bool {
 }
 
 func TestRefusedAfterClose(t *testing.T) {
-	for _, rt := range []string{scenario.RuntimeNode20, scenario.RuntimeNode18} {
+	for _, rt := range []string{"node20", "node18"} {
 		t.Run(rt, func(t *testing.T) {
 			b := startBridge(t, demo(rt, 5000, scenario.Route{Path: "/end", Body: "Closedown", Then: scenario.ThenClose}), Options{}, 0)
 			if r := b.get("/end"); r.Err != "" || r.Body != "Closedown" {
@@ -243,16 +243,16 @@ func TestServerClosesAfterResponse(t *testing.T) {
 		sc   scenario.Scenario
 	}{
 		{"node keepAlive off", func() scenario.Scenario {
-			sc := demo(scenario.RuntimeNode20, 5000)
+			sc := demo("node20", 5000)
 			sc.Server.KeepAlive = &no
 			return sc
 		}()},
 		{"go keepAlive off", func() scenario.Scenario {
-			sc := demo(scenario.RuntimeGo, 5000)
+			sc := demo("go", 5000)
 			sc.Server.KeepAlive = &no
 			return sc
 		}()},
-		{"node destroy", demo(scenario.RuntimeNode20, 5000, scenario.Route{Path: "/", Body: "bye", Then: scenario.ThenDestroy})},
+		{"node destroy", demo("node20", 5000, scenario.Route{Path: "/", Body: "bye", Then: scenario.ThenDestroy})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,7 +268,7 @@ func TestServerClosesAfterResponse(t *testing.T) {
 }
 
 func TestDisableKeepAlives(t *testing.T) {
-	b := startBridge(t, demo(scenario.RuntimeNode20, 5000), Options{DisableKeepAlives: true}, 0)
+	b := startBridge(t, demo("node20", 5000), Options{DisableKeepAlives: true}, 0)
 	for i, want := range []string{"P1", "P2"} {
 		r := b.get("/")
 		if r.Err != "" || r.Conn != want || r.Reused {

@@ -30,7 +30,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "the same as --format json")
 	format := fs.String("format", "table", "output: "+strings.Join(export.Formats, ", "))
-	runtimes := fs.String("runtime", "", "run on this runtime instead of the scenario's; a comma-separated list compares them ("+strings.Join(scenario.Runtimes, ", ")+")")
+	runtimes := fs.String("runtime", "", "run on this runtime instead of the scenario's; a comma-separated list compares them ("+strings.Join(scenario.RuntimeNames(), ", ")+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: playground run [--format F] [--runtime R[,R…]] FILE|LINK   (FILE: a scenario .json, - for standard input, or an exported .svg/.png)")
 		fs.PrintDefaults()

@@ -8,11 +8,19 @@ import (
 	"github.com/keepalive-playground/playground/scenario"
 )
 
-// Runtimes maps each scenario runtime to its factory.
+// factories serves each language of the runtime table.
+var factories = map[scenario.Language]sandbox.Factory{
+	scenario.LangNode: node.New,
+	scenario.LangGo:   gort.New,
+}
+
+// Runtimes maps each runtime of the table to its factory.
 func Runtimes() map[string]sandbox.Factory {
-	return map[string]sandbox.Factory{
-		scenario.RuntimeNode20: node.New,
-		scenario.RuntimeNode18: node.New,
-		scenario.RuntimeGo:     gort.New,
+	m := map[string]sandbox.Factory{}
+	for _, rt := range scenario.Runtimes() {
+		if f, ok := factories[rt.Language]; ok {
+			m[rt.Name] = f
+		}
 	}
+	return m
 }

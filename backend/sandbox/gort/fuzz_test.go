@@ -30,7 +30,7 @@ func FuzzConn(f *testing.F) {
 	r := newRecorder()
 	srv, err := New(sandbox.Config{
 		Server: scenario.Server{
-			Runtime:             scenario.RuntimeGo,
+			Runtime:             "go",
 			IdleTimeoutMs:       intp(100),
 			ReadHeaderTimeoutMs: intp(200),
 			Routes: []scenario.Route{

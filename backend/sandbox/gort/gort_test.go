@@ -159,7 +159,7 @@ var testRoutes = []scenario.Route{
 
 func start(t *testing.T, sv scenario.Server) (*server, *recorder) {
 	t.Helper()
-	sv.Runtime = scenario.RuntimeGo
+	sv.Runtime = "go"
 	if sv.Routes == nil {
 		sv.Routes = testRoutes
 	}
@@ -635,7 +635,7 @@ func TestControlUnknown(t *testing.T) {
 func TestCloseTearsDown(t *testing.T) {
 	r := newRecorder()
 	srv, err := New(sandbox.Config{
-		Server: scenario.Server{Runtime: scenario.RuntimeGo, Routes: []scenario.Route{{Path: "*", DelayMs: 60_000}}},
+		Server: scenario.Server{Runtime: "go", Routes: []scenario.Route{{Path: "*", DelayMs: 60_000}}},
 		Now:    r.now, Emit: r.emit,
 	})
 	if err != nil {

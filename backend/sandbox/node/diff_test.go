@@ -47,9 +47,9 @@ func realRuntime(t *testing.T) string {
 	}
 	switch {
 	case major >= 19:
-		return scenario.RuntimeNode20
+		return "node20"
 	case major == 18:
-		return scenario.RuntimeNode18
+		return "node18"
 	}
 	t.Skipf("node %s is older than any Node the playground emulates", strings.TrimSpace(string(out)))
 	return ""

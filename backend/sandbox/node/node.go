@@ -1,13 +1,11 @@
 // Package node emulates the story's Node.js program (an http.createServer
 // handler with the scenario's routes and knobs) on a real loopback TCP
-// listener, byte for byte on the wire and in timing, as Node 20 (runtime
-// node20) or Node 18 (node18) behaves. The differences that matter are
-// that server.close() also closes idle connections on Node >= 19, that
-// Node 20 adds keepAliveTimeoutBuffer (1 s) to the keep-alive socket
-// timeout, that Node 20 answers an HTTP/1.1 request without Host with
-// 400, and that Node 18 cancels the keep-alive timeout when any bytes
-// follow the response (a body the handler never read included) and takes
-// header names with spaces.
+// listener, byte for byte on the wire and in timing, as the scenario's
+// Node release line behaves. What tells the lines apart is data: the
+// switches of scenario.NodeBehaviour in the runtime's row (close() closing
+// idle connections, the keep-alive timeout buffer, Host required, Node
+// 18's parser cancelling the keep-alive timeout and its lenient header
+// names, fresh connections counted as idle).
 //
 // One goroutine, the loop, owns all state, as Node's event loop does:
 // timers, the listener, every socket, reference counts. Connection readers
@@ -55,12 +53,6 @@ import (
 )
 
 const (
-	// keepAliveTimeoutBuffer is Node 20.20's server.keepAliveTimeoutBuffer
-	// default: after a response the socket timeout becomes
-	// keepAliveTimeout + 1 s, while the Keep-Alive header still
-	// advertises keepAliveTimeout. Node 18 has no buffer.
-	keepAliveTimeoutBuffer = time.Second
-
 	// connectionsCheckingInterval is Node's default for the unref'd
 	// interval that enforces headersTimeout and requestTimeout: an expired
 	// request is only noticed at the next tick, counted from listen.
@@ -93,10 +85,11 @@ var ErrExited = errors.New("node: the demo process has exited")
 var errStop = errors.New("node: connection destroyed while parsing")
 
 type server struct {
-	cfg    sandbox.Config
-	node18 bool
-	ln     net.Listener
-	addr   string
+	cfg sandbox.Config
+	// beh is the release line's switches, from its runtime row.
+	beh  scenario.NodeBehaviour
+	ln   net.Listener
+	addr string
 
 	inbox chan func()
 	// reads holds a token per read waiting for the loop (readsAhead).
@@ -129,7 +122,7 @@ type timer struct {
 }
 
 // New starts the emulated program listening on 127.0.0.1:0. It is a
-// sandbox.Factory for scenario.RuntimeNode20 and RuntimeNode18.
+// sandbox.Factory for every Node runtime in the table.
 func New(cfg sandbox.Config) (sandbox.Server, error) {
 	if !scenario.IsNode(cfg.Server.Runtime) {
 		return nil, fmt.Errorf("node: runtime %q is not a node runtime", cfg.Server.Runtime)
@@ -140,7 +133,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 	}
 	s := &server{
 		cfg:       cfg,
-		node18:    cfg.Server.Runtime == scenario.RuntimeNode18,
+		beh:       cfg.Server.Behaviour(),
 		ln:        ln,
 		addr:      ln.Addr().String(),
 		inbox:     make(chan func(), inboxSize),
@@ -395,7 +388,7 @@ func (s *server) runTimers() {
 // last connection, which the timeline shows as closes.
 func (s *server) close() {
 	s.emit("", timeline.Event{Kind: timeline.CloseCalled})
-	if !s.node18 {
+	if s.beh.CloseClosesIdle {
 		s.closeIdle(timeline.ReasonServerClose)
 	}
 	s.checker.stop()
@@ -407,10 +400,11 @@ func (s *server) close() {
 }
 
 // closeIdle is closeIdleConnections(): every connection whose parser is
-// between messages, unless its current response has not ended yet.
+// between messages, unless its current response has not ended yet. Lines
+// with IdleBeforeRequest also close a connection that has sent nothing.
 func (s *server) closeIdle(reason string) {
 	for c := range s.conns {
-		if c.destroyed || c.active {
+		if c.destroyed || c.active && !(s.beh.IdleBeforeRequest && c.fresh()) {
 			continue
 		}
 		if len(c.queue) > 0 && !c.queue[0].ended {
@@ -468,7 +462,7 @@ func (s *server) onAccept(nc net.Conn) {
 		ref:      true,
 		active:   true, // Node's parser counts a new connection as active
 		msgStart: time.Now(),
-		p:        parser{spaceInNames: s.node18},
+		p:        parser{spaceInNames: s.beh.LenientHeaderNames},
 	}
 	s.conns[c] = struct{}{}
 	s.emit(c.peer, timeline.Event{Kind: timeline.Accept})
@@ -497,6 +491,8 @@ type conn struct {
 	active      bool
 	headersDone bool
 	msgStart    time.Time
+	// received: the client has sent at least one byte.
+	received bool
 
 	timeout      time.Duration
 	timeoutTimer *timer
@@ -612,10 +608,11 @@ func (c *conn) onData(data []byte) {
 	if c.destroyed || c.s.gone {
 		return
 	}
+	c.received = true
 	c.touch()
 	err := c.p.feed(data, callbacks{begin: c.onBegin, headers: c.onHeaders, complete: c.onComplete})
 	if err == nil || c.destroyed {
-		if c.s.node18 && !c.destroyed {
+		if c.s.beh.ParserCancelsKeepAlive && !c.destroyed {
 			// Node 18's onParserExecuteCommon: any bytes parsed after a
 			// response set the keep-alive timeout cancel it (Node 20
 			// dropped this call).
@@ -647,6 +644,10 @@ func (c *conn) onReadEnd(err error) {
 	// still being prepared is lost.
 	c.destroy(timeline.ByClient, timeline.ReasonClient)
 }
+
+// fresh reports whether the client has sent nothing yet: the connection
+// is in the parser's active set from accept, but nothing has begun.
+func (c *conn) fresh() bool { return !c.received }
 
 func (c *conn) onBegin() {
 	c.active = true
@@ -701,7 +702,7 @@ func (c *conn) onHeaders(r *request) error {
 	c.queue = append(c.queue, res)
 
 	if r.Major == 1 && r.Minor == 1 {
-		if _, ok := r.header("Host"); !ok && !s.node18 {
+		if _, ok := r.header("Host"); !ok && s.beh.RequireHost {
 			res.out.headers = [][2]string{{"Connection", "close"}}
 			c.end(res, 400, "")
 			return nil
@@ -821,12 +822,9 @@ func (c *conn) finish(res *response) {
 		c.destroy(timeline.ByServer, timeline.ReasonConnectionClose)
 	case len(c.queue) == 0:
 		if ka := s.cfg.Server.KeepAliveTimeout(); ka > 0 {
-			if !s.node18 {
-				ka += keepAliveTimeoutBuffer
-			}
-			c.setTimeout(ka)
+			c.setTimeout(ka + s.cfg.Server.KeepAliveBuffer())
 			c.keepAliveSet = true
-			if s.node18 && res.req.BodyBytes > 0 {
+			if s.beh.ParserCancelsKeepAlive && res.req.BodyBytes > 0 {
 				// The handler never read the body: resOnFinish dumps it,
 				// which runs Node 18's parser callback again, and that
 				// cancels the timeout just set (see onData).

@@ -120,7 +120,7 @@ func TestWire(t *testing.T) {
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\nDate: *\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nHello World!\r\n0\r\n\r\n"},
 		{name: "node20 missing Host", send: "GET / HTTP/1.1\r\n\r\n",
 			want: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: *\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
-		{name: "node18 missing Host is served", send: "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", runtime: scenario.RuntimeNode18,
+		{name: "node18 missing Host is served", send: "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", runtime: "node18",
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nHello World!\r\n0\r\n\r\n"},
 		{name: "garbage", send: "GARBAGE\r\n\r\n", want: badRequestResponse},
 		{name: "bare LF", send: "GET / HTTP/1.1\nHost: demo\n\n", want: badRequestResponse},
@@ -139,7 +139,7 @@ func TestWire(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := tt.runtime
 			if rt == "" {
-				rt = scenario.RuntimeNode20
+				rt = "node20"
 			}
 			// A short keep-alive timeout, so that every case ends by itself.
 			sv := scenario.Server{Runtime: rt, KeepAliveTimeoutMs: intp(100)}
@@ -169,10 +169,10 @@ func TestTimeouts(t *testing.T) {
 		want    time.Duration
 		reason  string
 	}{
-		{"silent socket: socket timeout", scenario.RuntimeNode20, "", 300 * time.Millisecond, timeline.ReasonSocketTimeout},
-		{"node20 keep-alive replaces socket timeout, plus 1 s buffer", scenario.RuntimeNode20, get, 1200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
-		{"node18 keep-alive replaces socket timeout", scenario.RuntimeNode18, get, 200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
-		{"partial request keeps the socket timeout", scenario.RuntimeNode20, "GET / HTTP/1.1\r\n", 300 * time.Millisecond, timeline.ReasonSocketTimeout},
+		{"silent socket: socket timeout", "node20", "", 300 * time.Millisecond, timeline.ReasonSocketTimeout},
+		{"node20 keep-alive replaces socket timeout, plus 1 s buffer", "node20", get, 1200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
+		{"node18 keep-alive replaces socket timeout", "node18", get, 200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
+		{"partial request keeps the socket timeout", "node20", "GET / HTTP/1.1\r\n", 300 * time.Millisecond, timeline.ReasonSocketTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestNode18BytesAfterResponseCancelTheKeepAliveTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := start(t, scenario.Server{Runtime: scenario.RuntimeNode18, SocketTimeoutMs: intp(300), KeepAliveTimeoutMs: intp(200)})
+			s, _ := start(t, scenario.Server{Runtime: "node18", SocketTimeoutMs: intp(300), KeepAliveTimeoutMs: intp(200)})
 			c := dial(t, s)
 			r := bufio.NewReader(c)
 			io.WriteString(c, tt.send[0])
@@ -244,7 +244,7 @@ func TestNode18BytesAfterResponseCancelTheKeepAliveTimeout(t *testing.T) {
 // Node 20 closes it, Node 18 keeps it and serves another request.
 func TestClose(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
-	for _, rt := range []string{scenario.RuntimeNode20, scenario.RuntimeNode18} {
+	for _, rt := range []string{"node20", "node18"} {
 		t.Run(rt, func(t *testing.T) {
 			s, rec := start(t, scenario.Server{Runtime: rt, KeepAliveTimeoutMs: intp(200)})
 			idle := dial(t, s)
@@ -259,7 +259,7 @@ func TestClose(t *testing.T) {
 			if _, err := net.Dial("tcp", s.Addr()); err == nil {
 				t.Error("the listener still accepts after close()")
 			}
-			if rt == scenario.RuntimeNode20 {
+			if rt == "node20" {
 				e, ok := rec.find(timeline.Close, idle.LocalAddr().String())
 				if !ok || e.Reason != timeline.ReasonServerClose {
 					t.Errorf("idle connection: close event %+v, want server-close", e)
@@ -293,7 +293,7 @@ func TestClose(t *testing.T) {
 // process exit while an idle keep-alive socket remains; the kernel closes it.
 func TestUnrefExit(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
-	s, rec := start(t, scenario.Server{Runtime: scenario.RuntimeNode18, UnrefSockets: boolp(true),
+	s, rec := start(t, scenario.Server{Runtime: "node18", UnrefSockets: boolp(true),
 		Routes: []scenario.Route{{Path: "/end", Body: "bye", Then: scenario.ThenClose}, {Path: "*", Body: "Hello World!"}}})
 	a := dial(t, s)
 	io.WriteString(a, get)
@@ -320,7 +320,7 @@ func TestDestroyAndExitDeliverResponse(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
 	for _, then := range []string{scenario.ThenDestroy, scenario.ThenExit} {
 		t.Run(then, func(t *testing.T) {
-			s, rec := start(t, scenario.Server{Runtime: scenario.RuntimeNode20, Routes: []scenario.Route{{Path: "*", Body: "x", Then: then}}})
+			s, rec := start(t, scenario.Server{Runtime: "node20", Routes: []scenario.Route{{Path: "*", Body: "x", Then: then}}})
 			c := dial(t, s)
 			io.WriteString(c, get)
 			got, _ := readAll(t, c, 2*time.Second)

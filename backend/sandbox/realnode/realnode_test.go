@@ -25,7 +25,7 @@ func TestRealNode(t *testing.T) {
 	var kinds []string
 	begin := time.Now()
 	s, err := New(sandbox.Config{
-		Server: scenario.Server{Runtime: scenario.RuntimeNode20},
+		Server: scenario.Server{Runtime: "node20"},
 		Now:    func() float64 { return float64(time.Since(begin).Milliseconds()) },
 		Emit: func(peer string, ev timeline.Event) {
 			mu.Lock()

@@ -42,9 +42,11 @@ func NewEcho(cfg sandbox.Config) (sandbox.Server, error) {
 
 // Runtimes maps every runtime name to NewEcho.
 func Runtimes() map[string]sandbox.Factory {
-	return map[string]sandbox.Factory{
-		scenario.RuntimeNode20: NewEcho, scenario.RuntimeNode18: NewEcho, scenario.RuntimeGo: NewEcho,
+	m := map[string]sandbox.Factory{}
+	for _, name := range scenario.RuntimeNames() {
+		m[name] = NewEcho
 	}
+	return m
 }
 
 func (e *Echo) accept() {
