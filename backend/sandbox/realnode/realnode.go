@@ -1,7 +1,9 @@
-// Package realnode runs the scenario's program under the real `node` on
-// PATH: the instrumented program codeview.Node renders, in a process of
-// its own. It is the reference the emulation in package node is tested
-// against; it is not meant for serving sessions (one process per session).
+// Package realnode runs the scenario's program under the real Node release
+// its runtime is pinned to (the runtime row's Release, fetched by `make
+// deps-releases` into the repository's .cache/): the instrumented program
+// codeview.Node renders, in a process of its own. It is the reference the
+// emulation in package node is tested against; it is not meant for
+// serving sessions (one process per session).
 //
 // The program prints one JSON line per event; realnode stamps each with
 // Config.Now on receipt and passes it to Config.Emit. When the process
@@ -36,8 +38,74 @@ const startTimeout = 10 * time.Second
 // maxLineBytes bounds one event line from the program.
 const maxLineBytes = 64 * 1024
 
-// ErrNoNode is returned by New when no `node` is on PATH.
-var ErrNoNode = errors.New("realnode: node is not on PATH")
+// ErrNoRelease is returned (wrapped) by Binary and New when the pinned
+// release of a runtime has not been fetched.
+var ErrNoRelease = errors.New("release not fetched")
+
+// cacheDir is where `make deps-releases` unpacks each release, relative to
+// the repository root: .cache/node-VERSION/bin/node.
+const cacheDir = ".cache"
+
+// Binary returns the path of the real node binary of runtime's pinned
+// release, found under the repository's .cache/ (the repository being the
+// nearest directory above the working directory that holds go.mod).
+func Binary(runtime string) (string, error) {
+	rt, ok := scenario.Lookup(runtime)
+	if !ok || !rt.IsNode() || rt.Release == "" {
+		return "", fmt.Errorf("realnode: %q is not a Node runtime with a pinned release", runtime)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return "", fmt.Errorf("realnode: %s: %w", runtime, err)
+	}
+	bin := filepath.Join(root, cacheDir, "node-"+rt.Release, "bin", "node")
+	if fi, err := os.Stat(bin); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("realnode: %s: Node %s is not at %s (make deps-releases fetches it): %w",
+			runtime, rt.Release, bin, ErrNoRelease)
+	}
+	return bin, nil
+}
+
+// repoRoot is the nearest directory at or above the working directory
+// that holds go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = up
+	}
+}
+
+// TB is the part of testing.TB that Require uses.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+}
+
+// Require returns runtime's real binary for a test. A missing release
+// skips the test on a developer's machine and fails it under CI
+// (CI=true), where `make test` has fetched every release.
+func Require(tb TB, runtime string) string {
+	tb.Helper()
+	bin, err := Binary(runtime)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("%v", err)
+		}
+		tb.Skipf("%v", err)
+	}
+	return bin
+}
 
 // line is one event the instrumented program prints.
 type line struct {
@@ -67,11 +135,12 @@ type server struct {
 	closing atomic.Bool
 }
 
-// New starts the program for cfg.Server under node.
+// New starts the program for cfg.Server under the real release of its
+// runtime (see Binary).
 func New(cfg sandbox.Config) (sandbox.Server, error) {
-	bin, err := exec.LookPath("node")
+	bin, err := Binary(cfg.Server.Runtime)
 	if err != nil {
-		return nil, ErrNoNode
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "realnode-")
 	if err != nil {

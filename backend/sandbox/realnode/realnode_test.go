@@ -1,6 +1,7 @@
 package realnode
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os/exec"
@@ -14,57 +15,104 @@ import (
 	"github.com/keepalive-playground/playground/timeline"
 )
 
-// TestRealNode runs the instrumented program: a request, then close()
-// from stdin; the idle keep-alive connection closes (Node 20) and the
-// process exits.
+// TestRealNode runs the instrumented program on every Node runtime's real
+// release: a request, then close() from stdin. Where close() closes idle
+// connections the process exits at once; on the older lines it does not,
+// until closeIdleConnections() does what close() left undone.
 func TestRealNode(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not on PATH")
-	}
-	var mu sync.Mutex
-	var kinds []string
-	begin := time.Now()
-	s, err := New(sandbox.Config{
-		Server: scenario.Server{Runtime: "node20"},
-		Now:    func() float64 { return float64(time.Since(begin).Milliseconds()) },
-		Emit: func(peer string, ev timeline.Event) {
+	for _, rt := range scenario.Runtimes() {
+		if !rt.IsNode() {
+			continue
+		}
+		t.Run(rt.Name, func(t *testing.T) {
+			t.Parallel()
+			Require(t, rt.Name)
+			var mu sync.Mutex
+			var kinds []string
+			begin := time.Now()
+			s, err := New(sandbox.Config{
+				Server: scenario.Server{Runtime: rt.Name},
+				Now:    func() float64 { return float64(time.Since(begin).Milliseconds()) },
+				Emit: func(peer string, ev timeline.Event) {
+					mu.Lock()
+					defer mu.Unlock()
+					kinds = append(kinds, ev.Kind+":"+ev.Reason)
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			c, err := net.Dial("tcp", s.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: demo\r\n\r\n")
+			buf := make([]byte, 4096)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, err := c.Read(buf)
+			if err != nil || !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 200 OK\r\n") {
+				t.Fatalf("read %q: %v", buf[:n], err)
+			}
+			if err := s.Control(scenario.ThenClose); err != nil {
+				t.Fatal(err)
+			}
+			want := "listen: accept: request: response: idle: close-called: listener-closed: close:server-close before-exit: exit:"
+			if !rt.Node.CloseClosesIdle {
+				select {
+				case <-s.Exited():
+					t.Fatal("node exited after close() with an idle keep-alive connection open")
+				case <-time.After(300 * time.Millisecond):
+				}
+				if err := s.Control(scenario.ThenCloseIdle); err != nil {
+					t.Fatal(err)
+				}
+				want = "listen: accept: request: response: idle: close-called: listener-closed: closeIdle-called: close:close-idle before-exit: exit:"
+			}
+			select {
+			case <-s.Exited():
+			case <-time.After(5 * time.Second):
+				t.Fatal("node did not exit")
+			}
 			mu.Lock()
-			defer mu.Unlock()
-			kinds = append(kinds, ev.Kind+":"+ev.Reason)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
+			got := strings.Join(kinds, " ")
+			mu.Unlock()
+			if got != want {
+				t.Errorf("events\n got %s\nwant %s", got, want)
+			}
+			if err := s.Control("destroy"); err == nil {
+				t.Error("Control accepted an action node has no command for")
+			}
+		})
 	}
-	defer s.Close()
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestBinary finds each pinned release where make deps-releases puts it,
+// and refuses runtimes that have none.
+func TestBinary(t *testing.T) {
+	for _, name := range []string{"go", "node0", ""} {
+		if _, err := Binary(name); err == nil {
+			t.Errorf("Binary(%q) found a binary", name)
+		}
 	}
-	defer c.Close()
-	io.WriteString(c, "GET / HTTP/1.1\r\nHost: demo\r\n\r\n")
-	buf := make([]byte, 4096)
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, err := c.Read(buf)
-	if err != nil || !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 200 OK\r\n") {
-		t.Fatalf("read %q: %v", buf[:n], err)
-	}
-	if err := s.Control(scenario.ThenClose); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-s.Exited():
-	case <-time.After(5 * time.Second):
-		t.Fatal("node did not exit after close()")
-	}
-	mu.Lock()
-	got := strings.Join(kinds, " ")
-	mu.Unlock()
-	want := "listen: accept: request: response: idle: close-called: listener-closed: close:server-close before-exit: exit:"
-	if got != want {
-		t.Errorf("events\n got %s\nwant %s", got, want)
-	}
-	if err := s.Control("destroy"); err == nil {
-		t.Error("Control accepted an action node has no command for")
+	for _, rt := range scenario.Runtimes() {
+		if !rt.IsNode() {
+			continue
+		}
+		bin, err := Binary(rt.Name)
+		if errors.Is(err, ErrNoRelease) {
+			Require(t, rt.Name) // fails under CI, skips elsewhere
+		}
+		if err != nil {
+			t.Fatalf("Binary(%s): %v", rt.Name, err)
+		}
+		if want := "/.cache/node-" + rt.Release + "/bin/node"; !strings.HasSuffix(bin, want) {
+			t.Errorf("Binary(%s) = %s, want …%s", rt.Name, bin, want)
+		}
+		out, err := exec.Command(bin, "--version").Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != "v"+rt.Release {
+			t.Errorf("%s --version = %q, %v; want v%s", bin, got, err, rt.Release)
+		}
 	}
 }
