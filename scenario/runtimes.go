@@ -75,9 +75,14 @@ type NodeBehaviour struct {
 	// the handler never read included, cancel the keep-alive timeout
 	// (Node 18's onParserExecuteCommon calls resetSocketTimeout).
 	ParserCancelsKeepAlive bool
-	// LenientHeaderNames: llhttp 6.x takes header names holding spaces,
-	// or empty ones (Node 18); later lines answer 400.
-	LenientHeaderNames bool
+	// LLHTTP6: the request parser is llhttp 6 (Node 18; 6.1.1), not 9
+	// (Node 20 on; 9.3.1 in 20.20, 9.4.x later, which answer 400 to all of
+	// these). It takes header names holding spaces, or empty ones; a
+	// first header line that starts with a space (the space joins the
+	// name); a bare LF ending the request line or the head; a tab, or
+	// bytes of 0x80 and above, in the request target; and it does not
+	// know the QUERY method.
+	LLHTTP6 bool
 	// IdleBeforeRequest: closeIdleConnections() (and so close()) also
 	// closes a connection that has not sent a byte yet (nodejs/node#63470,
 	// Node 26); before, a fresh connection counts as active until its
@@ -260,7 +265,7 @@ var runtimeTable = []Runtime{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, RequireHost: true,
 	}),
 	nodeLine("18", "18.20.8", "end of life", NodeBehaviour{
-		ParserCancelsKeepAlive: true, LenientHeaderNames: true,
+		ParserCancelsKeepAlive: true, LLHTTP6: true,
 	}),
 	{
 		Name:     "go",

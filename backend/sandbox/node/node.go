@@ -4,8 +4,8 @@
 // Node release line behaves. What tells the lines apart is data: the
 // switches of scenario.NodeBehaviour in the runtime's row (close() closing
 // idle connections, the keep-alive timeout buffer, Host required, Node
-// 18's parser cancelling the keep-alive timeout and its lenient header
-// names, fresh connections counted as idle).
+// 18's parser cancelling the keep-alive timeout and its llhttp 6 rules,
+// fresh connections counted as idle).
 //
 // One goroutine, the loop, owns all state, as Node's event loop does:
 // timers, the listener, every socket, reference counts. Connection readers
@@ -462,7 +462,7 @@ func (s *server) onAccept(nc net.Conn) {
 		ref:      true,
 		active:   true, // Node's parser counts a new connection as active
 		msgStart: time.Now(),
-		p:        parser{spaceInNames: s.beh.LenientHeaderNames},
+		p:        parser{llhttp6: s.beh.LLHTTP6},
 	}
 	s.conns[c] = struct{}{}
 	s.emit(c.peer, timeline.Event{Kind: timeline.Accept})
@@ -682,7 +682,8 @@ func (c *conn) onHeaders(r *request) error {
 		c.destroy(timeline.ByServer, timeline.ReasonDestroy)
 		return errStop
 	}
-	s.emit(c.peer, timeline.Event{Kind: timeline.Request, Method: r.Method, Path: r.Target})
+	url := latin1(r.Target)
+	s.emit(c.peer, timeline.Event{Kind: timeline.Request, Method: r.Method, Path: url})
 	c.pending++
 	sv := s.cfg.Server
 	// ServerResponse: below HTTP/1.1 (1.0, and the 0.9 and 2.0 llhttp lets
@@ -722,7 +723,7 @@ func (c *conn) onHeaders(r *request) error {
 	if unref {
 		c.ref = true
 	}
-	route, ok := sv.Route(r.Target)
+	route, ok := sv.Route(url)
 	if !ok {
 		route = scenario.Route{Path: "*", Status: 404, Body: "Not Found", Then: scenario.ThenNone}
 	}
@@ -746,6 +747,21 @@ func (c *conn) onHeaders(r *request) error {
 		return errStop
 	}
 	return nil
+}
+
+// latin1 is req.url as Node decodes the target's bytes: one character
+// each (only llhttp 6 lets bytes of 0x80 and above through).
+func latin1(target string) string {
+	for i := 0; i < len(target); i++ {
+		if target[i] >= 0x80 {
+			rs := make([]rune, len(target))
+			for j := 0; j < len(target); j++ {
+				rs[j] = rune(target[j])
+			}
+			return string(rs)
+		}
+	}
+	return target
 }
 
 // then runs the route's action after res.end().

@@ -27,8 +27,8 @@ var (
 	errBadRequest     = errors.New("HPE_INVALID: malformed request")
 )
 
-// methods are the request methods llhttp knows; any other is
-// HPE_INVALID_METHOD.
+// methods are the request methods llhttp 9 knows; any other is
+// HPE_INVALID_METHOD. llhttp 6 (Node 18) knows all but QUERY.
 var methods = []string{
 	"DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE",
 	"COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH",
@@ -76,16 +76,19 @@ const (
 
 // parser is an incremental HTTP/1.x request parser with llhttp's strict
 // rules where they show on the wire: CRLF line ends, a known method, a
-// single space between request-line parts, token header names with no
-// space before the colon (Node 18: see spaceInNames), no obsolete line
-// folding, one valid
-// Content-Length and not together with Transfer-Encoding, and chunked as
-// the final transfer coding.
+// single space between request-line parts, a target of visible ASCII,
+// token header names with no space before the colon, no obsolete line
+// folding, one valid Content-Length and not together with
+// Transfer-Encoding, and chunked as the final transfer coding.
 type parser struct {
-	// spaceInNames is Node 18's llhttp (6.x): a header name may hold
-	// spaces, or be empty (" Name" still folds, and a tab is still an
-	// error). Node 20's answers 400 to both.
-	spaceInNames bool
+	// llhttp6 is Node 18's parser (llhttp 6.1.1), measured on the real
+	// 18.20.8: a header name may hold spaces or be empty; the first header
+	// line may start with a space, which joins its name (a later one
+	// still folds, and a tab is still an error); a bare LF may end the
+	// request line or the head (not a header line); the target may hold
+	// tabs and bytes of 0x80 and above; QUERY is not a method. llhttp 9
+	// (Node 20 on) answers 400 to each.
+	llhttp6 bool
 
 	state int
 	buf   []byte // the unconsumed bytes of the current line or head
@@ -217,6 +220,11 @@ func (p *parser) line(data []byte) (line string, rest []byte, ok bool, err error
 	}
 	for i, c := range data {
 		switch {
+		case c == '\n' && prev != '\r' && p.bareLF(len(p.buf)+i):
+			p.buf = append(p.buf, data[:i]...)
+			line = string(p.buf)
+			p.buf = p.buf[:0]
+			return line, data[i+1:], true, nil
 		case c == '\n' && prev != '\r':
 			return "", nil, false, fmt.Errorf("bare LF: %w", errBadRequest)
 		case c != '\n' && prev == '\r':
@@ -234,6 +242,12 @@ func (p *parser) line(data []byte) (line string, rest []byte, ok bool, err error
 		return "", nil, false, errHeaderOverflow
 	}
 	return "", nil, false, nil
+}
+
+// bareLF reports whether a bare LF may end the current line, n bytes
+// long: on llhttp 6, the request line or the empty line that ends the head.
+func (p *parser) bareLF(n int) bool {
+	return p.llhttp6 && p.state == stHead && (len(p.head) == 0 || n == 0)
 }
 
 // headBytes consumes head lines from data and reports how many bytes it
@@ -279,13 +293,13 @@ func (p *parser) checkPartial() error {
 		method, after, sp := strings.Cut(part, " ")
 		if !sp {
 			for _, m := range methods {
-				if strings.HasPrefix(m, method) {
+				if strings.HasPrefix(m, method) && (!p.llhttp6 || m != "QUERY") {
 					return nil
 				}
 			}
 			return fmt.Errorf("method %q: %w", method, errBadRequest)
 		}
-		if !knownMethod(method) {
+		if !p.knownMethod(method) {
 			return fmt.Errorf("method %q: %w", method, errBadRequest)
 		}
 		target, _, _ := strings.Cut(after, " ")
@@ -297,7 +311,7 @@ func (p *parser) checkPartial() error {
 	if part == "" {
 		return nil
 	}
-	if part[0] == ' ' || part[0] == '\t' {
+	if p.folds(part) {
 		return fmt.Errorf("obsolete line folding: %w", errBadRequest)
 	}
 	name, value, colon := strings.Cut(part, ":")
@@ -310,7 +324,10 @@ func (p *parser) checkPartial() error {
 	return nil
 }
 
-func knownMethod(m string) bool {
+func (p *parser) knownMethod(m string) bool {
+	if p.llhttp6 && m == "QUERY" {
+		return false
+	}
 	for _, k := range methods {
 		if k == m {
 			return true
@@ -325,14 +342,19 @@ func (p *parser) requestLine(line string) error {
 		return fmt.Errorf("request line %q: %w", line, errBadRequest)
 	}
 	method, target, version := parts[0], parts[1], parts[2]
-	if !knownMethod(method) {
+	if !p.knownMethod(method) {
 		return fmt.Errorf("method %q: %w", method, errBadRequest)
 	}
 	if target == "" {
 		return fmt.Errorf("empty target: %w", errBadRequest)
 	}
 	for i := 0; i < len(target); i++ {
-		if c := target[i]; c <= ' ' || c == 0x7f {
+		c := target[i]
+		bad := c <= ' ' || c >= 0x7f
+		if p.llhttp6 {
+			bad = c < ' ' && c != '\t' || c == ' ' || c == 0x7f
+		}
+		if bad {
 			return fmt.Errorf("target %q: %w", target, errBadRequest)
 		}
 	}
@@ -374,14 +396,29 @@ func (p *parser) headerLine(line string) error {
 
 // validName reports whether name may name a header.
 func (p *parser) validName(name string) bool {
-	if !p.spaceInNames {
+	if !p.llhttp6 {
 		return isToken(name)
 	}
 	return name == "" || isToken(strings.ReplaceAll(name, " ", "x"))
 }
 
+// folds reports whether a head or trailer line is an obsolete line fold:
+// it starts with a space or tab. On llhttp 6 the first header line may
+// start with a space, which joins its name: there is no line to fold into.
+func (p *parser) folds(line string) bool {
+	switch {
+	case line == "":
+		return false
+	case line[0] == '\t':
+		return true
+	case line[0] == ' ':
+		return !(p.llhttp6 && p.state == stHead && len(p.head) == 1)
+	}
+	return false
+}
+
 func (p *parser) checkHeaderLine(line string) error {
-	if line[0] == ' ' || line[0] == '\t' {
+	if p.folds(line) {
 		return fmt.Errorf("obsolete line folding: %w", errBadRequest)
 	}
 	name, value, ok := strings.Cut(line, ":")
