@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"regexp"
@@ -171,6 +172,7 @@ func TestTimeouts(t *testing.T) {
 	}{
 		{"silent socket: socket timeout", "node20", "", 300 * time.Millisecond, timeline.ReasonSocketTimeout},
 		{"node20 keep-alive replaces socket timeout, plus 1 s buffer", "node20", get, 1200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
+		{"node26 keep-alive replaces socket timeout, plus 1 s buffer", "node26", get, 1200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
 		{"node18 keep-alive replaces socket timeout", "node18", get, 200 * time.Millisecond, timeline.ReasonKeepAliveTimeout},
 		{"partial request keeps the socket timeout", "node20", "GET / HTTP/1.1\r\n", 300 * time.Millisecond, timeline.ReasonSocketTimeout},
 	}
@@ -240,18 +242,25 @@ func TestNode18BytesAfterResponseCancelTheKeepAliveTimeout(t *testing.T) {
 	}
 }
 
-// TestClose covers server.close() on an idle keep-alive connection:
-// Node 20 closes it, Node 18 keeps it and serves another request.
+// TestClose covers server.close() on an idle keep-alive connection and a
+// connection that has sent nothing, on every Node line: where close()
+// closes idle connections (Node >= 19) the idle one goes, else it serves
+// another request; where fresh connections count as idle (Node 26) the
+// silent one goes too, else it stays and keeps the process alive.
 func TestClose(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
-	for _, rt := range []string{"node20", "node18"} {
-		t.Run(rt, func(t *testing.T) {
-			s, rec := start(t, scenario.Server{Runtime: rt, KeepAliveTimeoutMs: intp(200)})
+	for _, row := range scenario.Runtimes() {
+		if !row.IsNode() {
+			continue
+		}
+		b := row.Node
+		t.Run(row.Name, func(t *testing.T) {
+			s, rec := start(t, scenario.Server{Runtime: row.Name, KeepAliveTimeoutMs: intp(200)})
 			idle := dial(t, s)
 			io.WriteString(idle, get)
 			r := bufio.NewReader(idle)
 			readResponse(t, r)
-			fresh := dial(t, s) // sent nothing: never idle
+			fresh := dial(t, s)
 			waitFor(t, func() bool { _, ok := rec.find(timeline.Accept, fresh.LocalAddr().String()); return ok })
 			if err := s.Control(scenario.ThenClose); err != nil {
 				t.Fatal(err)
@@ -259,7 +268,7 @@ func TestClose(t *testing.T) {
 			if _, err := net.Dial("tcp", s.Addr()); err == nil {
 				t.Error("the listener still accepts after close()")
 			}
-			if rt == "node20" {
+			if b.CloseClosesIdle {
 				e, ok := rec.find(timeline.Close, idle.LocalAddr().String())
 				if !ok || e.Reason != timeline.ReasonServerClose {
 					t.Errorf("idle connection: close event %+v, want server-close", e)
@@ -268,15 +277,23 @@ func TestClose(t *testing.T) {
 				io.WriteString(idle, get)
 				readResponse(t, r)
 			}
-			if _, ok := rec.find(timeline.Close, fresh.LocalAddr().String()); ok {
+			e, closed := rec.find(timeline.Close, fresh.LocalAddr().String())
+			switch {
+			case b.CloseClosesIdle && b.IdleBeforeRequest:
+				if !closed || e.Reason != timeline.ReasonServerClose {
+					t.Errorf("a connection that sent nothing: close event %+v, want server-close", e)
+				}
+			case closed:
 				t.Error("a connection that sent nothing was closed by close()")
-			}
-			select {
-			case <-s.Exited():
-				t.Error("exited while a connection is open")
 			default:
+				select {
+				case <-s.Exited():
+					t.Error("exited while a connection is open")
+				default:
+				}
 			}
 			fresh.Close()
+			idle.Close()
 			select {
 			case <-s.Exited():
 			case <-time.After(2 * time.Second):
@@ -284,6 +301,56 @@ func TestClose(t *testing.T) {
 			}
 			if _, ok := rec.find(timeline.BeforeExit, ""); !ok {
 				t.Error("no before-exit")
+			}
+		})
+	}
+}
+
+// TestKeepAliveBuffer: after a response the socket's own timeout is
+// keepAliveTimeout plus the line's buffer (none on Node 18, 1 s after),
+// and server.keepAliveTimeoutBuffer sets it on the lines that have it;
+// the Keep-Alive header says keepAliveTimeout either way. Measured on the
+// real releases: 1000 ms keep-alive closes after 1002 ms on 18.20.8,
+// 2003 on 20.20.2 (whatever the program sets), and 2002, 1002 and 1301 ms
+// with the buffer unset, 0 and 300 on 22.23.5, 24.22.3 and 26.12.1.
+func TestKeepAliveBuffer(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	type tc struct {
+		name string
+		sv   scenario.Server
+		want time.Duration
+	}
+	var tests []tc
+	for _, row := range scenario.Runtimes() {
+		if !row.IsNode() {
+			continue
+		}
+		sv := scenario.Server{Runtime: row.Name, KeepAliveTimeoutMs: intp(300)}
+		tests = append(tests, tc{row.Name + " default", sv, time.Duration(300+row.Node.KeepAliveBufferMs) * time.Millisecond})
+		if _, ok := row.Knob("keepAliveTimeoutBufferMs"); ok {
+			for _, buf := range []int{0, 200} {
+				sv := sv
+				sv.KeepAliveTimeoutBufferMs = intp(buf)
+				tests = append(tests, tc{fmt.Sprintf("%s buffer %d", row.Name, buf), sv, time.Duration(300+buf) * time.Millisecond})
+			}
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := start(t, tt.sv)
+			c := dial(t, s)
+			io.WriteString(c, get)
+			r := bufio.NewReader(c)
+			head := readResponse(t, r)
+			if !strings.Contains(head, "Keep-Alive: timeout=0\r\n") {
+				t.Errorf("response %q, want Keep-Alive: timeout=0 (keepAliveTimeout, not the buffer)", head)
+			}
+			begin := time.Now()
+			c.SetReadDeadline(begin.Add(3 * time.Second))
+			io.ReadAll(r)
+			if took := time.Since(begin); took < tt.want-20*time.Millisecond || took > tt.want+150*time.Millisecond {
+				t.Errorf("closed after %v, want %v", took, tt.want)
 			}
 		})
 	}
@@ -339,16 +406,19 @@ func TestDestroyAndExitDeliverResponse(t *testing.T) {
 	}
 }
 
-func readResponse(t *testing.T, r *bufio.Reader) {
+// readResponse reads one chunked response and returns it.
+func readResponse(t *testing.T, r *bufio.Reader) string {
 	t.Helper()
+	var b strings.Builder
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
 			t.Fatalf("read response: %v", err)
 		}
+		b.WriteString(line)
 		if line == "0\r\n" {
-			r.ReadString('\n')
-			return
+			end, _ := r.ReadString('\n')
+			return b.String() + end
 		}
 	}
 }
