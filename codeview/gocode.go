@@ -41,7 +41,7 @@ func Go(s scenario.Scenario) string {
 		}
 		return false
 	}
-	needsStrconv := uses(func(r scenario.Route) bool { return abrupt(r.Action()) })
+	needsStrconv := uses(func(r scenario.Route) bool { return abrupt(r.Actions()) })
 	needsStrings := uses(func(r scenario.Route) bool { return r.Path != "*" && strings.HasSuffix(r.Path, "*") })
 	needsIO := uses(func(r scenario.Route) bool { return r.Body != "" })
 
@@ -192,15 +192,16 @@ func Go(s scenario.Scenario) string {
 	return b.String()
 }
 
-// abrupt reports whether a route action ends the connection or the server
-// right after the response, so that the handler must flush it first.
-func abrupt(then string) bool {
-	return then != scenario.ThenNone && then != ""
+// abrupt reports whether a route's actions end the connection or the
+// server right after the response, so that the handler must flush it
+// first.
+func abrupt(then scenario.Then) bool {
+	return len(then) > 0 && (len(then) > 1 || then[0] != scenario.ThenNone)
 }
 
 func writeGoRoute(b *strings.Builder, r scenario.Route) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	then := r.Action()
+	then := r.Actions()
 	if d := r.Delay(); d > 0 {
 		w("\t\t// Hold the answer; give up if the client leaves or the server\n")
 		w("\t\t// closes the connection meanwhile.\n")
@@ -224,42 +225,49 @@ func writeGoRoute(b *strings.Builder, r scenario.Route) {
 	if !abrupt(then) {
 		return
 	}
-	switch then {
+	// One flush before the first action, with the reason that action
+	// gives; the actions after it find the answer already sent.
+	switch then[0] {
 	case scenario.ThenShutdown:
 		w("\t\t// Put the answer on the wire first: otherwise whether it still\n")
 		w("\t\t// says keep-alive depends on which goroutine runs first.\n")
-		w("\t\thttp.NewResponseController(w).Flush()\n")
-		w("\t\t// Shutdown waits for this very handler to return: run it in a\n")
-		w("\t\t// goroutine.\n")
-		w("\t\tgo shutdown()\n")
 	case scenario.ThenClose:
 		w("\t\t// Put the answer on the wire first: Close closes this connection\n")
 		w("\t\t// too, and what is still buffered is lost.\n")
-		w("\t\thttp.NewResponseController(w).Flush()\n")
-		w("\t\t// Close closes the listener and every connection at once, idle or\n")
-		w("\t\t// busy: requests in flight get no answer.\n")
-		w("\t\tsrv.Close()\n")
-		w("\t\tstop()\n")
 	case scenario.ThenDestroy:
 		w("\t\t// Put the answer on the wire first: the abort discards what is\n")
 		w("\t\t// still buffered.\n")
-		w("\t\thttp.NewResponseController(w).Flush()\n")
-		w("\t\t// Abort the handler: net/http closes this connection at once (Node's\n")
-		w("\t\t// req.connection.destroy()). ErrAbortHandler keeps the panic out of\n")
-		w("\t\t// the server's log.\n")
-		w("\t\tpanic(http.ErrAbortHandler)\n")
 	case scenario.ThenExit:
 		w("\t\t// Put the answer on the wire first: the exit discards what is\n")
 		w("\t\t// still buffered.\n")
-		w("\t\thttp.NewResponseController(w).Flush()\n")
-		w("\t\t// The process ends here: the kernel closes the listener and every\n")
-		w("\t\t// connection, and no deferred code runs.\n")
-		w("\t\tos.Exit(0)\n")
-	default:
-		// A node-only action: the go runtime does not run this scenario,
-		// but the code view still shows something that compiles.
-		w("\t\t// %q has no Go counterpart; the program does nothing more.\n", then)
-		w("\t\thttp.NewResponseController(w).Flush()\n")
+	}
+	w("\t\thttp.NewResponseController(w).Flush()\n")
+	for _, a := range then {
+		switch a {
+		case scenario.ThenShutdown:
+			w("\t\t// Shutdown waits for this very handler to return: run it in a\n")
+			w("\t\t// goroutine.\n")
+			w("\t\tgo shutdown()\n")
+		case scenario.ThenClose:
+			w("\t\t// Close closes the listener and every connection at once, idle or\n")
+			w("\t\t// busy: requests in flight get no answer.\n")
+			w("\t\tsrv.Close()\n")
+			w("\t\tstop()\n")
+		case scenario.ThenDestroy:
+			w("\t\t// Abort the handler: net/http closes this connection at once (Node's\n")
+			w("\t\t// req.connection.destroy()). ErrAbortHandler keeps the panic out of\n")
+			w("\t\t// the server's log.\n")
+			w("\t\tpanic(http.ErrAbortHandler)\n")
+		case scenario.ThenExit:
+			w("\t\t// The process ends here: the kernel closes the listener and every\n")
+			w("\t\t// connection, and no deferred code runs.\n")
+			w("\t\tos.Exit(0)\n")
+		default:
+			// A node-only action: the go runtime does not run this
+			// scenario, but the code view still shows something that
+			// compiles.
+			w("\t\t// %q has no Go counterpart; the program does nothing more.\n", a)
+		}
 	}
 }
 

@@ -31,7 +31,7 @@ var goScenarios = []struct {
 			Runtime:       "go",
 			IdleTimeoutMs: goInt(4000),
 			Routes: []scenario.Route{
-				{Path: "/end", Body: "Closedown", Then: scenario.ThenShutdown},
+				{Path: "/end", Body: "Closedown", Then: scenario.Then{scenario.ThenShutdown}},
 				{Path: "*", Body: "Hello World!"},
 			},
 		},
@@ -45,7 +45,7 @@ var goScenarios = []struct {
 			KeepAlive:           goBool(false),
 			Routes: []scenario.Route{
 				{Path: "/slow*", Body: "late", DelayMs: 1500},
-				{Path: "/close", Body: "bye", Then: scenario.ThenClose},
+				{Path: "/close", Body: "bye", Then: scenario.Then{scenario.ThenClose}},
 				{Path: "/teapot", Status: 418, Body: "short and stout"},
 			},
 		},
@@ -55,14 +55,18 @@ var goScenarios = []struct {
 			Runtime:           "go",
 			ShutdownTimeoutMs: goInt(0),
 			Routes: []scenario.Route{
-				{Path: "/destroy", Status: 204, Then: scenario.ThenDestroy},
-				{Path: "/exit", Body: "gone \"now\"\n", Then: scenario.ThenExit, DelayMs: 10},
+				{Path: "/destroy", Status: 204, Then: scenario.Then{scenario.ThenDestroy}},
+				{Path: "/exit", Body: "gone \"now\"\n", Then: scenario.Then{scenario.ThenExit}, DelayMs: 10},
 				{Path: "*", Body: "Hello World!"},
 				{Path: "/unreachable", Body: "after the catch-all"},
 			},
 		},
 	}},
 	{"defaults", scenario.Scenario{Server: scenario.Server{Runtime: "go"}}},
+	{"shutdown-then-close", scenario.Scenario{Server: scenario.Server{
+		Runtime: "go",
+		Routes:  []scenario.Route{{Path: "*", Body: "bye", Then: scenario.Then{scenario.ThenShutdown, scenario.ThenClose}}},
+	}}},
 }
 
 func TestGoGolden(t *testing.T) {
@@ -158,8 +162,8 @@ func FuzzGo(f *testing.F) {
 			ReadHeaderTimeoutMs: goInt(abs(header)),
 			KeepAlive:           goBool(keepAlive),
 			Routes: []scenario.Route{
-				{Path: path, Body: body, DelayMs: abs(delay), Then: scenario.ThenShutdown},
-				{Path: path + "x*", Body: body, Then: scenario.ThenDestroy},
+				{Path: path, Body: body, DelayMs: abs(delay), Then: scenario.Then{scenario.ThenShutdown}},
+				{Path: path + "x*", Body: body, Then: scenario.Then{scenario.ThenDestroy}},
 			},
 		}}
 		got := Go(s)

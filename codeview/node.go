@@ -154,19 +154,21 @@ func writeRoute(b *strings.Builder, sv scenario.Server, r scenario.Route) {
 	} else {
 		fmt.Fprintf(b, "%sres.end(%s);\n", indent, jsString(r.Body))
 	}
-	switch r.Action() {
-	case scenario.ThenClose:
-		fmt.Fprintf(b, "%s// Stop accepting connections.\n", indent)
-		fmt.Fprintf(b, "%sserver.close();\n", indent)
-	case scenario.ThenCloseIdle:
-		fmt.Fprintf(b, "%sserver.closeIdleConnections();\n", indent)
-	case scenario.ThenCloseAll:
-		fmt.Fprintf(b, "%s// Destroys every connection, in-flight requests included.\n", indent)
-		fmt.Fprintf(b, "%sserver.closeAllConnections();\n", indent)
-	case scenario.ThenDestroy:
-		fmt.Fprintf(b, "%sreq.connection.destroy();\n", indent)
-	case scenario.ThenExit:
-		fmt.Fprintf(b, "%sprocess.exit();\n", indent)
+	for _, then := range r.Actions() {
+		switch then {
+		case scenario.ThenClose:
+			fmt.Fprintf(b, "%s// Stop accepting connections.\n", indent)
+			fmt.Fprintf(b, "%sserver.close();\n", indent)
+		case scenario.ThenCloseIdle:
+			fmt.Fprintf(b, "%sserver.closeIdleConnections();\n", indent)
+		case scenario.ThenCloseAll:
+			fmt.Fprintf(b, "%s// Destroys every connection, in-flight requests included.\n", indent)
+			fmt.Fprintf(b, "%sserver.closeAllConnections();\n", indent)
+		case scenario.ThenDestroy:
+			fmt.Fprintf(b, "%sreq.connection.destroy();\n", indent)
+		case scenario.ThenExit:
+			fmt.Fprintf(b, "%sprocess.exit();\n", indent)
+		}
 	}
 	if r.DelayMs > 0 {
 		fmt.Fprintf(b, "    }, %d);\n", r.DelayMs)

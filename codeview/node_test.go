@@ -23,14 +23,17 @@ var nodeCases = []struct {
 }{
 	{"answer2", scenario.Scenario{Title: "Idle timeout, then /end", Server: scenario.Server{
 		Runtime: "node20", SocketTimeoutMs: intp(4000),
-		Routes: []scenario.Route{{Path: "/end", Body: "Closedown", Then: scenario.ThenClose}, {Path: "*", Body: "Hello World!"}}}}},
+		Routes: []scenario.Route{{Path: "/end", Body: "Closedown", Then: scenario.Then{scenario.ThenClose}}, {Path: "*", Body: "Hello World!"}}}}},
 	{"answer3", scenario.Scenario{Title: "Graceful: unref idle sockets", Server: scenario.Server{
 		Runtime: "node18", UnrefSockets: boolp(true),
-		Routes: []scenario.Route{{Path: "/end*", Body: "bye", Then: scenario.ThenClose}, {Path: "/slow", Body: "late 'n' slow", DelayMs: 1500}}}}},
+		Routes: []scenario.Route{{Path: "/end*", Body: "bye", Then: scenario.Then{scenario.ThenClose}}, {Path: "/slow", Body: "late 'n' slow", DelayMs: 1500}}}}},
 	{"knobs", scenario.Scenario{Server: scenario.Server{
 		Runtime: "node20", KeepAliveTimeoutMs: intp(0), HeadersTimeoutMs: intp(2000),
 		RequestTimeoutMs: intp(5000), MaxRequestsPerSocket: intp(3), KeepAlive: boolp(false),
-		Routes: []scenario.Route{{Path: "/x", Status: 503, Body: "a\nb", Then: scenario.ThenDestroy}, {Path: "/q", Then: scenario.ThenExit}}}}},
+		Routes: []scenario.Route{{Path: "/x", Status: 503, Body: "a\nb", Then: scenario.Then{scenario.ThenDestroy}}, {Path: "/q", Then: scenario.Then{scenario.ThenExit}}}}}},
+	{"answer1-applied", scenario.Scenario{Title: "Answer 1 in the question's program", Server: scenario.Server{
+		Runtime: "node26", KeepAliveTimeoutBufferMs: intp(0),
+		Routes: []scenario.Route{{Path: "*", Body: "hi", Then: scenario.Then{scenario.ThenDestroy, scenario.ThenClose}}}}}},
 }
 
 func TestNodeGolden(t *testing.T) {

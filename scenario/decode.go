@@ -128,7 +128,11 @@ func describeJSONError(err error) error {
 		if field == "" {
 			field = "(top level)"
 		}
-		return fmt.Errorf("%s: expected %s, got JSON %s", field, typ.Type, typ.Value)
+		want := typ.Type.String()
+		if typ.Type == reflect.TypeFor[Then]() {
+			want = "an action or a list of actions"
+		}
+		return fmt.Errorf("%s: expected %s, got JSON %s", field, want, typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("the scenario is cut short: the JSON ends too early")
 	}
@@ -482,6 +486,11 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 func (s *Scenario) canonicalize() {
 	if len(s.Server.Routes) == 0 {
 		s.Server.Routes = nil
+	}
+	for i := range s.Server.Routes {
+		if len(s.Server.Routes[i].Then) == 0 {
+			s.Server.Routes[i].Then = nil
+		}
 	}
 	if len(s.Client.Steps) == 0 {
 		s.Client.Steps = nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -96,6 +97,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"string v", `{"v":"1","server":{"runtime":"go"}}`, `v: "1" is not a schema version`},
 		{"newer v", `{"v":2,"server":{"runtime":"go"}}`, "this link was made by a newer version of the playground (schema v2); this build reads v1"},
 		{"wrong type", `{"v":1,"server":{"runtime":"go"},"durationMs":"long"}`, "durationMs: expected int"},
+		{"then a number", `{"v":1,"server":{"runtime":"node26","routes":[{"path":"*","then":3}]}}`, "then: expected an action or a list of actions, got JSON number"},
+		{"then a list with a number", `{"v":1,"server":{"runtime":"node26","routes":[{"path":"*","then":["close",3]}]}}`, "then: expected an action or a list of actions, got JSON array with a non-string"},
 		{"invalid", `{"v":1,"server":{"runtime":"node21"}}`, `server.runtime: "node21" is not one of node26, node24, node22, node20, node18, go`},
 		{"too large", `{"v":1,"title":"` + strings.Repeat("x", MaxScenarioBytes) + `"}`, "the limit is 65536"},
 	}
@@ -385,4 +388,39 @@ func FuzzCheckFields(f *testing.F) {
 			t.Fatalf("scanner says %q (%v), tokens say %q, of %s", got, err, want, data)
 		}
 	})
+}
+
+// TestThenJSON: one action reads and writes as a string, as links made
+// before lists did; a list reads and writes as an array; both decode to
+// the same Then.
+func TestThenJSON(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Then
+		out  string
+	}{
+		{`"close"`, Then{ThenClose}, `"close"`},
+		{`["close"]`, Then{ThenClose}, `"close"`},
+		{`["destroy","close"]`, Then{ThenDestroy, ThenClose}, `["destroy","close"]`},
+	} {
+		doc := `{"v":1,"server":{"runtime":"node26","routes":[{"path":"*","then":` + tc.in + `}]}}`
+		sc, err := Decode([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if got := sc.Server.Routes[0].Then; !slices.Equal(got, tc.want) {
+			t.Errorf("%s decodes to %q, want %q", tc.in, got, tc.want)
+		}
+		out, err := Marshal(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `"then":` + tc.out; !strings.Contains(string(out), want) {
+			t.Errorf("%s encodes as %s, want it to hold %s", tc.in, out, want)
+		}
+	}
+	sc, err := Decode([]byte(`{"v":1,"server":{"runtime":"node26","routes":[{"path":"*","then":[]}]}}`))
+	if err != nil || sc.Server.Routes[0].Then != nil {
+		t.Errorf("an empty list: %v, %#v; want no actions (none)", err, sc)
+	}
 }

@@ -18,7 +18,7 @@ func Default() Scenario {
 			Runtime:         rt.Name,
 			SocketTimeoutMs: &timeout,
 			Routes: []Route{
-				{Path: "/end", Body: "Closedown", Then: ThenClose},
+				{Path: "/end", Body: "Closedown", Then: Then{ThenClose}},
 				{Path: "*", Body: "Hello World!"},
 			},
 		},

@@ -11,7 +11,7 @@ const DefaultBody = "Hello World!"
 
 // DefaultRoutes is the route table of a server that declares none.
 func DefaultRoutes() []Route {
-	return []Route{{Path: "*", Status: 200, Body: DefaultBody, Then: ThenNone}}
+	return []Route{{Path: "*", Status: 200, Body: DefaultBody, Then: Then{ThenNone}}}
 }
 
 // Request defaults.
@@ -184,10 +184,11 @@ func (r Route) Code() int {
 	return r.Status
 }
 
-// Action is the route's Then ("none" when unset).
-func (r Route) Action() string {
-	if r.Then == "" {
-		return ThenNone
+// Actions is the route's Then: the actions the handler runs after
+// responding, in order ([none] when unset).
+func (r Route) Actions() Then {
+	if len(r.Then) == 0 {
+		return Then{ThenNone}
 	}
 	return r.Then
 }
@@ -226,7 +227,7 @@ func (s Scenario) WithDefaults() Scenario {
 	}
 	for i := range sv.Routes {
 		sv.Routes[i].Status = sv.Routes[i].Code()
-		sv.Routes[i].Then = sv.Routes[i].Action()
+		sv.Routes[i].Then = slices.Clone(sv.Routes[i].Actions())
 	}
 	for i := range out.Client.Steps {
 		r := out.Client.Steps[i].Request
@@ -272,6 +273,9 @@ func (s *Scenario) clone() Scenario {
 		c.Runtimes = slices.Clone(c.Runtimes)
 		c.Values = slices.Clone(c.Values)
 		out.Compare = &c
+	}
+	for i := range sv.Routes {
+		sv.Routes[i].Then = slices.Clone(sv.Routes[i].Then)
 	}
 	out.Client.Steps = slices.Clone(out.Client.Steps)
 	for i := range out.Client.Steps {
@@ -329,7 +333,7 @@ func (s Server) Route(target string) (Route, bool) {
 	for _, r := range routes {
 		if matchRoute(r.Path, path) {
 			r.Status = r.Code()
-			r.Then = r.Action()
+			r.Then = r.Actions()
 			return r, true
 		}
 	}

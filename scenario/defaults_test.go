@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -53,7 +54,7 @@ func TestWithDefaultsNode(t *testing.T) {
 
 func TestWithDefaultsGo(t *testing.T) {
 	s := Scenario{V: Version, Server: Server{Runtime: "go", IdleTimeoutMs: intp(700),
-		Routes: []Route{{Path: "/end", Then: ThenShutdown}}}}
+		Routes: []Route{{Path: "/end", Then: Then{ThenShutdown}}}}}
 	full := s.WithDefaults()
 	sv := full.Server
 	if *sv.IdleTimeoutMs != 700 || *sv.ReadHeaderTimeoutMs != 0 || *sv.ShutdownTimeoutMs != 5000 || !*sv.KeepAlive {
@@ -62,7 +63,7 @@ func TestWithDefaultsGo(t *testing.T) {
 	if sv.SocketTimeoutMs != nil || sv.UnrefSockets != nil {
 		t.Error("Node knobs were filled on a Go server")
 	}
-	if r := sv.Routes[0]; r.Status != 200 || r.Then != ThenShutdown || len(sv.Routes) != 1 {
+	if r := sv.Routes[0]; r.Status != 200 || !slices.Equal(r.Then, Then{ThenShutdown}) || len(sv.Routes) != 1 {
 		t.Errorf("routes = %+v", sv.Routes)
 	}
 	*full.Server.IdleTimeoutMs = 1
@@ -95,14 +96,14 @@ func TestGetters(t *testing.T) {
 	if (Scenario{}).Duration() != 10*time.Second || (Scenario{DurationMs: 5}).Duration() != 5*time.Millisecond {
 		t.Error("Duration")
 	}
-	if (Route{}).Code() != 200 || (Route{}).Action() != ThenNone || (Route{DelayMs: 3}).Delay() != 3*time.Millisecond {
+	if (Route{}).Code() != 200 || !slices.Equal((Route{}).Actions(), Then{ThenNone}) || (Route{DelayMs: 3}).Delay() != 3*time.Millisecond {
 		t.Error("route getters")
 	}
 }
 
 func TestRoute(t *testing.T) {
 	sv := Server{Routes: []Route{
-		{Path: "/end", Body: "exact", Then: ThenClose},
+		{Path: "/end", Body: "exact", Then: Then{ThenClose}},
 		{Path: "/end*", Body: "prefix"},
 		{Path: "/slow", Body: "slow", Status: 503},
 	}}
@@ -124,10 +125,10 @@ func TestRoute(t *testing.T) {
 			t.Errorf("Route(%q) = %+v, %v; want body %q, %v", tt.target, r, ok, tt.body, tt.ok)
 		}
 	}
-	if r, _ := sv.Route("/end"); r.Status != 200 || r.Then != ThenClose {
+	if r, _ := sv.Route("/end"); r.Status != 200 || !slices.Equal(r.Then, Then{ThenClose}) {
 		t.Errorf("defaults not applied: %+v", r)
 	}
-	if r, _ := sv.Route("/slow"); r.Status != 503 || r.Then != ThenNone {
+	if r, _ := sv.Route("/slow"); r.Status != 503 || !slices.Equal(r.Then, Then{ThenNone}) {
 		t.Errorf("defaults not applied: %+v", r)
 	}
 	var none Server

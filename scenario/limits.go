@@ -27,6 +27,10 @@ const (
 	// MaxRoutes bounds Server.Routes.
 	MaxRoutes = 32
 
+	// MaxThenActions bounds a route's list of actions: more than a
+	// handler's few shutdown calls teaches nothing.
+	MaxThenActions = 4
+
 	// MaxBodyBytes bounds Route.Body and Request.Body: a teaching response
 	// fits in one TCP segment.
 	MaxBodyBytes = 4096

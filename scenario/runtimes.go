@@ -118,6 +118,9 @@ type Knob struct {
 type Action struct {
 	Name string // "close"
 	Call string // what the handler calls: "server.close()"; "" for none
+	// Ends: the handler stops here (the process exits, or the handler
+	// panics), so in a list of actions it can only come last.
+	Ends bool
 }
 
 // Control is one server button: an action the person runs on the server
@@ -177,19 +180,19 @@ func knobs(names ...string) []Knob {
 
 var (
 	nodeActions = []Action{
-		{ThenNone, ""},
-		{ThenClose, "server.close()"},
-		{ThenCloseIdle, "server.closeIdleConnections()"},
-		{ThenCloseAll, "server.closeAllConnections()"},
-		{ThenDestroy, "req.connection.destroy()"},
-		{ThenExit, "process.exit()"},
+		{ThenNone, "", false},
+		{ThenClose, "server.close()", false},
+		{ThenCloseIdle, "server.closeIdleConnections()", false},
+		{ThenCloseAll, "server.closeAllConnections()", false},
+		{ThenDestroy, "req.connection.destroy()", false},
+		{ThenExit, "process.exit()", true},
 	}
 	goActions = []Action{
-		{ThenNone, ""},
-		{ThenShutdown, "srv.Shutdown(ctx)"},
-		{ThenClose, "srv.Close()"},
-		{ThenDestroy, "panic(http.ErrAbortHandler)"},
-		{ThenExit, "os.Exit(0)"},
+		{ThenNone, "", false},
+		{ThenShutdown, "srv.Shutdown(ctx)", false},
+		{ThenClose, "srv.Close()", false},
+		{ThenDestroy, "panic(http.ErrAbortHandler)", true},
+		{ThenExit, "os.Exit(0)", true},
 	}
 )
 

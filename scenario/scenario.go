@@ -3,7 +3,13 @@
 // script. A scenario is the whole state a link shares.
 package scenario
 
-import "github.com/keepalive-playground/playground/timeline"
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+
+	"github.com/keepalive-playground/playground/timeline"
+)
 
 // Version is the newest schema version this build reads and writes.
 const Version = 1
@@ -56,7 +62,57 @@ type Route struct {
 	Status  int    `json:"status,omitempty"`
 	Body    string `json:"body,omitempty"`
 	DelayMs int    `json:"delayMs,omitempty"`
-	Then    string `json:"then,omitempty"`
+	Then    Then   `json:"then,omitempty"`
+}
+
+// Then is what a handler does after responding: route actions run in
+// order, as the handler's code would call them one after another
+// (["destroy", "close"] is answer 1 applied to the question's program).
+// In JSON it is one action, a string, or a list of them; a single action
+// is written as a string, so links made before lists existed stay the
+// same.
+type Then []string
+
+// MarshalJSON writes one action as a string, more as a list.
+func (t Then) MarshalJSON() ([]byte, error) {
+	if len(t) == 1 {
+		return json.Marshal(t[0])
+	}
+	return json.Marshal([]string(t))
+}
+
+// UnmarshalJSON reads a string or a list of strings.
+func (t *Then) UnmarshalJSON(data []byte) error {
+	var one string
+	if err := json.Unmarshal(data, &one); err == nil {
+		*t = Then{one}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return &json.UnmarshalTypeError{Value: jsonKind(data), Type: reflect.TypeFor[Then]()}
+	}
+	*t = list
+	return nil
+}
+
+// jsonKind names the kind of a JSON value for an error message.
+func jsonKind(data []byte) string {
+	switch data = bytes.TrimSpace(data); {
+	case len(data) == 0:
+		return "nothing"
+	case data[0] == '{':
+		return "object"
+	case data[0] == '[':
+		return "array with a non-string"
+	case data[0] == '"':
+		return "string"
+	case data[0] == 't' || data[0] == 'f':
+		return "bool"
+	case data[0] == 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // Route actions (Route.Then).

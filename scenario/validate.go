@@ -208,7 +208,6 @@ func (sv *Server) validate(ps *Problems) {
 	if len(sv.Routes) > MaxRoutes {
 		ps.add("server.routes", "%d routes; the limit is %d", len(sv.Routes), MaxRoutes)
 	}
-	thens := Thens(sv.Runtime)
 	for i, r := range sv.Routes {
 		field := fmt.Sprintf("server.routes[%d]", i)
 		if err := checkRoutePath(r.Path); err != nil {
@@ -223,8 +222,37 @@ func (sv *Server) validate(ps *Problems) {
 		if r.DelayMs < 0 || r.DelayMs > MaxDelayMs {
 			ps.add(field+".delayMs", "%d is outside 0..%d", r.DelayMs, MaxDelayMs)
 		}
-		if r.Then != "" && rt != nil && !slices.Contains(thens, r.Then) {
-			ps.add(field+".then", "%q is not one of %s", r.Then, strings.Join(thens, ", "))
+		if rt != nil {
+			checkThen(ps, field+".then", r.Then, rt)
+		}
+	}
+}
+
+// checkThen checks a route's actions against its runtime: each one it
+// offers, "none" alone, none twice, and one that ends the handler only
+// last.
+func checkThen(ps *Problems, field string, then Then, rt *Runtime) {
+	if len(then) > MaxThenActions {
+		ps.add(field, "%d actions; the limit is %d", len(then), MaxThenActions)
+		return
+	}
+	where := func(i int) string {
+		if len(then) == 1 {
+			return ""
+		}
+		return fmt.Sprintf("action %d: ", i+1)
+	}
+	for i, name := range then {
+		a, ok := rt.Action(name)
+		switch {
+		case !ok:
+			ps.add(field, "%s%q is not one of %s", where(i), name, strings.Join(rt.ActionNames(), ", "))
+		case name == ThenNone && len(then) > 1:
+			ps.add(field, "%s%q means no action; it cannot be listed with others", where(i), name)
+		case slices.Contains(then[:i], name):
+			ps.add(field, "%s%q is listed twice", where(i), name)
+		case a.Ends && i < len(then)-1:
+			ps.add(field, "%snothing runs after %q (%s): it can only be the last action", where(i), name, a.Call)
 		}
 	}
 }

@@ -12,7 +12,7 @@ func valid() Scenario {
 	send := "GET / HTTP/1.1\r\nHost: demo\r\n\r\n"
 	return Scenario{
 		V:      Version,
-		Server: Server{Runtime: "node20", Routes: []Route{{Path: "/end", Then: ThenClose}, {Path: "/a*"}, {Path: "*"}}},
+		Server: Server{Runtime: "node20", Routes: []Route{{Path: "/end", Then: Then{ThenClose}}, {Path: "/a*"}, {Path: "*"}}},
 		Client: Client{Steps: []Step{{At: 0, Conn: "A", Send: &send}, {At: 100, Conn: "A", Close: true}}},
 	}
 }
@@ -26,12 +26,35 @@ func TestValidateProblems(t *testing.T) {
 		want   []string // every line of the error, in order
 	}{
 		{"valid", func(*Scenario) {}, nil},
-		{"then typo", func(s *Scenario) { s.Server.Routes[2].Then = "closeIdel" },
+		{"then typo", func(s *Scenario) { s.Server.Routes[2].Then = Then{"closeIdel"} },
 			[]string{`server.routes[2].then: "closeIdel" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
-		{"go then", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = ThenCloseIdle },
+		{"go then", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenCloseIdle} },
 			[]string{`server.routes[0].then: "closeIdle" is not one of none, shutdown, close, destroy, exit`}},
-		{"node has no shutdown", func(s *Scenario) { s.Server.Routes[0].Then = ThenShutdown },
+		{"node has no shutdown", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenShutdown} },
 			[]string{`server.routes[0].then: "shutdown" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
+		{"then list", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDestroy, ThenClose} }, nil},
+		{"then list with a typo", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDestroy, "clsoe"} },
+			[]string{`server.routes[0].then: action 2: "clsoe" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
+		{"then none with others", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenClose, ThenNone} },
+			[]string{`server.routes[0].then: action 2: "none" means no action; it cannot be listed with others`}},
+		{"then twice", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenClose, ThenCloseAll, ThenClose} },
+			[]string{`server.routes[0].then: action 3: "close" is listed twice`}},
+		{"node exit ends the handler", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenExit, ThenClose} },
+			[]string{`server.routes[0].then: action 1: nothing runs after "exit" (process.exit()): it can only be the last action`}},
+		{"go destroy ends the handler", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenDestroy, ThenShutdown} },
+			[]string{`server.routes[0].then: action 1: nothing runs after "destroy" (panic(http.ErrAbortHandler)): it can only be the last action`}},
+		{"go shutdown then close", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenShutdown, ThenClose} }, nil},
+		{"too many actions", func(s *Scenario) {
+			s.Server.Routes[0].Then = Then{ThenCloseIdle, ThenCloseAll, ThenClose, ThenDestroy, ThenExit}
+		},
+			[]string{`server.routes[0].then: 5 actions; the limit is 4`}},
+		{"buffer knob on node20", func(s *Scenario) { s.Server.KeepAliveTimeoutBufferMs = n(0) },
+			[]string{"server.keepAliveTimeoutBufferMs: only for node26, node24, node22; node20 does not have it"}},
+		{"buffer knob on node24", func(s *Scenario) { s.Server.Runtime = "node24"; s.Server.KeepAliveTimeoutBufferMs = n(0) }, nil},
+		{"buffer knob range", func(s *Scenario) { s.Server.Runtime = "node26"; s.Server.KeepAliveTimeoutBufferMs = n(-1) },
+			[]string{"server.keepAliveTimeoutBufferMs: -1 is outside 0..600000"}},
+		{"buffer knob on go", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.KeepAliveTimeoutBufferMs = n(5) },
+			[]string{"server.keepAliveTimeoutBufferMs: only for node26, node24, node22; go does not have it"}},
 		{"go knob on node", func(s *Scenario) { s.Server.IdleTimeoutMs = n(5) },
 			[]string{"server.idleTimeoutMs: only for the go runtime"}},
 		{"node knobs on go", func(s *Scenario) {

@@ -32,13 +32,16 @@ var thenCounterparts = []struct{ node, gov string }{
 }
 
 // OnRuntime returns the scenario as it runs on runtime rt: the same
-// script, routes and checks. Between Node release lines nothing else
-// changes. Between Node and Go a knob or route action becomes its
-// counterpart in the other language, a knob without one is left out, and
-// each such change is one of the notes; an action without a counterpart
-// is an error. The receiver is not modified.
+// script, routes and checks. A knob the target's row lacks becomes its
+// counterpart there (Node's keepAliveTimeoutMs is Go's idleTimeoutMs) or,
+// without one, is left out (keepAliveTimeoutBufferMs on the Node lines
+// before server.keepAliveTimeoutBuffer, unrefSockets on Go); between Node
+// and Go each route action becomes its counterpart. Each such change is
+// one of the notes; an action without a counterpart is an error. The
+// receiver is not modified.
 func (s Scenario) OnRuntime(rt string) (Scenario, []string, error) {
-	if !slices.Contains(RuntimeNames(), rt) {
+	target := row(rt)
+	if target == nil {
 		return Scenario{}, nil, fmt.Errorf("%q is not a runtime; one of %s", rt, strings.Join(RuntimeNames(), ", "))
 	}
 	out := s.clone()
@@ -46,68 +49,62 @@ func (s Scenario) OnRuntime(rt string) (Scenario, []string, error) {
 	out.Server.Runtime = rt
 	var notes []string
 	note := func(format string, args ...any) { notes = append(notes, rt+": "+fmt.Sprintf(format, args...)) }
+	sv := &out.Server
+	byName := slices.SortedFunc(slices.Values(knobCatalogue), func(a, b Knob) int { return strings.Compare(a.Name, b.Name) })
+	for _, k := range byName {
+		if _, ok := target.Knob(k.Name); ok {
+			continue
+		}
+		if k.Bool {
+			if p := sv.BoolKnob(k.Name); *p != nil {
+				note("%s has no counterpart there; left out", k.Name)
+				*p = nil
+			}
+			continue
+		}
+		p := sv.IntKnob(k.Name)
+		if *p == nil {
+			continue
+		}
+		to := ""
+		for _, c := range counterparts {
+			if c.node == k.Name {
+				to = c.gov
+			} else if c.gov == k.Name {
+				to = c.node
+			}
+		}
+		if _, ok := target.Knob(to); ok {
+			*sv.IntKnob(to) = *p
+			note("%s %d becomes %s %d", k.Name, **p, to, **p)
+		} else {
+			note("%s %d has no counterpart there; left out", k.Name, **p)
+		}
+		*p = nil
+	}
 	if IsNode(from) != IsNode(rt) {
-		sv := &out.Server
-		node := map[string]**int{
-			"socketTimeoutMs": &sv.SocketTimeoutMs, "keepAliveTimeoutMs": &sv.KeepAliveTimeoutMs,
-			"headersTimeoutMs": &sv.HeadersTimeoutMs, "requestTimeoutMs": &sv.RequestTimeoutMs,
-			"maxRequestsPerSocket": &sv.MaxRequestsPerSocket,
-		}
-		gov := map[string]**int{
-			"idleTimeoutMs": &sv.IdleTimeoutMs, "readHeaderTimeoutMs": &sv.ReadHeaderTimeoutMs,
-			"shutdownTimeoutMs": &sv.ShutdownTimeoutMs,
-		}
-		src, dst := node, gov
-		if !IsNode(from) {
-			src, dst = gov, node
-		}
-		for _, name := range slices.Sorted(func(yield func(string) bool) {
-			for k := range src {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
-			p := src[name]
-			if *p == nil {
-				continue
-			}
-			to := ""
-			for _, c := range counterparts {
-				if c.node == name {
-					to = c.gov
-				} else if c.gov == name {
-					to = c.node
-				}
-			}
-			if to == "" {
-				note("%s %d has no counterpart there; left out", name, **p)
-			} else {
-				*dst[to] = *p
-				note("%s %d becomes %s %d", name, **p, to, **p)
-			}
-			*p = nil
-		}
-		if sv.UnrefSockets != nil {
-			note("unrefSockets has no counterpart there; left out")
-			sv.UnrefSockets = nil
-		}
 		for i := range sv.Routes {
 			r := &sv.Routes[i]
-			act, to := r.Action(), ""
-			for _, c := range thenCounterparts {
-				if IsNode(from) && c.node == act {
-					to = c.gov
-				} else if !IsNode(from) && c.gov == act {
-					to = c.node
+			then := slices.Clone(r.Actions())
+			for j, act := range then {
+				to := ""
+				for _, c := range thenCounterparts {
+					if IsNode(from) && c.node == act {
+						to = c.gov
+					} else if !IsNode(from) && c.gov == act {
+						to = c.node
+					}
+				}
+				switch {
+				case to != "":
+					note("route %s: then %s becomes %s", r.Path, act, to)
+					then[j] = to
+				case !slices.Contains(Thens(rt), act):
+					return Scenario{}, nil, fmt.Errorf("%s: route %s: then %q has no counterpart there", rt, r.Path, act)
 				}
 			}
-			switch {
-			case to != "":
-				note("route %s: then %s becomes %s", r.Path, act, to)
-				r.Then = to
-			case !slices.Contains(Thens(rt), act):
-				return Scenario{}, nil, fmt.Errorf("%s: route %s: then %q has no counterpart there", rt, r.Path, act)
+			if len(r.Then) > 0 {
+				r.Then = then
 			}
 		}
 	}

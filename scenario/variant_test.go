@@ -10,7 +10,7 @@ func TestOnRuntime(t *testing.T) {
 		Runtime:            "node18",
 		SocketTimeoutMs:    intp(4000),
 		KeepAliveTimeoutMs: intp(3000),
-		Routes:             []Route{{Path: "/end", Then: ThenClose}, {Path: "*"}},
+		Routes:             []Route{{Path: "/end", Then: Then{ThenClose}}, {Path: "*"}},
 	}}
 	tests := []struct {
 		name      string
@@ -24,7 +24,7 @@ func TestOnRuntime(t *testing.T) {
 			name: "node to node keeps everything",
 			in:   node, rt: "node20",
 			check: func(t *testing.T, s Scenario) {
-				if *s.Server.SocketTimeoutMs != 4000 || s.Server.Routes[0].Then != ThenClose {
+				if *s.Server.SocketTimeoutMs != 4000 || s.Server.Routes[0].Then[0] != ThenClose {
 					t.Errorf("server %+v", s.Server)
 				}
 			},
@@ -36,23 +36,51 @@ func TestOnRuntime(t *testing.T) {
 				"go: socketTimeoutMs 4000 has no counterpart there; left out\n" +
 				"go: route /end: then close becomes shutdown",
 			check: func(t *testing.T, s Scenario) {
-				if s.Server.SocketTimeoutMs != nil || *s.Server.IdleTimeoutMs != 3000 || s.Server.Routes[0].Then != ThenShutdown {
+				if s.Server.SocketTimeoutMs != nil || *s.Server.IdleTimeoutMs != 3000 || s.Server.Routes[0].Then[0] != ThenShutdown {
 					t.Errorf("server %+v", s.Server)
 				}
 			},
 		},
 		{
 			name:    "an action without a counterpart",
-			in:      Scenario{V: 1, Server: Server{Runtime: "node20", Routes: []Route{{Path: "*", Then: ThenCloseIdle}}}},
+			in:      Scenario{V: 1, Server: Server{Runtime: "node20", Routes: []Route{{Path: "*", Then: Then{ThenCloseIdle}}}}},
 			rt:      "go",
 			wantErr: `go: route *: then "closeIdle" has no counterpart there`,
 		},
 		{
 			name: "go to node",
-			in:   Scenario{V: 1, Server: Server{Runtime: "go", IdleTimeoutMs: intp(2000), Routes: []Route{{Path: "*", Then: ThenClose}}}},
+			in:   Scenario{V: 1, Server: Server{Runtime: "go", IdleTimeoutMs: intp(2000), Routes: []Route{{Path: "*", Then: Then{ThenClose}}}}},
 			rt:   "node20",
 			wantNotes: "node20: idleTimeoutMs 2000 becomes keepAliveTimeoutMs 2000\n" +
 				"node20: route *: then close becomes closeAll",
+		},
+		{
+			name:      "a knob the older line lacks",
+			in:        Scenario{V: 1, Server: Server{Runtime: "node26", KeepAliveTimeoutMs: intp(1000), KeepAliveTimeoutBufferMs: intp(0)}},
+			rt:        "node20",
+			wantNotes: "node20: keepAliveTimeoutBufferMs 0 has no counterpart there; left out",
+			check: func(t *testing.T, s Scenario) {
+				if s.Server.KeepAliveTimeoutBufferMs != nil || *s.Server.KeepAliveTimeoutMs != 1000 {
+					t.Errorf("server %+v", s.Server)
+				}
+			},
+		},
+		{
+			name:      "a list of actions, each its counterpart",
+			in:        Scenario{V: 1, Server: Server{Runtime: "node26", Routes: []Route{{Path: "*", Then: Then{ThenCloseAll, ThenExit}}}}},
+			rt:        "go",
+			wantNotes: "go: route *: then closeAll becomes close",
+			check: func(t *testing.T, s Scenario) {
+				if got := s.Server.Routes[0].Then; len(got) != 2 || got[0] != ThenClose || got[1] != ThenExit {
+					t.Errorf("then %q", got)
+				}
+			},
+		},
+		{
+			name:    "a list Go cannot run",
+			in:      Scenario{V: 1, Server: Server{Runtime: "node26", Routes: []Route{{Path: "*", Then: Then{ThenDestroy, ThenClose}}}}},
+			rt:      "go",
+			wantErr: `nothing runs after "destroy" (panic(http.ErrAbortHandler))`,
 		},
 		{name: "unknown runtime", in: node, rt: "node99", wantErr: `"node99" is not a runtime`},
 	}

@@ -451,7 +451,7 @@ func TestCurlTranscriptMatchesCurl(t *testing.T) {
 					if rt == "go" {
 						then = scenario.ThenShutdown
 					}
-					sc.Server.Routes = []scenario.Route{{Path: "*", Body: "bye", Then: then}}
+					sc.Server.Routes = []scenario.Route{{Path: "*", Body: "bye", Then: scenario.Then{then}}}
 				},
 			},
 		}

@@ -104,7 +104,7 @@ func FromScenario(sc scenario.Scenario) Form {
 	for _, r := range sv.Routes {
 		f.Routes = append(f.Routes, RouteForm{
 			Path: r.Path, Status: optInt(r.Status), Body: EncodeBytes(r.Body),
-			DelayMs: optInt(r.DelayMs), Then: r.Then,
+			DelayMs: optInt(r.DelayMs), Then: JoinThen(r.Then),
 		})
 	}
 	for _, st := range sc.Client.Steps {
@@ -230,7 +230,7 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 			Status:  num(p+".status", rf.Status),
 			Body:    text(p+".body", rf.Body),
 			DelayMs: num(p+".delayMs", rf.DelayMs),
-			Then:    rf.Then,
+			Then:    SplitThen(rf.Then),
 		})
 	}
 	for i, sf := range f.Steps {
@@ -511,9 +511,41 @@ func Options(allowed []string, current string) []string {
 }
 
 // ThenOptions are the route action select's values for a runtime: "" (the
-// default, none) first.
+// default, none) first, then each action, then each pair of actions run
+// one after the other ("destroy, close") that the runtime allows.
 func ThenOptions(runtime, current string) []string {
-	return Options(append([]string{""}, scenario.Thens(runtime)...), current)
+	opts := []string{""}
+	rt, ok := scenario.Lookup(runtime)
+	if ok {
+		opts = append(opts, rt.ActionNames()...)
+		for _, a := range rt.Actions {
+			if a.Name == scenario.ThenNone || a.Ends {
+				continue
+			}
+			for _, b := range rt.Actions {
+				if b.Name != scenario.ThenNone && b.Name != a.Name {
+					opts = append(opts, JoinThen(scenario.Then{a.Name, b.Name}))
+				}
+			}
+		}
+	}
+	return Options(opts, current)
+}
+
+// JoinThen is a route's actions as the form holds them: "destroy, close";
+// "" for none given.
+func JoinThen(t scenario.Then) string { return strings.Join(t, ", ") }
+
+// SplitThen reads the form's actions back: comma-separated names, spaces
+// ignored; nil for "".
+func SplitThen(s string) scenario.Then {
+	var t scenario.Then
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			t = append(t, a)
+		}
+	}
+	return t
 }
 
 // NewStep is the step "Add step" appends after last (nil for the first):

@@ -57,7 +57,8 @@ func TestRoundTrip(t *testing.T) {
 			HeadersTimeoutMs: ip(2000), RequestTimeoutMs: ip(3000), MaxRequestsPerSocket: ip(3),
 			UnrefSockets: bp(false), KeepAlive: bp(false),
 			Routes: []scenario.Route{
-				{Path: "/slow", Status: 503, Body: "late\r\n\\\x00", DelayMs: 1500, Then: scenario.ThenCloseIdle},
+				{Path: "/slow", Status: 503, Body: "late\r\n\\\x00", DelayMs: 1500, Then: scenario.Then{scenario.ThenCloseIdle}},
+				{Path: "/both", Then: scenario.Then{scenario.ThenDestroy, scenario.ThenClose}},
 				{Path: "*"},
 			},
 		},
@@ -86,14 +87,14 @@ func TestRoundTrip(t *testing.T) {
 		{"unset knobs go", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go"}}},
 		{"go knobs", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go",
 			IdleTimeoutMs: ip(0), ReadHeaderTimeoutMs: ip(100), ShutdownTimeoutMs: ip(600000), KeepAlive: bp(true),
-			Routes: []scenario.Route{{Path: "/end", Then: scenario.ThenShutdown}}}}},
+			Routes: []scenario.Route{{Path: "/end", Then: scenario.Then{scenario.ThenShutdown}}}}}},
 		{"every field", all},
 		{"with defaults", all.WithDefaults()},
 		// Invalid scenarios round-trip too, so that Validate's messages
 		// can point at what arrived.
 		{"misplaced knob", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go", SocketTimeoutMs: ip(5)}}},
 		{"unknown runtime and then", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "deno",
-			Routes: []scenario.Route{{Path: "", Status: 42, DelayMs: -1, Then: "explode"}}}}},
+			Routes: []scenario.Route{{Path: "", Status: 42, DelayMs: -1, Then: scenario.Then{"explode"}}}}}},
 		{"step without action", scenario.Scenario{V: 2, Client: scenario.Client{Steps: []scenario.Step{{At: -5, Conn: "bad label"}}}}},
 		{"bad request fields", scenario.Scenario{V: 1, Client: scenario.Client{Steps: []scenario.Step{{Conn: "A",
 			Request: &scenario.Request{Method: "G T", Path: "/a b", Version: "HTTP/2", Headers: map[string]string{"Bad Name": "v\r\n", "x": "1", "X": "2"}}}}}}},
@@ -320,7 +321,7 @@ func TestControlAgreesWithKeys(t *testing.T) {
 func TestEveryProblemHasAPlace(t *testing.T) {
 	sc := scenario.Scenario{V: 1, Title: strings.Repeat("t", 200), Server: scenario.Server{Runtime: "node20",
 		HeadersTimeoutMs: ip(9000), RequestTimeoutMs: ip(10), IdleTimeoutMs: ip(-1), MaxRequestsPerSocket: ip(-1),
-		Routes: []scenario.Route{{Path: "a*b", Status: 1, Body: strings.Repeat("b", scenario.MaxBodyBytes+1), DelayMs: -1, Then: "shutdown"}}},
+		Routes: []scenario.Route{{Path: "a*b", Status: 1, Body: strings.Repeat("b", scenario.MaxBodyBytes+1), DelayMs: -1, Then: scenario.Then{"shutdown"}}}},
 		Client: scenario.Client{Steps: []scenario.Step{
 			{At: -1, Conn: "", Open: true, Close: true},
 			{Conn: "A", Send: sp(strings.Repeat("s", scenario.MaxSendBytes+1))},
@@ -480,19 +481,52 @@ func TestOptions(t *testing.T) {
 	tests := []struct {
 		name          string
 		runtime, then string
-		want          []string
+		want          []string // the options begin so
+		has, hasNot   []string
 	}{
-		{"node", "node20", "", []string{"", "none", "close", "closeIdle", "closeAll", "destroy", "exit"}},
-		{"go", "go", "close", []string{"", "none", "shutdown", "close", "destroy", "exit"}},
-		{"kept when foreign", "go", "closeIdle", []string{"", "none", "shutdown", "close", "destroy", "exit", "closeIdle"}},
-		{"unknown runtime", "deno", "x", []string{"", "x"}},
+		{"node", "node20", "", []string{"", "none", "close", "closeIdle", "closeAll", "destroy", "exit", "close, closeIdle"},
+			[]string{"destroy, close", "closeAll, exit"}, []string{"exit, close", "none, close", "close, close"}},
+		{"go", "go", "close", []string{"", "none", "shutdown", "close", "destroy", "exit", "shutdown, close"},
+			[]string{"close, exit"}, []string{"destroy, close", "exit, close", "closeIdle"}},
+		{"kept when foreign", "go", "closeIdle", []string{"", "none", "shutdown", "close", "destroy", "exit"}, []string{"closeIdle"}, nil},
+		{"unknown runtime", "deno", "x", []string{"", "x"}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ThenOptions(tt.runtime, tt.then); !slices.Equal(got, tt.want) {
-				t.Errorf("ThenOptions = %q, want %q", got, tt.want)
+			got := ThenOptions(tt.runtime, tt.then)
+			if len(got) < len(tt.want) || !slices.Equal(got[:len(tt.want)], tt.want) {
+				t.Errorf("ThenOptions = %q, want it to begin %q", got, tt.want)
+			}
+			for _, o := range tt.has {
+				if !slices.Contains(got, o) {
+					t.Errorf("ThenOptions = %q, want %q among them", got, o)
+				}
+			}
+			for _, o := range tt.hasNot {
+				if slices.Contains(got, o) {
+					t.Errorf("ThenOptions offers %q", o)
+				}
 			}
 		})
+	}
+	// Every option the form offers is a route a scenario may have, on
+	// every runtime, and reads back as the same list.
+	for _, rt := range scenario.RuntimeNames() {
+		for _, o := range ThenOptions(rt, "") {
+			f := FromScenario(scenario.Scenario{V: 1, Server: scenario.Server{Runtime: rt, Routes: []scenario.Route{{Path: "*"}}}})
+			f.Routes[0].Then = o
+			sc, err := f.Check()
+			if err != nil {
+				t.Errorf("%s: then %q: %v", rt, o, err)
+				continue
+			}
+			if got := JoinThen(sc.Server.Routes[0].Then); got != o {
+				t.Errorf("%s: then %q reads back as %q", rt, o, got)
+			}
+		}
+	}
+	if got := ThenLabel("node26", "destroy, close"); got != "destroy, close: req.connection.destroy(); server.close()" {
+		t.Errorf("ThenLabel = %q", got)
 	}
 }
 

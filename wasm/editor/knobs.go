@@ -2,6 +2,7 @@ package editor
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/keepalive-playground/playground/scenario"
 )
@@ -99,15 +100,24 @@ func RuntimeLabel(runtime string) string {
 	return runtime + " (unknown)"
 }
 
-// ThenLabel names a route action in the runtime's own terms.
+// ThenLabel names a route action, or a list of them ("destroy, close"),
+// in the runtime's own terms: "destroy, close: req.connection.destroy();
+// server.close()".
 func ThenLabel(runtime, then string) string {
 	if then == "" {
 		return "default (none)"
 	}
-	if rt, ok := scenario.Lookup(runtime); ok {
-		if a, ok := rt.Action(then); ok && a.Call != "" {
-			return then + ": " + a.Call
-		}
+	rt, ok := scenario.Lookup(runtime)
+	if !ok {
+		return then
 	}
-	return then
+	var calls []string
+	for _, name := range SplitThen(then) {
+		a, ok := rt.Action(name)
+		if !ok || a.Call == "" {
+			return then
+		}
+		calls = append(calls, a.Call)
+	}
+	return then + ": " + strings.Join(calls, "; ")
 }

@@ -205,7 +205,7 @@ func realRaceError(method, msg string) bool {
 func TestRefusedAfterClose(t *testing.T) {
 	for _, rt := range []string{"node20", "node18"} {
 		t.Run(rt, func(t *testing.T) {
-			b := startBridge(t, demo(rt, 5000, scenario.Route{Path: "/end", Body: "Closedown", Then: scenario.ThenClose}), Options{}, 0)
+			b := startBridge(t, demo(rt, 5000, scenario.Route{Path: "/end", Body: "Closedown", Then: scenario.Then{scenario.ThenClose}}), Options{}, 0)
 			if r := b.get("/end"); r.Err != "" || r.Body != "Closedown" {
 				t.Fatalf("/end: %+v", r)
 			}
@@ -252,7 +252,7 @@ func TestServerClosesAfterResponse(t *testing.T) {
 			sc.Server.KeepAlive = &no
 			return sc
 		}()},
-		{"node destroy", demo("node20", 5000, scenario.Route{Path: "/", Body: "bye", Then: scenario.ThenDestroy})},
+		{"node destroy", demo("node20", 5000, scenario.Route{Path: "/", Body: "bye", Then: scenario.Then{scenario.ThenDestroy}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -149,10 +149,10 @@ const (
 // and the story's default answer.
 var testRoutes = []scenario.Route{
 	{Path: "/slow", Body: "late", DelayMs: slowMs},
-	{Path: "/end", Body: "Closedown", Then: scenario.ThenShutdown},
-	{Path: "/close", Body: "bye", Then: scenario.ThenClose},
-	{Path: "/destroy", Body: "hi", Then: scenario.ThenDestroy},
-	{Path: "/exit", Body: "gone", Then: scenario.ThenExit},
+	{Path: "/end", Body: "Closedown", Then: scenario.Then{scenario.ThenShutdown}},
+	{Path: "/close", Body: "bye", Then: scenario.Then{scenario.ThenClose}},
+	{Path: "/destroy", Body: "hi", Then: scenario.Then{scenario.ThenDestroy}},
+	{Path: "/exit", Body: "gone", Then: scenario.Then{scenario.ThenExit}},
 	{Path: "/teapot", Status: 418, Body: "short and stout"},
 	{Path: "*", Body: "Hello World!"},
 }
@@ -553,6 +553,25 @@ func TestThen(t *testing.T) {
 			}
 			order(t, r, want...)
 		})
+	}
+}
+
+// TestThenList: a route's actions run in order after its response:
+// Shutdown (in its own goroutine, as the program does) and then Close.
+func TestThenList(t *testing.T) {
+	s, r := start(t, scenario.Server{Routes: []scenario.Route{
+		{Path: "*", Body: "bye", Then: scenario.Then{scenario.ThenShutdown, scenario.ThenClose}}}})
+	c := dial(t, s.Addr())
+	c.get("/")
+	if resp, body := c.response(); resp.StatusCode != 200 || body != "bye" {
+		t.Errorf("got %d %q, want 200 bye", resp.StatusCode, body)
+	}
+	c.eof()
+	r.wait(t, "", timeline.Exit)
+	for _, kind := range []string{timeline.ShutdownCalled, timeline.CloseCalled, timeline.ListenerClosed} {
+		if _, ok := r.find("", kind); !ok {
+			t.Errorf("no %s", kind)
+		}
 	}
 }
 

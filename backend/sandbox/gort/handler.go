@@ -44,10 +44,11 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 		}
 	}
 
-	then := rt.Action()
+	then := rt.Actions()
+	none := len(then) == 1 && then[0] == scenario.ThenNone
 	w.Header().Set("Content-Type", "text/plain")
-	if then != scenario.ThenNone {
-		// The response is flushed before the action below, so it must be
+	if !none {
+		// The response is flushed before the actions below, so it must be
 		// a complete message on its own: with a Content-Length, net/http
 		// does not switch to chunked encoding on Flush.
 		w.Header().Set("Content-Length", strconv.Itoa(len(rt.Body)))
@@ -55,7 +56,7 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 	c.setStatus(rt.Code())
 	w.WriteHeader(rt.Code())
 	io.WriteString(w, rt.Body)
-	if then == scenario.ThenNone {
+	if none {
 		return // net/http writes the buffered response once the handler returns
 	}
 
@@ -65,23 +66,28 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 	if err := http.NewResponseController(w).Flush(); err == nil {
 		c.flushedByHandler()
 	}
-	switch then {
-	case scenario.ThenShutdown:
-		// Shutdown waits for this very handler to return, so it runs in
-		// its own goroutine.
-		s.shutdown()
-	case scenario.ThenClose:
-		s.closeServer()
-	case scenario.ThenExit:
-		s.exit()
-	case scenario.ThenDestroy:
-		// The Go counterpart of Node's req.connection.destroy(): the
-		// sentinel panic makes net/http close this connection at once,
-		// without the stack trace it logs for other panics. (Hijacking
-		// and closing the net.Conn would end it too, but takes the
-		// connection out of the server's hands, so that Shutdown and
-		// ConnState no longer see it.)
-		c.markDestroyed()
-		panic(http.ErrAbortHandler)
+	// The actions in order, as the handler's code calls them; Validate
+	// keeps destroy and exit, which end the handler, last.
+	for _, action := range then {
+		switch action {
+		case scenario.ThenShutdown:
+			// Shutdown waits for this very handler to return, so it runs
+			// in its own goroutine.
+			s.shutdown()
+		case scenario.ThenClose:
+			s.closeServer()
+		case scenario.ThenExit:
+			s.exit()
+			return
+		case scenario.ThenDestroy:
+			// The Go counterpart of Node's req.connection.destroy(): the
+			// sentinel panic makes net/http close this connection at once,
+			// without the stack trace it logs for other panics. (Hijacking
+			// and closing the net.Conn would end it too, but takes the
+			// connection out of the server's hands, so that Shutdown and
+			// ConnState no longer see it.)
+			c.markDestroyed()
+			panic(http.ErrAbortHandler)
+		}
 	}
 }

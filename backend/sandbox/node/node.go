@@ -725,7 +725,7 @@ func (c *conn) onHeaders(r *request) error {
 	}
 	route, ok := sv.Route(url)
 	if !ok {
-		route = scenario.Route{Path: "*", Status: 404, Body: "Not Found", Then: scenario.ThenNone}
+		route = scenario.Route{Path: "*", Status: 404, Body: "Not Found", Then: scenario.Then{scenario.ThenNone}}
 	}
 	res.out.headers = [][2]string{{"Content-Type", "text/plain"}}
 	if !sv.KeepAlives() {
@@ -736,7 +736,14 @@ func (c *conn) onHeaders(r *request) error {
 	}
 	respond := func() {
 		c.end(res, route.Code(), route.Body)
-		s.then(route.Action(), c)
+		// The handler's calls after res.end(), one after another; nothing
+		// runs after process.exit().
+		for _, action := range route.Actions() {
+			if s.gone {
+				break
+			}
+			s.then(action, c)
+		}
 	}
 	if d := route.Delay(); d > 0 {
 		s.setTimer(d, true, respond)

@@ -361,7 +361,7 @@ func TestKeepAliveBuffer(t *testing.T) {
 func TestUnrefExit(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
 	s, rec := start(t, scenario.Server{Runtime: "node18", UnrefSockets: boolp(true),
-		Routes: []scenario.Route{{Path: "/end", Body: "bye", Then: scenario.ThenClose}, {Path: "*", Body: "Hello World!"}}})
+		Routes: []scenario.Route{{Path: "/end", Body: "bye", Then: scenario.Then{scenario.ThenClose}}, {Path: "*", Body: "Hello World!"}}})
 	a := dial(t, s)
 	io.WriteString(a, get)
 	readResponse(t, bufio.NewReader(a))
@@ -387,7 +387,7 @@ func TestDestroyAndExitDeliverResponse(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
 	for _, then := range []string{scenario.ThenDestroy, scenario.ThenExit} {
 		t.Run(then, func(t *testing.T) {
-			s, rec := start(t, scenario.Server{Runtime: "node20", Routes: []scenario.Route{{Path: "*", Body: "x", Then: then}}})
+			s, rec := start(t, scenario.Server{Runtime: "node20", Routes: []scenario.Route{{Path: "*", Body: "x", Then: scenario.Then{then}}}})
 			c := dial(t, s)
 			io.WriteString(c, get)
 			got, _ := readAll(t, c, 2*time.Second)
