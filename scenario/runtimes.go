@@ -383,3 +383,12 @@ func (l Language) Name() string {
 	}
 	return string(l)
 }
+
+// Label names a runtime for people: its row's Label ("Node 24.22"), or
+// the name itself for one the table does not have.
+func Label(name string) string {
+	if rt := row(name); rt != nil && rt.Label != "" {
+		return rt.Label
+	}
+	return name
+}

@@ -41,8 +41,19 @@ func Limit(typ string) int {
 // msgType is Msg for the strict key check.
 var msgType = reflect.TypeFor[Msg]()
 
-// Actions a control message may ask for.
-var Actions = []string{scenario.ThenClose, scenario.ThenCloseIdle, scenario.ThenCloseAll, scenario.ThenShutdown, scenario.ThenExit}
+// Actions a control message may ask for: every server control of every
+// runtime in the table, each once.
+var Actions = func() []string {
+	var as []string
+	for _, rt := range scenario.Runtimes() {
+		for _, c := range rt.Controls {
+			if !slices.Contains(as, c.Action) {
+				as = append(as, c.Action)
+			}
+		}
+	}
+	return as
+}()
 
 // field names the Msg fields for the per-type rules.
 type field int

@@ -67,7 +67,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"hello without v", `{"type":"hello"}`, `a hello message needs "v"`},
 		{"negative at", `{"type":"open","conn":"A","at":-1}`, "at: -1 is not a time"},
 		{"negative now", `{"type":"pong","now":-1}`, "now: -1 is not a time"},
-		{"bad action", `{"type":"control","action":"kill"}`, `action: "kill" is not one of close, closeIdle, closeAll, shutdown, exit`},
+		{"bad action", `{"type":"control","action":"kill"}`, `action: "kill" is not one of close, closeIdle, closeAll, exit, shutdown`},
 		{"scenario not object", `{"type":"load","scenario":[1]}`, "scenario: must be a JSON object"},
 		{"null scenario", `{"type":"load","scenario":null}`, `a load message needs "scenario"`},
 		{"bad event", `{"type":"event","event":{"t":1}}`, "event.kind: missing"},

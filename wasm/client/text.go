@@ -170,12 +170,7 @@ func Knobs(s scenario.Server) string {
 // RuntimeChip is the server bar's name for the runtime: its label, "Node
 // 24.22" (the release line and minor a learner compares with their own
 // `node --version`).
-func RuntimeChip(rt scenario.Runtime) string {
-	if rt.Label == "" {
-		return rt.Name
-	}
-	return rt.Label
-}
+func RuntimeChip(rt scenario.Runtime) string { return scenario.Label(rt.Name) }
 
 // RuntimeTitle is the chip's tooltip: the schema name, the exact release
 // and its support status.

@@ -285,7 +285,7 @@ func (p *Panel) show(i, task int, nav bool) {
 
 func (p *Panel) renderLesson(e course.Entry, i int) {
 	p.article.Set("hidden", false)
-	dom.SetText(p.meta, fmt.Sprintf("Lesson %d of %d · %s", i+1, len(p.course.Lessons), runtimeName(e.Runtime)))
+	dom.SetText(p.meta, fmt.Sprintf("Lesson %d of %d · %s", i+1, len(p.course.Lessons), scenario.Label(e.Runtime)))
 	dom.SetText(p.title, e.Title)
 	// The HTML was rendered and checked at build time (no raw HTML, no
 	// scripts, only vetted links): see build/lessons.go.
@@ -480,14 +480,6 @@ func (p *Panel) setHash(t Target) {
 		return
 	}
 	js.Global().Get("history").Call("replaceState", nil, "", t.Hash())
-}
-
-// runtimeName is the runtime's label ("Node 24.22"), from its row.
-func runtimeName(name string) string {
-	if rt, ok := scenario.Lookup(name); ok {
-		return rt.Label
-	}
-	return name
 }
 
 // readStorage reads localStorage, which may be missing or refuse access
