@@ -477,6 +477,10 @@ func (s *Session) handle(m wire.Msg) error {
 			s.fail(wire.CodeConn, "", errors.New("the demo server has exited; restart it first"))
 			return nil
 		}
+		if err := controlOf(s.sc.Server.Spec(), m.Action); err != nil {
+			s.fail(wire.CodeConn, "", err)
+			return nil
+		}
 		if err := s.srv.Control(m.Action); err != nil {
 			s.fail(wire.CodeConn, "", err)
 		}
@@ -486,6 +490,19 @@ func (s *Session) handle(m wire.Msg) error {
 		s.fail(wire.CodeBadMessage, "", fmt.Errorf("a %q message is not expected here", m.Type))
 	}
 	return nil
+}
+
+// controlOf checks a server control against the runtime's row: what
+// the page offers for it is what the session accepts.
+func controlOf(rt scenario.Runtime, action string) error {
+	var offered []string
+	for _, c := range rt.Controls {
+		if c.Action == action {
+			return nil
+		}
+		offered = append(offered, c.Label)
+	}
+	return fmt.Errorf("%s has no %q control; it has %s", rt.Label, action, strings.Join(offered, ", "))
 }
 
 // load replaces the demo server. A new scenario (fresh) restarts the clock

@@ -365,3 +365,24 @@ func TestWriteAfterServerFINShowsTheReset(t *testing.T) {
 		t.Errorf("reset = %+v, want by server with the EPIPE the next write gets", ev)
 	}
 }
+
+// TestControlTheRuntimeLacks: a control the scenario's runtime does not
+// have is refused in the runtime's own words, before the demo server sees
+// it; the session lives on.
+func TestControlTheRuntimeLacks(t *testing.T) {
+	h := start(t)
+	h.send(wire.Msg{Type: wire.Load, Scenario: []byte(`{"v":1,"server":{"runtime":"go"}}`)})
+	n := 0
+	h.wait("loaded go", func(m wire.Msg) bool {
+		if m.Type == wire.Loaded {
+			n++
+		}
+		return m.Type == wire.Loaded && n == 2
+	})
+	h.send(wire.Msg{Type: wire.Control, Action: scenario.ThenCloseIdle})
+	e := h.wait("error", func(m wire.Msg) bool { return m.Type == wire.Error && m.Code == wire.CodeConn })
+	if want := `Go net/http has no "closeIdle" control; it has srv.Shutdown(ctx), srv.Close(), os.Exit(0)`; e.Message != want {
+		t.Errorf("error %q, want %q", e.Message, want)
+	}
+	h.sync(7) // the session lives on
+}
