@@ -102,42 +102,34 @@ ATTACKFLAGS ?=
 attack: build
 	./$(BIN) attack $(ATTACKFLAGS)
 
-# Browser tests need Debian's chromium; install it when missing and root.
-deps-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# need-deb,CMD,PACKAGE,WHAT: when CMD is missing, install Debian's PACKAGE
+# if root, else say what to install. WHAT says what it is for (no commas).
+need-deb = command -v $(1) >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing chromium (Debian package) for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: run 'sudo apt-get install chromium' (browser tests need it)"; exit 1; fi; }
+	    echo "installing $(2) (Debian package) $(3)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	  else echo "$(1) is missing: run 'sudo apt-get install $(2)' ($(3))"; exit 1; fi; }
 
-# Node runs the wasm tests and is the reference for the Node emulation.
+deps-browser:
+	@$(call need-deb,chromium,chromium,for the browser tests)
+
+# Node runs the wasm tests (Debian's; the differential test uses the
+# pinned releases below).
 deps-node:
-	@command -v node >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing nodejs (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
-	  else echo "node is missing: run 'sudo apt-get install nodejs'"; exit 1; fi; }
+	@$(call need-deb,node,nodejs,for the wasm tests)
 
 # The exports are tested against the programs that read them
 # (backend/exporttest): Debian's curl, and from the npm registry Mermaid's
 # parser and a HAR 1.2 schema validator, pinned in tools/npm and
 # installed into its git-ignored node_modules.
-deps-exports: deps-node
-	@command -v curl >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing curl (Debian package) for the curl transcript test"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; \
-	  else echo "curl is missing: run 'sudo apt-get install curl'"; exit 1; fi; }
+deps-exports: deps-node deps-npm
+	@$(call need-deb,curl,curl,for the curl transcript test)
 	@test -d tools/npm/node_modules/mermaid -a -d tools/npm/node_modules/har-validator || \
 	  { echo "installing the export checkers (tools/npm)"; cd tools/npm && npm ci --no-audit --no-fund --loglevel=error; }
 
 # npm fetches the real Node releases (Debian packages it apart from nodejs).
 deps-npm:
-	@command -v npm >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing npm (Debian package) to fetch the Node releases"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
-	  else echo "npm is missing: run 'sudo apt-get install npm'"; exit 1; fi; }
+	@$(call need-deb,npm,npm,to fetch the real Node releases)
 
 # deps-releases fetches the real release of every Node runtime, the
 # reference the differential test holds each emulated line to. The pins
