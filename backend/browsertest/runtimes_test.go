@@ -34,6 +34,9 @@ func TestRuntimesInThePage(t *testing.T) {
 			t.Errorf("runtime select %q does not offer %s (%s)", opts, rt.Label, rt.Release)
 		}
 	}
+	if href := evalJS[string](p, `(document.querySelector("#ed-runtime-note a") || {}).href || ""`); !strings.Contains(href, "/docs/v"+def.Release+"/") {
+		t.Errorf("the runtime note links %q, want %s's own docs", href, def.Release)
+	}
 	const bufferRow = `document.getElementById("ed-server-keepAliveTimeoutBufferMs").closest("[hidden]") === null`
 	if !evalJS[bool](p, bufferRow) {
 		t.Error("no keepAliveTimeoutBufferMs knob on " + def.Name)

@@ -114,6 +114,14 @@ func TestEveryPartCoversEveryRow(t *testing.T) {
 			if l := editor.RuntimeLabel(rt.Name); !strings.Contains(l, rt.Label) || !strings.Contains(l, rt.Release) {
 				t.Errorf("editor label %q", l)
 			}
+			for _, d := range editor.RuntimeDocs(rt.Name) {
+				if !strings.HasPrefix(d.URL, "https://") || d.Title == "" || (rt.IsNode() && !strings.Contains(d.URL, "/v"+rt.Release+"/")) {
+					t.Errorf("doc link %+v: want an https page of this release's own docs", d)
+				}
+			}
+			if len(editor.RuntimeDocs(rt.Name)) != len(rt.Docs) {
+				t.Errorf("the editor links %d docs, the row has %d", len(editor.RuntimeDocs(rt.Name)), len(rt.Docs))
+			}
 			if editor.RuntimeNote(rt.Name) != rt.Note {
 				t.Errorf("editor note %q, want the row's", editor.RuntimeNote(rt.Name))
 			}

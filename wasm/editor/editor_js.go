@@ -53,6 +53,7 @@ type Editor struct {
 	knobRow     map[string]js.Value
 	knobHint    map[string]js.Value
 	runtimeNote js.Value
+	noteFor     string // the runtime the note describes
 	routeList   js.Value
 	stepList    js.Value
 	checkList   js.Value
@@ -515,7 +516,20 @@ func (e *Editor) renumber() {
 // applyRuntime shows the runtime's knobs and route actions.
 func (e *Editor) applyRuntime() {
 	rt := e.top["server.runtime"].in.Get("value").String()
-	dom.SetText(e.runtimeNote, RuntimeNote(rt))
+	if e.noteFor != rt {
+		// The row's note, then its own documentation pages.
+		e.noteFor = rt
+		dom.Clear(e.runtimeNote)
+		dom.Append(e.runtimeNote, RuntimeNote(rt))
+		for i, d := range RuntimeDocs(rt) {
+			sep := " Docs: "
+			if i > 0 {
+				sep = " · "
+			}
+			dom.Append(e.runtimeNote, sep)
+			dom.Append(e.runtimeNote, dom.El("a", []dom.Attr{dom.A("href", d.URL), dom.A("target", "_blank"), dom.A("rel", "noopener")}, d.Title))
+		}
+	}
 	for _, k := range Knobs {
 		c := e.top["server."+k.Name]
 		shown := k.Shown(rt, c.in.Get("value").String()) || c.in.Get("validity").Get("badInput").Bool()

@@ -85,6 +85,13 @@ func RuntimeNote(runtime string) string {
 	return "Choose the server the scenario runs."
 }
 
+// RuntimeDocs are the documentation pages of a runtime's row, linked
+// under its note.
+func RuntimeDocs(runtime string) []scenario.Doc {
+	rt, _ := scenario.Lookup(runtime)
+	return rt.Docs
+}
+
 // RuntimeLabel names a runtime in the runtime select: its label, its
 // exact release and its schema name, "Node 24.22.3 (node24)".
 func RuntimeLabel(runtime string) string {
