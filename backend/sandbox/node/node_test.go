@@ -337,7 +337,6 @@ func TestKeepAliveBuffer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			s, _ := start(t, tt.sv)
 			c := dial(t, s)
 			io.WriteString(c, get)
