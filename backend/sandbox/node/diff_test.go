@@ -82,12 +82,6 @@ func TestDifferential(t *testing.T) {
 		t.Skip("differential runs take seconds")
 	}
 	scens := diffScenarios(t)
-	type pair struct {
-		name     string
-		sc       *scenario.Scenario
-		emu, ref []timeline.Event
-		err      error
-	}
 	var pairs []*pair
 	ran := map[string]bool{}
 	for _, rt := range scenario.Runtimes() {
@@ -128,7 +122,54 @@ func TestDifferential(t *testing.T) {
 			t.Errorf("%s runs on no Node runtime", name)
 		}
 	}
-	sem := make(chan struct{}, diffConcurrency)
+	runPairs(pairs, diffConcurrency)
+	// A pair that differs runs again, alone, up to diffRetries times: a
+	// behaviour the emulation gets wrong differs every time, while a
+	// scheduling stall of a loaded machine (two cores shared with the rest
+	// of the suite) seldom hits the same pair twice. Every attempt that
+	// differed is logged, so flakes stay visible.
+	for attempt := 1; attempt <= diffRetries; attempt++ {
+		var again []*pair
+		for _, p := range pairs {
+			if p.differs() {
+				t.Logf("%s differed on attempt %d; running it again:\n%s", p.name, attempt, strings.Join(p.diffs, "\n"))
+				again = append(again, p)
+			}
+		}
+		runPairs(again, 1)
+	}
+	for _, p := range pairs {
+		t.Run(p.name, func(t *testing.T) {
+			if p.err != nil {
+				t.Fatal(p.err)
+			}
+			if p.differs() {
+				t.Errorf("emulation and real Node %s differ on every one of %d runs; the last:\n%s\nemulation:\n%s\nreal node:\n%s",
+					p.sc.Server.Spec().Release, diffRetries+1, strings.Join(p.diffs, "\n"), dump(p.emu), dump(p.ref))
+			}
+		})
+	}
+}
+
+// diffRetries is how many more times a pair that differs runs.
+const diffRetries = 2
+
+// pair is one scenario on one Node line: the emulation's run and the
+// real release's, and how they differ.
+type pair struct {
+	name     string
+	sc       *scenario.Scenario
+	emu, ref []timeline.Event
+	err      error
+	diffs    []string
+}
+
+func (p *pair) differs() bool { return p.err == nil && len(p.diffs) > 0 }
+
+// runPairs runs each pair's emulation and real Node side by side, n pairs
+// at a time, and compares them.
+func runPairs(pairs []*pair, n int) {
+	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for _, p := range pairs {
 		wg.Add(1)
@@ -143,20 +184,13 @@ func TestDifferential(t *testing.T) {
 			go func() { defer inner.Done(); p.ref, refErr = runWith(p.sc, realnode.New) }()
 			inner.Wait()
 			p.err = errors.Join(emuErr, refErr)
+			p.diffs = nil
+			if p.err == nil {
+				p.diffs = compare(normalize(p.emu), normalize(p.ref))
+			}
 		}()
 	}
 	wg.Wait()
-	for _, p := range pairs {
-		t.Run(p.name, func(t *testing.T) {
-			if p.err != nil {
-				t.Fatal(p.err)
-			}
-			if diffs := compare(normalize(p.emu), normalize(p.ref)); len(diffs) > 0 {
-				t.Errorf("emulation and real Node %s differ:\n%s\nemulation:\n%s\nreal node:\n%s",
-					p.sc.Server.Spec().Release, strings.Join(diffs, "\n"), dump(p.emu), dump(p.ref))
-			}
-		})
-	}
 }
 
 func runWith(sc *scenario.Scenario, f sandbox.Factory) ([]timeline.Event, error) {
