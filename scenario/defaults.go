@@ -183,6 +183,9 @@ func (s Scenario) WithDefaults() Scenario {
 	if sv.KeepAlive == nil {
 		sv.KeepAlive = boolp(true)
 	}
+	if out.Proxy != nil {
+		out.Proxy.withDefaults()
+	}
 	if len(sv.Routes) == 0 {
 		sv.Routes = DefaultRoutes()
 	}
@@ -237,6 +240,9 @@ func (s *Scenario) clone() Scenario {
 		c.Runtimes = slices.Clone(c.Runtimes)
 		c.Values = slices.Clone(c.Values)
 		out.Compare = &c
+	}
+	if out.Proxy != nil {
+		out.Proxy = out.Proxy.clone()
 	}
 	out.Client.Steps = slices.Clone(out.Client.Steps)
 	for i := range out.Client.Steps {
