@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
 )
@@ -186,12 +187,19 @@ func (s *Session) open(label string) (*vconn, error) {
 		s.fail(wire.CodeLimit, label, fmt.Errorf("a run may open at most %d connections", MaxConnsPerRun))
 		return nil, nil
 	}
+	if s.px != nil && scenario.IsUpstreamLabel(label) {
+		s.fail(wire.CodeConn, label, fmt.Errorf("%s names one of the proxy's upstream connections; give the connection another label", label))
+		return nil, nil
+	}
 	s.opened++
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), ctx: ctx, cancel: cancel}
 	s.conns[label] = c
 	delete(s.closeSent, label) // a new connection under a freed label
 	gate, addr := s.ln, s.srv.Addr()
+	if s.px != nil {
+		gate, addr = nil, s.px.Addr() // the client's connections end at the proxy
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
