@@ -52,8 +52,9 @@ const (
 	Bye    = "bye"    // Message: the backend is going away (shutdown)
 	// EOF says the client end of Conn read end-of-stream: the server's FIN
 	// reached it. It is not a timeline event (the server's close event
-	// says why); a client that reads (the pooled client) needs it.
-	EOF = "eof" // Conn
+	// says why); a client that reads (the pooled client) needs it. Now is
+	// when it was read, on the session clock.
+	EOF = "eof" // Conn, Now
 )
 
 // Msg is every message; fields not used by a type are left empty.

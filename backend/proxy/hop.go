@@ -178,6 +178,9 @@ type hopConn struct {
 	// serverFIN: the demo server's FIN arrived; a write after it provokes
 	// the RST that deliver watches for.
 	serverFIN atomic.Bool
+	// proxyFIN: the proxy closed its end; an RST after that reaches a
+	// socket the proxy no longer reads, and is not its event.
+	proxyFIN atomic.Bool
 }
 
 func (c *hopConn) abort() {
@@ -279,6 +282,9 @@ func (c *hopConn) pump(src, dst *net.TCPConn, up bool) {
 				c.serverFIN.Store(true)
 			}
 			if up {
+				c.proxyFIN.Store(true)
+			}
+			if up {
 				if end == endFIN {
 					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Close, By: timeline.ByProxy})
 				} else {
@@ -291,6 +297,13 @@ func (c *hopConn) pump(src, dst *net.TCPConn, up bool) {
 	}
 	close(q)
 	<-done
+}
+
+// serverReset reports the demo server's RST reaching the proxy.
+func (c *hopConn) serverReset() {
+	if !c.proxyFIN.Load() {
+		c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByServer, Error: "recv: connection reset by peer"})
+	}
 }
 
 func (c *hopConn) markDone() {
@@ -322,7 +335,7 @@ func (c *hopConn) deliver(q <-chan item, dst, src *net.TCPConn, up bool) {
 			if _, err := dst.Write(it.data); err != nil {
 				if up {
 					time.Sleep(c.h.cfg.Latency)
-					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByServer, Error: "recv: connection reset by peer"})
+					c.serverReset()
 				}
 				c.markDone()
 				c.resetBoth()
@@ -335,7 +348,7 @@ func (c *hopConn) deliver(q <-chan item, dst, src *net.TCPConn, up bool) {
 				// with RST, which reaches the proxy a latency later.
 				time.Sleep(c.h.cfg.Latency)
 				c.markDone()
-				c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByServer, Error: "recv: connection reset by peer"})
+				c.serverReset()
 				c.resetBoth()
 				for range q {
 				}
@@ -345,7 +358,7 @@ func (c *hopConn) deliver(q <-chan item, dst, src *net.TCPConn, up bool) {
 			dst.CloseWrite()
 		case endRST:
 			if !up {
-				c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByServer, Error: "recv: connection reset by peer"})
+				c.serverReset()
 			}
 			c.markDone()
 			dst.SetLinger(0)

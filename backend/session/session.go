@@ -363,7 +363,7 @@ func (s *Session) flushEvents(all bool) error {
 	for i, h := range s.held[:cut] {
 		var err error
 		if h.eof {
-			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn}) {
+			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn, Now: h.ev.T}) {
 				err = ErrSlowClient
 			}
 		} else {

@@ -3,6 +3,7 @@ package all
 
 import (
 	"github.com/keepalive-playground/playground/backend/proxy"
+	"github.com/keepalive-playground/playground/backend/proxy/emulated"
 	"github.com/keepalive-playground/playground/backend/proxy/goproxy"
 	"github.com/keepalive-playground/playground/scenario"
 )
@@ -10,6 +11,7 @@ import (
 // Kinds maps each scenario proxy kind to its factory.
 func Kinds() map[string]proxy.Factory {
 	return map[string]proxy.Factory{
-		scenario.ProxyGo: goproxy.New,
+		scenario.ProxyNginx: emulated.NewNginx,
+		scenario.ProxyGo:    goproxy.New,
 	}
 }
