@@ -13,5 +13,6 @@ func Kinds() map[string]proxy.Factory {
 	return map[string]proxy.Factory{
 		scenario.ProxyNginx: emulated.NewNginx,
 		scenario.ProxyGo:    goproxy.New,
+		scenario.ProxyALB:   emulated.NewALB,
 	}
 }
