@@ -28,6 +28,7 @@ var Reasons = []string{
 	ReasonBadRequest, ReasonExit, ReasonClient,
 	ReasonProxyIdleTimeout, ReasonUpstreamIdleTimeout, ReasonUpstreamClosed,
 	ReasonUpstreamMaxRequests, ReasonUpstreamPoolFull, ReasonClientKeepAlive,
+	ReasonUpstreamTimeout,
 }
 
 // Bys lists who may close a connection or answer a request.

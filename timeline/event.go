@@ -178,4 +178,7 @@ const (
 	ReasonUpstreamPoolFull = "upstream-pool-full"
 	// ReasonClientKeepAlive: the ALB's client keep-alive duration ran out.
 	ReasonClientKeepAlive = "client-keepalive"
+	// ReasonUpstreamTimeout: the upstream did not answer within the
+	// proxy's read timeout (nginx's proxy_read_timeout: a 504).
+	ReasonUpstreamTimeout = "upstream-timeout"
 )

@@ -284,7 +284,9 @@ func (c *hopConn) pump(src, dst *net.TCPConn, up bool) {
 			if up {
 				c.proxyFIN.Store(true)
 			}
-			if up {
+			if up && !c.serverFIN.Load() {
+				// (After the server's FIN, the proxy only answers it: the
+				// server closed the connection.)
 				if end == endFIN {
 					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Close, By: timeline.ByProxy})
 				} else {

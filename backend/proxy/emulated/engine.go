@@ -263,7 +263,10 @@ func (e *engine) serveClient(nc net.Conn) {
 			if errors.As(err, &bad) {
 				e.writeClient(c, e.p.errorResponse(bad.status, false))
 				e.emit(c.peer, timeline.Event{Kind: timeline.Response, Status: bad.status, By: timeline.ByProxy})
-				closeBy(timeline.ReasonBadRequest)
+				c.mu.Lock()
+				unread := len(c.buf) > bad.parsed
+				c.mu.Unlock()
+				e.closeClient(c, timeline.ReasonBadRequest, unread)
 			}
 			return
 		}
@@ -286,7 +289,10 @@ func (e *engine) serveClient(nc net.Conn) {
 			if why == "" {
 				why = timeline.ReasonConnectionClose
 			}
-			closeBy(why)
+			c.mu.Lock()
+			unread := len(c.buf) > 0
+			c.mu.Unlock()
+			e.closeClient(c, why, unread || r.contentLength > 0 || r.chunked)
 			return
 		}
 		c.mu.Lock()
@@ -296,6 +302,47 @@ func (e *engine) serveClient(nc net.Conn) {
 			e.emit(c.peer, timeline.Event{Kind: timeline.Idle})
 		}
 		timeout, idle = e.p.clientIdle(), !pipelined
+	}
+}
+
+// nginx's lingering_timeout and lingering_time defaults.
+const (
+	lingeringTimeout = 5 * time.Second
+	lingeringTime    = 30 * time.Second
+)
+
+// closeClient ends a client connection after a response. With bytes the
+// proxy has not read (a body, a pipelined or unparsed request), nginx
+// closes lingering (ngx_http_set_lingering_close): it sends its FIN,
+// then reads and discards what the client still sends, until the client
+// is quiet for lingering_timeout or lingering_time has passed, so that
+// the client's late bytes do not provoke an RST that would destroy the
+// response in flight.
+func (e *engine) closeClient(c *clientConn, reason string, linger bool) {
+	e.emit(c.peer, timeline.Event{Kind: timeline.Close, By: timeline.ByProxy, Reason: reason})
+	tc, ok := c.nc.(*net.TCPConn)
+	if !linger || !ok {
+		return // serveClient's deferred Close sends the FIN
+	}
+	tc.CloseWrite()
+	end := time.NewTimer(lingeringTime)
+	defer end.Stop()
+	quiet := time.NewTimer(lingeringTimeout)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-c.goneCh:
+			return
+		case <-c.signal:
+			c.mu.Lock()
+			c.buf = nil
+			c.mu.Unlock()
+			quiet.Reset(lingeringTimeout)
+		case <-quiet.C:
+			return
+		case <-end.C:
+			return
+		}
 	}
 }
 
@@ -426,7 +473,10 @@ type upConn struct {
 	watching chan struct{} // closed when the watcher stopped
 	dead     bool          // the watcher closed it
 	timer    *time.Timer
-	closed   bool
+	// pooled counts the times u went into the pool, so that an idle
+	// timer from an earlier stay, firing late, does not close it.
+	pooled int
+	closed bool
 }
 
 // getUpstream takes the most recently pooled connection, or dials one.
@@ -519,8 +569,10 @@ func (e *engine) release(u *upConn, resp *response) {
 	e.pool = append([]*upConn{u}, e.pool...)
 	u.watching = make(chan struct{})
 	u.dead = false
+	u.pooled++
+	stay := u.pooled
 	idle := e.p.upstreamIdle()
-	u.timer = time.AfterFunc(idle, func() { e.expire(u) })
+	u.timer = time.AfterFunc(idle, func() { e.expire(u, stay) })
 	if idle == 0 {
 		u.timer.Stop()
 	}
@@ -554,15 +606,16 @@ func (e *engine) watch(u *upConn) {
 		}
 	}
 	e.mu.Unlock()
-	e.closeUpstream(u, timeline.ReasonUpstreamClosed)
+	// The server's FIN or RST: its close is the connection's.
+	e.closeUpstream(u, "")
 }
 
 // expire closes a connection that stayed idle in the pool too long.
-func (e *engine) expire(u *upConn) {
+func (e *engine) expire(u *upConn, stay int) {
 	e.mu.Lock()
 	found := false
 	for i, p := range e.pool {
-		if p == u {
+		if p == u && u.pooled == stay {
 			e.pool = append(e.pool[:i], e.pool[i+1:]...)
 			found = true
 			break
@@ -591,7 +644,14 @@ type exchangeResult struct {
 // head has come, the response is the client's.
 func (e *engine) exchange(c *clientConn, u *upConn, r *request, keep bool) exchangeResult {
 	fail := func(ft failure, msg, action string) exchangeResult {
-		e.closeUpstream(u, timeline.ReasonUpstreamClosed)
+		reason := "" // the server ended it: its close is on the timeline
+		switch ft {
+		case ftTimeout:
+			reason = timeline.ReasonUpstreamTimeout
+		case ftInvalid:
+			reason = timeline.ReasonUpstreamClosed
+		}
+		e.closeUpstream(u, reason)
 		return exchangeResult{failed: true, ft: ft, msg: msg, action: action}
 	}
 	// Watch the client while the request is upstream: nginx gives up the
@@ -794,7 +854,11 @@ func (e *engine) relay(c *clientConn, u *upConn, r *request, resp *response, hav
 			}
 			flush(false)
 			e.emit(c.peer, timeline.Event{Kind: timeline.ProxyError, Upstream: u.label, Error: e.p.logLine(msg, "reading upstream", r, e.cfg.Upstream)})
-			e.closeUpstream(u, timeline.ReasonUpstreamClosed)
+			reason := ""
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				reason = timeline.ReasonUpstreamTimeout
+			}
+			e.closeUpstream(u, reason)
 			out.cut, out.keep = true, false
 			return exchangeResult{outcome: out}
 		}

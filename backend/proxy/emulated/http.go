@@ -41,6 +41,10 @@ var errIncomplete = errors.New("incomplete")
 type badRequest struct {
 	status int
 	why    string // the proxy's log text (info level for nginx)
+	// parsed is how much of the buffer the parser had taken when it gave
+	// up (the whole head for a head that parsed but is refused); what is
+	// left is unread, which makes nginx linger before closing.
+	parsed int
 }
 
 func (b *badRequest) Error() string { return b.why }
@@ -83,7 +87,7 @@ func parseRequest(buf []byte) (*request, int, error) {
 	end := headEnd(rest)
 	if end < 0 {
 		if len(rest) > maxHeadBytes {
-			return nil, 0, &badRequest{400, "client sent too large request"}
+			return nil, 0, &badRequest{400, "client sent too large request", 0}
 		}
 		if line, _, ok := cutLine(rest); ok {
 			if _, err := parseRequestLine(string(line)); err != nil {
@@ -111,9 +115,10 @@ func parseRequest(buf []byte) (*request, int, error) {
 		}
 		r.headers = append(r.headers, [2]string{name, strings.Trim(value, " \t")})
 	}
+	headDone := used + end
 	if r.major == 1 && r.minor >= 1 {
 		if _, ok := r.header("Host"); !ok {
-			return nil, 0, &badRequest{400, `client sent HTTP/1.1 request without "Host" header`}
+			return nil, 0, &badRequest{400, `client sent HTTP/1.1 request without "Host" header`, headDone}
 		}
 	}
 	if conn, ok := r.header("Connection"); ok {
@@ -138,17 +143,17 @@ func parseRequest(buf []byte) (*request, int, error) {
 	cl, hasCL := r.header("Content-Length")
 	switch {
 	case hasTE && hasCL:
-		return nil, 0, &badRequest{400, `client sent "Content-Length" and "Transfer-Encoding" headers at the same time`}
+		return nil, 0, &badRequest{400, `client sent "Content-Length" and "Transfer-Encoding" headers at the same time`, headDone}
 	case hasTE && r.minor == 0:
-		return nil, 0, &badRequest{400, `client sent HTTP/1.0 request with "Transfer-Encoding" header`}
+		return nil, 0, &badRequest{400, `client sent HTTP/1.0 request with "Transfer-Encoding" header`, headDone}
 	case hasTE && strings.EqualFold(te, "chunked"):
 		r.chunked = true
 	case hasTE:
-		return nil, 0, &badRequest{501, `client sent unknown "Transfer-Encoding": "` + te + `"`}
+		return nil, 0, &badRequest{501, `client sent unknown "Transfer-Encoding": "` + te + `"`, headDone}
 	case hasCL:
 		n, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || n < 0 {
-			return nil, 0, &badRequest{400, `client sent invalid "Content-Length" header: "` + cl + `"`}
+			return nil, 0, &badRequest{400, `client sent invalid "Content-Length" header: "` + cl + `"`, headDone}
 		}
 		r.contentLength = n
 	}
@@ -158,7 +163,7 @@ func parseRequest(buf []byte) (*request, int, error) {
 	case r.chunked:
 		data, m, err := dechunk(body)
 		if err != nil {
-			return nil, 0, &badRequest{400, "client sent invalid chunked body"}
+			return nil, 0, &badRequest{400, "client sent invalid chunked body", headDone}
 		}
 		if m < 0 {
 			return nil, 0, errIncomplete
@@ -191,7 +196,7 @@ func headEnd(b []byte) int {
 }
 
 func parseRequestLine(line string) (*request, error) {
-	bad := &badRequest{400, "client sent invalid request"}
+	bad := &badRequest{400, "client sent invalid request", 0}
 	parts := strings.Split(line, " ")
 	if len(parts) == 2 {
 		// HTTP/0.9 ("GET /"): nginx answers with a bare body; treated as
@@ -230,7 +235,7 @@ func parseRequestLine(line string) (*request, error) {
 		return nil, bad
 	}
 	if major > 1 {
-		return nil, &badRequest{505, "client sent invalid version"}
+		return nil, &badRequest{505, "client sent invalid version", 0}
 	}
 	return &request{method: method, target: target, major: major, minor: minor, line: line}, nil
 }

@@ -237,6 +237,9 @@ func (n *realNginx) tail() {
 			}
 			delete(waiting, m[1])
 			status, _ := strconv.Atoi(m[3])
+			if status == 499 {
+				continue // nginx's note that the client left: nothing was sent
+			}
 			ev := timeline.Event{T: n.cfg.Now(), Kind: timeline.Response, Status: status}
 			// nginx answered by itself when no upstream attempt answered,
 			// or when the request's last attempt failed (it logged why).
