@@ -168,6 +168,7 @@ func generate(seed uint64) *scenario.Scenario {
 	if rng.IntN(4) == 0 {
 		p.UpstreamMaxRequests = n(pick(1, 2))
 	}
+	const margin = 250 // clear of a timer by this much, the outcome is certain
 	switch rng.IntN(4) {
 	case 0:
 		p.NextUpstream = []string{"error", "timeout", "non_idempotent"}
@@ -185,6 +186,11 @@ func generate(seed uint64) *scenario.Scenario {
 			serverIdle = *sv.KeepAliveTimeoutMs + 1000 // node20's keepAliveTimeoutBuffer
 		}
 	}
+	// Two idle timers on one connection that fire together would race:
+	// nginx's upstream keepalive_timeout is kept clear of the server's.
+	for try := 0; serverIdle > 0 && abs(serverIdle-*p.UpstreamIdleTimeoutMs) < margin && try < 10; try++ {
+		p.UpstreamIdleTimeoutMs = n(pick(700, 1100, 1600, 2300))
+	}
 	slow := rng.IntN(5) == 0
 	delay := 0
 	if slow {
@@ -192,7 +198,6 @@ func generate(seed uint64) *scenario.Scenario {
 		delay = pick(200, 700)
 		sv.Routes = []scenario.Route{{Path: "/slow", Body: "late", DelayMs: delay}, {Path: "*", Body: "Hello World!"}}
 	}
-	const margin = 250 // clear of a timer by this much, the outcome is certain
 	sc := &scenario.Scenario{V: scenario.Version, Title: fmt.Sprintf("generated %d", seed), Server: sv, Proxy: p}
 	conns := []string{"A", "B"}[:1+rng.IntN(2)]
 	var points []int // when timers started by earlier requests fire
@@ -274,6 +279,8 @@ func generate(seed uint64) *scenario.Scenario {
 	return sc
 }
 
+func abs(v int) int { return max(v, -v) }
+
 // norm is one run reduced to what must agree.
 type norm struct {
 	conns map[string]*connTL
@@ -291,8 +298,8 @@ type connTL struct {
 	// when a request is freed (after a lingering close: up to 5 s late,
 	// or after the run), so their order and times are not compared.
 	responses []string
-	data   string  // received (client connections) or sent upstream (upstream ones), Date masked
-	recv   string  // upstream connections: what the demo server sent
+	data      string // received (client connections) or sent upstream (upstream ones), Date masked
+	recv      string // upstream connections: what the demo server sent
 }
 
 var (
