@@ -388,14 +388,21 @@ func (s *Scenario) HopWarnings() Problems {
 		if proxyMs == 0 {
 			proxyText = "no limit"
 		}
-		ps.add(knob, "%d ms is not longer than the %s proxy's idle timeout for upstream connections (%s, %s): the proxy may reuse a connection just as the server closes it, and the client gets a 502. Make the server's idle timeout longer than the proxy's.",
+		ps.add(knob, "the app closes an idle connection after %d ms, not later than the %s proxy gives up on it (%s: %s): the proxy may send a request on a connection just as the app closes it, and the client gets a 502. Make the app's idle timeout longer than the proxy's.",
 			serverMs, p.Kind, field, proxyText)
 	}
 	return ps
 }
 
-// idleCloseMs is how long the demo server keeps an idle keep-alive
-// connection (0: forever) and the knob that sets it.
+// IdleCloseMs is how long the demo server keeps an idle keep-alive
+// connection before it closes it (0: forever), as the runtime really
+// does it, and the knob that sets it.
+func (sv Server) IdleCloseMs() (int, string) { return sv.idleCloseMs() }
+
+// node20KeepAliveBufferMs is Node 20.20's server.keepAliveTimeoutBuffer:
+// the socket closes that long after keepAliveTimeout.
+const node20KeepAliveBufferMs = 1000
+
 func (sv Server) idleCloseMs() (int, string) {
 	if !sv.KeepAlives() {
 		return 0, ""
@@ -404,6 +411,9 @@ func (sv Server) idleCloseMs() (int, string) {
 		return int(sv.IdleTimeout().Milliseconds()), "server.idleTimeoutMs"
 	}
 	ka := int(sv.KeepAliveTimeout().Milliseconds())
+	if ka > 0 && sv.Runtime == RuntimeNode20 {
+		ka += node20KeepAliveBufferMs
+	}
 	st := int(sv.SocketTimeout().Milliseconds())
 	switch {
 	case ka == 0:

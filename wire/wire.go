@@ -80,6 +80,9 @@ type Msg struct {
 	// fewer events than that by the pong has lost some (the load
 	// generator counts them).
 	Sent uint64 `json:"sent,omitempty"`
+	// ProxyProgram is the code view of the scenario's proxy: the nginx
+	// configuration, the Go proxy program or the ALB's settings.
+	ProxyProgram string `json:"proxyProgram,omitempty"`
 }
 
 // Error codes a person may see explained.

@@ -381,6 +381,9 @@ func (s *Session) handleNote(n note) error {
 			}
 			c.reset = true
 			ev.Kind, ev.By, ev.Error = timeline.Reset, timeline.ByServer, clientError(n.err)
+			if s.px != nil {
+				ev.By = timeline.ByProxy // the client's peer is the proxy
+			}
 			break
 		}
 		if c.reset || c.closed && n.kind == "rerr" {

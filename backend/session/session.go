@@ -574,7 +574,7 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	if s.last.program == "" || !bytes.Equal(s.last.programFor, raw) {
 		s.last.program, s.last.programFor = program(full), raw
 	}
-	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, Now: s.now()}) {
+	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, ProxyProgram: codeview.Proxy(full), Now: s.now()}) {
 		return ErrSlowClient
 	}
 	return nil
