@@ -187,10 +187,11 @@ func (c *hopConn) abort() {
 	c.once.Do(func() {
 		c.mu.Lock()
 		c.done = true
+		s := c.s
 		c.mu.Unlock()
 		c.p.Close()
-		if c.s != nil {
-			c.s.Close()
+		if s != nil {
+			s.Close()
 		}
 	})
 }
