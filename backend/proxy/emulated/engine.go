@@ -503,6 +503,12 @@ func (e *engine) getUpstream() (*upConn, bool, error) {
 		e.mu.Lock()
 		dead := u.dead
 		e.mu.Unlock()
+		if !dead && pending(u.nc) {
+			// Its FIN came before this request did: nginx's close handler
+			// would have run first (the watcher had not got to it yet).
+			e.closeUpstream(u, "")
+			continue
+		}
 		if !dead {
 			return u, true, nil
 		}
@@ -551,6 +557,11 @@ func (e *engine) release(u *upConn, resp *response) {
 		return
 	case max > 0 && u.requests >= max:
 		e.closeUpstream(u, timeline.ReasonUpstreamMaxRequests)
+		return
+	case pending(u.nc):
+		// The app's FIN came with the response: nginx caches the
+		// connection and, its read event being ready, closes it at once.
+		e.closeUpstream(u, "")
 		return
 	}
 	e.mu.Lock()
