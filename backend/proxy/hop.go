@@ -335,23 +335,15 @@ func (c *hopConn) deliver(q <-chan item, dst, src *net.TCPConn, up bool) {
 				// Stamped as the bytes reach the proxy, before it can act on them.
 				c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Recv, Data: string(it.data)})
 			}
-			if _, err := dst.Write(it.data); err != nil {
+			_, err := dst.Write(it.data)
+			// A failed write, or one the closed demo server's kernel
+			// answers with RST: the reset reaches the proxy a latency later.
+			if err != nil || up && c.serverFIN.Load() && c.probeReset(dst) {
 				if up {
 					time.Sleep(c.h.cfg.Latency)
 					c.serverReset()
 				}
 				c.markDone()
-				c.resetBoth()
-				for range q {
-				}
-				return
-			}
-			if up && c.serverFIN.Load() && c.probeReset(dst) {
-				// The demo server had closed: its kernel answered the bytes
-				// with RST, which reaches the proxy a latency later.
-				time.Sleep(c.h.cfg.Latency)
-				c.markDone()
-				c.serverReset()
 				c.resetBoth()
 				for range q {
 				}
@@ -382,7 +374,7 @@ const (
 // provokes arrived on tc (polled a bounded number of times).
 func (c *hopConn) probeReset(tc *net.TCPConn) bool {
 	for range rstWait / rstPoll {
-		if socketError(tc) != 0 {
+		if SocketError(tc) != 0 {
 			return true
 		}
 		if c.aborted() {

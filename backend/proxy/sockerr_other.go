@@ -7,5 +7,5 @@ import (
 	"syscall"
 )
 
-// socketError is unavailable here: the reset shows on the next write.
-func socketError(*net.TCPConn) syscall.Errno { return 0 }
+// SocketError is unavailable here: the reset shows on the next write.
+func SocketError(*net.TCPConn) syscall.Errno { return 0 }

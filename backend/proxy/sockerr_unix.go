@@ -7,9 +7,11 @@ import (
 	"syscall"
 )
 
-// socketError reads and clears the socket's pending error (SO_ERROR), as
-// session does for the client's connections.
-func socketError(tc *net.TCPConn) syscall.Errno {
+// SocketError reads and clears the socket's pending error (SO_ERROR): the
+// RST that a write to a closed peer provoked, which a read after the
+// peer's FIN does not report. The session uses it for the client's
+// connections, the hop for the proxy's.
+func SocketError(tc *net.TCPConn) syscall.Errno {
 	rc, err := tc.SyscallConn()
 	if err != nil {
 		return 0

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/keepalive-playground/playground/backend/proxy"
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -280,7 +281,7 @@ const rstWait = 250 * time.Millisecond
 // the RST arrived. Polled a bounded number of times.
 func (s *Session) probeReset(c *vconn, tc *net.TCPConn) {
 	for range rstWait / rstPoll {
-		if errno := socketError(tc); errno != 0 {
+		if errno := proxy.SocketError(tc); errno != 0 {
 			err := &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", errno)}
 			s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
 			return

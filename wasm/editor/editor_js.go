@@ -236,6 +236,22 @@ func unit(in js.Value, u string) js.Value {
 		dom.El("span", []dom.Attr{dom.A("aria-hidden", "true")}, u))
 }
 
+// knobField is a knob's field: its label (with the unit and the JSON
+// name), the input (with its unit beside a number), its default hint and
+// help.
+func knobField(key, name, label, u, help string, in js.Value) (js.Value, *ctl, js.Value) {
+	id := ElementID(key)
+	o := opts{help: help, hint: dom.El("p", []dom.Attr{dom.A("id", id+"-hint"), dom.A("class", "ed-hint")})}
+	if u != "" && in.Get("type").String() == "number" {
+		label += " (" + u + ")"
+		o.box = unit(in, u)
+	}
+	w, c := field(id, label, in, o)
+	dom.Append(w.Get("firstChild"), " ")
+	dom.Append(w.Get("firstChild"), dom.El("code", []dom.Attr{dom.A("class", "ed-json")}, name))
+	return w, c, o.hint
+}
+
 func (e *Editor) build() {
 	e.form = dom.El("form", []dom.Attr{dom.A("class", "ed"), dom.A("novalidate", true), dom.A("aria-label", "Scenario editor")})
 
@@ -259,26 +275,15 @@ func (e *Editor) build() {
 	dom.Append(server, w)
 	knobs := dom.El("div", []dom.Attr{dom.A("class", "ed-knobs")})
 	for _, k := range Knobs {
-		id := ElementID("server." + k.Name)
-		o := opts{help: k.Help, hint: dom.El("p", []dom.Attr{dom.A("id", id+"-hint"), dom.A("class", "ed-hint")})}
-		label := k.Label
-		var in js.Value
+		in := numInput(0, k.Max, "")
 		if k.Bool {
 			in = dom.El("select", nil)
-		} else {
-			in = numInput(0, k.Max, "")
-			if k.Unit != "" {
-				label += " (" + k.Unit + ")"
-				o.box = unit(in, k.Unit)
-			}
 		}
-		w, c := field(id, label, in, o)
-		dom.Append(w.Get("firstChild"), " ")
-		dom.Append(w.Get("firstChild"), dom.El("code", []dom.Attr{dom.A("class", "ed-json")}, k.Name))
+		w, c, hint := knobField("server."+k.Name, k.Name, k.Label, k.Unit, k.Help, in)
 		w.Call("setAttribute", "data-knob", k.Name)
 		e.top["server."+k.Name] = c
 		e.knobRow[k.Name] = w
-		e.knobHint[k.Name] = o.hint
+		e.knobHint[k.Name] = hint
 		dom.Append(knobs, w)
 	}
 	dom.Append(server, knobs)
@@ -351,9 +356,6 @@ func (e *Editor) buildProxy() {
 	dom.Append(sec, w)
 	knobs := dom.El("div", []dom.Attr{dom.A("class", "ed-knobs ed-proxy-knobs")})
 	for _, k := range ProxyKnobs {
-		id := ElementID("proxy." + k.Name)
-		o := opts{help: k.Help, hint: dom.El("p", []dom.Attr{dom.A("id", id+"-hint"), dom.A("class", "ed-hint")})}
-		label := k.Label
 		var in js.Value
 		switch {
 		case k.Bool:
@@ -362,18 +364,12 @@ func (e *Editor) buildProxy() {
 			in = textInput(true, "error timeout")
 		default:
 			in = numInput(k.Min, k.Max, "")
-			if k.Unit != "" {
-				label += " (" + k.Unit + ")"
-				o.box = unit(in, k.Unit)
-			}
 		}
-		w, c := field(id, label, in, o)
-		dom.Append(w.Get("firstChild"), " ")
-		dom.Append(w.Get("firstChild"), dom.El("code", []dom.Attr{dom.A("class", "ed-json")}, k.Name))
+		w, c, hint := knobField("proxy."+k.Name, k.Name, k.Label, k.Unit, k.Help, in)
 		w.Call("setAttribute", "data-proxy-knob", k.Name)
 		e.top["proxy."+k.Name] = c
 		e.proxyRow[k.Name] = w
-		e.proxyHint[k.Name] = o.hint
+		e.proxyHint[k.Name] = hint
 		dom.Append(knobs, w)
 	}
 	dom.Append(sec, knobs)

@@ -98,17 +98,7 @@ func (a *alb) responseHead(r *request, resp *response, keep, chunked bool) []byt
 		}
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
 	}
-	if resp.contentLength >= 0 {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", resp.contentLength)
-	}
-	if chunked {
-		b.WriteString("Transfer-Encoding: chunked\r\n")
-	}
-	if keep {
-		b.WriteString("Connection: keep-alive\r\n")
-	} else {
-		b.WriteString("Connection: close\r\n")
-	}
+	writeFraming(&b, resp, keep, chunked)
 	b.WriteString("\r\n")
 	return []byte(b.String())
 }
@@ -123,15 +113,7 @@ var albStatusText = map[int]string{
 // "awselb/2.0" as the troubleshooting page shows them.
 func (a *alb) errorResponse(status int, keep bool) []byte {
 	line := fmt.Sprintf("%d %s", status, albStatusText[status])
-	page := "<html>\r\n<head><title>" + line + "</title></head>\r\n<body>\r\n<center><h1>" + line +
-		"</h1></center>\r\n</body>\r\n</html>\r\n"
-	conn := "close"
-	if keep {
-		conn = "keep-alive"
-	}
-	return []byte("HTTP/1.1 " + line + "\r\nServer: awselb/2.0\r\nDate: " + httpDate() +
-		"\r\nContent-Type: text/html\r\nContent-Length: " + fmt.Sprint(len(page)) +
-		"\r\nConnection: " + conn + "\r\n\r\n" + page)
+	return htmlError(line, "awselb/2.0", "", keep)
 }
 
 // retry: an ALB does not retry a request on another target connection.

@@ -19,6 +19,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -884,6 +885,37 @@ func (e *engine) relay(c *clientConn, u *upConn, r *request, resp *response, hav
 		e.closeUpstream(u, "")
 	}
 	return exchangeResult{outcome: out}
+}
+
+// writeFraming writes the head lines that say how the client's response
+// is framed and whether its connection stays open.
+func writeFraming(b *strings.Builder, resp *response, keep, chunked bool) {
+	if resp.contentLength >= 0 {
+		fmt.Fprintf(b, "Content-Length: %d\r\n", resp.contentLength)
+	}
+	if chunked {
+		b.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	if keep {
+		b.WriteString("Connection: keep-alive\r\n")
+	} else {
+		b.WriteString("Connection: close\r\n")
+	}
+}
+
+// htmlError is a proxy's own answer in the form nginx's error pages and
+// the ALB's share: the status line, Server, Date, an HTML page with its
+// length, and Connection. footer goes before </body> (nginx's version).
+func htmlError(line, server, footer string, keep bool) []byte {
+	page := "<html>\r\n<head><title>" + line + "</title></head>\r\n<body>\r\n<center><h1>" + line +
+		"</h1></center>\r\n" + footer + "</body>\r\n</html>\r\n"
+	conn := "close"
+	if keep {
+		conn = "keep-alive"
+	}
+	return []byte("HTTP/1.1 " + line + "\r\nServer: " + server + "\r\nDate: " + httpDate() +
+		"\r\nContent-Type: text/html\r\nContent-Length: " + strconv.Itoa(len(page)) +
+		"\r\nConnection: " + conn + "\r\n\r\n" + page)
 }
 
 // nextChunk decodes the next chunk at the start of b: its data, the bytes

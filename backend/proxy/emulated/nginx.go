@@ -142,17 +142,7 @@ func (n *nginx) responseHead(r *request, resp *response, keep, chunked bool) []b
 	if ct, ok := resp.header("Content-Type"); ok {
 		b.WriteString("Content-Type: " + ct + "\r\n")
 	}
-	if resp.contentLength >= 0 {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", resp.contentLength)
-	}
-	if chunked {
-		b.WriteString("Transfer-Encoding: chunked\r\n")
-	}
-	if keep {
-		b.WriteString("Connection: keep-alive\r\n")
-	} else {
-		b.WriteString("Connection: close\r\n")
-	}
+	writeFraming(&b, resp, keep, chunked)
 	for _, h := range resp.headers {
 		if slices.Contains(nginxHidden, strings.ToLower(h[0])) {
 			continue
@@ -186,15 +176,7 @@ func (n *nginx) errorResponse(status int, keep bool) []byte {
 	if line == "" {
 		line = fmt.Sprintf("%d", status)
 	}
-	page := "<html>\r\n<head><title>" + line + "</title></head>\r\n<body>\r\n<center><h1>" + line +
-		"</h1></center>\r\n<hr><center>nginx/" + NginxVersion + "</center>\r\n</body>\r\n</html>\r\n"
-	conn := "close"
-	if keep {
-		conn = "keep-alive"
-	}
-	return []byte("HTTP/1.1 " + line + "\r\nServer: nginx/" + NginxVersion + "\r\nDate: " + httpDate() +
-		"\r\nContent-Type: text/html\r\nContent-Length: " + fmt.Sprint(len(page)) +
-		"\r\nConnection: " + conn + "\r\n\r\n" + page)
+	return htmlError(line, "nginx/"+NginxVersion, "<hr><center>nginx/"+NginxVersion+"</center>\r\n", keep)
 }
 
 func (n *nginx) retry(r *request, ft failure, cached, sent bool) bool {
