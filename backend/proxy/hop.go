@@ -302,9 +302,11 @@ func (c *hopConn) pump(src, dst *net.TCPConn, up bool) {
 	<-done
 }
 
-// serverReset reports the demo server's RST reaching the proxy.
+// serverReset reports the demo server's RST reaching the proxy, unless
+// the proxy has closed its end by then (its FIN may wait unread on the
+// relay's socket when the relay is busy; the kernel knows).
 func (c *hopConn) serverReset() {
-	if !c.proxyFIN.Load() {
+	if !c.proxyFIN.Load() && !peerClosed(c.p) {
 		c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByServer, Error: "recv: connection reset by peer"})
 	}
 }

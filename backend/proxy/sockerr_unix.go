@@ -22,3 +22,19 @@ func SocketError(tc *net.TCPConn) syscall.Errno {
 	})
 	return syscall.Errno(v)
 }
+
+// peerClosed reports whether the peer's FIN is waiting on tc (a peek
+// that reads 0 bytes), without blocking and without taking anything.
+func peerClosed(tc *net.TCPConn) bool {
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	closed := false
+	rc.Control(func(fd uintptr) {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		closed = err == nil && n == 0
+	})
+	return closed
+}

@@ -429,7 +429,7 @@ func (e *engine) forward(c *clientConn, r *request, keep bool) outcome {
 		}
 		e.emit(c.peer, timeline.Event{Kind: timeline.Forward, Upstream: u.label, Method: r.method, Path: r.target})
 		u.requests++
-		res := e.exchange(c, u, r, keep)
+		res := e.exchange(c, u, r, keep, cached)
 		switch {
 		case res.aborted:
 			return outcome{aborted: true}
@@ -654,7 +654,7 @@ type exchangeResult struct {
 // exchange sends r on u and relays the response to the client. A failure
 // before the response head is returned for forward to handle; once the
 // head has come, the response is the client's.
-func (e *engine) exchange(c *clientConn, u *upConn, r *request, keep bool) exchangeResult {
+func (e *engine) exchange(c *clientConn, u *upConn, r *request, keep, cached bool) exchangeResult {
 	fail := func(ft failure, msg, action string) exchangeResult {
 		reason := "" // the server ended it: its close is on the timeline
 		switch ft {
@@ -689,6 +689,15 @@ func (e *engine) exchange(c *clientConn, u *upConn, r *request, keep bool) excha
 		abortMu.Lock()
 		defer abortMu.Unlock()
 		return aborted
+	}
+	if !cached && c.gone() {
+		// The client's FIN was waiting by the time the new connection's
+		// connect completed: nginx's check_broken_connection runs before
+		// the request is sent, and gives it up (499). On a cached
+		// connection nginx sends at once and notices the FIN after.
+		endWatch()
+		e.closeUpstream(u, timeline.ReasonClient)
+		return exchangeResult{aborted: true}
 	}
 	if _, err := u.nc.Write(e.p.upstreamRequest(r)); err != nil {
 		if endWatch() {
