@@ -77,3 +77,36 @@ func TestProxyInTheEditor(t *testing.T) {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
 	}
 }
+
+// TestLessonIntermittent502 does the load-balancer lesson as a learner
+// would: run it and watch the balancer's own 502 arrive on A, then raise
+// keepAliveTimeout above the balancer's idle timeout in the editor, run
+// again, and see both tasks pass.
+func TestLessonIntermittent502(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	p.do(chromedp.Navigate(p.url + "#lesson=alb-502"))
+	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
+	p.waitJS("the lesson", `document.getElementById("lesson-run") !== null`, stepTimeout)
+	p.click("#lesson-run")
+	p.waitJS("the ALB in the strip", `document.getElementById("server-hops").textContent.includes("ALB → app: 60 s")`, stepTimeout)
+	p.waitJS("the balancer's 502 on A", `(document.querySelector('#conn-A .conn-recv')||{textContent:""}).textContent.includes("502 Bad Gateway")`, 10*time.Second)
+	if n := evalJS[int](p, `document.querySelectorAll('[data-task][data-pass="true"]').length`); n != 0 {
+		t.Errorf("%d tasks pass before the fix", n)
+	}
+	p.screenshot("lesson-alb-502-before")
+	p.click("#tab-editor")
+	p.setField("ed-server-keepAliveTimeoutMs", "65000")
+	p.setField("ed-server-headersTimeoutMs", "66000")
+	p.waitJS("no warning left", `document.getElementById("ed-warnings").hidden`, stepTimeout)
+	p.click("#run")
+	p.waitJS("task 1", `document.querySelector('[data-task="1"][data-pass="true"]') !== null`, 12*time.Second)
+	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, 12*time.Second)
+	if got := evalJS[string](p, `document.querySelector('#conn-A .conn-recv').textContent`); strings.Contains(got, "502") {
+		t.Errorf("a 502 after the fix:\n%s", got)
+	}
+	p.screenshot("lesson-alb-502-fixed")
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
+}
