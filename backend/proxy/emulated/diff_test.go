@@ -300,7 +300,8 @@ type norm struct {
 
 type timed struct {
 	key string
-	t   float64
+	t   float64 // the delay compared: from the connection's previous event
+	at  float64 // when it happened, for ordering same-instant events
 }
 
 type connTL struct {
@@ -337,7 +338,7 @@ func normalize(res *run.Result) norm {
 	}
 	add := func(label, key string, t float64) {
 		c := get(label, t)
-		c.events = append(c.events, timed{key, t - prev[label]})
+		c.events = append(c.events, timed{key, t - prev[label], t})
 		prev[label] = t
 	}
 	evs := slices.Clone(res.Events)
@@ -447,10 +448,10 @@ func keys(ts []timed) []string {
 func order(ts []timed) []timed {
 	out := slices.Clone(ts)
 	for i := 1; i < len(out); i++ {
-		if out[i].t < 5 && out[i].key < out[i-1].key {
+		if out[i].at-out[i-1].at < 5 && out[i].key < out[i-1].key {
 			// b came within 5 ms of a: b now comes first, after a's delay.
 			a, b := out[i-1], out[i]
-			out[i-1], out[i] = timed{b.key, a.t + b.t}, timed{a.key, 0}
+			out[i-1], out[i] = timed{b.key, a.t + (b.at - a.at), b.at}, timed{a.key, 0, a.at}
 		}
 	}
 	return out
