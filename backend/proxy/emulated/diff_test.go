@@ -290,7 +290,8 @@ func generate(seed uint64) *scenario.Scenario {
 func abs(v int) int { return max(v, -v) }
 
 // withResponseMs is how close to an upstream response a close counts as
-// coming with it (a busy machine delays the closer's reaction by a few ms).
+// coming with it, and how close two events of two processes count as
+// simultaneous (a busy machine delays a reaction by a few ms).
 const withResponseMs = 20
 
 // norm is one run reduced to what must agree.
@@ -448,8 +449,8 @@ func keys(ts []timed) []string {
 func order(ts []timed) []timed {
 	out := slices.Clone(ts)
 	for i := 1; i < len(out); i++ {
-		if out[i].at-out[i-1].at < 5 && out[i].key < out[i-1].key {
-			// b came within 5 ms of a: b now comes first, after a's delay.
+		if out[i].at-out[i-1].at < withResponseMs && out[i].key < out[i-1].key {
+			// b came within moments of a: b now comes first, after a's delay.
 			a, b := out[i-1], out[i]
 			out[i-1], out[i] = timed{b.key, a.t + (b.at - a.at), b.at}, timed{a.key, 0, a.at}
 		}
