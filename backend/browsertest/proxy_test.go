@@ -101,7 +101,7 @@ func TestLessonIntermittent502(t *testing.T) {
 	p.waitJS("no warning left", `document.getElementById("ed-warnings").hidden`, stepTimeout)
 	p.click("#run")
 	p.waitJS("task 1", `document.querySelector('[data-task="1"][data-pass="true"]') !== null`, 12*time.Second)
-	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, 12*time.Second)
+	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, 25*time.Second)
 	if got := evalJS[string](p, `document.querySelector('#conn-A .conn-recv').textContent`); strings.Contains(got, "502") {
 		t.Errorf("a 502 after the fix:\n%s", got)
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/timeline"
 )
 
@@ -31,8 +33,12 @@ const (
 
 // HopConfig is what a Hop needs.
 type HopConfig struct {
-	// Target is the demo server's address.
-	Target string
+	// DialTarget connects to the demo server (through its gate).
+	DialTarget func(ctx context.Context) (*net.TCPConn, error)
+	// Open admits every connection to the hop, for a proxy that cannot be
+	// told to dial through a gate (the real nginx in the differential
+	// test); otherwise only connections made with Hop.Dial get through.
+	Open bool
 	// Latency delays everything that crosses the hop, each way.
 	Latency time.Duration
 	Now     func() float64
@@ -59,7 +65,7 @@ type HopConfig struct {
 // (connect, send, recv, its FIN or RST); the demo server reports its own.
 type Hop struct {
 	cfg HopConfig
-	ln  net.Listener
+	ln  *sandbox.Listener
 
 	mu     sync.Mutex
 	labels map[string]string // the proxy's local address → label
@@ -71,7 +77,13 @@ type Hop struct {
 
 // NewHop starts the relay on a loopback port.
 func NewHop(cfg HopConfig) (*Hop, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var ln *sandbox.Listener
+	var err error
+	if cfg.Open {
+		ln, err = sandbox.Config{}.Listen()
+	} else {
+		ln, err = sandbox.Listen()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("upstream hop: listen on loopback: %w", err)
 	}
@@ -84,6 +96,11 @@ func NewHop(cfg HopConfig) (*Hop, error) {
 
 // Addr is the address the proxy dials as its upstream server.
 func (h *Hop) Addr() string { return h.ln.Addr().String() }
+
+// Dial connects to the hop through its gate: the proxy's DialUpstream.
+func (h *Hop) Dial(ctx context.Context) (net.Conn, error) {
+	return h.ln.Dial(ctx, hopDialTimeout, sandbox.DialTCP)
+}
 
 // Label returns the label of the upstream connection whose proxy end has
 // local address addr, waiting up to labelWait for the relay to accept it.
@@ -207,7 +224,9 @@ func (c *hopConn) run() {
 			c.h.cfg.Ended(c.label)
 		}
 	}()
-	nc, err := net.DialTimeout("tcp", c.h.cfg.Target, hopDialTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), hopDialTimeout)
+	tc, err := c.h.cfg.DialTarget(ctx)
+	cancel()
 	if err != nil {
 		// The demo server's listener closed between the proxy's connect and
 		// ours: the proxy sees its connection reset.
@@ -216,7 +235,7 @@ func (c *hopConn) run() {
 		return
 	}
 	c.mu.Lock()
-	c.s = nc.(*net.TCPConn)
+	c.s = tc
 	if c.done {
 		c.mu.Unlock()
 		c.s.Close()

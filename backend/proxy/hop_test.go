@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -28,6 +29,10 @@ type hopHarness struct {
 }
 
 func newHop(t *testing.T, latency time.Duration, serve func(c *net.TCPConn)) *hopHarness {
+	return newHopGated(t, latency, true, serve)
+}
+
+func newHopGated(t *testing.T, latency time.Duration, open bool, serve func(c *net.TCPConn)) *hopHarness {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,7 +53,15 @@ func newHop(t *testing.T, latency time.Duration, serve func(c *net.TCPConn)) *ho
 	}()
 	n := 0
 	h.hop, err = NewHop(HopConfig{
-		Target:  ln.Addr().String(),
+		DialTarget: func(ctx context.Context) (*net.TCPConn, error) {
+			var d net.Dialer
+			nc, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+			if err != nil {
+				return nil, err
+			}
+			return nc.(*net.TCPConn), nil
+		},
+		Open:    open,
 		Latency: latency,
 		Now:     func() float64 { return float64(time.Since(h.start).Microseconds()) / 1000 },
 		Emit: func(ev timeline.Event) {
@@ -203,5 +216,36 @@ func TestHopRefusesOverLimitAndAfterStop(t *testing.T) {
 	if c, err := net.Dial("tcp", h.hop.Addr()); err == nil {
 		c.Close()
 		t.Error("connect after StopAccepting succeeded")
+	}
+}
+
+// A gated hop lets through only the connections made with its Dial: a
+// stranger on the machine that finds its port is reset.
+func TestHopGate(t *testing.T) {
+	h := newHopGated(t, 0, false, func(c *net.TCPConn) {
+		buf := make([]byte, 16)
+		n, _ := c.Read(buf)
+		c.Write(buf[:n])
+		c.Close()
+	})
+	stranger, err := net.Dial("tcp", h.hop.Addr())
+	if err == nil {
+		stranger.Write([]byte("x"))
+		stranger.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, err := stranger.Read(make([]byte, 1)); err == nil {
+			t.Error("a stranger's connection got through the hop")
+		}
+		stranger.Close()
+	}
+	c, err := h.hop.Dial(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("ping"))
+	buf := make([]byte, 16)
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := c.Read(buf); err != nil || string(buf[:n]) != "ping" {
+		t.Errorf("through the gate: %q %v", buf[:n], err)
 	}
 }

@@ -12,6 +12,10 @@
 package proxy
 
 import (
+	"context"
+	"net"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
@@ -30,6 +34,15 @@ type Config struct {
 	// Upstream is the address of the upstream server (the Hop in front of
 	// the demo server): the only address a proxy dials.
 	Upstream string
+	// DialUpstream connects to Upstream through the hop's gate (see
+	// sandbox.Listener), which resets any connection it was not told of;
+	// nil dials Upstream plainly (the hop is then open).
+	DialUpstream func(ctx context.Context) (net.Conn, error)
+	// Listener is where the client's connections arrive: a gate the
+	// session's tunnel dials through, as it dials the demo server's.
+	// Nil: the proxy opens a listener of its own that admits anyone (its
+	// own tests); a proxy that listens by itself (realnginx) ignores it.
+	Listener *sandbox.Listener
 	// Label names the upstream connection whose local address is addr
 	// ("u1"), waiting briefly for the Hop to accept it; "" when the Hop
 	// never saw it.
@@ -52,12 +65,20 @@ type Proxy interface {
 // Factory starts a proxy for cfg.
 type Factory func(cfg Config) (Proxy, error)
 
-// Idempotent reports whether a method is one that proxies may retry on
-// another connection (RFC 9110 9.2.2), as Go's Transport decides it.
-func Idempotent(method string) bool {
-	switch method {
-	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
-		return true
+// Listen is the listener a proxy serves its clients on: Config.Listener,
+// or an open one for a proxy started without a session.
+func (c Config) Listen() (*sandbox.Listener, error) {
+	if c.Listener != nil {
+		return c.Listener, nil
 	}
-	return false
+	return sandbox.Config{}.Listen()
+}
+
+// Dial connects to the upstream: through the hop's gate, or plainly.
+func (c Config) Dial(ctx context.Context) (net.Conn, error) {
+	if c.DialUpstream != nil {
+		return c.DialUpstream(ctx)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", c.Upstream)
 }

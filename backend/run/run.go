@@ -48,18 +48,26 @@ func (r *Result) Passed() bool {
 // timeline once sc.DurationMs has passed on the session clock (or sooner,
 // when the demo server has exited and every connection is closed).
 func Run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory) (*Result, error) {
-	return run(ctx, sc, runtimes, nil, false)
+	return run(ctx, sc, runtimes, Options{}, false)
 }
 
-// RunWith is Run with the proxy factories to use (nil: every kind the
-// playground has); the differential tests put a real proxy in.
-func RunWith(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, proxies map[string]proxy.Factory) (*Result, error) {
-	return run(ctx, sc, runtimes, proxies, false)
+// Options are RunWith's.
+type Options struct {
+	// Proxies are the proxy factories (nil: every kind the playground has).
+	Proxies map[string]proxy.Factory
+	// OpenHop lets the proxy reach the hop without its gate, as a real
+	// proxy process must (session.Config.OpenHop).
+	OpenHop bool
+}
+
+// RunWith is Run with options; the differential tests put a real proxy in.
+func RunWith(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, opt Options) (*Result, error) {
+	return run(ctx, sc, runtimes, opt, false)
 }
 
 // run is RunWith, with or without the kernel's TCP states (the benchmark
 // weighs what they cost).
-func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, proxies map[string]proxy.Factory, noTCP bool) (*Result, error) {
+func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, opt Options, noTCP bool) (*Result, error) {
 	full := sc.WithDefaults()
 	var (
 		mu     sync.Mutex
@@ -97,7 +105,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Proxies: proxies, Out: out, Scenario: sc, NoTCPStates: noTCP})
+	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 

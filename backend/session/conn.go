@@ -199,7 +199,8 @@ func (s *Session) open(label string) (*vconn, error) {
 	delete(s.closeSent, label) // a new connection under a freed label
 	gate, addr := s.ln, s.srv.Addr()
 	if s.px != nil {
-		gate, addr = nil, s.px.Addr() // the client's connections end at the proxy
+		// The client's connections end at the proxy, behind its own gate.
+		gate, addr = s.pln, s.px.Addr()
 	}
 	s.wg.Add(1)
 	go func() {

@@ -98,6 +98,10 @@ type Config struct {
 	// Proxies maps scenario.Proxy.Kind to the proxy factory; nil offers
 	// every kind the playground has.
 	Proxies map[string]proxy.Factory
+	// OpenHop lets any connection through the hop in front of the demo
+	// server, for a proxy that cannot dial through its gate (the real
+	// nginx of the differential test). Never for a served session.
+	OpenHop bool
 }
 
 // ErrSlowClient ends a session whose browser does not read its messages.
@@ -125,6 +129,7 @@ type Session struct {
 	// (nil without a proxy).
 	px     proxy.Proxy
 	hop    *proxy.Hop
+	pln    *sandbox.Listener // the proxy's gate, which the tunnel dials
 	up     upstreams
 	srvGen int // which demo server events belong to; bumped on every load
 	exited bool

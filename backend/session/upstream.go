@@ -1,11 +1,14 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 
 	"github.com/keepalive-playground/playground/backend/proxy"
+	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
@@ -77,8 +80,21 @@ func (s *Session) startProxy(p scenario.Proxy, gen int) error {
 		return fmt.Errorf("the %q proxy is not available on this server", p.Kind)
 	}
 	s.up.reset(s.demoWake)
+	gate, target := s.ln, s.srv.Addr()
 	hop, err := proxy.NewHop(proxy.HopConfig{
-		Target:   s.srv.Addr(),
+		DialTarget: func(ctx context.Context) (*net.TCPConn, error) {
+			// The hop reaches the demo server as the tunnel does: through
+			// its gate, or plainly when the runtime listens by itself.
+			if gate != nil {
+				return gate.Dial(ctx, DialTimeout, s.dial)
+			}
+			nc, err := s.dial(ctx, &net.Dialer{Timeout: DialTimeout}, target)
+			if err != nil {
+				return nil, err
+			}
+			return nc.(*net.TCPConn), nil
+		},
+		Open:     s.cfg.OpenHop,
 		Latency:  p.UpstreamLatency(),
 		Now:      s.now,
 		Emit:     func(ev timeline.Event) { s.demo.push(gen, "", ev) },
@@ -89,18 +105,36 @@ func (s *Session) startProxy(p scenario.Proxy, gen int) error {
 	if err != nil {
 		return err
 	}
-	px, err := factory(proxy.Config{
-		Proxy:    p,
-		Upstream: hop.Addr(),
-		Label:    hop.Label,
-		Now:      s.now,
-		Emit:     func(peer string, ev timeline.Event) { s.demo.push(gen, peer, ev) },
-	})
+	pln, err := sandbox.Listen()
 	if err != nil {
+		hop.Close()
+		return fmt.Errorf("listen on loopback: %w", err)
+	}
+	pcfg := proxy.Config{
+		Proxy:        p,
+		Upstream:     hop.Addr(),
+		DialUpstream: hop.Dial,
+		Listener:     pln,
+		Label:        hop.Label,
+		Now:          s.now,
+		Emit:         func(peer string, ev timeline.Event) { s.demo.push(gen, peer, ev) },
+	}
+	if s.cfg.OpenHop {
+		pcfg.DialUpstream = nil
+	}
+	px, err := factory(pcfg)
+	if err != nil {
+		pln.Close()
 		hop.Close()
 		return err
 	}
-	s.hop, s.px = hop, px
+	if px.Addr() != pln.Addr().String() {
+		// The proxy listens by itself (realnginx): the tunnel dials its
+		// address as it is.
+		pln.Close()
+		pln = nil
+	}
+	s.hop, s.px, s.pln = hop, px, pln
 	return nil
 }
 
@@ -112,6 +146,10 @@ func (s *Session) stopProxy() {
 			s.cfg.Log.Debug("close proxy", "session", s.cfg.ID, "err", err)
 		}
 		s.px = nil
+	}
+	if s.pln != nil {
+		s.pln.Close() // the proxy closes it too; a second close is harmless
+		s.pln = nil
 	}
 	if s.hop != nil {
 		s.hop.Close()

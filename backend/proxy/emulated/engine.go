@@ -13,6 +13,7 @@ package emulated
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -108,7 +109,7 @@ type engine struct {
 }
 
 func start(cfg proxy.Config, p personality) (*engine, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := cfg.Listen()
 	if err != nil {
 		return nil, fmt.Errorf("%s: listen on loopback: %w", p.name(), err)
 	}
@@ -514,8 +515,9 @@ func (e *engine) getUpstream() (*upConn, bool, error) {
 			return u, true, nil
 		}
 	}
-	d := net.Dialer{Timeout: dialTimeout}
-	nc, err := d.Dial("tcp", e.cfg.Upstream)
+	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	nc, err := e.cfg.Dial(ctx)
+	cancel()
 	if err != nil {
 		return nil, false, err
 	}

@@ -76,7 +76,12 @@ func New(cfg proxy.Config) (proxy.Proxy, error) {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: 1 * time.Second,
 	}
+	ln, err := cfg.Listen()
+	if err != nil {
+		return nil, fmt.Errorf("go proxy: %w", err)
+	}
 	front, err := gort.NewFront(sandbox.Config{
+		Listener: ln,
 		Server: scenario.Server{
 			Runtime:       scenario.RuntimeGo,
 			IdleTimeoutMs: &clientIdle,
@@ -212,9 +217,10 @@ func (p *goProxy) connByLabel(label string) *upConn {
 }
 
 // dial is the Transport's DialContext: a connection to the hop, wrapped.
-func (p *goProxy) dial(ctx context.Context, network, _ string) (net.Conn, error) {
-	d := net.Dialer{Timeout: dialTimeout}
-	nc, err := d.DialContext(ctx, network, p.cfg.Upstream)
+func (p *goProxy) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	nc, err := p.cfg.Dial(ctx)
 	if err != nil {
 		return nil, err
 	}
