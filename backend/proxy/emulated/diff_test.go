@@ -37,7 +37,7 @@ import (
 // lessons' nginx scenarios) and generated ones whose steps are timed
 // around every timer of both hops.
 const (
-	diffMinTolMs = 250
+	diffMinTolMs = 300
 	diffRelTol   = 0.10
 	// diffWorkers runs scenarios side by side: they mostly wait on timers.
 	diffWorkers = 6
@@ -191,7 +191,7 @@ func generate(seed uint64) *scenario.Scenario {
 	// busy the machine is. Two idle timers on one connection that fire
 	// together would race: nginx's upstream keepalive_timeout is kept
 	// clear of the server's.
-	const margin = 350
+	const margin = 450
 	for try := 0; serverIdle > 0 && abs(serverIdle-*p.UpstreamIdleTimeoutMs) < margin && try < 10; try++ {
 		p.UpstreamIdleTimeoutMs = n(pick(700, 1100, 1600, 2300))
 	}

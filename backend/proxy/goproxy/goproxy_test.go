@@ -73,19 +73,21 @@ func find(evs []timeline.Event, m timeline.Match) []timeline.Event {
 }
 
 // The keep-alive race on purpose: node20 closes an idle connection 1.3 s
-// after a response (keepAliveTimeout 300 + Node's 1 s buffer); the
-// request placed then is forwarded while the FIN is still crossing the
-// 40 ms hop. Go retries the GET on a new connection; the POST, which it
-// may not replay, is the 502.
+// after a response (keepAliveTimeout 300 + Node's 1 s buffer); a request
+// forwarded within 150 ms of that close (the hop's delay, each way)
+// reaches the app after it and leaves the proxy before its FIN arrives.
+// Go retries the GET on a new connection; the POST, which it may not
+// replay, is the 502. The chain starts at 500 ms, clear of the burst at a
+// run's start.
 func TestRaceRetriesGETNotPOST(t *testing.T) {
 	evs := runScenario(t, `{"v":1,"server":{"runtime":"node20","keepAliveTimeoutMs":300},
-	 "proxy":{"kind":"go","upstreamLatencyMs":40},
+	 "proxy":{"kind":"go","upstreamLatencyMs":150},
 	 "client":{"steps":[
-	  {"at":0,"conn":"A","request":{"path":"/a"}},
-	  {"at":1380,"conn":"A","request":{"path":"/b"}},
-	  {"at":1600,"conn":"A","request":{"method":"POST","path":"/c","body":"x"}},
-	  {"at":2980,"conn":"A","request":{"method":"POST","path":"/d","body":"x"}}
-	 ]},"durationMs":3600}`)
+	  {"at":500,"conn":"A","request":{"path":"/a"}},
+	  {"at":1950,"conn":"A","request":{"path":"/b"}},
+	  {"at":2600,"conn":"A","request":{"method":"POST","path":"/c","body":"x"}},
+	  {"at":4050,"conn":"A","request":{"method":"POST","path":"/d","body":"x"}}
+	 ]},"durationMs":5000}`)
 	checkForwards(t, evs)
 	b := find(evs, timeline.Match{Kind: timeline.Forward, Path: "/b"})
 	if len(b) != 2 || b[0].Upstream == b[1].Upstream {
