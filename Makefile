@@ -12,7 +12,7 @@ FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases dev
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases deps-nginx dev
 
 all: build
 
@@ -27,7 +27,7 @@ run: build
 dev:
 	$(GO) run ./build -watch
 
-test: vet fmt-check shared-check build deps-browser deps-node deps-exports deps-releases test-go test-js fuzz-short
+test: vet fmt-check shared-check build deps-browser deps-node deps-exports deps-releases deps-nginx test-go test-js fuzz-short
 	@echo "make test: all passed"
 
 vet:
@@ -112,6 +112,18 @@ need-deb = command -v $(1) >/dev/null 2>&1 || { \
 
 deps-browser:
 	@$(call need-deb,chromium,chromium,for the browser tests)
+
+# nginx is the reference for the nginx proxy emulation: Debian's nginx
+# package (1.22.1 on Debian 12). The tests run it themselves on loopback
+# ports with a temporary prefix; the service the package may start on
+# port 80 is stopped and disabled again, so no daemon is left behind.
+deps-nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing nginx (Debian package) for the proxy differential test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	    { systemctl disable --now nginx || service nginx stop; } >/dev/null 2>&1 || true; \
+	  else echo "nginx is missing: run 'sudo apt-get install nginx' (the proxy differential test needs it)"; exit 1; fi; }
 
 # Node runs the wasm tests (Debian's; the differential test uses the
 # pinned releases below).

@@ -41,6 +41,9 @@ var docHosts = map[string]bool{
 	"datatracker.ietf.org":  true,
 	"httpwg.org":            true,
 	"github.com":            true, // the runtimes' own source
+	"nginx.org":             true, // the proxy lessons
+	"docs.aws.amazon.com":   true, // the ALB the alb proxy models
+	"kubernetes.io":         true, // where graceful shutdown behind a proxy is usually met
 }
 
 // lessonLinkRE is an internal link: a lesson, optionally one of its tasks.

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/keepalive-playground/playground/scenario"
 )
 
 // TestGoCompiles vets every rendered program with the go command on PATH:
@@ -34,6 +36,9 @@ func TestGoCompiles(t *testing.T) {
 	for _, tt := range goScenarios {
 		write(filepath.Join(tt.name, "main.go"), Go(tt.s))
 	}
+	// The Go proxy the go proxy kind stands for.
+	proxied := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go"}, Proxy: &scenario.Proxy{Kind: scenario.ProxyGo}}
+	write(filepath.Join("goproxy", "main.go"), Proxy(proxied))
 	cmd := exec.Command(gotool, "vet", "./...")
 	cmd.Dir = dir
 	// The programs are standalone: no workspace, no network, no vendoring.

@@ -67,7 +67,11 @@ func EventTable(w io.Writer, events []timeline.Event) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "%9s\t%s\t%s\t%s\n", "t (ms)", "conn", "event", "detail")
 	for _, e := range events {
-		fmt.Fprintf(tw, "%9.1f\t%s\t%s\t%s\n", e.T, e.Conn, e.Kind, Detail(e))
+		conn := e.Conn
+		if e.Hop != "" {
+			conn += " ↑" // a proxy's upstream connection: the proxy is its client
+		}
+		fmt.Fprintf(tw, "%9.1f\t%s\t%s\t%s\n", e.T, conn, e.Kind, Detail(e))
 	}
 	return tw.Flush()
 }
@@ -94,6 +98,9 @@ func Detail(e timeline.Event) string {
 	}
 	if e.Status != 0 {
 		parts = append(parts, fmt.Sprint(e.Status))
+	}
+	if e.Upstream != "" {
+		parts = append(parts, "→ "+e.Upstream)
 	}
 	if e.Data != "" {
 		q, _ := json.Marshal(e.Data)

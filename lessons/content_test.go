@@ -81,6 +81,21 @@ func TestContent(t *testing.T) {
 					t.Errorf("the start already passes task %d (%s); a task must ask for a change:%s", i+1, task.Text, b.String())
 				}
 			}
+			if !c.want {
+				// The page evaluates tasks as events arrive and keeps a task
+				// done once it passes: a start must fail every task at every
+				// moment of its run, not only at the end.
+				for n := range c.evs {
+					for i, task := range c.lesson.Tasks {
+						if pass, _ := task.Eval(c.evs[:n]); pass {
+							t.Errorf("the start passes task %d (%s) for a moment, after %d events (at %.1f ms): the page would mark it done", i+1, task.Text, n, c.evs[n-1].T)
+						}
+					}
+					if t.Failed() {
+						break
+					}
+				}
+			}
 			if t.Failed() {
 				t.Logf("timeline:\n%s", dump(c.evs))
 			}

@@ -222,6 +222,9 @@ func (s Scenario) WithDefaults() Scenario {
 			}
 		}
 	}
+	if out.Proxy != nil {
+		out.Proxy.withDefaults()
+	}
 	if len(sv.Routes) == 0 {
 		sv.Routes = DefaultRoutes()
 	}
@@ -276,6 +279,9 @@ func (s *Scenario) clone() Scenario {
 	}
 	for i := range sv.Routes {
 		sv.Routes[i].Then = slices.Clone(sv.Routes[i].Then)
+	}
+	if out.Proxy != nil {
+		out.Proxy = out.Proxy.clone()
 	}
 	out.Client.Steps = slices.Clone(out.Client.Steps)
 	for i := range out.Client.Steps {

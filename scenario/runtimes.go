@@ -331,6 +331,18 @@ func row(name string) *Runtime {
 // newest Node LTS line.
 func DefaultRuntime() string { return runtimeTable[0].Name }
 
+// RuntimeOf is the name of the first runtime written in lang ("" when
+// none is): a part that needs "the Go runtime", such as the Go proxy's
+// own front server, asks the table instead of spelling the name.
+func RuntimeOf(lang Language) string {
+	for _, rt := range runtimeTable {
+		if rt.Language == lang {
+			return rt.Name
+		}
+	}
+	return ""
+}
+
 func (rt Runtime) clone() Runtime {
 	rt.Knobs = slices.Clone(rt.Knobs)
 	rt.Actions = slices.Clone(rt.Actions)

@@ -17,9 +17,11 @@ const Version = 1
 // Scenario is schema v1. Optional numbers are pointers so that "unset"
 // (take the runtime's default) differs from an explicit 0 (often "off").
 type Scenario struct {
-	V          int              `json:"v"`
-	Title      string           `json:"title,omitempty"`
-	Server     Server           `json:"server"`
+	V      int    `json:"v"`
+	Title  string `json:"title,omitempty"`
+	Server Server `json:"server"`
+	// Proxy, when set, stands between the client and the demo server.
+	Proxy      *Proxy           `json:"proxy,omitempty"`
 	Client     Client           `json:"client"`
 	DurationMs int              `json:"durationMs,omitempty"`
 	Checks     []timeline.Check `json:"checks,omitempty"`

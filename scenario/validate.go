@@ -107,6 +107,9 @@ func (s *Scenario) Validate() error {
 		ps.add("lesson", "%d characters; the limit is %d", n, MaxLessonChars)
 	}
 	s.Server.validate(&ps)
+	if s.Proxy != nil {
+		s.Proxy.validate(&ps)
+	}
 	duration := s.DurationMs
 	if duration == 0 {
 		duration = DefaultDurationMs
@@ -115,6 +118,13 @@ func (s *Scenario) Validate() error {
 		ps.add("durationMs", "%d is outside 1..%d (0 or unset means %d)", s.DurationMs, MaxDurationMs, DefaultDurationMs)
 	}
 	s.Client.validate(&ps, duration)
+	if s.Proxy != nil {
+		for i, st := range s.Client.Steps {
+			if IsUpstreamLabel(st.Conn) {
+				ps.add(fmt.Sprintf("client.steps[%d].conn", i), "%q names one of the proxy's upstream connections (u1, u2, …); give the client's connection another label", st.Conn)
+			}
+		}
+	}
 	if len(s.Checks) > MaxChecks {
 		ps.add("checks", "%d checks; the limit is %d", len(s.Checks), MaxChecks)
 	}

@@ -12,6 +12,8 @@ type Match struct {
 	Side     string `json:"side,omitempty"`     // tcp events: client or server
 	State    string `json:"state,omitempty"`    // tcp events: TIME_WAIT, …
 	Contains string `json:"contains,omitempty"` // Data or Error contains this text
+	Hop      string `json:"hop,omitempty"`      // "upstream": only a proxy's upstream connections
+	Upstream string `json:"upstream,omitempty"` // forward / proxy-error about this upstream connection
 }
 
 // Check is one predicate over a run's events, shared by lessons, scenarios

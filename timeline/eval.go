@@ -13,6 +13,7 @@ import (
 // Kinds lists every event kind of the contract, connection kinds first.
 var Kinds = []string{
 	Connect, Accept, Send, Request, Response, Recv, Idle, Close, Reset, Refused, TCP,
+	Forward, ProxyError,
 	Listen, CloseCalled, CloseIdleCalled, CloseAllCalled, ShutdownCalled,
 	ListenerClosed, BeforeExit, Exit,
 }
@@ -25,7 +26,13 @@ var Reasons = []string{
 	ReasonCloseIdle, ReasonCloseAll, ReasonDestroy, ReasonConnectionClose,
 	ReasonShutdown, ReasonMaxRequests,
 	ReasonBadRequest, ReasonExit, ReasonClient,
+	ReasonProxyIdleTimeout, ReasonUpstreamIdleTimeout, ReasonUpstreamClosed,
+	ReasonUpstreamMaxRequests, ReasonUpstreamPoolFull, ReasonClientKeepAlive,
+	ReasonUpstreamTimeout,
 }
+
+// Bys lists who may close a connection or answer a request.
+var Bys = []string{ByServer, ByClient, ByProxy}
 
 // AnyConn as Since.Conn measures from a matching event on any connection
 // (or none). An empty Since.Conn means the candidate event's own
@@ -107,8 +114,14 @@ func validateMatch(m Match, prefix string, add func(field, format string, args .
 	case !slices.Contains(Kinds, m.Kind):
 		add(prefix+"kind", "%q is not one of %s", m.Kind, strings.Join(Kinds, ", "))
 	}
-	if m.By != "" && m.By != ByServer && m.By != ByClient {
-		add(prefix+"by", "%q is not one of %s, %s", m.By, ByServer, ByClient)
+	if m.By != "" && !slices.Contains(Bys, m.By) {
+		add(prefix+"by", "%q is not one of %s", m.By, strings.Join(Bys, ", "))
+	}
+	if m.Hop != "" && m.Hop != HopUpstream {
+		add(prefix+"hop", "%q is not %q (the only hop a check can name)", m.Hop, HopUpstream)
+	}
+	if len(m.Upstream) > 64 {
+		add(prefix+"upstream", "too long")
 	}
 	if m.Reason != "" && !slices.Contains(Reasons, m.Reason) {
 		add(prefix+"reason", "%q is not one of %s", m.Reason, strings.Join(Reasons, ", "))
@@ -141,6 +154,8 @@ func (m Match) Matches(e Event) bool {
 		(m.Status == 0 || m.Status == e.Status) &&
 		(m.Side == "" || m.Side == e.Side) &&
 		(m.State == "" || m.State == e.State) &&
+		(m.Hop == "" || m.Hop == e.Hop) &&
+		(m.Upstream == "" || m.Upstream == e.Upstream) &&
 		(m.Contains == "" || strings.Contains(e.Data, m.Contains) || strings.Contains(e.Error, m.Contains))
 }
 
@@ -424,6 +439,12 @@ func describeMatch(m Match) string {
 	if m.State != "" {
 		parts = append(parts, m.State)
 	}
+	if m.Upstream != "" {
+		parts = append(parts, "via "+m.Upstream)
+	}
+	if m.Hop != "" {
+		parts = append(parts, "on the "+m.Hop+" hop")
+	}
 	if m.Contains != "" {
 		parts = append(parts, "containing '"+m.Contains+"'")
 	}
@@ -434,7 +455,7 @@ func describeMatch(m Match) string {
 // (socket-timeout)", "conn B request GET /end", "exit".
 func describeEvent(e Event) string {
 	return describeMatch(Match{Conn: e.Conn, Kind: e.Kind, By: e.By, Reason: e.Reason,
-		Method: e.Method, Path: e.Path, Status: e.Status, Side: e.Side, State: e.State})
+		Method: e.Method, Path: e.Path, Status: e.Status, Side: e.Side, State: e.State, Upstream: e.Upstream})
 }
 
 func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

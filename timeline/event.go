@@ -16,14 +16,24 @@ type Event struct {
 	Path   string  `json:"path,omitempty"`
 	Status int     `json:"status,omitempty"`
 	// Error is what the client saw when an operation failed, worded as the
-	// client's own error (for example "connect: connection refused").
+	// client's own error (for example "connect: connection refused"); on a
+	// proxy-error event, the proxy's own log line.
 	Error string `json:"error,omitempty"`
 	// Side and State are set on tcp events: which end of the connection
 	// (SideClient or SideServer) and the state the kernel has it in
 	// (StateEstablished, StateTimeWait, …).
 	Side  string `json:"side,omitempty"`
 	State string `json:"state,omitempty"`
+	// Hop is "upstream" on the connections a proxy opens to the demo
+	// server (u1, u2, …); empty on the client's own connections.
+	Hop string `json:"hop,omitempty"`
+	// Upstream names the upstream connection a forward or proxy-error
+	// event is about ("u1").
+	Upstream string `json:"upstream,omitempty"`
 }
+
+// HopUpstream is Event.Hop on a proxy's upstream connections.
+const HopUpstream = "upstream"
 
 // Connection event kinds.
 const (
@@ -83,6 +93,17 @@ func Transient(state string) bool {
 	return false
 }
 
+// Proxy event kinds (DESIGN.md, "With a proxy"). Both are on the client's
+// connection (Conn) and name the upstream connection (Upstream).
+const (
+	// Forward is the proxy sending the client's request upstream (Method,
+	// Path); a retry is a second forward.
+	Forward = "forward"
+	// ProxyError is a failed upstream exchange; Error is the proxy's own
+	// log line.
+	ProxyError = "proxy-error"
+)
+
 // Server event kinds (no Conn).
 const (
 	Listen          = "listen"
@@ -99,6 +120,8 @@ const (
 const (
 	ByServer = "server"
 	ByClient = "client"
+	// ByProxy: the proxy closed (either hop) or answered by itself (a 502).
+	ByProxy = "proxy"
 )
 
 // Reasons for a server-side close.
@@ -126,4 +149,36 @@ const (
 	ReasonExit = "exit"
 	// ReasonClient: the client closed on its own (a script step or the person).
 	ReasonClient = "client"
+)
+
+// Reasons for a close the proxy makes (DESIGN.md).
+const (
+	// ReasonProxyIdleTimeout: the proxy closed an idle client connection
+	// (nginx keepalive_timeout, the ALB's idle timeout, Go's
+	// http.Server.IdleTimeout in front of the ReverseProxy).
+	ReasonProxyIdleTimeout = "proxy-idle-timeout"
+	// ReasonUpstreamIdleTimeout: the proxy closed an idle upstream
+	// connection (nginx's upstream keepalive_timeout, Go's
+	// Transport.IdleConnTimeout, the ALB's idle timeout).
+	ReasonUpstreamIdleTimeout = "upstream-idle-timeout"
+	// ReasonUpstreamClosed: the proxy closed its end because the upstream
+	// ended the exchange (a failed or unusable upstream connection, or a
+	// client connection whose response the upstream cut short).
+	ReasonUpstreamClosed = "upstream-closed"
+)
+
+// Reasons this project adds for proxies (extensions).
+const (
+	// ReasonUpstreamMaxRequests: nginx's upstream keepalive_requests or
+	// keepalive_time was reached; the connection is not cached again.
+	ReasonUpstreamMaxRequests = "upstream-max-requests"
+	// ReasonUpstreamPoolFull: the idle pool was full (nginx's keepalive
+	// N closes its oldest cached connection; Go's MaxIdleConnsPerHost
+	// refuses the newest).
+	ReasonUpstreamPoolFull = "upstream-pool-full"
+	// ReasonClientKeepAlive: the ALB's client keep-alive duration ran out.
+	ReasonClientKeepAlive = "client-keepalive"
+	// ReasonUpstreamTimeout: the upstream did not answer within the
+	// proxy's read timeout (nginx's proxy_read_timeout: a 504).
+	ReasonUpstreamTimeout = "upstream-timeout"
 )

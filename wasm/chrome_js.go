@@ -89,7 +89,7 @@ func (c *chrome) tabKey(cur, key string) {
 }
 
 // showScenario updates the server bar and the code view for sc.
-func (c *chrome) showScenario(sc scenario.Scenario, program string) {
+func (c *chrome) showScenario(sc scenario.Scenario, program, proxyProgram string) {
 	rt := sc.Server.Spec()
 	chip := dom.ByID("server-runtime")
 	dom.SetText(chip, client.RuntimeChip(rt))
@@ -98,8 +98,13 @@ func (c *chrome) showScenario(sc scenario.Scenario, program string) {
 	dom.SetText(dom.ByID("server-knobs"), client.Knobs(sc.Server))
 	if program != "" {
 		dom.SetText(dom.ByID("code-view"), program)
-		dom.SetText(dom.ByID("code-caption"), "The "+rt.Language.Name()+" program behind this scenario: the knobs as code.")
+		what := "this scenario"
+		if sc.Proxy != nil {
+			what = "the app behind the proxy"
+		}
+		dom.SetText(dom.ByID("code-caption"), "The "+rt.Language.Name()+" program of "+what+": the knobs as code.")
 	}
+	c.showProxy(sc, proxyProgram)
 	if sc.Server.Runtime != c.runtime {
 		c.runtime = sc.Server.Runtime
 		c.shownSet = false // new buttons to enable
@@ -120,6 +125,55 @@ func (c *chrome) showScenario(sc scenario.Scenario, program string) {
 		}
 	}
 	c.serverState(false, false)
+}
+
+// AWS's pages the alb kind is modelled from (codeview.ALBDocs and
+// ALBTroubleshooting; codeview itself stays out of the page's program).
+const (
+	albDocs            = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html"
+	albTroubleshooting = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html"
+)
+
+// proxyCaptions say what the Code tab shows for each proxy kind.
+var proxyCaptions = map[string]string{
+	scenario.ProxyNginx: "The nginx 1.22 configuration the proxy runs (an emulation held to the real nginx 1.22.1).",
+	scenario.ProxyGo:    "The Go reverse proxy in front of the app: a real httputil.ReverseProxy and its Transport.",
+	scenario.ProxyALB:   "The load balancer's settings. An ALB cannot run here: this proxy is modelled from AWS's documentation, linked below.",
+}
+
+// showProxy fills the Code tab's proxy part and the server strip's hops:
+// each hop's idle timeout beside the next, with a warning when one is
+// not longer than the one in front of it.
+func (c *chrome) showProxy(sc scenario.Scenario, program string) {
+	box, hops := dom.ByID("code-proxy-box"), dom.ByID("server-hops")
+	box.Set("hidden", sc.Proxy == nil)
+	hops.Set("hidden", sc.Proxy == nil)
+	dom.Clear(hops)
+	if sc.Proxy == nil {
+		return
+	}
+	if program != "" { // a replayed trace keeps what was shown
+		dom.SetText(dom.ByID("code-proxy"), program)
+	}
+	caption := dom.ByID("code-proxy-caption")
+	dom.SetText(caption, proxyCaptions[sc.Proxy.Kind])
+	if sc.Proxy.Kind == scenario.ProxyALB {
+		for _, l := range [][2]string{{albDocs, "Load balancer attributes"}, {albTroubleshooting, "Troubleshooting: 502 and 504"}} {
+			dom.Append(caption, " ")
+			dom.Append(caption, dom.El("a", []dom.Attr{dom.A("href", l[0]), dom.A("target", "_blank"), dom.A("rel", "noopener")}, l[1]))
+		}
+	}
+	dom.Append(hops, dom.El("span", []dom.Attr{dom.A("class", "muted")}, "idle connections kept:"))
+	for i, h := range client.Hops(sc) {
+		if i > 0 {
+			dom.Append(hops, dom.El("span", []dom.Attr{dom.A("class", "hop-arrow"), dom.A("aria-hidden", "true")}, "›"))
+		}
+		dom.Append(hops, dom.El("span", []dom.Attr{dom.A("class", "hop"), dom.A("data-bad", h.Bad), dom.A("title", h.Knob)},
+			h.Name+": "+h.Idle))
+	}
+	for _, w := range sc.HopWarnings() {
+		dom.Append(hops, dom.El("span", []dom.Attr{dom.A("class", "hop-warn"), dom.A("role", "note")}, "⚠ "+w.Msg))
+	}
 }
 
 func (c *chrome) serverState(closed, exited bool) {
@@ -458,7 +512,7 @@ func (c *chrome) replay(t *timeline.Trace) {
 	}
 	a := c.a
 	a.offline = true
-	a.newRun(sc.WithDefaults(), "")
+	a.newRun(sc.WithDefaults(), "", "")
 	for _, ev := range t.Events {
 		a.event(ev)
 	}

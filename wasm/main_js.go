@@ -96,7 +96,7 @@ func (a *app) start() {
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a)
 	a.composer = newComposer(a)
-	a.chrome.showScenario(a.sc.WithDefaults(), "")
+	a.chrome.showScenario(a.sc.WithDefaults(), "", "")
 	a.chrome.openFromURL()
 	// Last, once the page can show what arrives: main.js opened the
 	// session's socket while this program was compiling, and what it has
@@ -338,7 +338,7 @@ func (a *app) loadedScenario(m wire.Msg) {
 		a.chrome.showError("The server loaded a scenario this page cannot read: " + err.Error())
 		return
 	}
-	a.newRun(sc.WithDefaults(), m.Program)
+	a.newRun(sc.WithDefaults(), m.Program, m.ProxyProgram)
 	// The first ping raced the page's own start-up; measure again now.
 	a.send(a.conn.Ping(time.Now()))
 	if a.pendingRun {
@@ -352,7 +352,7 @@ func (a *app) loadedScenario(m wire.Msg) {
 
 // newRun clears the page for a fresh run of sc (defaults applied), live
 // or replayed from a trace: no events yet, the server not closed.
-func (a *app) newRun(sc scenario.Scenario, program string) {
+func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.loaded = sc
 	a.events = a.events[:0]
 	a.exited, a.closed = false, false
@@ -360,7 +360,7 @@ func (a *app) newRun(sc scenario.Scenario, program string) {
 	a.conns.reset()
 	a.composer.reset()
 	a.lessons.Events(nil)
-	a.chrome.showScenario(a.loaded, program)
+	a.chrome.showScenario(a.loaded, program, proxyProgram)
 }
 
 func (a *app) event(ev timeline.Event) {

@@ -170,7 +170,9 @@ func (p *connPanel) scripted(m wire.Msg) {
 }
 
 func (p *connPanel) event(ev timeline.Event) {
-	if ev.Conn == "" || strings.HasPrefix(ev.Conn, client.PoolPrefix) {
+	if ev.Conn == "" || strings.HasPrefix(ev.Conn, client.PoolPrefix) || ev.Hop == timeline.HopUpstream {
+		// The proxy's own upstream connections are on the timeline; the
+		// cards are the connections a person can write to.
 		return
 	}
 	c := p.card(ev.Conn)
@@ -188,13 +190,13 @@ func (p *connPanel) event(ev timeline.Event) {
 		if ev.By == timeline.ByClient {
 			c.setState("half-closed", "you sent FIN")
 		} else {
-			c.setState("closed", "closed by the server ("+ev.Reason+")")
+			c.setState("closed", "closed by the "+ev.By+" ("+ev.Reason+")")
 		}
 		p.a.composer.targetsChanged()
 	case timeline.Reset:
 		detail := "reset by you"
-		if ev.By == timeline.ByServer {
-			detail = "reset by the server: " + ev.Error
+		if ev.By == timeline.ByServer || ev.By == timeline.ByProxy {
+			detail = "reset by the " + ev.By + ": " + ev.Error
 		}
 		c.setState("reset", detail)
 		p.a.composer.targetsChanged()

@@ -73,10 +73,11 @@ const (
 	fNow
 	fProgram
 	fSent
+	fProxyProgram
 	nFields
 )
 
-var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent"}
+var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram"}
 
 type rule struct {
 	allowed  []field
@@ -101,10 +102,10 @@ var rules = map[string]rule{
 	Ready:  {allowed: []field{fV, fSession, fNow}, required: []field{fV, fSession}},
 	Pong:   {allowed: []field{fSeq, fNow, fSent}},
 	Ev:     {allowed: []field{fSeq, fEvent}, required: []field{fEvent}},
-	Loaded: {allowed: []field{fScenario, fProgram, fNow}, required: []field{fScenario}},
+	Loaded: {allowed: []field{fScenario, fProgram, fProxyProgram, fNow}, required: []field{fScenario}},
 	Error:  {allowed: []field{fCode, fMessage, fConn}, required: []field{fCode, fMessage}},
 	Bye:    {allowed: []field{fMessage}},
-	EOF:    {allowed: []field{fConn}, required: []field{fConn}},
+	EOF:    {allowed: []field{fConn, fNow}, required: []field{fConn}},
 }
 
 // set reports which fields m carries.
@@ -114,6 +115,7 @@ func (m *Msg) set() [nFields]bool {
 		fData: len(m.Data) > 0, fAt: m.At != nil, fAction: m.Action != "",
 		fScenario: len(m.Scenario) > 0, fEvent: m.Event != nil, fCode: m.Code != "",
 		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "", fSent: m.Sent != 0,
+		fProxyProgram: m.ProxyProgram != "",
 	}
 }
 

@@ -168,3 +168,21 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// The messages a session sends with a proxy in the scenario encode and
+// decode: loaded with the proxy's code view, eof with its time.
+func TestProxyMessages(t *testing.T) {
+	for _, m := range []Msg{
+		{Type: Loaded, Scenario: []byte(`{"v":1}`), Program: "p", ProxyProgram: "upstream app {}", Now: 1.5},
+		{Type: EOF, Conn: "A", Now: 12.5},
+	} {
+		data, err := Encode(m)
+		if err != nil {
+			t.Fatalf("encode %s: %v", m.Type, err)
+		}
+		got, err := Decode(data)
+		if err != nil || got.ProxyProgram != m.ProxyProgram || got.Now != m.Now {
+			t.Errorf("%s: %+v %v", m.Type, got, err)
+		}
+	}
+}

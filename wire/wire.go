@@ -52,8 +52,9 @@ const (
 	Bye    = "bye"    // Message: the backend is going away (shutdown)
 	// EOF says the client end of Conn read end-of-stream: the server's FIN
 	// reached it. It is not a timeline event (the server's close event
-	// says why); a client that reads (the pooled client) needs it.
-	EOF = "eof" // Conn
+	// says why); a client that reads (the pooled client) needs it. Now is
+	// when it was read, on the session clock.
+	EOF = "eof" // Conn, Now
 )
 
 // Msg is every message; fields not used by a type are left empty.
@@ -79,6 +80,9 @@ type Msg struct {
 	// fewer events than that by the pong has lost some (the load
 	// generator counts them).
 	Sent uint64 `json:"sent,omitempty"`
+	// ProxyProgram is the code view of the scenario's proxy: the nginx
+	// configuration, the Go proxy program or the ALB's settings.
+	ProxyProgram string `json:"proxyProgram,omitempty"`
 }
 
 // Error codes a person may see explained.

@@ -49,6 +49,29 @@ import (
 //go:embed default-scenario.json
 var DefaultScenario []byte
 
+// proxyScenario is DefaultScenario behind a proxy (nginx with upstream
+// keep-alive): the client's connections end at the proxy, which opens
+// its own upstream connections to the app.
+//
+//go:embed proxy-scenario.json
+var proxyScenario []byte
+
+// ProxyScenario returns the proxy load scenario with a proxy of kind
+// ("nginx", "go" or "alb") in front of the app.
+func ProxyScenario(kind string) ([]byte, error) {
+	sc, err := scenario.Decode(proxyScenario)
+	if err != nil {
+		return nil, fmt.Errorf("proxy scenario: %w", err)
+	}
+	if kind != scenario.ProxyNginx {
+		sc.Proxy = &scenario.Proxy{Kind: kind}
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("proxy %q: %w", kind, err)
+	}
+	return scenario.Marshal(sc)
+}
+
 const (
 	// pingsPerRun is the number of clock samples taken after each load;
 	// the one with the smallest round trip gives the clock offset.
@@ -90,6 +113,10 @@ type Config struct {
 	// Idle, when set, is called once every browser is connected with its
 	// session ready and the default scenario loaded, before any run.
 	Idle func()
+	// LoadBeforeIdle has every browser load the run's scenario before the
+	// idle sample, so that an idle session holds what that scenario
+	// starts (a proxy and its hop beside the demo server).
+	LoadBeforeIdle bool
 }
 
 // Report is what a load run measured.
@@ -169,6 +196,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 			slots <- struct{}{}
 			ok := b.connect(ctx)
+			if ok && cfg.LoadBeforeIdle {
+				ok = b.loadOnly(ctx)
+			}
 			<-slots
 			connected.Done()
 			if !ok {
@@ -504,6 +534,36 @@ func (b *browser) runOnce(ctx context.Context) bool {
 			}
 			b.runs++
 			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// loadOnly loads the run's scenario and waits until it is loaded.
+func (b *browser) loadOnly(ctx context.Context) bool {
+	if !b.send(wire.Msg{Type: wire.Load, Scenario: b.plan.raw}) {
+		return false
+	}
+	deadline := time.NewTimer(stepWait)
+	defer deadline.Stop()
+	for {
+		select {
+		case f := <-b.frames:
+			if f.err != nil && f.last {
+				b.ended = true
+				return false
+			}
+			switch f.m.Type {
+			case wire.Loaded:
+				return true
+			case wire.Error:
+				b.fail("load before idle: %s", f.m.Message)
+				return false
+			}
+		case <-deadline.C:
+			b.fail("no loaded within %v of a load", stepWait)
+			return false
 		case <-ctx.Done():
 			return false
 		}

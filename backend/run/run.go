@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keepalive-playground/playground/backend/proxy"
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/backend/session"
 	"github.com/keepalive-playground/playground/scenario"
@@ -28,6 +29,9 @@ type Result struct {
 	Checks   []timeline.Result
 	// Errors are the messages a person would have seen in the page.
 	Errors []string
+	// EOFs are the moments client connections read the FIN of the server
+	// (or proxy) in front of them: T and Conn (not timeline events).
+	EOFs []timeline.Event
 }
 
 // Passed reports whether every check passed.
@@ -44,12 +48,26 @@ func (r *Result) Passed() bool {
 // timeline once sc.DurationMs has passed on the session clock (or sooner,
 // when the demo server has exited and every connection is closed).
 func Run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory) (*Result, error) {
-	return run(ctx, sc, runtimes, false)
+	return run(ctx, sc, runtimes, Options{}, false)
 }
 
-// run is Run, with or without the kernel's TCP states (the benchmark
+// Options are RunWith's.
+type Options struct {
+	// Proxies are the proxy factories (nil: every kind the playground has).
+	Proxies map[string]proxy.Factory
+	// OpenHop lets the proxy reach the hop without its gate, as a real
+	// proxy process must (session.Config.OpenHop).
+	OpenHop bool
+}
+
+// RunWith is Run with options; the differential tests put a real proxy in.
+func RunWith(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, opt Options) (*Result, error) {
+	return run(ctx, sc, runtimes, opt, false)
+}
+
+// run is RunWith, with or without the kernel's TCP states (the benchmark
 // weighs what they cost).
-func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, noTCP bool) (*Result, error) {
+func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox.Factory, opt Options, noTCP bool) (*Result, error) {
 	full := sc.WithDefaults()
 	var (
 		mu     sync.Mutex
@@ -67,6 +85,8 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 			case wake <- struct{}{}:
 			default:
 			}
+		case wire.EOF:
+			res.EOFs = append(res.EOFs, timeline.Event{T: m.Now, Conn: m.Conn})
 		case wire.Loaded:
 			select {
 			case loaded <- m.Now:
@@ -85,7 +105,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Out: out, Scenario: sc, NoTCPStates: noTCP})
+	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 

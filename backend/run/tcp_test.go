@@ -169,7 +169,7 @@ func BenchmarkTCPStates(b *testing.B) {
 				var mu sync.Mutex
 				for range parallel {
 					wg.Go(func() {
-						res, err := run(context.Background(), sc, all.Runtimes(), noTCP)
+						res, err := run(context.Background(), sc, all.Runtimes(), Options{}, noTCP)
 						if err != nil {
 							b.Error(err)
 							return

@@ -12,7 +12,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/keepalive-playground/playground/backend/proxy"
 	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
 )
@@ -186,12 +188,20 @@ func (s *Session) open(label string) (*vconn, error) {
 		s.fail(wire.CodeLimit, label, fmt.Errorf("a run may open at most %d connections", MaxConnsPerRun))
 		return nil, nil
 	}
+	if s.px != nil && scenario.IsUpstreamLabel(label) {
+		s.fail(wire.CodeConn, label, fmt.Errorf("%s names one of the proxy's upstream connections; give the connection another label", label))
+		return nil, nil
+	}
 	s.opened++
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), ctx: ctx, cancel: cancel}
 	s.conns[label] = c
 	delete(s.closeSent, label) // a new connection under a freed label
 	gate, addr := s.ln, s.srv.Addr()
+	if s.px != nil {
+		// The client's connections end at the proxy, behind its own gate.
+		gate, addr = s.pln, s.px.Addr()
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -272,7 +282,7 @@ const rstWait = 250 * time.Millisecond
 // the RST arrived. Polled a bounded number of times.
 func (s *Session) probeReset(c *vconn, tc *net.TCPConn) {
 	for range rstWait / rstPoll {
-		if errno := socketError(tc); errno != 0 {
+		if errno := proxy.SocketError(tc); errno != 0 {
 			err := &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", errno)}
 			s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
 			return
@@ -373,6 +383,9 @@ func (s *Session) handleNote(n note) error {
 			}
 			c.reset = true
 			ev.Kind, ev.By, ev.Error = timeline.Reset, timeline.ByServer, clientError(n.err)
+			if s.px != nil {
+				ev.By = timeline.ByProxy // the client's peer is the proxy
+			}
 			break
 		}
 		if c.reset || c.closed && n.kind == "rerr" {

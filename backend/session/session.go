@@ -22,6 +22,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keepalive-playground/playground/backend/proxy"
+	proxyall "github.com/keepalive-playground/playground/backend/proxy/all"
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/backend/tcpstate"
 	"github.com/keepalive-playground/playground/codeview"
@@ -63,6 +65,12 @@ const (
 	// maxErrorBytes bounds the text of one error message (a scenario's
 	// list of problems can run long); what is cut is counted.
 	maxErrorBytes = 4 << 10
+	// MaxUpstreamConns bounds the upstream connections a scenario's proxy
+	// holds open at once; MaxUpstreamConnsPerRun those it opens in a run.
+	// A proxy over either limit has its connect refused, as a full
+	// backlog would, and the person is told.
+	MaxUpstreamConns       = 32
+	MaxUpstreamConnsPerRun = 256
 )
 
 // Config is what a session needs.
@@ -87,6 +95,13 @@ type Config struct {
 	// NoTCPStates leaves out the kernel's TCP states (tcp events), which
 	// are on wherever the kernel's socket table can be read (Linux).
 	NoTCPStates bool
+	// Proxies maps scenario.Proxy.Kind to the proxy factory; nil offers
+	// every kind the playground has.
+	Proxies map[string]proxy.Factory
+	// OpenHop lets any connection through the hop in front of the demo
+	// server, for a proxy that cannot dial through its gate (the real
+	// nginx of the differential test). Never for a served session.
+	OpenHop bool
 }
 
 // ErrSlowClient ends a session whose browser does not read its messages.
@@ -105,11 +120,17 @@ type Session struct {
 	demoWake chan struct{}
 
 	// Everything below is owned by Run's goroutine.
-	start  time.Time
-	lastT  float64
-	seq    uint64
-	sc     scenario.Scenario
-	srv    sandbox.Server
+	start time.Time
+	lastT float64
+	seq   uint64
+	sc    scenario.Scenario
+	srv   sandbox.Server
+	// px and hop are the scenario's proxy and the upstream hop behind it
+	// (nil without a proxy).
+	px     proxy.Proxy
+	hop    *proxy.Hop
+	pln    *sandbox.Listener // the proxy's gate, which the tunnel dials
+	up     upstreams
 	srvGen int // which demo server events belong to; bumped on every load
 	exited bool
 	conns  map[string]*vconn
@@ -160,6 +181,9 @@ type Session struct {
 func New(cfg Config) *Session {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Proxies == nil {
+		cfg.Proxies = proxyall.Kinds()
 	}
 	s := &Session{
 		cfg:       cfg,
@@ -344,7 +368,7 @@ func (s *Session) flushEvents(all bool) error {
 	for i, h := range s.held[:cut] {
 		var err error
 		if h.eof {
-			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn}) {
+			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn, Now: h.ev.T}) {
 				err = ErrSlowClient
 			}
 		} else {
@@ -559,6 +583,12 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	s.srv = srv
 	s.ln = ln
 	s.exited = false
+	if full.Proxy != nil {
+		if err := s.startProxy(*full.Proxy, gen); err != nil {
+			s.stopServer()
+			return fmt.Errorf("start the %s proxy: %w", full.Proxy.Kind, err)
+		}
+	}
 	raw, err := scenario.Marshal(&sc)
 	if err != nil {
 		return fmt.Errorf("encode scenario: %w", err)
@@ -566,7 +596,7 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	if s.last.program == "" || !bytes.Equal(s.last.programFor, raw) {
 		s.last.program, s.last.programFor = codeview.Program(full), raw
 	}
-	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, Now: s.now()}) {
+	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, ProxyProgram: codeview.Proxy(full), Now: s.now()}) {
 		return ErrSlowClient
 	}
 	return nil
@@ -598,6 +628,7 @@ func (s *Session) stopServer() {
 	s.tcp.reset()
 	clear(s.closeSent)
 	clear(s.pending)
+	s.stopProxy()
 	if s.srv != nil {
 		if err := s.srv.Close(); err != nil {
 			s.cfg.Log.Debug("close demo server", "session", s.cfg.ID, "err", err)
@@ -672,8 +703,40 @@ func (s *Session) flushDemo() {
 		} else if ev.Kind == timeline.Exit {
 			s.tcpTouch("")
 		}
-		s.emit(ev)
+		s.emitDemo(ev)
 	}
+	if len(s.pending) > 0 && s.px != nil {
+		// Upstream connections get their labels from the hop, not from a
+		// dial of ours.
+		for peer, evs := range s.pending {
+			label, ok := s.labels.get(peer)
+			if !ok {
+				continue
+			}
+			delete(s.pending, peer)
+			for _, ev := range evs {
+				ev.Conn = label
+				s.emitDemo(ev)
+			}
+		}
+	}
+	for _, msg := range s.up.takeErrors() {
+		s.fail(wire.CodeLimit, "", errors.New(msg))
+	}
+}
+
+// emitDemo queues an event from the demo server or the proxy, marking
+// those on upstream connections with their hop.
+func (s *Session) emitDemo(ev timeline.Event) {
+	if s.px != nil && ev.Conn != "" && scenario.IsUpstreamLabel(ev.Conn) {
+		ev.Hop = timeline.HopUpstream
+	}
+	if s.hop != nil && ev.Kind == timeline.ListenerClosed && ev.Conn == "" {
+		// The demo server stopped listening: the proxy's next connect is
+		// refused, as it would be without the hop in between.
+		s.hop.StopAccepting()
+	}
+	s.emit(ev)
 }
 
 // demoEvent is one event from the demo server, tagged with the server

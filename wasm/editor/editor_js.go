@@ -54,17 +54,24 @@ type Editor struct {
 	knobHint    map[string]js.Value
 	runtimeNote js.Value
 	noteFor     string // the runtime the note describes
-	routeList   js.Value
-	stepList    js.Value
-	checkList   js.Value
-	addRoute    js.Value
-	addStep     js.Value
-	count       js.Value
-	problems    js.Value
-	routes      []*row
-	steps       []*row
-	nextUID     int
-	byKey       map[string]*ctl // the last validation's controls, for the summary's links
+	proxyNote   js.Value
+	proxyRow    map[string]js.Value
+	proxyHint   map[string]js.Value
+	// warnings lists what breaks the rule of the hops' idle timeouts: the
+	// scenario is valid (the lessons show the 502 on purpose), but a
+	// person who did not mean it should know.
+	warnings  js.Value
+	routeList js.Value
+	stepList  js.Value
+	checkList js.Value
+	addRoute  js.Value
+	addStep   js.Value
+	count     js.Value
+	problems  js.Value
+	routes    []*row
+	steps     []*row
+	nextUID   int
+	byKey     map[string]*ctl // the last validation's controls, for the summary's links
 
 	timer    *time.Timer
 	gen      int
@@ -76,7 +83,8 @@ type Editor struct {
 // validation error (nil if valid; otherwise a scenario.Problems).
 func Mount(loop *dom.Loop, root js.Value, sc scenario.Scenario, onChange func(sc scenario.Scenario, err error)) *Editor {
 	e := &Editor{loop: loop, onChange: onChange, ls: dom.NewListeners(loop), root: root,
-		top: map[string]*ctl{}, knobRow: map[string]js.Value{}, knobHint: map[string]js.Value{}}
+		top: map[string]*ctl{}, knobRow: map[string]js.Value{}, knobHint: map[string]js.Value{},
+		proxyRow: map[string]js.Value{}, proxyHint: map[string]js.Value{}}
 	e.build()
 	e.ls.On(e.form, "input", func(js.Value) { e.schedule() })
 	e.ls.On(e.form, "change", e.changed)
@@ -229,12 +237,30 @@ func unit(in js.Value, u string) js.Value {
 		dom.El("span", []dom.Attr{dom.A("aria-hidden", "true")}, u))
 }
 
+// knobField is a knob's field: its label (with the unit and the JSON
+// name), the input (with its unit beside a number), its default hint and
+// help.
+func knobField(key, name, label, u, help string, in js.Value) (js.Value, *ctl, js.Value) {
+	id := ElementID(key)
+	o := opts{help: help, hint: dom.El("p", []dom.Attr{dom.A("id", id+"-hint"), dom.A("class", "ed-hint")})}
+	if u != "" && in.Get("type").String() == "number" {
+		label += " (" + u + ")"
+		o.box = unit(in, u)
+	}
+	w, c := field(id, label, in, o)
+	dom.Append(w.Get("firstChild"), " ")
+	dom.Append(w.Get("firstChild"), dom.El("code", []dom.Attr{dom.A("class", "ed-json")}, name))
+	return w, c, o.hint
+}
+
 func (e *Editor) build() {
 	e.form = dom.El("form", []dom.Attr{dom.A("class", "ed"), dom.A("novalidate", true), dom.A("aria-label", "Scenario editor")})
 
 	e.count = dom.El("p", []dom.Attr{dom.A("class", "ed-count"), dom.A("role", "status")})
 	e.problems = dom.El("ul", []dom.Attr{dom.A("class", "ed-problems"), dom.A("aria-label", "Problems")})
 	dom.Append(e.form, dom.El("div", []dom.Attr{dom.A("class", "ed-summary")}, e.count, e.problems))
+	e.warnings = dom.El("ul", []dom.Attr{dom.A("class", "ed-warnings"), dom.A("id", e.id("warnings")), dom.A("aria-label", "Warnings"), dom.A("hidden", true)})
+	dom.Append(e.form, e.warnings)
 
 	title := textInput(false, "What this scenario shows")
 	w, c := field(e.id("title"), "Title", title, opts{})
@@ -250,30 +276,20 @@ func (e *Editor) build() {
 	dom.Append(server, w)
 	knobs := dom.El("div", []dom.Attr{dom.A("class", "ed-knobs")})
 	for _, k := range Knobs {
-		id := ElementID("server." + k.Name)
-		o := opts{help: k.Help, hint: dom.El("p", []dom.Attr{dom.A("id", id+"-hint"), dom.A("class", "ed-hint")})}
-		label := k.Label
-		var in js.Value
+		in := numInput(0, k.Max, "")
 		if k.Bool {
 			in = dom.El("select", nil)
-		} else {
-			in = numInput(0, k.Max, "")
-			if k.Unit != "" {
-				label += " (" + k.Unit + ")"
-				o.box = unit(in, k.Unit)
-			}
 		}
-		w, c := field(id, label, in, o)
-		dom.Append(w.Get("firstChild"), " ")
-		dom.Append(w.Get("firstChild"), dom.El("code", []dom.Attr{dom.A("class", "ed-json")}, k.Name))
+		w, c, hint := knobField("server."+k.Name, k.Name, k.Label, k.Unit, k.Help, in)
 		w.Call("setAttribute", "data-knob", k.Name)
 		e.top["server."+k.Name] = c
 		e.knobRow[k.Name] = w
-		e.knobHint[k.Name] = o.hint
+		e.knobHint[k.Name] = hint
 		dom.Append(knobs, w)
 	}
 	dom.Append(server, knobs)
 	dom.Append(e.form, server)
+	e.buildProxy()
 
 	// Routes.
 	routes := dom.El("fieldset", []dom.Attr{dom.A("class", "ed-sec")}, dom.El("legend", nil, "Routes"),
@@ -330,6 +346,49 @@ func (e *Editor) build() {
 	dom.Append(e.root, e.form)
 }
 
+// buildProxy adds the proxy's section: its kind and every kind's knobs,
+// of which applyProxy shows the chosen kind's.
+func (e *Editor) buildProxy() {
+	sec := dom.El("fieldset", []dom.Attr{dom.A("class", "ed-sec")}, dom.El("legend", nil, "Proxy"))
+	kind := dom.El("select", []dom.Attr{dom.A("data-role", "proxy-kind")})
+	e.proxyNote = dom.El("p", []dom.Attr{dom.A("id", e.id("proxy-note")), dom.A("class", "ed-help")})
+	w, c := field(ElementID("proxy.kind"), "Reverse proxy or load balancer", kind, opts{hint: e.proxyNote})
+	e.top["proxy.kind"] = c
+	dom.Append(sec, w)
+	knobs := dom.El("div", []dom.Attr{dom.A("class", "ed-knobs ed-proxy-knobs")})
+	for _, k := range ProxyKnobs {
+		var in js.Value
+		switch {
+		case k.Bool:
+			in = dom.El("select", nil)
+		case k.Words:
+			in = textInput(true, "error timeout")
+		default:
+			in = numInput(k.Min, k.Max, "")
+		}
+		w, c, hint := knobField("proxy."+k.Name, k.Name, k.Label, k.Unit, k.Help, in)
+		w.Call("setAttribute", "data-proxy-knob", k.Name)
+		e.top["proxy."+k.Name] = c
+		e.proxyRow[k.Name] = w
+		e.proxyHint[k.Name] = hint
+		dom.Append(knobs, w)
+	}
+	dom.Append(sec, knobs)
+	dom.Append(e.form, sec)
+}
+
+// applyProxy shows the chosen kind's knobs (and any other that holds a
+// value, so that its problem can be seen and cleared).
+func (e *Editor) applyProxy() {
+	kind := val(e.top["proxy.kind"].in)
+	dom.SetText(e.proxyNote, ProxyNote(kind))
+	for _, k := range ProxyKnobs {
+		c := e.top["proxy."+k.Name]
+		shown := k.Applies(kind) || val(c.in) != "" || c.in.Get("validity").Get("badInput").Bool()
+		e.proxyRow[k.Name].Set("hidden", !shown || kind == "")
+	}
+}
+
 // render fills the form from f.
 func (e *Editor) render(f Form) {
 	e.carried = Form{V: f.V, Lesson: f.Lesson, Checks: f.Checks}
@@ -344,6 +403,16 @@ func (e *Editor) render(f Form) {
 		}
 	}
 	e.top["durationMs"].in.Set("value", f.DurationMs)
+	setOptions(e.top["proxy.kind"].in, Options(ProxyKinds, f.ProxyKind), ProxyKindLabel, f.ProxyKind)
+	for _, k := range ProxyKnobs {
+		in := e.top["proxy."+k.Name].in
+		if k.Bool {
+			setOptions(in, []string{"", "true", "false"}, boolLabel, f.ProxyKnobs[k.Name])
+		} else {
+			in.Set("value", f.ProxyKnobs[k.Name])
+		}
+	}
+	e.applyProxy()
 
 	dom.Clear(e.routeList)
 	e.routes = nil
@@ -547,7 +616,7 @@ func (e *Editor) applyRuntime() {
 func val(v js.Value) string { return v.Get("value").String() }
 
 func (e *Editor) read() Form {
-	f := Form{V: e.carried.V, Lesson: e.carried.Lesson, Checks: e.carried.Checks, Knobs: map[string]string{}}
+	f := Form{V: e.carried.V, Lesson: e.carried.Lesson, Checks: e.carried.Checks, Knobs: map[string]string{}, ProxyKnobs: map[string]string{}}
 	num := func(key string, in js.Value) string {
 		if in.Get("validity").Get("badInput").Bool() {
 			f.BadInput = append(f.BadInput, key)
@@ -563,6 +632,13 @@ func (e *Editor) read() Form {
 		}
 	}
 	f.DurationMs = num("durationMs", e.top["durationMs"].in)
+	f.ProxyKind = val(e.top["proxy.kind"].in)
+	for _, k := range ProxyKnobs {
+		key := "proxy." + k.Name
+		if v := num(key, e.top[key].in); v != "" {
+			f.ProxyKnobs[k.Name] = v
+		}
+	}
 	for i, r := range e.routes {
 		p := fmt.Sprintf("server.routes[%d].", i)
 		f.Routes = append(f.Routes, RouteForm{
@@ -651,6 +727,19 @@ func (e *Editor) show(f Form, sc scenario.Scenario, err error) {
 		}
 	}
 
+	if sc.Proxy != nil {
+		for _, k := range ProxyKnobs {
+			dom.SetText(e.proxyHint[k.Name], k.Hint(sc.Proxy.Kind))
+			in := e.top["proxy."+k.Name].in
+			if k.Bool {
+				in.Get("options").Index(0).Set("textContent", "default ("+k.Default(sc.Proxy.Kind)+")")
+			} else {
+				in.Set("placeholder", k.Default(sc.Proxy.Kind))
+			}
+		}
+	}
+	e.showWarnings(f, sc)
+
 	dom.Clear(e.problems)
 	switch len(ps) {
 	case 0:
@@ -671,6 +760,24 @@ func (e *Editor) show(f Form, sc scenario.Scenario, err error) {
 			dom.Append(li, p.String())
 		}
 		dom.Append(e.problems, li)
+	}
+}
+
+// showWarnings lists the hops whose idle timeout is not longer than the
+// one in front of them, each linked to the knob that sets it.
+func (e *Editor) showWarnings(f Form, sc scenario.Scenario) {
+	dom.Clear(e.warnings)
+	ws := sc.HopWarnings()
+	e.warnings.Set("hidden", len(ws) == 0)
+	for _, w := range ws {
+		li := dom.El("li", nil, dom.El("strong", nil, "Warning: "))
+		if k := f.Control(w.Field); k != "" {
+			dom.Append(li, dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "ed-link"), dom.A("data-focus", k)}, w.Field))
+			dom.Append(li, ": "+w.Msg)
+		} else {
+			dom.Append(li, w.String())
+		}
+		dom.Append(e.warnings, li)
 	}
 }
 
@@ -695,6 +802,8 @@ func (e *Editor) changed(ev js.Value) {
 	switch t.Call("getAttribute", "data-role").String() {
 	case "runtime":
 		e.applyRuntime()
+	case "proxy-kind":
+		e.applyProxy()
 	case "action":
 		if _, r := rowOf(e.steps, t); r != nil {
 			e.actionChanged(r)
@@ -702,7 +811,9 @@ func (e *Editor) changed(ev js.Value) {
 	case "at":
 		e.sortSteps()
 	}
-	if t.Call("closest", ".ed-knobs").Truthy() {
+	if t.Call("closest", ".ed-proxy-knobs").Truthy() {
+		e.applyProxy()
+	} else if t.Call("closest", ".ed-knobs").Truthy() {
 		e.applyRuntime()
 	}
 	e.schedule()

@@ -29,6 +29,11 @@ type Form struct {
 	Routes     []RouteForm
 	Steps      []StepForm
 
+	// ProxyKind is "" for no proxy; ProxyKnobs holds its knobs by
+	// ProxyKnob.Name as typed (nextUpstream: words separated by spaces).
+	ProxyKind  string
+	ProxyKnobs map[string]string
+
 	// BadInput lists the fields whose number input the browser could not
 	// read (its value then reads as ""); each is a problem.
 	BadInput []string
@@ -89,7 +94,25 @@ func FromScenario(sc scenario.Scenario) Form {
 		Title:      sc.Title,
 		Runtime:    sc.Server.Runtime,
 		Knobs:      map[string]string{},
+		ProxyKnobs: map[string]string{},
 		DurationMs: optInt(sc.DurationMs),
+	}
+	if p := sc.Proxy; p != nil {
+		f.ProxyKind = p.Kind
+		for _, k := range ProxyKnobs {
+			switch {
+			case k.intp != nil:
+				if v := *k.intp(p); v != nil {
+					f.ProxyKnobs[k.Name] = strconv.Itoa(*v)
+				}
+			case k.boolp != nil:
+				if v := *k.boolp(p); v != nil {
+					f.ProxyKnobs[k.Name] = strconv.FormatBool(*v)
+				}
+			case k.Words && p.NextUpstream != nil:
+				f.ProxyKnobs[k.Name] = strings.Join(p.NextUpstream, " ")
+			}
+		}
 	}
 	sv := sc.Server
 	for _, k := range Knobs {
@@ -223,6 +246,9 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 		}
 		*sv.IntKnob(k.Name) = &v
 	}
+	if f.ProxyKind != "" {
+		sc.Proxy = f.proxy(bad, badInput)
+	}
 	for i, rf := range f.Routes {
 		p := fmt.Sprintf("server.routes[%d]", i)
 		sv.Routes = append(sv.Routes, scenario.Route{
@@ -273,6 +299,37 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 	return sc, ps
 }
 
+// proxy reads the proxy's knobs as typed.
+func (f Form) proxy(bad func(string, error), badInput func(string) bool) *scenario.Proxy {
+	p := &scenario.Proxy{Kind: f.ProxyKind}
+	for _, k := range ProxyKnobs {
+		field := "proxy." + k.Name
+		s := strings.TrimSpace(f.ProxyKnobs[k.Name])
+		if badInput(field) || s == "" {
+			continue
+		}
+		switch {
+		case k.Words:
+			p.NextUpstream = strings.Fields(s)
+		case k.Bool:
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				bad(field, fmt.Errorf("%q is neither true nor false", s))
+				continue
+			}
+			*k.boolp(p) = &b
+		default:
+			v, err := parseInt(s)
+			if err != nil {
+				bad(field, err)
+				continue
+			}
+			*k.intp(p) = &v
+		}
+	}
+	return p
+}
+
 // Check converts and validates: the form's own problems come first, then
 // Validate's, whose messages are shown exactly as the backend gives them.
 // The error is nil or a scenario.Problems.
@@ -314,6 +371,10 @@ func (f Form) Keys() []string {
 	keys := []string{"title", "server.runtime"}
 	for _, k := range Knobs {
 		keys = append(keys, "server."+k.Name)
+	}
+	keys = append(keys, "proxy.kind")
+	for _, k := range ProxyKnobs {
+		keys = append(keys, "proxy."+k.Name)
 	}
 	keys = append(keys, KeyRoutes)
 	for i := range f.Routes {
@@ -422,8 +483,15 @@ func (f Form) Control(field string) string {
 // isKey reports whether k is one of f.Keys(), without building them.
 func (f Form) isKey(k string) bool {
 	switch k {
-	case "title", "server.runtime", KeyRoutes, KeySteps, "durationMs", KeyChecks:
+	case "title", "server.runtime", KeyRoutes, KeySteps, "durationMs", KeyChecks, "proxy.kind":
 		return true
+	}
+	if name, ok := strings.CutPrefix(k, "proxy."); ok {
+		for _, kn := range ProxyKnobs {
+			if kn.Name == name {
+				return true
+			}
+		}
 	}
 	if name, ok := strings.CutPrefix(k, "server."); ok {
 		for _, kn := range Knobs {

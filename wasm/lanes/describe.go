@@ -66,6 +66,8 @@ func (m *Model) Card(id int, span bool, now float64) (title string, fields []Fie
 		}
 	}
 	add("conn", ev.Conn)
+	add("hop", ev.Hop)
+	add("upstream", ev.Upstream)
 	add("by", ev.By)
 	add("reason", ev.Reason)
 	add("method", ev.Method)
@@ -271,6 +273,8 @@ func Legend() []LegendEntry {
 		{bar(SpanClosing), "server closing: the listener is still open"},
 		{append(bar(SpanNotAccepts), mark(timeline.ListenerClosed, "")...), "listener closed: new connects are refused"},
 		{mark(timeline.Exit, ""), "the process exits"},
+		{mark(timeline.Forward, ""), "a proxy forwards a request: a line to the upstream lane (u1 ↑) that carries it; dashed: a retry"},
+		{mark(timeline.ProxyError, ""), "a proxy's failed upstream exchange, with its log line"},
 		{live, "now: the live edge"},
 	}
 }

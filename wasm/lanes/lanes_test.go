@@ -664,3 +664,65 @@ func TestDeclaresBody(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyLanes(t *testing.T) {
+	n := func(v int) *int { return &v }
+	sc := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "node20"},
+		Proxy: &scenario.Proxy{Kind: scenario.ProxyNginx, Keepalive: n(2), UpstreamIdleTimeoutMs: n(4000)}}
+	m := NewModel(ConfigOf(sc))
+	up := func(e timeline.Event) timeline.Event { e.Hop = timeline.HopUpstream; return e }
+	for _, e := range []timeline.Event{
+		{T: 0, Conn: "A", Kind: timeline.Connect}, {T: 0, Conn: "A", Kind: timeline.Accept},
+		{T: 1, Conn: "A", Kind: timeline.Request, Method: "GET", Path: "/"},
+		up(timeline.Event{T: 1, Conn: "u1", Kind: timeline.Connect}),
+		{T: 1, Conn: "A", Kind: timeline.Forward, Upstream: "u1", Method: "GET", Path: "/"},
+		up(timeline.Event{T: 2, Conn: "u1", Kind: timeline.Accept}),
+		up(timeline.Event{T: 2, Conn: "u1", Kind: timeline.Request, Method: "GET", Path: "/"}),
+		{T: 3, Conn: "A", Kind: timeline.ProxyError, Upstream: "u1", Error: "[error] upstream prematurely closed connection while reading response header from upstream, client: 127.0.0.1"},
+		{T: 3, Conn: "A", Kind: timeline.Forward, Upstream: "u2", Method: "GET", Path: "/"},
+		up(timeline.Event{T: 4, Conn: "u2", Kind: timeline.Connect}),
+		up(timeline.Event{T: 5, Conn: "u2", Kind: timeline.Accept}),
+		up(timeline.Event{T: 5, Conn: "u2", Kind: timeline.Request, Method: "GET", Path: "/"}),
+		up(timeline.Event{T: 5, Conn: "u2", Kind: timeline.Response, Status: 200}),
+		{T: 6, Conn: "A", Kind: timeline.Response, Status: 200},
+	} {
+		m.Add(e)
+	}
+	if l := m.Lane("u1"); l == nil || !l.Upstream || m.Lane("A").Upstream {
+		t.Fatalf("upstream lanes: u1 %+v", l)
+	}
+	if len(m.Forwards) != 2 || m.Forwards[0].Retry || !m.Forwards[1].Retry || m.Forwards[1].To != "u2" {
+		t.Fatalf("forwards %+v", m.Forwards)
+	}
+	// The client lane counts down the proxy's timer, the upstream lane
+	// whichever of the app's and the proxy's fires first.
+	if cd, ok := m.Lane("A").Countdown(6); !ok || !strings.Contains(cd.Label, "nginx keepalive_timeout 75 s") || cd.Reason != timeline.ReasonProxyIdleTimeout {
+		t.Errorf("client lane countdown %+v %v", cd, ok)
+	}
+	if cd, ok := m.Lane("u2").Countdown(6); !ok || !strings.Contains(cd.Label, "upstream keepalive_timeout 4 s") || cd.Deadline != 4005 {
+		t.Errorf("upstream lane countdown %+v %v", cd, ok)
+	}
+	v := Viewport{Width: 800, Height: ContentH(len(m.Lanes))}
+	v.FitRun(m, 6)
+	d := &Display{}
+	d.Layout(m, v, 6, NoFocus)
+	var texts []string
+	paths := 0
+	for _, it := range d.Items {
+		if it.Shape == ShapeText {
+			texts = append(texts, it.Text)
+		}
+		if it.Shape == ShapeLine && it.Role == RoleAccent && it.H != 0 && it.ID >= 0 {
+			paths++
+		}
+	}
+	all := strings.Join(texts, "|")
+	for _, want := range []string{"u1 ↑", "retry → u2", "proxy: upstream prematurely closed connection"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q among the texts %q", want, all)
+		}
+	}
+	if paths != 2 {
+		t.Errorf("%d forward paths, want 2", paths)
+	}
+}

@@ -2,6 +2,8 @@ package lanes
 
 import (
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/keepalive-playground/playground/timeline"
 )
@@ -130,6 +132,7 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 	for i := i0; i < i1; i++ {
 		d.lane(m, m.Lanes[i], v, v.LaneY(i), LaneH, t0, t1, now, f)
 	}
+	d.forwards(m, v, t0, t1, i0, i1)
 	top := float64(AxisH)
 	d.layer = 2
 	d.add(Item{Shape: ShapeRect, Role: RolePanel, X: 0, Y: 0, W: v.Width, H: AxisH + ServerLaneH, ID: -1})
@@ -152,6 +155,34 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 func (d *Display) add(it Item) {
 	it.Layer = d.layer
 	d.Items = append(d.Items, it)
+}
+
+// forwards draws each forward as a path from the client's lane down (or
+// up) to the upstream lane that carried the request; a retry's path is
+// dashed and labelled. A path is drawn when either end is in view.
+func (d *Display) forwards(m *Model, v Viewport, t0, t1 float64, i0, i1 int) {
+	for _, fw := range m.Forwards {
+		if fw.T < t0 || fw.T > t1 {
+			continue
+		}
+		from, to := m.Lane(fw.From), m.Lane(fw.To)
+		if from == nil || to == nil {
+			continue
+		}
+		if (from.Index < i0 || from.Index >= i1) && (to.Index < i0 || to.Index >= i1) {
+			continue
+		}
+		x := v.X(fw.T)
+		if x < GutterW {
+			continue
+		}
+		y0, y1 := v.LaneY(from.Index)+LaneH/2, v.LaneY(to.Index)+LaneH/2
+		d.add(Item{Shape: ShapeLine, Role: RoleAccent, X: x, Y: y0, H: y1 - y0, Line: 1.5, Alpha: 0.8, Dash: fw.Retry, ID: fw.Event})
+		d.add(Item{Shape: ShapeMark, Glyph: GlyphTriangle, Role: RoleAccent, X: x, Y: y1, H: markR, ID: fw.Event})
+		if fw.Retry {
+			d.add(Item{Shape: ShapeText, Role: RoleAccent, X: x + 4, Y: (y0 + y1) / 2, Text: "retry → " + fw.To, Small: true, Anchor: -1, ID: -1})
+		}
+	}
 }
 
 // labelGap is the least space between two labels on one row of a lane.
@@ -265,6 +296,10 @@ func markStyle(ev *timeline.Event) (Glyph, Role, bool) {
 		// The kernel's states are not marks of their own: what caused
 		// each is already one.
 		return GlyphDot, RoleMuted, false
+	case timeline.Forward:
+		return GlyphDiamond, RoleAccent, true
+	case timeline.ProxyError:
+		return GlyphBolt, RoleBad, true
 	}
 	return GlyphDot, RoleMuted, true
 }
@@ -275,6 +310,9 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 	name := l.Conn
 	if name == "" {
 		name = "server"
+	}
+	if l.Upstream {
+		name += " ↑" // the proxy's connection to the app
 	}
 	d.add(Item{Shape: ShapeLine, Role: RoleLine, X: 0, Y: y + h, W: v.Width, Line: 0.5, Alpha: 0.6, ID: -1})
 	d.add(Item{Shape: ShapeText, Role: RoleFg, X: 8, Y: mid + 4, Text: name, Bold: true, Anchor: -1, ID: -1})
@@ -348,7 +386,8 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 			mh = h/2 - 3
 		}
 		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
-		if id == l.Close || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
+		proxyMark := ev.Kind == timeline.ProxyError || ev.Kind == timeline.Response && ev.By == timeline.ByProxy
+		if id == l.Close || proxyMark || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
 			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
 		}
 		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
@@ -401,8 +440,30 @@ func markLabel(ev *timeline.Event) string {
 		return "closeAllConnections()"
 	case timeline.ShutdownCalled:
 		return "Shutdown()"
+	case timeline.ProxyError:
+		return "proxy: " + shortLog(ev.Error)
+	case timeline.Response:
+		if ev.By == timeline.ByProxy {
+			return strconv.Itoa(ev.Status) + " from the proxy"
+		}
 	}
 	return ev.Kind
+}
+
+// shortLog is a proxy's log line cut to its message: nginx's "[error]
+// upstream prematurely closed connection while reading …, client: …"
+// shows as "upstream prematurely closed connection".
+func shortLog(line string) string {
+	line = strings.TrimPrefix(line, "[error] ")
+	for _, cut := range []string{" while ", ", client:"} {
+		if i := strings.Index(line, cut); i > 0 {
+			line = line[:i]
+		}
+	}
+	if r := []rune(line); len(r) > 60 {
+		line = string(r[:57]) + "…"
+	}
+	return line
 }
 
 // textW estimates the width of small text (11 px system font): the layout

@@ -38,6 +38,15 @@ type Config struct {
 	// Go.
 	IdleTimeoutMs       float64
 	ReadHeaderTimeoutMs float64
+
+	// The proxy, when the scenario has one: its idle timeout for client
+	// connections (ProxyClientMs, 0: none) and for upstream ones
+	// (ProxyUpstreamMs, 0: none; ProxyReuses false when it never keeps
+	// one), with the names the timers go by.
+	ProxyKind                          string
+	ProxyClientMs, ProxyUpstreamMs     float64
+	ProxyClientLabel, ProxyUpstreamLbl string
+	ProxyReuses                        bool
 }
 
 // ConfigOf reads the timeouts of sc (unset knobs read as their defaults).
@@ -57,6 +66,23 @@ func ConfigOf(sc scenario.Scenario) Config {
 	case scenario.LangGo:
 		c.IdleTimeoutMs = float64(sv.IdleTimeout().Milliseconds())
 		c.ReadHeaderTimeoutMs = float64(sv.ReadHeaderTimeout().Milliseconds())
+	}
+	if sc.Proxy != nil {
+		p := sc.WithDefaults().Proxy
+		c.ProxyKind = p.Kind
+		c.ProxyClientMs = float64(p.ClientIdleTimeout().Milliseconds())
+		c.ProxyUpstreamMs = float64(p.UpstreamIdleTimeout().Milliseconds())
+		switch p.Kind {
+		case scenario.ProxyNginx:
+			c.ProxyClientLabel, c.ProxyUpstreamLbl = "nginx keepalive_timeout", "nginx upstream keepalive_timeout"
+			c.ProxyReuses = p.KeepaliveConns() > 0
+		case scenario.ProxyGo:
+			c.ProxyClientLabel, c.ProxyUpstreamLbl = "proxy IdleTimeout", "proxy IdleConnTimeout"
+			c.ProxyReuses = !p.KeepAlivesDisabled()
+		case scenario.ProxyALB:
+			c.ProxyClientLabel, c.ProxyUpstreamLbl = "ALB idle timeout", "ALB idle timeout"
+			c.ProxyReuses = true
+		}
 	}
 	return c
 }
@@ -108,6 +134,11 @@ type Span struct {
 type Lane struct {
 	Conn  string
 	Index int // position among the model's connection lanes
+	// Upstream marks a proxy's connection to the demo server (u1, u2, …).
+	Upstream bool
+	// forwards counts the forwards since the last response: a second one
+	// is a retry.
+	forwards int
 	// Events indexes Model.Events in time order; Times holds their times,
 	// never decreasing, for binary search.
 	Events []int
@@ -166,7 +197,19 @@ type Model struct {
 	Last float64
 	// Exited is the time of the exit event (-1 before).
 	Exited float64
-	byConn map[string]*Lane
+	// Forwards are the proxy's forwards, each a path from a client lane
+	// to the upstream lane that carried the request.
+	Forwards []Forward
+	byConn   map[string]*Lane
+}
+
+// Forward is a request the proxy sent upstream.
+type Forward struct {
+	Event    int // the forward event
+	T        float64
+	From, To string // client and upstream connection labels
+	// Retry: the same request was forwarded before (it failed there).
+	Retry bool
 }
 
 // NewModel makes an empty model for a run with cfg's timeouts.
@@ -200,6 +243,7 @@ func (m *Model) Add(ev timeline.Event) {
 	l := m.byConn[ev.Conn]
 	if l == nil {
 		nl := newLane(ev.Conn, len(m.Lanes))
+		nl.Upstream = ev.Hop == timeline.HopUpstream
 		l = &nl
 		m.Lanes = append(m.Lanes, l)
 		m.byConn[ev.Conn] = l
@@ -266,6 +310,10 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 	}
 	cfg := &m.Config
 	switch ev.Kind {
+	case timeline.Forward:
+		m.Forwards = append(m.Forwards, Forward{Event: i, T: t, From: ev.Conn, To: ev.Upstream, Retry: l.forwards > 0})
+		l.forwards++
+		return
 	case timeline.Connect, timeline.Accept:
 		if ev.Kind == timeline.Connect {
 			l.connected = true
@@ -319,6 +367,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 		}
 	case timeline.Response:
 		l.touch(t)
+		l.forwards = 0
 		if l.inflight > 0 {
 			l.inflight--
 		}
@@ -341,8 +390,11 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 			l.timer = timer{}
 			s := l.begin(SpanHalfClosed, t, i)
 			s.Label = "half-closed: the server's end is open"
-			if ev.By == timeline.ByServer {
+			switch ev.By {
+			case timeline.ByServer:
 				s.Label = "half-closed: the client's end is open"
+			case timeline.ByProxy:
+				s.Label = "half-closed by the proxy: the other end is open"
 			}
 			return
 		}
@@ -376,6 +428,9 @@ func (l *Lane) cancelKeepAlive() {
 // Go's ReadHeaderTimeout.
 func (m *Model) startTimer(l *Lane, t float64) {
 	c := &m.Config
+	if c.ProxyKind != "" && !l.Upstream {
+		return // the client's connection is the proxy's, not the app's
+	}
 	switch {
 	case c.Language == scenario.LangNode && c.SocketTimeoutMs > 0:
 		l.timer = timer{label: "socket.setTimeout " + fmtDur(c.SocketTimeoutMs), reason: timeline.ReasonSocketTimeout,
@@ -387,8 +442,28 @@ func (m *Model) startTimer(l *Lane, t float64) {
 }
 
 // afterResponse arms the timeout that guards an idle keep-alive connection.
+// With a proxy, a client connection's is the proxy's; on an upstream
+// connection the app's and the proxy's both run, and the one that fires
+// first is shown.
 func (m *Model) afterResponse(l *Lane, t float64) {
 	c := &m.Config
+	if c.ProxyKind != "" && !l.Upstream {
+		if c.ProxyClientMs > 0 {
+			l.timer = timer{label: c.ProxyClientLabel + " " + fmtDur(c.ProxyClientMs), reason: timeline.ReasonProxyIdleTimeout,
+				ms: c.ProxyClientMs, deadline: t + c.ProxyClientMs}
+		}
+		return
+	}
+	defer func() {
+		if !l.Upstream || !c.ProxyReuses || c.ProxyUpstreamMs <= 0 {
+			return
+		}
+		if l.timer.label == "" || t+c.ProxyUpstreamMs < l.timer.deadline {
+			l.keepAliveSet = false
+			l.timer = timer{label: c.ProxyUpstreamLbl + " " + fmtDur(c.ProxyUpstreamMs), reason: timeline.ReasonUpstreamIdleTimeout,
+				ms: c.ProxyUpstreamMs, deadline: t + c.ProxyUpstreamMs}
+		}
+	}()
 	switch {
 	case c.Language == scenario.LangNode && c.KeepAliveTimeoutMs > 0:
 		label := "keepAliveTimeout " + fmtDur(c.KeepAliveTimeoutMs)

@@ -161,7 +161,7 @@ func (c *vconn) deliver(m wire.Msg) {
 			c.buf = append(c.buf, ev.Data...)
 		case timeline.Reset:
 			c.resetBy = ev.By
-			if ev.By == timeline.ByServer && (c.broken == nil || c.brokenByNote) {
+			if (ev.By == timeline.ByServer || ev.By == timeline.ByProxy) && (c.broken == nil || c.brokenByNote) {
 				// What a reading client sees after the peer's RST,
 				// whichever of its own calls the backend saw fail.
 				c.broken = os.NewSyscallError("read", errno{syscall.ECONNRESET, errnoTexts[syscall.ECONNRESET]})

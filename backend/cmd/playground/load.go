@@ -52,6 +52,8 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	lockstep := fs.Bool("lockstep", false, "start every browser's first run at the same instant (default: spread over one run, as a class does)")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this file (the server's: serve -debug-addr)")
 	scen := fs.String("scenario", "", "scenario FILE or LINK each browser runs (default: answer 2, Node 20 socket timeout)")
+	proxyKind := fs.String("proxy", "", "run answer 2 behind a proxy of this kind (nginx, go or alb) instead")
+	idleLoaded := fs.Bool("idle-loaded", false, "weigh idle sessions with the run's scenario loaded (its demo server, and its proxy if any), not the default one")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: playground load [flags]")
 		fs.PrintDefaults()
@@ -64,6 +66,17 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var raw []byte
+	if *proxyKind != "" && *scen != "" {
+		fmt.Fprintln(stderr, "playground load: -proxy and -scenario exclude each other (put the proxy in the scenario)")
+		return 2
+	}
+	if *proxyKind != "" {
+		var err error
+		if raw, err = load.ProxyScenario(*proxyKind); err != nil {
+			fmt.Fprintf(stderr, "playground load: %v\n", err)
+			return 2
+		}
+	}
 	if *scen != "" {
 		sc, _, err := loadScenario(*scen)
 		if err == nil {
@@ -125,12 +138,13 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var cpuStart sample
 	rep, err := load.Run(ctx, load.Config{
-		URL:      target,
-		Sessions: *sessions,
-		Duration: *duration,
-		Scenario: raw,
-		Ramp:     *ramp,
-		Lockstep: *lockstep,
+		URL:            target,
+		Sessions:       *sessions,
+		Duration:       *duration,
+		Scenario:       raw,
+		Ramp:           *ramp,
+		Lockstep:       *lockstep,
+		LoadBeforeIdle: *idleLoaded,
 		Idle: func() {
 			if srv != nil {
 				// Let the connects settle, then weigh the idle sessions.

@@ -68,7 +68,10 @@ type connKey struct{}
 // server is a running demo server. Its flags are atomics because net/http
 // reads them from its own goroutines while classifying a close.
 type server struct {
-	cfg             sandbox.Config
+	cfg sandbox.Config
+	// front, when set, handles every request instead of the routes (see
+	// NewFront).
+	front           http.Handler
 	srv             *http.Server
 	ln              *listener
 	keepAlive       bool
@@ -101,7 +104,16 @@ type server struct {
 }
 
 // New starts a go-runtime demo server for cfg. It is a sandbox.Factory.
-func New(cfg sandbox.Config) (sandbox.Server, error) {
+func New(cfg sandbox.Config) (sandbox.Server, error) { return startServer(cfg, nil) }
+
+// NewFront starts the same instrumented net/http.Server with h as its
+// handler instead of the scenario's routes: the front of a Go reverse
+// proxy (package goproxy), whose client connections are then reported
+// exactly as the demo server's are. The status h writes is the response
+// event's.
+func NewFront(cfg sandbox.Config, h http.Handler) (sandbox.Server, error) { return startServer(cfg, h) }
+
+func startServer(cfg sandbox.Config, front http.Handler) (sandbox.Server, error) {
 	if cfg.Now == nil || cfg.Emit == nil {
 		return nil, errors.New("go runtime: config needs Now and Emit")
 	}
@@ -112,6 +124,7 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{
 		cfg:             cfg,
+		front:           front,
 		keepAlive:       cfg.Server.KeepAlives(),
 		shutdownTimeout: cfg.Server.ShutdownTimeout(),
 		ctx:             ctx,

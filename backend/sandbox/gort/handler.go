@@ -18,9 +18,36 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.wg.Done()
 	c.begin(r.Method, r.RequestURI, r.Close)
-	s.answer(w, r, c)
+	if s.front != nil {
+		s.front.ServeHTTP(&statusWriter{ResponseWriter: w, c: c}, r)
+	} else {
+		s.answer(w, r, c)
+	}
 	c.end() // not reached when the handler panics (destroy)
 }
+
+// statusWriter records the status a front handler writes.
+type statusWriter struct {
+	http.ResponseWriter
+	c     *conn
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote && code >= 200 {
+		w.wrote = true
+		w.c.setStatus(code)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.NewResponseController reach Flush and the deadlines.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // answer is the route handler, the same code codeview.Go shows: the first
 // matching route answers with its status and body, after its delay, and
