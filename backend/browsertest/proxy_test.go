@@ -70,7 +70,7 @@ func TestProxyInTheEditor(t *testing.T) {
 	p.waitJS("the warning gone", `document.getElementById("ed-warnings").hidden`, stepTimeout)
 	// The strip shows what runs: the fix, once it is run.
 	p.click("#run")
-	p.waitJS("the fix in the strip", `document.getElementById("server-hops").textContent.includes("app (node20): 66 s") && !document.querySelector("#server-hops .hop-warn")`, stepTimeout)
+	p.waitJS("the fix in the strip", `document.getElementById("server-hops").textContent.includes("app (node26): 66 s") && !document.querySelector("#server-hops .hop-warn")`, stepTimeout)
 	p.waitJS("the request at 6 s answered", `document.querySelector('#timeline [data-conn="A"]') !== null`, stepTimeout)
 	p.screenshot("proxy-editor-fixed")
 	if probs := p.problemsExcept(); len(probs) > 0 {
