@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -37,7 +38,15 @@ const (
 	listenTries = 64
 )
 
-var nextPort atomic.Uint32
+// nextPort starts at a random point of the range so that several
+// playground processes on one machine (a test run's packages, a second
+// instance) do not all walk the same ports from the bottom, each failing
+// the binds the others already hold.
+var nextPort = func() *atomic.Uint32 {
+	var n atomic.Uint32
+	n.Store(uint32(rand.IntN(portLast - portFirst + 1)))
+	return &n
+}()
 
 // Listen opens a demo server's listener on 127.0.0.1. Sessions make one per
 // demo server and pass it in Config.Listener.
