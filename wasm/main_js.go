@@ -171,6 +171,9 @@ func (a *app) apply(run bool) {
 // edited is the editor's onChange.
 func (a *app) edited(sc scenario.Scenario, err error) {
 	a.sc = sc
+	if err == nil {
+		a.lessons.Edited(sc)
+	}
 	a.chrome.scenarioEdited(err)
 }
 
