@@ -34,11 +34,11 @@ type Panel struct {
 	// keepScenario: the lesson OpenWith opens (maybe once the course has
 	// arrived) keeps the scenario on the playground.
 	keepScenario bool
-	prog    Progress
+	prog         Progress
 	// want is the lesson asked for before the course arrived.
 	want *Target
 
-	cur  int // index of the open lesson, -1 for none
+	cur int // index of the open lesson, -1 for none
 	// runFor is the lesson whose scenario (its start, solution or the
 	// person's edit of them) is on the playground, -1 for another one:
 	// tasks are checked, and credited, only against their own lesson's runs.
