@@ -107,3 +107,17 @@ func TestLessonWorkIsKept(t *testing.T) {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
 	}
 }
+
+// TestEmbeddedLessonRunsTheLesson: `?embed=1#lesson=…` runs that lesson's
+// scenario, not the default one (which has no steps).
+func TestEmbeddedLessonRunsTheLesson(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	p.do(chromedp.Navigate(p.url + "?embed=1#lesson=destroy"))
+	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
+	p.waitJS("the lesson's title on the server", `document.getElementById("server-runtime").dataset.runtime === "node26"`, stepTimeout)
+	p.click("#run")
+	p.waitJS("the lesson's connection A", `document.querySelector('#timeline [data-conn="A"]') !== null`, 8*time.Second)
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 8*time.Second)
+	p.screenshot("embed-lesson-run")
+}

@@ -137,7 +137,10 @@ func (m *Model) Summary(l *Lane) string {
 		}
 	case l.Close >= 0:
 		ev := m.Events[l.Close]
-		b.WriteString(", closed by " + ev.By + " at " + fmtMs(ev.T) + " (" + ev.Reason + ")")
+		b.WriteString(", closed by " + ev.By + " at " + fmtMs(ev.T))
+		if ev.Reason != "" && ev.Reason != ev.By {
+			b.WriteString(" (" + ev.Reason + ")")
+		}
 	}
 	if l.Reset >= 0 {
 		ev := m.Events[l.Reset]

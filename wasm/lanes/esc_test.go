@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/keepalive-playground/playground/timeline"
 )
 
 // xmlEscape is what esc replaced; the tests hold esc to it.
@@ -93,4 +95,23 @@ func FuzzEsc(f *testing.F) {
 			t.Fatalf("esc(%q) = %q, xml.EscapeText gives %q", s, got, want)
 		}
 	})
+}
+
+func TestMarkLabelSaysWhoOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		ev   timeline.Event
+		want string
+	}{
+		{"reason names the closer", timeline.Event{Kind: timeline.Close, By: "client", Reason: "client"}, "closed by client"},
+		{"no reason", timeline.Event{Kind: timeline.Close, By: "client"}, "closed by client"},
+		{"a server timeout", timeline.Event{Kind: timeline.Close, By: "server", Reason: "keepalive-timeout"}, "closed by server: keepalive-timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := markLabel(&tt.ev); got != tt.want {
+				t.Errorf("markLabel = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -421,6 +421,10 @@ func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 func markLabel(ev *timeline.Event) string {
 	switch ev.Kind {
 	case timeline.Close:
+		if ev.Reason == "" || ev.Reason == ev.By {
+			// "closed by client: client" would say it twice.
+			return "closed by " + ev.By
+		}
 		return "closed by " + ev.By + ": " + ev.Reason
 	case timeline.Reset:
 		if ev.By != "" {
