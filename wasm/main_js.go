@@ -321,6 +321,15 @@ func (a *app) send(m wire.Msg) bool {
 
 func (a *app) receive(m wire.Msg) {
 	a.conn.Received(m, time.Now())
+	if a.offline {
+		switch m.Type {
+		case wire.Loaded, wire.Ev, wire.EOF, wire.End:
+			// The live session's own start (its default scenario) must
+			// not replace the recorded run on screen.
+			a.invalidate()
+			return
+		}
+	}
 	switch m.Type {
 	case wire.Ready:
 		ds := a.root.Get("dataset")
@@ -335,7 +344,10 @@ func (a *app) receive(m wire.Msg) {
 		a.send(a.conn.Ping(time.Now()))
 		// The session starts with the default scenario; ours may differ
 		// (an edit, a link, a lesson), and a fresh timeline is wanted.
-		a.apply(a.pendingRun)
+		// A replayed run stays on screen until the person presses Run.
+		if !a.offline {
+			a.apply(a.pendingRun)
+		}
 	case wire.Loaded:
 		a.loadedScenario(m)
 	case wire.Ev:
