@@ -72,6 +72,10 @@ const (
 	stChunkLF        // reading the CRLF after chunk data
 	stTrailer        // reading trailer lines
 	stDead           // after an error
+	// stClosed: after a message that does not keep the connection
+	// alive. llhttp skips CR and LF there; any other byte is
+	// HPE_CLOSED_CONNECTION on llhttp 9, and ignored on llhttp 6.
+	stClosed
 )
 
 // parser is an incremental HTTP/1.x request parser with llhttp's strict
@@ -106,7 +110,18 @@ type callbacks struct {
 }
 
 // midMessage reports whether a message has begun and not completed.
-func (p *parser) midMessage() bool { return p.state != stIdle && p.state != stDead }
+func (p *parser) midMessage() bool {
+	return p.state != stIdle && p.state != stDead && p.state != stClosed
+}
+
+// done ends a message: the parser waits for the next one, or for nothing
+// when the request did not keep the connection alive.
+func (p *parser) done() {
+	p.state = stIdle
+	if p.req != nil && !p.req.KeepAlive {
+		p.state = stClosed
+	}
+}
 
 // feed parses data; it returns the first parse error.
 func (p *parser) feed(data []byte, cb callbacks) error {
@@ -114,6 +129,13 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 		switch p.state {
 		case stDead:
 			return errBadRequest
+		case stClosed:
+			if data[0] == '\r' || data[0] == '\n' || p.llhttp6 {
+				data = data[1:]
+				continue
+			}
+			p.state = stDead
+			return fmt.Errorf("data after a message without keep-alive: %w", errBadRequest)
 		case stIdle:
 			// llhttp skips line ends between messages.
 			if data[0] == '\r' || data[0] == '\n' {
@@ -138,12 +160,13 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 				return err
 			}
 			if p.state == stIdle {
+				p.done()
 				cb.complete()
 			}
 		case stBody:
 			data = p.takeBody(data)
 			if p.left == 0 {
-				p.state = stIdle
+				p.done()
 				cb.complete()
 			}
 		case stChunkSz, stTrailer:
@@ -158,7 +181,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 			}
 			if p.state == stTrailer {
 				if line == "" {
-					p.state = stIdle
+					p.done()
 					cb.complete()
 				} else if err := p.checkHeaderLine(line); err != nil {
 					p.state = stDead
@@ -338,6 +361,10 @@ func (p *parser) knownMethod(m string) bool {
 
 func (p *parser) requestLine(line string) error {
 	parts := strings.Split(line, " ")
+	if len(parts) == 2 {
+		// No version: llhttp takes it as HTTP/0.9 (headers may follow).
+		parts = append(parts, "HTTP/0.9")
+	}
 	if len(parts) != 3 {
 		return fmt.Errorf("request line %q: %w", line, errBadRequest)
 	}
