@@ -191,3 +191,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseFoundByDiff holds the parser to real Node on cases the
+// generated differential test (package nodediff) found, on both llhttp
+// generations, fed whole and a byte at a time.
+func TestParseFoundByDiff(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		llhttp6  bool
+		requests int
+		complete int
+		err      error
+	}{
+		{"no version is HTTP/0.9", "GET /\r\n\r\n", false, 1, 1, nil},
+		{"HTTP/0.9 with headers", "GET /\r\nHost: d\r\n\r\n", false, 1, 1, nil},
+		{"bytes after HTTP/0.9", "GET /\r\n\r\nzz", false, 1, 1, errBadRequest},
+		{"bytes after HTTP/0.9, llhttp 6", "GET /\r\n\r\nzz", true, 1, 1, nil},
+		{"a request after HTTP/1.0", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: d\r\n\r\n", false, 1, 1, errBadRequest},
+		{"a request after HTTP/1.0, llhttp 6", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: d\r\n\r\n", true, 1, 1, nil},
+		{"bytes after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\nzz", false, 1, 1, errBadRequest},
+		{"CRLF after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n\r\n\r\n", false, 1, 1, nil},
+		{"HTTP/1.0 keep-alive goes on", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n", false, 2, 2, nil},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{0, 1} {
+			t.Run(tt.name, func(t *testing.T) {
+				reqs, done, err := parseWith(parser{llhttp6: tt.llhttp6}, []byte(tt.in), n)
+				if len(reqs) != tt.requests || done != tt.complete || !errors.Is(err, tt.err) {
+					t.Errorf("piece %d: %d requests, %d complete, err %v; want %d, %d, %v", n, len(reqs), done, err, tt.requests, tt.complete, tt.err)
+				}
+			})
+		}
+	}
+}
