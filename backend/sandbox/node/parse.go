@@ -360,15 +360,18 @@ func (p *parser) knownMethod(m string) bool {
 }
 
 func (p *parser) requestLine(line string) error {
-	parts := strings.Split(line, " ")
-	if len(parts) == 2 {
-		// No version: llhttp takes it as HTTP/0.9 (headers may follow).
-		parts = append(parts, "HTTP/0.9")
-	}
-	if len(parts) != 3 {
+	// llhttp skips any run of spaces before the target and before the
+	// version (measured on every line); with no version it takes the
+	// request as HTTP/0.9, whose headers may still follow.
+	method, rest, ok := strings.Cut(line, " ")
+	if !ok {
 		return fmt.Errorf("request line %q: %w", line, errBadRequest)
 	}
-	method, target, version := parts[0], parts[1], parts[2]
+	target, version, _ := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	version = strings.TrimLeft(version, " ")
+	if version == "" {
+		version = "HTTP/0.9"
+	}
 	if !p.knownMethod(method) {
 		return fmt.Errorf("method %q: %w", method, errBadRequest)
 	}

@@ -180,3 +180,59 @@ func serverWide(sc *scenario.Scenario) bool {
 	}
 	return false
 }
+
+// lessonMaxDurationMs cuts a lesson's run in both sides alike: the
+// runs' moments of interest come early, and each lesson costs its
+// duration in wall time.
+const lessonMaxDurationMs = 7000
+
+// TestLessons holds the emulation to the real release on every lesson's
+// start and solution scenario that runs a Node program without a proxy
+// (the proxy kinds have differential tests of their own), each on its
+// own line, its steps shifted so that real Node listens first.
+func TestLessons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential runs take seconds")
+	}
+	files, _ := filepath.Glob("../../../lessons/*.json")
+	var pairs []*Pair
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := scenario.Decode(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if !scenario.IsNode(sc.Server.Runtime) || sc.Proxy != nil {
+			continue
+		}
+		realnode.Require(t, sc.Server.Runtime)
+		sc = clone(sc)
+		sc.Title, sc.Lesson, sc.Checks = "", "", nil
+		if sc.DurationMs == 0 || sc.DurationMs > lessonMaxDurationMs {
+			sc.DurationMs = lessonMaxDurationMs
+		}
+		sc.DurationMs += genStartMs
+		for i := range sc.Client.Steps {
+			sc.Client.Steps[i].At += genStartMs
+		}
+		pairs = append(pairs, &Pair{Name: strings.TrimSuffix(filepath.Base(f), ".json"), SC: sc})
+	}
+	if len(pairs) == 0 {
+		t.Fatal("no Node lesson scenarios: the differential test would prove nothing")
+	}
+	RunPairs(pairs, concurrency)
+	Retry(pairs, retries, t.Logf)
+	for _, p := range pairs {
+		t.Run(p.Name, func(t *testing.T) {
+			if p.Err != nil {
+				t.Fatal(p.Err)
+			}
+			if p.Differs() {
+				t.Errorf("emulation and real Node %s differ on every one of %d runs:\n%s", p.SC.Server.Spec().Release, retries+1, p.Report())
+			}
+		})
+	}
+}
