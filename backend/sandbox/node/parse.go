@@ -325,7 +325,10 @@ func (p *parser) checkPartial() error {
 		if !p.knownMethod(method) {
 			return fmt.Errorf("method %q: %w", method, errBadRequest)
 		}
-		target, _, _ := strings.Cut(after, " ")
+		target, _, _ := strings.Cut(strings.TrimLeft(after, " "), " ")
+		if err := p.checkTarget(target); err != nil {
+			return err
+		}
 		if p.size+len(target) >= maxHeaderSize {
 			return errHeaderOverflow
 		}
@@ -378,15 +381,8 @@ func (p *parser) requestLine(line string) error {
 	if target == "" {
 		return fmt.Errorf("empty target: %w", errBadRequest)
 	}
-	for i := 0; i < len(target); i++ {
-		c := target[i]
-		bad := c <= ' ' || c >= 0x7f
-		if p.llhttp6 {
-			bad = c < ' ' && c != '\t' || c == ' ' || c == 0x7f
-		}
-		if bad {
-			return fmt.Errorf("target %q: %w", target, errBadRequest)
-		}
+	if err := p.checkTarget(target); err != nil {
+		return err
 	}
 	var major, minor int
 	switch version {
@@ -421,6 +417,22 @@ func (p *parser) headerLine(line string) error {
 		return errHeaderOverflow
 	}
 	p.req.Headers = append(p.req.Headers, [2]string{name, value})
+	return nil
+}
+
+// checkTarget rejects a byte the request target may not hold, as llhttp
+// does the moment it reads it (a partial target included).
+func (p *parser) checkTarget(target string) error {
+	for i := 0; i < len(target); i++ {
+		c := target[i]
+		bad := c <= ' ' || c >= 0x7f
+		if p.llhttp6 {
+			bad = c < ' ' && c != '\t' || c == ' ' || c == 0x7f
+		}
+		if bad {
+			return fmt.Errorf("target %q: %w", target, errBadRequest)
+		}
+	}
 	return nil
 }
 

@@ -213,6 +213,8 @@ func TestParseFoundByDiff(t *testing.T) {
 		{"a request after HTTP/1.0, llhttp 6", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: d\r\n\r\n", true, 1, 1, nil},
 		{"bytes after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\nzz", false, 1, 1, errBadRequest},
 		{"CRLF after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n\r\n\r\n", false, 1, 1, nil},
+		{"a tab in a partial target", "PUT /a\tb", false, 0, 0, errBadRequest},
+		{"a tab in a partial target, llhttp 6", "PUT /a\tb", true, 0, 0, nil},
 		{"HTTP/1.0 keep-alive goes on", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n", false, 2, 2, nil},
 	}
 	for _, tt := range tests {
