@@ -74,10 +74,12 @@ const (
 	fProgram
 	fSent
 	fProxyProgram
+	fRun
+	fReason
 	nFields
 )
 
-var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram"}
+var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram", "run", "reason"}
 
 type rule struct {
 	allowed  []field
@@ -95,7 +97,7 @@ var rules = map[string]rule{
 	Write:   {allowed: []field{fConn, fData, fAt}, required: []field{fConn, fData}},
 	Shut:    {allowed: []field{fConn, fAt}, required: []field{fConn}},
 	Reset:   {allowed: []field{fConn, fAt}, required: []field{fConn}},
-	Load:    {allowed: []field{fScenario}, required: []field{fScenario}},
+	Load:    {allowed: []field{fScenario, fRun}, required: []field{fScenario}},
 	Control: {allowed: []field{fAction}, required: []field{fAction}},
 	Restart: {},
 
@@ -106,6 +108,7 @@ var rules = map[string]rule{
 	Error:  {allowed: []field{fCode, fMessage, fConn}, required: []field{fCode, fMessage}},
 	Bye:    {allowed: []field{fMessage}},
 	EOF:    {allowed: []field{fConn, fNow}, required: []field{fConn}},
+	End:    {allowed: []field{fNow, fReason}, required: []field{fReason}},
 }
 
 // set reports which fields m carries.
@@ -115,7 +118,7 @@ func (m *Msg) set() [nFields]bool {
 		fData: len(m.Data) > 0, fAt: m.At != nil, fAction: m.Action != "",
 		fScenario: len(m.Scenario) > 0, fEvent: m.Event != nil, fCode: m.Code != "",
 		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "", fSent: m.Sent != 0,
-		fProxyProgram: m.ProxyProgram != "",
+		fProxyProgram: m.ProxyProgram != "", fRun: m.Run, fReason: m.Reason != "",
 	}
 }
 

@@ -37,7 +37,7 @@ const (
 	Write   = "write"   // Conn, Data, At optional
 	Shut    = "shut"    // Conn: half-close (the client's FIN)
 	Reset   = "reset"   // Conn: abort with RST
-	Load    = "load"    // Scenario: replace the demo server
+	Load    = "load"    // Scenario: replace the demo server; Run: this load is a run (see End)
 	Control = "control" // Action: close, closeIdle, closeAll, shutdown, exit
 	Restart = "restart" // restart the demo server with the current scenario
 )
@@ -55,6 +55,21 @@ const (
 	// says why); a client that reads (the pooled client) needs it. Now is
 	// when it was read, on the session clock.
 	EOF = "eof" // Conn, Now
+	// End says the run is over (a load with Run, or `playground run`):
+	// Now is its end on the session clock, Reason why (EndDuration or
+	// EndFinished). The session sends no event after it, and the demo
+	// server of that run is stopped; what the person does next (Restart,
+	// or a new load) starts anew.
+	End = "end" // Now, Reason
+)
+
+// Why a run ended (End's Reason).
+const (
+	// EndDuration: the scenario's durationMs passed.
+	EndDuration = "duration"
+	// EndFinished: nothing more could happen (every step was done, the
+	// demo server exited and every connection had closed).
+	EndFinished = "finished"
 )
 
 // Msg is every message; fields not used by a type are left empty.
@@ -83,6 +98,11 @@ type Msg struct {
 	// ProxyProgram is the code view of the scenario's proxy: the nginx
 	// configuration, the Go proxy program or the ALB's settings.
 	ProxyProgram string `json:"proxyProgram,omitempty"`
+	// Run, in a load, makes the load a run: it ends at the scenario's
+	// durationMs, or sooner when nothing more can happen, with an End.
+	Run bool `json:"run,omitempty"`
+	// Reason, in an end, says why the run ended.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Error codes a person may see explained.

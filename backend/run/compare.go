@@ -8,6 +8,7 @@ import (
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wire"
 )
 
 // Comparison is every variant's run and where their timelines part.
@@ -41,7 +42,20 @@ func Compare(ctx context.Context, variants []scenario.Variant, runtimes map[stri
 			return nil, fmt.Errorf("%s: %w", v.Name, errs[i])
 		}
 		full := v.Scenario.WithDefaults()
-		runs[i] = timeline.Run{Name: v.Name, Events: results[i].Events, EndMs: float64(full.DurationMs)}
+		runs[i] = timeline.Run{Name: v.Name, Events: results[i].Events, EndMs: cutOf(results[i], full.DurationMs)}
 	}
 	return &Comparison{Runs: results, Partings: timeline.Compare(runs)}, nil
+}
+
+// cutOf is where a run was cut off: its end when durationMs ended it
+// (or when the session did not say), 0 when it finished on its own, so that
+// what a longer run did after that is still compared.
+func cutOf(r *Result, durationMs int) float64 {
+	switch r.EndReason {
+	case wire.EndFinished:
+		return 0
+	case wire.EndDuration:
+		return r.EndMs
+	}
+	return float64(durationMs)
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/keepalive-playground/playground/wire"
 )
 
-// settle is how long a run goes on after everything is over (the server
-// exited and every connection closed), so late events still arrive.
-const settle = 50 * time.Millisecond
+// endGrace is how long past durationMs the runner waits for the session's
+// end of the run before it gives up on it.
+const endGrace = 10 * time.Second
 
 // Result is one run.
 type Result struct {
@@ -32,6 +32,10 @@ type Result struct {
 	// EOFs are the moments client connections read the FIN of the server
 	// (or proxy) in front of them: T and Conn (not timeline events).
 	EOFs []timeline.Event
+	// EndMs is when the run ended on the session clock, EndReason why
+	// (wire.EndDuration, wire.EndFinished).
+	EndMs     float64
+	EndReason string
 }
 
 // Passed reports whether every check passed.
@@ -73,7 +77,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		mu     sync.Mutex
 		res    = &Result{Scenario: *sc}
 		loaded = make(chan float64, 1)
-		wake   = make(chan struct{}, 1)
+		ended  = make(chan struct{})
 	)
 	out := func(m wire.Msg) bool {
 		mu.Lock()
@@ -81,9 +85,10 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		switch m.Type {
 		case wire.Ev:
 			res.Events = append(res.Events, *m.Event)
-			select {
-			case wake <- struct{}{}:
-			default:
+		case wire.End:
+			if res.EndReason == "" {
+				res.EndMs, res.EndReason = m.Now, m.Reason
+				close(ended)
 			}
 		case wire.EOF:
 			res.EOFs = append(res.EOFs, timeline.Event{T: m.Now, Conn: m.Conn})
@@ -105,7 +110,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sess := session.New(session.Config{ID: "run", Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
+	sess := session.New(session.Config{ID: "run", Run: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 
@@ -119,63 +124,38 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		return nil, fmt.Errorf("the demo server did not start: %v", res.Errors)
 	}
 
-	last := 0.0
 	for _, m := range wire.Steps(&full) {
 		if !sess.Deliver(ctx, m) {
 			break
 		}
-		last = max(last, *m.At)
 	}
 
-	deadline := time.Now().Add(time.Duration(full.DurationMs) * time.Millisecond)
-	stepsDone := time.Now().Add(time.Duration(last * float64(time.Millisecond)))
-	timer := time.NewTimer(time.Until(deadline))
+	// The session ends the run (wire.End) at durationMs or sooner, as
+	// it does for the page; endGrace only guards against a session that
+	// never says so.
+	timer := time.NewTimer(time.Duration(full.DurationMs)*time.Millisecond + endGrace)
 	defer timer.Stop()
-wait:
-	for {
-		select {
-		case <-timer.C:
-			break wait
-		case <-ctx.Done():
-			break wait
-		case <-wake:
-			mu.Lock()
-			over := time.Now().After(stepsDone) && finished(res.Events)
-			mu.Unlock()
-			if over {
-				// Let late events (a kernel close racing the exit) land.
-				select {
-				case <-time.After(settle):
-				case <-ctx.Done():
-				}
-				break wait
-			}
-		}
+	select {
+	case <-ended:
+	case <-timer.C:
+		mu.Lock()
+		res.Errors = append(res.Errors, "the session did not end the run")
+		mu.Unlock()
+	case <-ctx.Done():
+	case err := <-done:
+		// The session ended on its own; done is drained below.
+		done <- err
 	}
 	cancel()
-	<-done
+	if err := <-done; err != nil {
+		mu.Lock()
+		res.Errors = append(res.Errors, err.Error())
+		mu.Unlock()
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
 	res.Events = slices.Clone(res.Events)
 	res.Checks = timeline.EvalAll(full.Checks, res.Events)
 	return res, parent.Err()
-}
-
-// finished reports whether nothing more can happen: the demo process has
-// exited and every connection has ended.
-func finished(events []timeline.Event) bool {
-	exited := false
-	open := map[string]bool{}
-	for _, e := range events {
-		switch e.Kind {
-		case timeline.Exit:
-			exited = true
-		case timeline.Connect:
-			open[e.Conn] = true
-		case timeline.Close, timeline.Reset, timeline.Refused:
-			delete(open, e.Conn)
-		}
-	}
-	return exited && len(open) == 0
 }

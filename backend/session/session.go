@@ -102,6 +102,10 @@ type Config struct {
 	// server, for a proxy that cannot dial through its gate (the real
 	// nginx of the differential test). Never for a served session.
 	OpenHop bool
+	// Run makes the initial load a run (wire.Load's Run): it ends with a
+	// wire.End at the scenario's durationMs or sooner. The headless runner
+	// sets it.
+	Run bool
 }
 
 // ErrSlowClient ends a session whose browser does not read its messages.
@@ -171,6 +175,10 @@ type Session struct {
 	chargeOut bool
 	// tcp follows the kernel's TCP states of every connection (tcp.go).
 	tcp tcpWatch
+
+	// run is the run in progress (runend.go); runT its timer.
+	run  runState
+	runT *time.Timer
 
 	// dial connects a virtual connection; tests replace it to see every
 	// address a session dials.
@@ -256,6 +264,8 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 	if err := s.load(sc, false); err != nil {
 		s.fail(wire.CodeScenario, "", err)
+	} else if s.cfg.Run {
+		s.beginRun()
 	}
 	for {
 		s.flushDemo()
@@ -282,6 +292,10 @@ func (s *Session) Run(ctx context.Context) error {
 			if err := s.runDue(); err != nil {
 				return err
 			}
+		case <-s.runTimerC():
+			if err := s.runTimer(); err != nil {
+				return err
+			}
 		case <-s.flushT.C:
 		}
 		s.flushDemo()
@@ -289,6 +303,7 @@ func (s *Session) Run(ctx context.Context) error {
 		if err := s.flushEvents(false); err != nil {
 			return err
 		}
+		s.runCheck()
 	}
 }
 
@@ -367,11 +382,14 @@ func (s *Session) flushEvents(all bool) error {
 	}
 	for i, h := range s.held[:cut] {
 		var err error
-		if h.eof {
+		switch {
+		case h.eof && s.afterEnd():
+			// After the run: not part of it.
+		case h.eof:
 			if !s.out(wire.Msg{Type: wire.EOF, Conn: h.ev.Conn, Now: h.ev.T}) {
 				err = ErrSlowClient
 			}
-		} else {
+		default:
 			err = s.send(h.ev)
 		}
 		s.budget.give(h.charge)
@@ -391,6 +409,9 @@ func (s *Session) flushEvents(all bool) error {
 
 // send numbers and sends one event.
 func (s *Session) send(ev timeline.Event) error {
+	if s.afterEnd() {
+		return nil
+	}
 	if ev.Kind == timeline.Close {
 		if s.closeSent[ev.Conn] {
 			return nil
@@ -416,6 +437,7 @@ func (s *Session) send(ev timeline.Event) error {
 	if !s.out(wire.Msg{Type: wire.Ev, Seq: s.seq, Event: &e}) {
 		return ErrSlowClient
 	}
+	s.runSent(ev)
 	return nil
 }
 
@@ -485,14 +507,22 @@ func (s *Session) handle(m wire.Msg) error {
 			s.fail(wire.CodeScenario, "", err)
 			return nil
 		}
+		s.forgetRun()
 		if err := s.load(sc, true); err != nil {
 			s.fail(wire.CodeScenario, "", err)
+		} else if m.Run {
+			s.beginRun()
 		}
 	case wire.Restart:
+		s.forgetRun()
 		if err := s.load(s.sc, false); err != nil {
 			s.fail(wire.CodeScenario, "", err)
 		}
 	case wire.Control:
+		if s.afterEnd() {
+			s.fail(wire.CodeConn, "", errRunEnded)
+			return nil
+		}
 		if s.srv == nil {
 			s.fail(wire.CodeConn, "", errors.New("no demo server is running"))
 			return nil
@@ -509,6 +539,10 @@ func (s *Session) handle(m wire.Msg) error {
 			s.fail(wire.CodeConn, "", err)
 		}
 	case wire.Open, wire.Write, wire.Shut, wire.Reset:
+		if s.afterEnd() {
+			s.fail(wire.CodeConn, m.Conn, errRunEnded)
+			return nil
+		}
 		return s.scheduleOp(m)
 	default:
 		s.fail(wire.CodeBadMessage, "", fmt.Errorf("a %q message is not expected here", m.Type))
@@ -662,6 +696,7 @@ func (s *Session) stopServer() {
 
 func (s *Session) shutdown() {
 	s.timer.Stop()
+	s.stopRunTimer()
 	s.flushT.Stop()
 	if s.tcp.timer != nil {
 		s.tcp.timer.Stop()
@@ -816,9 +851,11 @@ type scheduled struct {
 
 func (s *Session) scheduleOp(m wire.Msg) error {
 	if m.At == nil || *m.At <= s.now() {
+		s.runStep(s.now())
 		return s.do(m, 0)
 	}
 	at := *m.At
+	s.runStep(at)
 	if at-s.now() > MaxScheduleAheadMs {
 		s.fail(wire.CodeLimit, m.Conn, fmt.Errorf("a step may be scheduled at most %d ms ahead", MaxScheduleAheadMs))
 		return nil
