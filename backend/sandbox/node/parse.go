@@ -100,6 +100,8 @@ type parser struct {
 	size  int // header bytes counted toward maxHeaderSize
 	req   *request
 	left  int64 // body bytes left in the current body or chunk
+	// badTE: the head just parsed has Transfer-Encoding without chunked.
+	badTE bool
 }
 
 // callbacks receives what the parser finds, in wire order.
@@ -158,6 +160,10 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 			if err := cb.headers(p.req); err != nil {
 				p.state = stDead
 				return err
+			}
+			if p.badTE {
+				p.state = stDead
+				return fmt.Errorf("Transfer-Encoding without chunked: %w", errBadRequest)
 			}
 			if p.state == stIdle {
 				p.done()
@@ -325,9 +331,15 @@ func (p *parser) checkPartial() error {
 		if !p.knownMethod(method) {
 			return fmt.Errorf("method %q: %w", method, errBadRequest)
 		}
-		target, _, _ := strings.Cut(strings.TrimLeft(after, " "), " ")
+		target, version, _ := strings.Cut(strings.TrimLeft(after, " "), " ")
 		if err := p.checkTarget(target); err != nil {
 			return err
+		}
+		// The version is read byte by byte too: "HTTP/", a digit, a dot
+		// and a digit, then only the line's end.
+		version = strings.TrimLeft(version, " ")
+		if len(version) > len("HTTP/1.1") || !strings.HasPrefix("HTTP/", version[:min(len(version), 5)]) {
+			return fmt.Errorf("version %q: %w", version, errBadRequest)
 		}
 		if p.size+len(target) >= maxHeaderSize {
 			return errHeaderOverflow
@@ -514,10 +526,10 @@ func (p *parser) endHead() error {
 	if hasTE && contentLength >= 0 {
 		return fmt.Errorf("Content-Length with Transfer-Encoding: %w", errBadRequest)
 	}
-	if hasTE && !chunked {
-		// A request body whose length the server cannot know.
-		return fmt.Errorf("Transfer-Encoding without chunked: %w", errBadRequest)
-	}
+	// A request body whose length the server cannot know is an error
+	// llhttp finds after its headers-complete callback, so the handler
+	// has run (and answered) by then: measured on every line.
+	p.badTE = hasTE && !chunked
 	if r.Major > 0 && r.Minor > 0 {
 		r.KeepAlive = !connClose
 	} else {

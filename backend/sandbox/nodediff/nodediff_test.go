@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	seeds  = flag.Int("diff.seeds", 3, "generated scripts per Node line")
+	seeds  = flag.Int("diff.seeds", 2, "generated scripts per Node line")
 	seed0  = flag.Uint64("diff.seed0", 1, "the first seed (make diff-fuzz draws one)")
 	record = flag.Bool("diff.record", false, "write each minimised difference into testdata/corpus")
 )
@@ -114,7 +114,7 @@ func readCorpus(t *testing.T) map[string]*scenario.Scenario {
 	return out
 }
 
-// mergeCorpus puts the corpus's cases on rt, those with the same server
+// mergeCorpus gives the corpus's cases found on rt, those with the same server
 // into one script each (their connections relabelled apart, up to the
 // schema's limits), so that replaying the corpus costs a few runs per
 // line. A case whose routes act on the whole server runs alone.
@@ -129,11 +129,10 @@ func mergeCorpus(corpus map[string]*scenario.Scenario, rt scenario.Runtime) []*s
 		}
 	}) {
 		sc := clone(corpus[name])
-		sc.Server.Runtime = rt.Name
-		sc.Title, sc.Lesson, sc.Checks = "", "", nil
-		if sc.Validate() != nil {
-			continue // a knob this line does not have
+		if sc.Server.Runtime != rt.Name {
+			continue // each case replays on the line it was found on
 		}
+		sc.Title, sc.Lesson, sc.Checks = "", "", nil
 		if serverWide(sc) {
 			out = append(out, sc)
 			continue
