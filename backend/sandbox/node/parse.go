@@ -396,6 +396,9 @@ func (p *parser) requestLine(line string) error {
 	if err := p.checkTarget(target); err != nil {
 		return err
 	}
+	if method != "CONNECT" && !urlStart(target) {
+		return fmt.Errorf("target %q: %w", target, errBadRequest)
+	}
 	var major, minor int
 	switch version {
 	case "HTTP/1.1":
@@ -446,6 +449,24 @@ func (p *parser) checkTarget(target string) error {
 		}
 	}
 	return nil
+}
+
+// urlStart reports whether target begins as llhttp's URL parser wants:
+// a path, an asterisk, or a scheme followed by "://".
+func urlStart(target string) bool {
+	if strings.HasPrefix(target, "/") || strings.HasPrefix(target, "*") {
+		return true
+	}
+	scheme, _, ok := strings.Cut(target, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for i := 0; i < len(scheme); i++ {
+		if c := scheme[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // validName reports whether name may name a header.

@@ -217,6 +217,8 @@ func TestParseFoundByDiff(t *testing.T) {
 		{"a tab in a partial target, llhttp 6", "PUT /a\tb", true, 0, 0, nil},
 		{"a version too long, partial", "GET / HTTP/1.10", false, 0, 0, errBadRequest},
 		{"Transfer-Encoding without chunked, after the head", "POST / HTTP/1.0\r\nTransfer-Encoding: x\r\n\r\n", false, 1, 0, errBadRequest},
+		{"no target: the version is no URL", "GET  HTTP/1.1\r\nHost: d\r\n\r\n", false, 0, 0, errBadRequest},
+		{"an absolute target", "GET http://d/x HTTP/1.1\r\nHost: d\r\n\r\n", false, 1, 1, nil},
 		{"HTTP/1.0 keep-alive goes on", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n", false, 2, 2, nil},
 	}
 	for _, tt := range tests {
