@@ -334,7 +334,7 @@ server.on('connection', (socket) => {
   if (!parser) return;
   parser[HTTPParser.kOnMessageBegin] = function () {
     const pg = this.socket && this.socket.pg;
-    if (pg) { pg.headersDone = false; pg.mid = true; pg.start = performance.now(); }
+    if (pg) { pg.headersDone = false; pg.mid = true; pg.finished = false; pg.start = performance.now(); }
   };
   if (parser[wrapped]) return;
   parser[wrapped] = true;
@@ -351,7 +351,10 @@ server.on('connection', (socket) => {
     const pg = socket && socket.pg;
     if (pg) {
       pg.mid = false;
-      if (pg.pending === 0 && !socket.destroyed) emit('idle', { peer: pg.peer });
+      // A body that completes after its response was answered: the
+      // connection becomes idle now (not after a CONNECT, which has no
+      // response, nor once a Connection: close response is ending it).
+      if (pg.pending === 0 && pg.finished && !pg.reason && !socket.destroyed) emit('idle', { peer: pg.peer });
     }
     return ret;
   };
@@ -367,6 +370,7 @@ dc.subscribe('http.server.response.finish', ({ response, socket }) => {
   const pg = socket.pg;
   pg.pending--;
   emit('response', { peer: pg.peer, status: response.statusCode });
+  pg.finished = true;
   if (response._last) {
     pg.reason = pg.reason || 'connection-close';
   } else if (pg.pending === 0 && !socket.destroyed) {

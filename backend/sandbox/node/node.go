@@ -701,7 +701,10 @@ func (c *conn) onHeaders(r *request) error {
 	http11 := r.Major >= 1 && r.Minor >= 1
 	res := &response{req: r, out: outgoing{
 		head:             r.Method == "HEAD",
-		shouldKeepAlive:  r.KeepAlive && http11,
+		// parserOnIncoming sets res.shouldKeepAlive to the parser's
+		// verdict after the constructor forced it false below HTTP/1.1:
+		// an HTTP/1.0 keep-alive request with "TE: chunked" is kept alive.
+		shouldKeepAlive:  r.KeepAlive,
 		chunkedByDefault: http11,
 		keepAliveTimeout: sv.KeepAliveTimeout(),
 		maxRequests:      sv.MaxRequests(),

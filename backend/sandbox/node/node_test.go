@@ -115,6 +115,8 @@ func TestWire(t *testing.T) {
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: keep-alive\r\nKeep-Alive: timeout=0\r\n\r\n"},
 		{name: "HTTP/1.0 is raw and closed", send: "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: close\r\n\r\nHello World!"},
+		{name: "HTTP/1.0 keep-alive with TE: chunked is kept alive", send: "GET / HTTP/1.0\r\nConnection: keep-alive\r\nTE: chunked\r\n\r\n", want: ka},
+		{name: "Proxy-Connection counts as Connection", send: "GET / HTTP/1.0\r\nProxy-Connection: keep-alive\r\nTE: chunked\r\n\r\n", want: ka},
 		{name: "Connection: close", send: "GET / HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n",
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nHello World!\r\n0\r\n\r\n"},
 		{name: "keepAlive false puts Connection in writeHead", send: get, sv: func(s *scenario.Server) { s.KeepAlive = boolp(false) },

@@ -533,7 +533,7 @@ func (p *parser) endHead() error {
 			hasTE = true
 			codings := strings.Split(h[1], ",")
 			chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
-		case "connection":
+		case "connection", "proxy-connection": // llhttp reads both alike
 			for _, tok := range strings.Split(h[1], ",") {
 				switch strings.ToLower(strings.TrimSpace(tok)) {
 				case "close":
