@@ -700,7 +700,7 @@ func (c *conn) onHeaders(r *request) error {
 	// through), no keep-alive and no chunking unless "TE: chunked".
 	http11 := r.Major >= 1 && r.Minor >= 1
 	res := &response{req: r, out: outgoing{
-		head:             r.Method == "HEAD",
+		head: r.Method == "HEAD",
 		// parserOnIncoming sets res.shouldKeepAlive to the parser's
 		// verdict after the constructor forced it false below HTTP/1.1:
 		// an HTTP/1.0 keep-alive request with "TE: chunked" is kept alive.
