@@ -132,7 +132,9 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 		case stDead:
 			return errBadRequest
 		case stClosed:
-			if data[0] == '\r' || data[0] == '\n' || p.llhttp6 {
+			if data[0] == '\r' || data[0] == '\n' || p.llhttp6 || p.req.BodyBytes > 0 {
+				// Measured on every line: after a request whose body had
+				// bytes, what follows is ignored rather than an error.
 				data = data[1:]
 				continue
 			}
@@ -533,6 +535,13 @@ func (p *parser) endHead() error {
 			hasTE = true
 			codings := strings.Split(h[1], ",")
 			chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
+			for _, c := range codings[:len(codings)-1] {
+				if strings.EqualFold(strings.TrimSpace(c), "chunked") {
+					// chunked before another coding: llhttp rejects the
+					// value itself, before the handler runs (every line).
+					return fmt.Errorf("Transfer-Encoding %q: %w", h[1], errBadRequest)
+				}
+			}
 		case "connection", "proxy-connection": // llhttp reads both alike
 			for _, tok := range strings.Split(h[1], ",") {
 				switch strings.ToLower(strings.TrimSpace(tok)) {
