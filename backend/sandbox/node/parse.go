@@ -125,8 +125,20 @@ func (p *parser) done() {
 	}
 }
 
-// feed parses data; it returns the first parse error.
+// feed parses data; it returns the first parse error. Measured on every
+// line: once a request that does not keep the connection alive has had
+// body bytes, a malformed rest (chunk framing included) is no error; what
+// follows is dropped.
 func (p *parser) feed(data []byte, cb callbacks) error {
+	err := p.parse(data, cb)
+	if err != nil && p.req != nil && !p.req.KeepAlive && p.req.BodyBytes > 0 && !errors.Is(err, errStop) {
+		p.state = stClosed
+		return nil
+	}
+	return err
+}
+
+func (p *parser) parse(data []byte, cb callbacks) error {
 	for len(data) > 0 {
 		switch p.state {
 		case stDead:

@@ -222,6 +222,8 @@ func TestParseFoundByDiff(t *testing.T) {
 		{"bytes after a body without keep-alive are ignored", "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nazz", false, 1, 1, nil},
 		{"bytes after an empty body without keep-alive", "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\nzz", false, 1, 1, errBadRequest},
 		{"chunked before another coding", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", false, 0, 0, errBadRequest},
+		{"bad chunk framing after body bytes without keep-alive", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nzzz0\r\n\r\n", false, 1, 0, nil},
+		{"bad chunk framing after body bytes with keep-alive", "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nzzz0\r\n\r\n", false, 1, 0, errBadRequest},
 		{"HTTP/1.0 keep-alive goes on", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n", false, 2, 2, nil},
 	}
 	for _, tt := range tests {
