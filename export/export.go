@@ -35,6 +35,10 @@ type Run struct {
 	Link string
 	// Tool names what made the export ("playground", and its version).
 	Tool, ToolVersion string
+	// EndMs and EndReason are the run's end, when it had one (wire's End:
+	// "duration" or "finished").
+	EndMs     float64
+	EndReason string
 }
 
 // Write renders the run in format, one of Formats.

@@ -370,3 +370,24 @@ func TestTableLastingStates(t *testing.T) {
 		t.Errorf("table:\n%s", b.String())
 	}
 }
+
+func TestTableSaysWhenTheRunEnded(t *testing.T) {
+	for _, tt := range []struct{ reason, want string }{
+		{"duration", "The run ended at 2500.0 ms: its durationMs had passed"},
+		{"finished", "The run ended at 812.5 ms: nothing more could happen"},
+	} {
+		t.Run(tt.reason, func(t *testing.T) {
+			end := 2500.0
+			if tt.reason == "finished" {
+				end = 812.5
+			}
+			var b strings.Builder
+			if err := Table(&b, &Run{EndMs: end, EndReason: tt.reason}); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tt.want) {
+				t.Errorf("table lacks %q:\n%s", tt.want, b.String())
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/keepalive-playground/playground/wire"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -19,6 +20,9 @@ func Table(w io.Writer, r *Run) error {
 	}
 	if err := EventTable(ew, r.Events); err != nil {
 		return err
+	}
+	if r.EndReason != "" {
+		ew.printf("\nThe run ended at %.1f ms: %s.\n", r.EndMs, wire.EndSentence(r.EndReason))
 	}
 	if err := LastingStates(ew, r.Events); err != nil {
 		return err

@@ -405,6 +405,7 @@ func (c *chrome) openFromURL() {
 	switch {
 	case strings.HasPrefix(hash, scenario.LinkPrefix):
 		sc, err := scenario.DecodeLink(hash)
+		c.a.lessons.Foreign()
 		if err != nil {
 			c.showError("This link cannot be opened: " + err.Error() + ". The default scenario is loaded instead.")
 			c.a.Load(scenario.Default(), false)
@@ -412,7 +413,9 @@ func (c *chrome) openFromURL() {
 		}
 		c.a.Load(*sc, false)
 		if sc.Lesson != "" {
-			c.a.lessons.Open(sc.Lesson)
+			// An attempt at a lesson opens on the lesson's text, the
+			// shared scenario kept.
+			c.a.lessons.OpenWith(sc.Lesson)
 		}
 		title := sc.Title
 		if title == "" {
@@ -511,6 +514,8 @@ func (c *chrome) replay(t *timeline.Trace) {
 		sc = scenario.Default()
 	}
 	a := c.a
+	// A recorded run is not a run of the open lesson's scenario here.
+	a.lessons.Foreign()
 	a.offline = true
 	a.newRun(sc.WithDefaults(), "", "")
 	for _, ev := range t.Events {

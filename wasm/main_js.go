@@ -63,6 +63,8 @@ type app struct {
 	events     []timeline.Event
 	exited     bool
 	closed     bool
+	// ended is set once the session ended the run (wire.End).
+	ended bool
 
 	timeline *lanes.View
 	editor   *editor.Editor
@@ -141,6 +143,9 @@ func (a *app) Load(sc scenario.Scenario, run bool) {
 // apply sends the edited scenario to the backend (a fresh run: the clock
 // and the timeline start over); with run, its client steps follow.
 func (a *app) apply(run bool) {
+	if a.editor != nil {
+		a.editor.Flush()
+	}
 	if err := a.sc.Validate(); err != nil {
 		a.chrome.showError("The scenario has problems; fix them in the Scenario tab first:\n" + err.Error())
 		a.chrome.selectTab("editor")
@@ -160,12 +165,15 @@ func (a *app) apply(run bool) {
 		// The ready handler applies the scenario once connected.
 		return
 	}
-	a.send(wire.Msg{Type: wire.Load, Scenario: raw})
+	a.send(wire.Msg{Type: wire.Load, Scenario: raw, Run: run})
 }
 
 // edited is the editor's onChange.
 func (a *app) edited(sc scenario.Scenario, err error) {
 	a.sc = sc
+	if err == nil {
+		a.lessons.Edited(sc)
+	}
 	a.chrome.scenarioEdited(err)
 }
 
@@ -283,6 +291,22 @@ func (a *app) dropSocket() {
 
 // send writes one message; false when there is no open socket.
 func (a *app) send(m wire.Msg) bool {
+	switch m.Type {
+	case wire.Open, wire.Write, wire.Shut, wire.Reset, wire.Control:
+		if a.ended {
+			// The session would refuse it; say so here, without a round trip.
+			a.chrome.notice("The run has ended: press Run to run it again, or Restart server to try things by hand.")
+			return false
+		}
+	case wire.Restart:
+		// Trying things by hand: the timeline goes on past the run's end.
+		if a.ended {
+			a.ended = false
+			a.timeline.Resume()
+			dom.ByID("run-end").Set("hidden", true)
+			a.root.Get("dataset").Delete("runEnded")
+		}
+	}
 	if a.ws.IsUndefined() || a.ws.IsNull() || a.ws.Get("readyState").Int() != 1 {
 		return false
 	}
@@ -326,6 +350,8 @@ func (a *app) receive(m wire.Msg) {
 			msg = "Connection " + m.Conn + ": " + msg
 		}
 		a.chrome.showError(msg)
+	case wire.End:
+		a.runEnded(m.Now, m.Reason)
 	case wire.Bye:
 		a.chrome.notice(m.Message)
 	}
@@ -355,12 +381,26 @@ func (a *app) loadedScenario(m wire.Msg) {
 func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.loaded = sc
 	a.events = a.events[:0]
-	a.exited, a.closed = false, false
+	a.exited, a.closed, a.ended = false, false, false
+	runEnd := dom.ByID("run-end")
+	runEnd.Set("hidden", true)
+	a.root.Get("dataset").Delete("runEnded")
 	a.timeline.Reset(a.loaded)
 	a.conns.reset()
 	a.composer.reset()
 	a.lessons.Events(nil)
 	a.chrome.showScenario(a.loaded, program, proxyProgram)
+}
+
+// runEnded shows the end of the run: when and why, on the timeline and in
+// words; the session sends nothing of the run after it.
+func (a *app) runEnded(t float64, reason string) {
+	a.ended = true
+	a.timeline.End(t)
+	el := dom.ByID("run-end")
+	dom.SetText(el, client.RunEndText(t, reason))
+	el.Set("hidden", false)
+	a.root.Get("dataset").Set("runEnded", reason)
 }
 
 func (a *app) event(ev timeline.Event) {

@@ -159,6 +159,9 @@ func (m *Msg) Check() error {
 	if set[fAction] && !slices.Contains(Actions, m.Action) {
 		errs = append(errs, fmt.Errorf("action: %q is not one of %s", m.Action, strings.Join(Actions, ", ")))
 	}
+	if set[fReason] && m.Reason != EndDuration && m.Reason != EndFinished {
+		errs = append(errs, fmt.Errorf("reason: %q is not one of %s, %s", m.Reason, EndDuration, EndFinished))
+	}
 	if set[fScenario] && m.Scenario[0] != '{' {
 		errs = append(errs, errors.New("scenario: must be a JSON object"))
 	}

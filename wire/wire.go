@@ -72,6 +72,18 @@ const (
 	EndFinished = "finished"
 )
 
+// EndSentence says why a run ended, as the page and `playground run`
+// both put it.
+func EndSentence(reason string) string {
+	switch reason {
+	case EndDuration:
+		return "its durationMs had passed; nothing after it is part of the run"
+	case EndFinished:
+		return "nothing more could happen (every step done, the demo server exited, every connection closed)"
+	}
+	return reason
+}
+
 // Msg is every message; fields not used by a type are left empty.
 type Msg struct {
 	Type     string          `json:"type"`

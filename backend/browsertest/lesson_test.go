@@ -23,6 +23,18 @@ func TestCompleteLessonOne(t *testing.T) {
 	}
 	p.click("#lesson-run")
 	p.waitJS("the scenario on node18", `document.getElementById("server-runtime").dataset.runtime === "node18"`, stepTimeout)
+	// The start's run (2.5 s) ends before Node 18's 5 s keepAliveTimeout:
+	// task 3 cannot pass on it.
+	p.waitJS("the start's run ends", `document.documentElement.dataset.runEnded === "duration"`, 8*time.Second)
+	if evalJS[bool](p, `document.querySelector('[data-task="3"][data-pass="true"]') !== null`) {
+		t.Errorf("task 3 passed on the unchanged start")
+	}
+	// Task 3's hint: make the run last 6.5 s.
+	p.click("#tab-editor")
+	p.setField("ed-durationMs", "6500")
+	p.click("#run")
+	p.waitJS("a new run", `document.documentElement.dataset.runEnded === undefined`, stepTimeout)
+	p.click("#tab-lesson")
 	p.waitJS("the first answer on A", `(document.querySelector('#conn-A .conn-recv')||{textContent:""}).textContent.includes("200 OK")`, stepTimeout)
 	p.waitJS("close() called", `document.querySelector('#timeline [data-server-event="close-called"]') !== null`, stepTimeout)
 

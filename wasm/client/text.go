@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/wire"
 )
 
 // Unescape turns what a person typed into the raw bytes to send, netcat
@@ -179,4 +180,18 @@ func RuntimeTitle(rt scenario.Runtime) string {
 		return rt.Name + ": " + rt.Label + ", " + rt.Support
 	}
 	return rt.Name + ": " + rt.Language.Name() + " " + rt.Release + ", " + rt.Support
+}
+
+// RunEndText says that a run ended at t ms on the session clock, and why
+// (wire's End reason).
+func RunEndText(t float64, reason string) string {
+	return fmt.Sprintf("The run ended at %s: %s. Run it again, or Restart the server to try things by hand.", seconds(t), wire.EndSentence(reason))
+}
+
+// seconds writes a session-clock time the way the page's cards do.
+func seconds(ms float64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.2f s", ms/1000)
 }

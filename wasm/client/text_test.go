@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/wire"
 )
 
 func TestUnescape(t *testing.T) {
@@ -95,5 +96,20 @@ func TestControlsAndKnobs(t *testing.T) {
 	g := scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go"}}.WithDefaults()
 	if got := Knobs(g.Server); !strings.Contains(got, "IdleTimeout off") {
 		t.Errorf("go Knobs = %q", got)
+	}
+}
+
+func TestRunEndText(t *testing.T) {
+	for _, tt := range []struct {
+		t      float64
+		reason string
+		want   string
+	}{
+		{3000, wire.EndDuration, "The run ended at 3.00 s: its durationMs had passed"},
+		{812.4, wire.EndFinished, "The run ended at 812 ms: nothing more could happen"},
+	} {
+		if got := RunEndText(tt.t, tt.reason); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("RunEndText(%v, %s) = %q, want it to start %q", tt.t, tt.reason, got, tt.want)
+		}
 	}
 }

@@ -108,6 +108,14 @@ func (e *Editor) Set(sc scenario.Scenario) {
 	e.show(f, got, err)
 }
 
+// Flush hands over an edit still waiting for typing to pause, so that a
+// Run pressed right after typing runs what was typed.
+func (e *Editor) Flush() {
+	if !e.released && e.timer != nil {
+		e.commit()
+	}
+}
+
 // Scenario returns the scenario as typed and its validation error.
 func (e *Editor) Scenario() (scenario.Scenario, error) { return e.read().Check() }
 

@@ -82,6 +82,12 @@ type View struct {
 	ro       js.Value
 	roFn     js.Func
 	released bool
+	// ended: the run ended at endT (End); the clock rests there.
+	ended bool
+	endT  float64
+	// moved: the person zoomed or panned during this run, so its end
+	// leaves the view where they put it.
+	moved bool
 }
 
 // Mount creates the view inside root (and its toolbar inside tools).
@@ -204,6 +210,8 @@ func (v *View) Reset(sc scenario.Scenario) {
 	v.focus, v.focusSpan, v.hoverSpan, v.focusLane = NoFocus, false, false, -1
 	v.vp.Follow = true
 	v.vp.ScrollY = 0
+	v.ended, v.endT, v.moved = false, 0, false
+	v.root.Get("dataset").Delete("ended")
 	v.vp.Fit(0, math.Max(float64(sc.DurationMs), 1000))
 	v.setFollow(true)
 	dom.Clear(v.srLanes)
@@ -229,6 +237,30 @@ func (v *View) Add(ev timeline.Event) {
 		v.srServer.Call("appendChild", li)
 	}
 	v.invalidate()
+}
+
+// End marks the end of the run at t on the session clock: the clock rests
+// there and, unless the person has zoomed or panned, the view fits the
+// whole run (the request a lesson talks about may have scrolled away).
+func (v *View) End(t float64) {
+	v.ended, v.endT = true, t
+	v.root.Get("dataset").Set("ended", num(t))
+	if !v.moved {
+		v.setFollow(false)
+		v.vp.Fit(0, math.Max(t, 1)*1.02)
+	}
+	v.invalidate()
+}
+
+// Resume lets the clock run again after End: the person goes on by hand
+// (a restart), on the same timeline.
+func (v *View) Resume() {
+	if !v.ended {
+		return
+	}
+	v.ended = false
+	v.root.Get("dataset").Delete("ended")
+	v.setFollow(true)
 }
 
 // Release frees the view's listeners and removes what it created.
@@ -259,6 +291,9 @@ func perfNow() float64 { return js.Global().Get("performance").Call("now").Float
 // and once the server has exited with nothing counting down.
 func (v *View) now() float64 {
 	m := v.model
+	if v.ended {
+		return v.endT
+	}
 	if !v.haveClock {
 		return m.Last
 	}
@@ -272,6 +307,9 @@ func (v *View) now() float64 {
 // live reports whether the picture changes by itself: the clock runs.
 func (v *View) live() bool {
 	m := v.model
+	if v.ended {
+		return false
+	}
 	if !v.haveClock || perfNow()-v.lastWall > liveIdleCapMs {
 		return false
 	}
@@ -549,6 +587,7 @@ func (v *View) onWheel(ev js.Value) {
 // zoomAt zooms around x; while following live it zooms around the live
 // edge and keeps following.
 func (v *View) zoomAt(x, f float64) {
+	v.moved = true
 	if v.vp.Follow {
 		x = v.vp.X(v.now())
 	}
@@ -618,6 +657,7 @@ func (v *View) onPointerMove(ev js.Value) {
 		v.dragX, v.dragY = x, y
 		if dx != 0 {
 			v.vp.Pan(-dx)
+			v.moved = true
 			v.setFollow(false)
 		}
 		v.vp.Scroll(-dy, ContentH(len(v.model.Lanes)))

@@ -31,11 +31,20 @@ type Panel struct {
 
 	course  *course.Course
 	loadErr error
-	prog    Progress
+	// keepScenario: the lesson OpenWith opens (maybe once the course has
+	// arrived) keeps the scenario on the playground.
+	keepScenario bool
+	prog         Progress
 	// want is the lesson asked for before the course arrived.
 	want *Target
 
-	cur  int // index of the open lesson, -1 for none
+	cur int // index of the open lesson, -1 for none
+	// runFor is the lesson whose scenario (its start, solution or the
+	// person's edit of them) is on the playground, -1 for another one:
+	// tasks are checked, and credited, only against their own lesson's runs.
+	runFor int
+	// undo is the scenario Show solution replaced, for its Undo.
+	undo *scenario.Scenario
 	task int // the task a link pointed at, 0 for none
 	// starts and sols are the lessons' scenarios, decoded when first
 	// loaded: decoding all of them held up the page's start.
@@ -68,11 +77,13 @@ type Panel struct {
 
 type taskEl struct {
 	li, mark, checks js.Value
+	// before says visibly "done before, not in this run".
+	before js.Value
 }
 
 // Mount builds the panel in root and starts fetching the course.
 func Mount(loop *dom.Loop, root js.Value, host Host) *Panel {
-	p := &Panel{loop: loop, host: host, ls: dom.NewListeners(loop), root: root, cur: -1}
+	p := &Panel{loop: loop, host: host, ls: dom.NewListeners(loop), root: root, cur: -1, runFor: -1}
 	p.prog = DecodeProgress(readStorage(ProgressKey))
 	p.build()
 	p.drawID = loop.Drawer(p.drawTasks)
@@ -104,6 +115,40 @@ func (p *Panel) Open(id string) bool {
 	}
 	p.show(i, t.Task, false)
 	return true
+}
+
+// OpenWith shows lesson id's text over a scenario the host has loaded
+// already (a shared link of an attempt at it): the scenario stays, and
+// its runs count for the lesson.
+func (p *Panel) OpenWith(id string) bool {
+	p.keepScenario = true
+	ok := p.Open(id)
+	if !ok {
+		p.keepScenario = false
+	}
+	return ok
+}
+
+// Foreign tells the panel that the playground now holds a scenario of no
+// lesson (a default, a link without one, a replayed trace): the open
+// lesson's tasks are not checked against its runs.
+func (p *Panel) Foreign() {
+	p.runFor = -1
+	p.states = nil
+	p.loop.Invalidate(p.drawID)
+}
+
+// Edited keeps the person's edit of the open lesson's scenario as that
+// lesson's working copy, so that leaving the lesson or reloading the page
+// does not lose it.
+func (p *Panel) Edited(sc scenario.Scenario) {
+	if p.course == nil || p.cur < 0 || p.runFor != p.cur {
+		return
+	}
+	work := DecodeWork(readStorage(WorkKey))
+	if work.Set(p.course.Lessons[p.cur].ID, &sc) {
+		writeStorage(WorkKey, work.Encode())
+	}
 }
 
 // Current is the open lesson's id, or "".
@@ -139,9 +184,9 @@ func (p *Panel) build() {
 	p.meta = dom.El("p", []dom.Attr{dom.A("class", "lesson-meta")})
 	p.title = dom.El("h2", []dom.Attr{dom.A("id", "lesson-title"), dom.A("tabindex", "-1")})
 	load := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-load"),
-		dom.A("title", "Put this lesson's scenario in the editor and on the demo server")}, "Load this scenario")
+		dom.A("title", "Put this lesson's start in the editor and on the demo server, forgetting your edits of it")}, "Reset to the lesson's start")
 	run := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-run"), dom.A("class", "primary"),
-		dom.A("title", "Load this lesson's scenario and run its client steps")}, "▶ Run it")
+		dom.A("title", "Run this lesson's scenario (with your edits of it)")}, "▶ Run it")
 	p.body = dom.El("div", []dom.Attr{dom.A("class", "lesson-body")})
 	p.taskList = dom.El("ol", []dom.Attr{dom.A("class", "lesson-tasks")})
 	p.live = dom.El("p", []dom.Attr{dom.A("class", "sr-only"), dom.A("aria-live", "polite")})
@@ -262,7 +307,20 @@ func (p *Panel) show(i, task int, nav bool) {
 	changed := i != p.cur
 	p.cur, p.task = i, task
 	if changed {
+		p.undo = nil
 		p.renderLesson(e, i)
+	}
+	switch {
+	case p.keepScenario:
+		// A shared attempt at this lesson is on the playground already.
+		p.keepScenario = false
+		p.runFor = i
+		p.states = nil
+		p.loop.Invalidate(p.drawID)
+	case changed:
+		// Opening a lesson loads it: the person's working copy of it, or
+		// its start.
+		p.loadWorking()
 	}
 	p.updateList()
 	if nav || changed {
@@ -307,11 +365,12 @@ func (p *Panel) renderLesson(e course.Entry, i int) {
 		hint := dom.El("details", []dom.Attr{dom.A("class", "task-hint")},
 			dom.El("summary", nil, "Hint"), dom.El("p", []dom.Attr{dom.A(".innerHTML", t.HintHTML)}))
 		checks := dom.El("ul", []dom.Attr{dom.A("class", "task-checks")})
+		before := dom.El("p", []dom.Attr{dom.A("class", "task-before muted"), dom.A("hidden", true)}, "Done before, not in this run.")
 		li := dom.El("li", []dom.Attr{dom.A("data-task", strconv.Itoa(n+1)), dom.A("data-pass", "false"), dom.A("tabindex", "-1"),
 			dom.A("id", fmt.Sprintf("lesson-task-%d", n+1))},
-			dom.El("div", []dom.Attr{dom.A("class", "task-head")}, mark, text), hint, checks)
+			dom.El("div", []dom.Attr{dom.A("class", "task-head")}, mark, text), before, hint, checks)
 		dom.Append(p.taskList, li)
-		p.taskEls = append(p.taskEls, taskEl{li: li, mark: mark, checks: checks})
+		p.taskEls = append(p.taskEls, taskEl{li: li, mark: mark, checks: checks, before: before})
 	}
 	p.states = nil // the next drawTasks evaluates, whatever evalKey holds
 
@@ -355,7 +414,12 @@ func (p *Panel) drawTasks() {
 	}
 	p.evalKey = key
 	e := p.course.Lessons[p.cur]
-	states := EvalTasks(e.Tasks, p.events)
+	events := p.events
+	if p.runFor != p.cur {
+		// Another lesson's run, or a scenario of none: no credit from it.
+		events = nil
+	}
+	states := EvalTasks(e.Tasks, events)
 	progressed := false
 	for n, st := range states {
 		el := p.taskEls[n]
@@ -367,13 +431,18 @@ func (p *Panel) drawTasks() {
 			dom.SetText(el.mark, "✓")
 			el.mark.Call("setAttribute", "aria-label", "passes in this run")
 		case everDone:
-			dom.SetText(el.mark, "✓")
+			// Not a green tick over red checks: say it in words.
+			dom.SetText(el.mark, "○")
 			el.mark.Call("setAttribute", "aria-label", "done before, not in this run")
 		default:
 			dom.SetText(el.mark, "○")
 			el.mark.Call("setAttribute", "aria-label", "not done yet")
 		}
 		el.li.Call("setAttribute", "data-done", strconv.FormatBool(st.Pass || everDone))
+		el.before.Set("hidden", st.Pass || !everDone)
+		if len(events) == 0 && len(p.events) > 0 {
+			st = TaskState{}
+		}
 		p.drawChecks(el.checks, st)
 		if st.Pass && !was {
 			dom.SetText(p.live, fmt.Sprintf("Task %d passes.", n+1))
@@ -417,25 +486,79 @@ func (p *Panel) drawChecks(ul js.Value, st TaskState) {
 	}
 }
 
-// load puts the open lesson's starting scenario on the playground.
+// loadWorking puts the open lesson's working copy (the person's edit of
+// it) on the playground, or its start when there is none.
+func (p *Panel) loadWorking() {
+	if sc, ok := DecodeWork(readStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
+		p.runFor = p.cur
+		p.host.Load(*sc, false)
+		return
+	}
+	if sc := p.scenario(false); sc != nil {
+		p.runFor = p.cur
+		p.host.Load(*sc, false)
+	}
+}
+
+// load runs the open lesson: its working copy (Run it), or resets it to
+// its start (Reset to the start, which forgets the working copy).
 func (p *Panel) load(run bool) {
 	if p.cur < 0 {
 		return
 	}
 	dom.Clear(p.note)
+	if run {
+		if sc, ok := DecodeWork(readStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
+			p.runFor = p.cur
+			p.host.Load(*sc, true)
+			return
+		}
+	} else {
+		work := DecodeWork(readStorage(WorkKey))
+		if work.Delete(p.course.Lessons[p.cur].ID) {
+			writeStorage(WorkKey, work.Encode())
+		}
+	}
 	if sc := p.scenario(false); sc != nil {
+		p.runFor = p.cur
 		p.host.Load(*sc, run)
 	}
 }
 
+// showSolution loads the reference solution, keeping what it replaced
+// for Undo.
 func (p *Panel) showSolution() {
 	if p.cur < 0 {
 		return
 	}
-	if sc := p.scenario(true); sc != nil {
-		p.host.Load(*sc, false)
-		dom.SetText(p.note, "The reference solution is in the Scenario tab; press Run to see every task pass.")
+	sol := p.scenario(true)
+	if sol == nil {
+		return
 	}
+	id := p.course.Lessons[p.cur].ID
+	if sc, ok := DecodeWork(readStorage(WorkKey)).Get(id); ok {
+		p.undo = sc
+	} else {
+		p.undo = p.scenario(false)
+	}
+	p.runFor = p.cur
+	p.host.Load(*sol, false)
+	dom.Clear(p.note)
+	dom.Append(p.note, "The reference solution is in the Scenario tab; press Run to see every task pass. ")
+	undo := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-undo")}, "Undo: back to your attempt")
+	ls := dom.NewListeners(p.loop)
+	ls.On(undo, "click", func(js.Value) {
+		ls.Release()
+		if p.undo != nil {
+			prev := *p.undo
+			p.undo = nil
+			p.runFor = p.cur
+			p.host.Load(prev, false)
+			p.Edited(prev)
+		}
+		dom.SetText(p.note, "Your attempt is back in the Scenario tab.")
+	})
+	dom.Append(p.note, undo)
 }
 
 // scenario is the open lesson's start or solution, decoded on first use;

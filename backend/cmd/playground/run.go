@@ -90,7 +90,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		link, _ = scenario.EncodeLink(sc)
 	}
 	out := &export.Run{Scenario: sc, Events: res.Events, Checks: res.Checks, Start: start, Link: link,
-		Tool: "Keep-Alive Playground", ToolVersion: version()}
+		Tool: "Keep-Alive Playground", ToolVersion: version(), EndMs: res.EndMs, EndReason: res.EndReason}
 	if err := export.Write(stdout, *format, out); err != nil {
 		fmt.Fprintf(stderr, "playground run: %v\n", err)
 		return 2
