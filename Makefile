@@ -12,7 +12,7 @@ FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases deps-nginx dev
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases deps-nginx dev diff-fuzz
 
 all: build
 
@@ -169,6 +169,16 @@ deps-releases: deps-npm
 	  mv -T $$tmp/package $$dst 2>/dev/null || [ -x $$dst/bin/node ]; \
 	  rm -rf $$tmp; \
 	done
+
+# diff-fuzz runs the generated differential test longer than make test
+# does: DIFFSEEDS scripts per Node line from a fresh seed (or DIFFSEED0),
+# each difference minimised, printed and written into
+# backend/sandbox/nodediff/testdata/corpus, which make test replays.
+DIFFSEEDS ?= 40
+DIFFSEED0 ?= $(shell date +%s)
+diff-fuzz: deps-releases
+	$(GO) test -count=1 -timeout 2h -run '^TestGenerated$$' ./backend/sandbox/nodediff/ \
+	  -diff.seeds $(DIFFSEEDS) -diff.seed0 $(DIFFSEED0) -diff.record
 
 clean:
 	rm -rf bin bench.txt artifacts .cache tools/npm/node_modules

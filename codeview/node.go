@@ -24,6 +24,10 @@ type NodeOptions struct {
 	// Port to listen on; 0 means DefaultNodePort, or an ephemeral port
 	// when instrumented (the listen line says which).
 	Port int
+	// CheckingIntervalMs sets server.connectionsCheckingInterval in the
+	// instrumented program (0: Node's 30 s), as the differential tests do
+	// in the emulation too (sandbox.Config.CheckingInterval).
+	CheckingIntervalMs int
 }
 
 // Node renders the Node program that the scenario's server stands for:
@@ -121,6 +125,10 @@ func Node(s scenario.Scenario, opt NodeOptions) string {
 
 	if opt.Instrument {
 		b.WriteString(nodeInstrumentation)
+		if opt.CheckingIntervalMs > 0 {
+			// Read by the 'listening' handler that starts the check.
+			w("server.connectionsCheckingInterval = %d;\n", opt.CheckingIntervalMs)
+		}
 	}
 	return b.String()
 }
@@ -194,10 +202,14 @@ func writeKnobs(b *strings.Builder, sv scenario.Server) {
 		if _, ok := rt.Knob(p.knob); !ok {
 			continue
 		}
-		def := sv
-		*def.IntKnob(p.knob) = nil
+		// Against the property's value on a new server (the knob's
+		// default), not the schema's derived default: unset,
+		// headersTimeoutMs is min(60 s, requestTimeout) as createServer's
+		// options would make it, but setting server.requestTimeout later
+		// leaves server.headersTimeout at 60 s.
+		k, _ := rt.Knob(p.knob)
 		got := sv.Int(p.knob)
-		if got == def.Int(p.knob) {
+		if got == k.Default {
 			continue
 		}
 		fmt.Fprintf(b, "// %s\n", p.why)
@@ -248,20 +260,26 @@ const NodeEventVersion = 1
 // the code above stays the program a learner reads. Request and response
 // events come from Node's diagnostics channels, which also see the
 // responses Node writes without calling the handler (400 for a missing
-// Host, 503 past maxRequestsPerSocket). A close's reason is decided by
-// whichever cause reaches the socket first: a timeout (a 'timeout'
-// listener running before Node's own, telling the keep-alive timer from
-// the program's setTimeout by whether a response completed since the last
-// request), a parser or 408 error, a Connection: close response, a
-// server.close*() call in progress, the client's FIN or RST, or else the
-// program's own destroy(). Limits: a close caused by process exit is not
-// seen here (the runner reports it), and a partial next request on a
-// connection is not seen, so "idle" follows each kept-alive response with
-// no other request queued.
+// Host, 503 past maxRequestsPerSocket). The parser's own callbacks
+// (message begin, headers complete, message complete) tell where each
+// connection's parser is, as Node's ConnectionsList sees it. A close's
+// reason is decided by whichever cause reaches the socket first: a
+// timeout (a 'timeout' listener running before Node's own, telling the
+// keep-alive timer from the program's setTimeout by whether a response
+// completed since the last request), a parser error, the 408 of the
+// connections check (headers-timeout while the parser had not completed
+// the head for longer than headersTimeout, checkConnections' first test,
+// else request-timeout), a Connection: close response, a server.close*()
+// call in progress, the client's FIN or RST, or else the program's own
+// destroy(). "idle" is a connection entering the set
+// closeIdleConnections() closes: its parser between messages and no
+// response unfinished. A close caused by process exit is not seen here
+// (the runner reports it).
 var nodeInstrumentation = `
 // ---- Instrumentation (the playground's reference run) ----------------
 // One JSON line per event on stdout; control commands on stdin.
 const dc = require('diagnostics_channel');
+const { HTTPParser } = require('_http_common');
 const emit = (kind, fields) =>
   process.stdout.write(JSON.stringify({ v: ` + strconv.Itoa(NodeEventVersion) + `, kind, ...fields }) + '\n');
 const sockets = new Set();
@@ -271,7 +289,8 @@ server.on('listening', () => emit('listen', { port: server.address().port }));
 
 server.prependListener('connection', (socket) => {
   const pg = { peer: socket.remoteAddress + ':' + socket.remotePort,
-               by: 'server', reason: '', keepAlive: false, pending: 0 };
+               by: 'server', reason: '', keepAlive: false, pending: 0,
+               headersDone: false, mid: false, start: performance.now() };
   socket.pg = pg;
   sockets.add(socket);
   emit('accept', { peer: pg.peer });
@@ -284,7 +303,13 @@ server.prependListener('connection', (socket) => {
   const destroy = socket.destroy;
   socket.destroy = function (err) {
     if (err && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      because(pg.pending > 0 ? 'request-timeout' : 'headers-timeout');
+      // checkConnections' tests, with its swap of a headersTimeout
+      // above requestTimeout.
+      let h = server.headersTimeout;
+      const r = server.requestTimeout;
+      if (r > 0 && h > r) h = r;
+      const headers = !pg.headersDone && h > 0 && performance.now() - pg.start > h;
+      because(headers ? 'headers-timeout' : 'request-timeout');
     } else if (err && /^HPE_/.test(err.code || '')) {
       because('bad-request');
     } else if (err && err.code === 'ECONNRESET') {
@@ -300,6 +325,41 @@ server.prependListener('connection', (socket) => {
   });
 });
 
+// After Node's connection listener, which gave the socket its parser.
+// Parsers are reused: the callbacks are wrapped once, and find the
+// connection's state through parser.socket.
+const wrapped = Symbol('pg');
+server.on('connection', (socket) => {
+  const parser = socket.parser;
+  if (!parser) return;
+  parser[HTTPParser.kOnMessageBegin] = function () {
+    const pg = this.socket && this.socket.pg;
+    if (pg) { pg.headersDone = false; pg.mid = true; pg.finished = false; pg.start = performance.now(); }
+  };
+  if (parser[wrapped]) return;
+  parser[wrapped] = true;
+  const headers = parser[HTTPParser.kOnHeadersComplete];
+  parser[HTTPParser.kOnHeadersComplete] = function (...args) {
+    const pg = this.socket && this.socket.pg;
+    if (pg) pg.headersDone = true;
+    return headers.apply(this, args);
+  };
+  const complete = parser[HTTPParser.kOnMessageComplete];
+  parser[HTTPParser.kOnMessageComplete] = function (...args) {
+    const socket = this.socket;
+    const ret = complete.apply(this, args);
+    const pg = socket && socket.pg;
+    if (pg) {
+      pg.mid = false;
+      // A body that completes after its response was answered: the
+      // connection becomes idle now (not after a CONNECT, which has no
+      // response, nor once a Connection: close response is ending it).
+      if (pg.pending === 0 && pg.finished && !pg.reason && !socket.destroyed) emit('idle', { peer: pg.peer });
+    }
+    return ret;
+  };
+});
+
 dc.subscribe('http.server.request.start', ({ request, socket }) => {
   socket.pg.pending++;
   socket.pg.keepAlive = false;
@@ -310,11 +370,12 @@ dc.subscribe('http.server.response.finish', ({ response, socket }) => {
   const pg = socket.pg;
   pg.pending--;
   emit('response', { peer: pg.peer, status: response.statusCode });
+  pg.finished = true;
   if (response._last) {
     pg.reason = pg.reason || 'connection-close';
   } else if (pg.pending === 0 && !socket.destroyed) {
     pg.keepAlive = server.keepAliveTimeout > 0;
-    emit('idle', { peer: pg.peer });
+    if (!pg.mid) emit('idle', { peer: pg.peer });
   }
 });
 

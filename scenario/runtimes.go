@@ -88,6 +88,11 @@ type NodeBehaviour struct {
 	// Node 26); before, a fresh connection counts as active until its
 	// first request completes.
 	IdleBeforeRequest bool
+	// ErrorDropsFinish: a response written in the same turn as a parse
+	// error that destroys its socket (bytes after a request that did not
+	// keep the connection alive) never emits 'finish' (Node 24 on: the
+	// destroy fails the pending write callback); before, it still did.
+	ErrorDropsFinish bool
 }
 
 // Knob is one server knob: a field of Server, by its JSON name.
@@ -257,9 +262,11 @@ func nodeLine(major, release, support string, b NodeBehaviour) Runtime {
 var runtimeTable = []Runtime{
 	nodeLine("26", "26.12.1", "active LTS", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true, IdleBeforeRequest: true,
+		ErrorDropsFinish: true,
 	}),
 	nodeLine("24", "24.22.3", "maintenance LTS", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true,
+		ErrorDropsFinish: true,
 	}),
 	nodeLine("22", "22.23.5", "maintenance LTS", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true,

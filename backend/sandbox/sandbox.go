@@ -6,6 +6,8 @@
 package sandbox
 
 import (
+	"time"
+
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
@@ -28,6 +30,12 @@ type Config struct {
 	// its tunnel dials only this listener, and only while it is open (see
 	// Listener). The runtime serves on it (Config.Listen) and closes it.
 	Listener *Listener
+	// CheckingInterval is Node's connectionsCheckingInterval, the period
+	// of the check that enforces headersTimeout and requestTimeout; 0 is
+	// Node's default (30 s). The differential tests shorten it in the
+	// emulation and the real release alike, so that timeouts decided at
+	// the check are tested in seconds. Other runtimes ignore it.
+	CheckingInterval time.Duration
 }
 
 // Listen is the listener a runtime serves on: Config.Listener, or, for a

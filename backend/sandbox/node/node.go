@@ -146,7 +146,11 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 		conns:     make(map[*conn]struct{}),
 	}
 	s.emit("", timeline.Event{Kind: timeline.Listen})
-	s.checker = s.interval(connectionsCheckingInterval, s.checkConnections)
+	every := connectionsCheckingInterval
+	if cfg.CheckingInterval > 0 {
+		every = cfg.CheckingInterval
+	}
+	s.checker = s.interval(every, s.checkConnections)
 	s.wg.Add(1)
 	go s.accept()
 	go s.loop()
@@ -437,9 +441,11 @@ func (s *server) checkConnections() {
 		}
 		age := now.Sub(c.msgStart)
 		if (!c.headersDone && h > 0 && age > h) || (r > 0 && age > r) {
-			reason := timeline.ReasonHeadersTimeout
-			if c.pending > 0 {
-				reason = timeline.ReasonRequestTimeout
+			// Node answers both with the same 408; the reason is which
+			// test held.
+			reason := timeline.ReasonRequestTimeout
+			if !c.headersDone && h > 0 && age > h {
+				reason = timeline.ReasonHeadersTimeout
 			}
 			c.socketError(requestTimeoutResponse, timeline.ByServer, reason)
 		}
@@ -486,6 +492,9 @@ type conn struct {
 
 	ref       bool
 	destroyed bool
+	// errored: destroyed with an error (socketOnError), which fails the
+	// writes still waiting for their callback.
+	errored bool
 	// active: a message has begun and not completed, or nothing has been
 	// received yet (Node's ConnectionsList "active" set).
 	active      bool
@@ -601,6 +610,7 @@ func (c *conn) socketError(answer, by, reason string) {
 	if len(c.queue) == 0 || !c.queue[0].written {
 		c.write(answer)
 	}
+	c.errored = true
 	c.destroy(by, reason)
 }
 
@@ -690,8 +700,11 @@ func (c *conn) onHeaders(r *request) error {
 	// through), no keep-alive and no chunking unless "TE: chunked".
 	http11 := r.Major >= 1 && r.Minor >= 1
 	res := &response{req: r, out: outgoing{
-		head:             r.Method == "HEAD",
-		shouldKeepAlive:  r.KeepAlive && http11,
+		head: r.Method == "HEAD",
+		// parserOnIncoming sets res.shouldKeepAlive to the parser's
+		// verdict after the constructor forced it false below HTTP/1.1:
+		// an HTTP/1.0 keep-alive request with "TE: chunked" is kept alive.
+		shouldKeepAlive:  r.KeepAlive,
 		chunkedByDefault: http11,
 		keepAliveTimeout: sv.KeepAliveTimeout(),
 		maxRequests:      sv.MaxRequests(),
@@ -828,6 +841,12 @@ func (c *conn) flush() {
 // finish is the response's 'finish' event and resOnFinish.
 func (c *conn) finish(res *response) {
 	s := c.s
+	if c.errored && s.beh.ErrorDropsFinish {
+		// The socket was destroyed with an error before the write's
+		// callback ran: the response never emits 'finish'.
+		c.pending--
+		return
+	}
 	s.emit(c.peer, timeline.Event{Kind: timeline.Response, Status: res.out.status})
 	c.pending--
 	if res.onFinish != nil {

@@ -115,6 +115,8 @@ func TestWire(t *testing.T) {
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: keep-alive\r\nKeep-Alive: timeout=0\r\n\r\n"},
 		{name: "HTTP/1.0 is raw and closed", send: "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: close\r\n\r\nHello World!"},
+		{name: "HTTP/1.0 keep-alive with TE: chunked is kept alive", send: "GET / HTTP/1.0\r\nConnection: keep-alive\r\nTE: chunked\r\n\r\n", want: ka},
+		{name: "Proxy-Connection counts as Connection", send: "GET / HTTP/1.0\r\nProxy-Connection: keep-alive\r\nTE: chunked\r\n\r\n", want: ka},
 		{name: "Connection: close", send: "GET / HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n",
 			want: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: *\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nHello World!\r\n0\r\n\r\n"},
 		{name: "keepAlive false puts Connection in writeHead", send: get, sv: func(s *scenario.Server) { s.KeepAlive = boolp(false) },
@@ -430,4 +432,67 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 	}
 	t.Fatal("condition not met in time")
+}
+
+// TestFoundByDiff holds the emulation's events to real Node on cases the
+// generated differential test found: the 'finish' a socket error drops
+// on Node 24 on, and which of checkConnections' tests a 408 passed (with
+// a short connectionsCheckingInterval, as the generated test runs).
+func TestFoundByDiff(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // runs after the servers' cleanups
+	tests := []struct {
+		name, runtime, send string
+		sv                  func(*scenario.Server)
+		want                []string // the connection's event kinds, reasons after closes
+	}{
+		{name: "bytes after HTTP/1.0, node22 still finishes", runtime: "node22", send: "GET / HTTP/1.0\r\n\r\nzz",
+			want: []string{"accept", "request", "close bad-request", "response"}},
+		{name: "bytes after HTTP/1.0, node24 drops the finish", runtime: "node24", send: "GET / HTTP/1.0\r\n\r\nzz",
+			want: []string{"accept", "request", "close bad-request"}},
+		{name: "bytes after HTTP/1.0, node18 ignores them", runtime: "node18", send: "GET / HTTP/1.0\r\n\r\nzz",
+			want: []string{"accept", "request", "response", "close connection-close"}},
+		{name: "a head unfinished is headers-timeout", runtime: "node26", send: "GET / HT",
+			sv:   func(s *scenario.Server) { s.HeadersTimeoutMs, s.RequestTimeoutMs = intp(200), intp(400) },
+			want: []string{"accept", "close headers-timeout"}},
+		{name: "a body unfinished is request-timeout", runtime: "node26", send: "POST / HTTP/1.1\r\nHost: d\r\nContent-Length: 5\r\n\r\nab",
+			sv:   func(s *scenario.Server) { s.HeadersTimeoutMs, s.RequestTimeoutMs = intp(200), intp(400) },
+			want: []string{"accept", "request", "response", "close request-timeout"}},
+		{name: "headersTimeout off, a head unfinished is request-timeout", runtime: "node26", send: "GET / HT",
+			sv:   func(s *scenario.Server) { s.HeadersTimeoutMs, s.RequestTimeoutMs = intp(0), intp(300) },
+			want: []string{"accept", "close request-timeout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sv := scenario.Server{Runtime: tt.runtime, KeepAliveTimeoutMs: intp(100)}
+			if tt.sv != nil {
+				tt.sv(&sv)
+			}
+			rec := &recorder{start: time.Now()}
+			s, err := New(sandbox.Config{Server: sv, Now: rec.now, Emit: rec.emit, CheckingInterval: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			c := dial(t, s)
+			io.WriteString(c, tt.send)
+			readAll(t, c, 3*time.Second)
+			time.Sleep(50 * time.Millisecond) // the tick that emits 'finish'
+			var got []string
+			rec.mu.Lock()
+			for _, e := range rec.evs {
+				if e.Conn == "" {
+					continue
+				}
+				k := e.Kind
+				if k == timeline.Close {
+					k += " " + e.Reason
+				}
+				got = append(got, k)
+			}
+			rec.mu.Unlock()
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("events %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

@@ -72,6 +72,10 @@ const (
 	stChunkLF        // reading the CRLF after chunk data
 	stTrailer        // reading trailer lines
 	stDead           // after an error
+	// stClosed: after a message that does not keep the connection
+	// alive. llhttp skips CR and LF there; any other byte is
+	// HPE_CLOSED_CONNECTION on llhttp 9, and ignored on llhttp 6.
+	stClosed
 )
 
 // parser is an incremental HTTP/1.x request parser with llhttp's strict
@@ -96,6 +100,8 @@ type parser struct {
 	size  int // header bytes counted toward maxHeaderSize
 	req   *request
 	left  int64 // body bytes left in the current body or chunk
+	// badTE: the head just parsed has Transfer-Encoding without chunked.
+	badTE bool
 }
 
 // callbacks receives what the parser finds, in wire order.
@@ -106,14 +112,46 @@ type callbacks struct {
 }
 
 // midMessage reports whether a message has begun and not completed.
-func (p *parser) midMessage() bool { return p.state != stIdle && p.state != stDead }
+func (p *parser) midMessage() bool {
+	return p.state != stIdle && p.state != stDead && p.state != stClosed
+}
 
-// feed parses data; it returns the first parse error.
+// done ends a message: the parser waits for the next one, or for nothing
+// when the request did not keep the connection alive.
+func (p *parser) done() {
+	p.state = stIdle
+	if p.req != nil && !p.req.KeepAlive {
+		p.state = stClosed
+	}
+}
+
+// feed parses data; it returns the first parse error. Measured on every
+// line: once a request that does not keep the connection alive has had
+// body bytes, a malformed rest (chunk framing included) is no error; what
+// follows is dropped.
 func (p *parser) feed(data []byte, cb callbacks) error {
+	err := p.parse(data, cb)
+	if err != nil && p.req != nil && !p.req.KeepAlive && p.req.BodyBytes > 0 && !errors.Is(err, errStop) {
+		p.state = stClosed
+		return nil
+	}
+	return err
+}
+
+func (p *parser) parse(data []byte, cb callbacks) error {
 	for len(data) > 0 {
 		switch p.state {
 		case stDead:
 			return errBadRequest
+		case stClosed:
+			if data[0] == '\r' || data[0] == '\n' || p.llhttp6 || p.req.BodyBytes > 0 {
+				// Measured on every line: after a request whose body had
+				// bytes, what follows is ignored rather than an error.
+				data = data[1:]
+				continue
+			}
+			p.state = stDead
+			return fmt.Errorf("data after a message without keep-alive: %w", errBadRequest)
 		case stIdle:
 			// llhttp skips line ends between messages.
 			if data[0] == '\r' || data[0] == '\n' {
@@ -137,13 +175,18 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 				p.state = stDead
 				return err
 			}
+			if p.badTE {
+				p.state = stDead
+				return fmt.Errorf("Transfer-Encoding without chunked: %w", errBadRequest)
+			}
 			if p.state == stIdle {
+				p.done()
 				cb.complete()
 			}
 		case stBody:
 			data = p.takeBody(data)
 			if p.left == 0 {
-				p.state = stIdle
+				p.done()
 				cb.complete()
 			}
 		case stChunkSz, stTrailer:
@@ -158,7 +201,7 @@ func (p *parser) feed(data []byte, cb callbacks) error {
 			}
 			if p.state == stTrailer {
 				if line == "" {
-					p.state = stIdle
+					p.done()
 					cb.complete()
 				} else if err := p.checkHeaderLine(line); err != nil {
 					p.state = stDead
@@ -302,7 +345,16 @@ func (p *parser) checkPartial() error {
 		if !p.knownMethod(method) {
 			return fmt.Errorf("method %q: %w", method, errBadRequest)
 		}
-		target, _, _ := strings.Cut(after, " ")
+		target, version, _ := strings.Cut(strings.TrimLeft(after, " "), " ")
+		if err := p.checkTarget(target); err != nil {
+			return err
+		}
+		// The version is read byte by byte too: "HTTP/", a digit, a dot
+		// and a digit, then only the line's end.
+		version = strings.TrimLeft(version, " ")
+		if len(version) > len("HTTP/1.1") || !strings.HasPrefix("HTTP/", version[:min(len(version), 5)]) {
+			return fmt.Errorf("version %q: %w", version, errBadRequest)
+		}
 		if p.size+len(target) >= maxHeaderSize {
 			return errHeaderOverflow
 		}
@@ -337,26 +389,29 @@ func (p *parser) knownMethod(m string) bool {
 }
 
 func (p *parser) requestLine(line string) error {
-	parts := strings.Split(line, " ")
-	if len(parts) != 3 {
+	// llhttp skips any run of spaces before the target and before the
+	// version (measured on every line); with no version it takes the
+	// request as HTTP/0.9, whose headers may still follow.
+	method, rest, ok := strings.Cut(line, " ")
+	if !ok {
 		return fmt.Errorf("request line %q: %w", line, errBadRequest)
 	}
-	method, target, version := parts[0], parts[1], parts[2]
+	target, version, _ := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	version = strings.TrimLeft(version, " ")
+	if version == "" {
+		version = "HTTP/0.9"
+	}
 	if !p.knownMethod(method) {
 		return fmt.Errorf("method %q: %w", method, errBadRequest)
 	}
 	if target == "" {
 		return fmt.Errorf("empty target: %w", errBadRequest)
 	}
-	for i := 0; i < len(target); i++ {
-		c := target[i]
-		bad := c <= ' ' || c >= 0x7f
-		if p.llhttp6 {
-			bad = c < ' ' && c != '\t' || c == ' ' || c == 0x7f
-		}
-		if bad {
-			return fmt.Errorf("target %q: %w", target, errBadRequest)
-		}
+	if err := p.checkTarget(target); err != nil {
+		return err
+	}
+	if method != "CONNECT" && !urlStart(target) {
+		return fmt.Errorf("target %q: %w", target, errBadRequest)
 	}
 	var major, minor int
 	switch version {
@@ -392,6 +447,40 @@ func (p *parser) headerLine(line string) error {
 	}
 	p.req.Headers = append(p.req.Headers, [2]string{name, value})
 	return nil
+}
+
+// checkTarget rejects a byte the request target may not hold, as llhttp
+// does the moment it reads it (a partial target included).
+func (p *parser) checkTarget(target string) error {
+	for i := 0; i < len(target); i++ {
+		c := target[i]
+		bad := c <= ' ' || c >= 0x7f
+		if p.llhttp6 {
+			bad = c < ' ' && c != '\t' || c == ' ' || c == 0x7f
+		}
+		if bad {
+			return fmt.Errorf("target %q: %w", target, errBadRequest)
+		}
+	}
+	return nil
+}
+
+// urlStart reports whether target begins as llhttp's URL parser wants:
+// a path, an asterisk, or a scheme followed by "://".
+func urlStart(target string) bool {
+	if strings.HasPrefix(target, "/") || strings.HasPrefix(target, "*") {
+		return true
+	}
+	scheme, _, ok := strings.Cut(target, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	for i := 0; i < len(scheme); i++ {
+		if c := scheme[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // validName reports whether name may name a header.
@@ -458,7 +547,14 @@ func (p *parser) endHead() error {
 			hasTE = true
 			codings := strings.Split(h[1], ",")
 			chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
-		case "connection":
+			for _, c := range codings[:len(codings)-1] {
+				if strings.EqualFold(strings.TrimSpace(c), "chunked") {
+					// chunked before another coding: llhttp rejects the
+					// value itself, before the handler runs (every line).
+					return fmt.Errorf("Transfer-Encoding %q: %w", h[1], errBadRequest)
+				}
+			}
+		case "connection", "proxy-connection": // llhttp reads both alike
 			for _, tok := range strings.Split(h[1], ",") {
 				switch strings.ToLower(strings.TrimSpace(tok)) {
 				case "close":
@@ -472,10 +568,10 @@ func (p *parser) endHead() error {
 	if hasTE && contentLength >= 0 {
 		return fmt.Errorf("Content-Length with Transfer-Encoding: %w", errBadRequest)
 	}
-	if hasTE && !chunked {
-		// A request body whose length the server cannot know.
-		return fmt.Errorf("Transfer-Encoding without chunked: %w", errBadRequest)
-	}
+	// A request body whose length the server cannot know is an error
+	// llhttp finds after its headers-complete callback, so the handler
+	// has run (and answered) by then: measured on every line.
+	p.badTE = hasTE && !chunked
 	if r.Major > 0 && r.Minor > 0 {
 		r.KeepAlive = !connClose
 	} else {

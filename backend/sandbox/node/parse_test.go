@@ -51,7 +51,8 @@ func TestParse(t *testing.T) {
 		{"bad method", "BREW / HTTP/1.1\r\n\r\n", 0, 0, errBadRequest},
 		{"bad method prefix", "GEX", 0, 0, errBadRequest},
 		{"bare LF", "GET / HTTP/1.1\n", 0, 0, errBadRequest},
-		{"double space", "GET  / HTTP/1.1\r\n\r\n", 0, 0, errBadRequest},
+		{"double spaces, as llhttp skips them", "GET  /  HTTP/1.1\r\n\r\n", 1, 1, nil},
+		{"space after the version", "GET / HTTP/1.1 \r\n\r\n", 0, 0, errBadRequest},
 		{"space in name", "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 0, 0, errBadRequest},
 		{"folding", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", 0, 0, errBadRequest},
 		{"CL and TE", "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 0, 0, errBadRequest},
@@ -190,4 +191,49 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseFoundByDiff holds the parser to real Node on cases the
+// generated differential test (package nodediff) found, on both llhttp
+// generations, fed whole and a byte at a time.
+func TestParseFoundByDiff(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		llhttp6  bool
+		requests int
+		complete int
+		err      error
+	}{
+		{"no version is HTTP/0.9", "GET /\r\n\r\n", false, 1, 1, nil},
+		{"HTTP/0.9 with headers", "GET /\r\nHost: d\r\n\r\n", false, 1, 1, nil},
+		{"bytes after HTTP/0.9", "GET /\r\n\r\nzz", false, 1, 1, errBadRequest},
+		{"bytes after HTTP/0.9, llhttp 6", "GET /\r\n\r\nzz", true, 1, 1, nil},
+		{"a request after HTTP/1.0", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: d\r\n\r\n", false, 1, 1, errBadRequest},
+		{"a request after HTTP/1.0, llhttp 6", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.1\r\nHost: d\r\n\r\n", true, 1, 1, nil},
+		{"bytes after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\nzz", false, 1, 1, errBadRequest},
+		{"CRLF after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\n\r\n\r\n", false, 1, 1, nil},
+		{"a tab in a partial target", "PUT /a\tb", false, 0, 0, errBadRequest},
+		{"a tab in a partial target, llhttp 6", "PUT /a\tb", true, 0, 0, nil},
+		{"a version too long, partial", "GET / HTTP/1.10", false, 0, 0, errBadRequest},
+		{"Transfer-Encoding without chunked, after the head", "POST / HTTP/1.0\r\nTransfer-Encoding: x\r\n\r\n", false, 1, 0, errBadRequest},
+		{"no target: the version is no URL", "GET  HTTP/1.1\r\nHost: d\r\n\r\n", false, 0, 0, errBadRequest},
+		{"an absolute target", "GET http://d/x HTTP/1.1\r\nHost: d\r\n\r\n", false, 1, 1, nil},
+		{"bytes after a body without keep-alive are ignored", "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nazz", false, 1, 1, nil},
+		{"bytes after an empty body without keep-alive", "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\nzz", false, 1, 1, errBadRequest},
+		{"chunked before another coding", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", false, 0, 0, errBadRequest},
+		{"bad chunk framing after body bytes without keep-alive", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nzzz0\r\n\r\n", false, 1, 0, nil},
+		{"bad chunk framing after body bytes with keep-alive", "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nzzz0\r\n\r\n", false, 1, 0, errBadRequest},
+		{"HTTP/1.0 keep-alive goes on", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n", false, 2, 2, nil},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{0, 1} {
+			t.Run(tt.name, func(t *testing.T) {
+				reqs, done, err := parseWith(parser{llhttp6: tt.llhttp6}, []byte(tt.in), n)
+				if len(reqs) != tt.requests || done != tt.complete || !errors.Is(err, tt.err) {
+					t.Errorf("piece %d: %d requests, %d complete, err %v; want %d, %d, %v", n, len(reqs), done, err, tt.requests, tt.complete, tt.err)
+				}
+			})
+		}
+	}
 }

@@ -46,7 +46,7 @@ type outgoing struct {
 	headers [][2]string // passed to writeHead, in order
 	body    string      // passed to end()
 	head    bool        // the request was HEAD
-	// shouldKeepAlive is the parser's verdict, forced false for HTTP/1.0.
+	// shouldKeepAlive is the parser's verdict (should_keep_alive).
 	shouldKeepAlive bool
 	// chunkedByDefault: HTTP/1.1, or HTTP/1.0 with "TE: chunked".
 	chunkedByDefault bool

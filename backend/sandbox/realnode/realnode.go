@@ -146,7 +146,8 @@ func New(cfg sandbox.Config) (sandbox.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("realnode: temp dir: %w", err)
 	}
-	prog := codeview.Node(scenario.Scenario{V: scenario.Version, Server: cfg.Server}, codeview.NodeOptions{Instrument: true})
+	prog := codeview.Node(scenario.Scenario{V: scenario.Version, Server: cfg.Server}, codeview.NodeOptions{Instrument: true,
+		CheckingIntervalMs: int(cfg.CheckingInterval / time.Millisecond)})
 	file := filepath.Join(dir, "server.js")
 	if err := os.WriteFile(file, []byte(prog), 0o600); err != nil {
 		os.RemoveAll(dir)
