@@ -197,6 +197,7 @@ func (s *Session) open(label string) (*vconn, error) {
 	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), ctx: ctx, cancel: cancel}
 	s.conns[label] = c
 	delete(s.closeSent, label) // a new connection under a freed label
+	delete(s.resetSent, label)
 	gate, addr := s.ln, s.srv.Addr()
 	if s.px != nil {
 		// The client's connections end at the proxy, behind its own gate.
@@ -402,6 +403,17 @@ func (s *Session) handleNote(n note) error {
 		// In order with the held recv events: the bytes before the FIN
 		// must reach it first.
 		s.tcpTouch(n.label)
+		if c.closed && !c.reset {
+			// The server's FIN in answer to the client's: the second end
+			// closing, its own event, at the instant the client read it.
+			// The demo server's own report of this close (stamped
+			// earlier) wins the de-duplication in send when it comes.
+			by := timeline.ByServer
+			if s.px != nil {
+				by = timeline.ByProxy
+			}
+			s.held = append(s.held, held{ev: timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Close, By: by, Reason: timeline.ReasonPeerFin}})
+		}
 		s.emitEOF(n.t, n.label)
 		return nil
 	case "shut":
