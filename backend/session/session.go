@@ -402,7 +402,7 @@ func (s *Session) send(ev timeline.Event) error {
 		}
 		s.closeSent[ev.Conn] = append(ends, ev.By)
 		ev.Open = ""
-		if len(ends) == 0 && !s.resetSent[ev.Conn] {
+		if vc := s.conns[ev.Conn]; len(ends) == 0 && !s.resetSent[ev.Conn] && (vc == nil || !vc.reset) {
 			ev.Open = timeline.OtherEnd(ev.By, ev.Hop, s.px != nil)
 		}
 	}
