@@ -41,10 +41,10 @@ type vconn struct {
 	// came in (0: not yet), so the server's FIN in answer to the client's
 	// gets its own close event whichever note the owner handles first.
 	shutT, eofT float64
-	reset  bool // reset (either side); nothing more happens on it
-	once   sync.Once
-	ctx    context.Context    // ends with abort
-	cancel context.CancelFunc // stops the dial and a reader waiting for budget
+	reset       bool // reset (either side); nothing more happens on it
+	once        sync.Once
+	ctx         context.Context    // ends with abort
+	cancel      context.CancelFunc // stops the dial and a reader waiting for budget
 }
 
 type connOp struct {
