@@ -34,3 +34,14 @@ func endName(by string) string {
 	}
 	return "the " + by
 }
+
+// HalfClosedLabel names a lane's half-closed span after the close that
+// began it: who sent the FIN and whose end is still open (ev.Open; an
+// older recording without it is read as the other party's end).
+func HalfClosedLabel(ev *timeline.Event) string {
+	open := ev.Open
+	if open == "" {
+		open = timeline.OtherEnd(ev.By, ev.Hop, false)
+	}
+	return "half-closed: the " + ev.By + " sent FIN, the " + open + "'s end is open"
+}
