@@ -30,6 +30,36 @@ type Event struct {
 	// Upstream names the upstream connection a forward or proxy-error
 	// event is about ("u1").
 	Upstream string `json:"upstream,omitempty"`
+	// Open is set on a close that is a FIN in one direction only: the end
+	// that is still open (EndServer, EndClient or ByProxy, as By names
+	// ends), so "half-closed" lasts until that end's own close event. A
+	// close without Open is the second FIN: both ends are now closed.
+	// A reset closes both ends at once and never carries Open.
+	Open string `json:"open,omitempty"`
+}
+
+// OtherEnd names the peer of the end that closed (by) on a connection:
+// on a proxy's client connections (proxied) the proxy is the server, on
+// its upstream connections (Hop) the proxy is the client.
+func OtherEnd(by, hop string, proxied bool) string {
+	switch by {
+	case ByClient:
+		if proxied && hop == "" {
+			return ByProxy
+		}
+		return ByServer
+	case ByServer:
+		if hop == HopUpstream {
+			return ByProxy
+		}
+		return ByClient
+	case ByProxy:
+		if hop == HopUpstream {
+			return ByServer
+		}
+		return ByClient
+	}
+	return ""
 }
 
 // HopUpstream is Event.Hop on a proxy's upstream connections.
@@ -149,6 +179,10 @@ const (
 	ReasonExit = "exit"
 	// ReasonClient: the client closed on its own (a script step or the person).
 	ReasonClient = "client"
+	// ReasonPeerFin: this end closed because it read the other end's FIN
+	// (Node's server with allowHalfOpen false ends its side ~2 ms after
+	// the client's FIN; Go's server closes as soon as it reads the EOF).
+	ReasonPeerFin = "peer-fin"
 )
 
 // Reasons for a close the proxy makes (DESIGN.md).

@@ -11,6 +11,7 @@ import (
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
 	"github.com/keepalive-playground/playground/wasm/dom"
+	"github.com/keepalive-playground/playground/wasm/lanes"
 	"github.com/keepalive-playground/playground/wire"
 )
 
@@ -35,6 +36,7 @@ type connPanel struct {
 type connCard struct {
 	label  string
 	state  string // connecting, open, half-closed, closed, reset, refused, lost
+	halfBy string // the end whose FIN came first, while half-closed
 	recv   strings.Builder
 	el     js.Value
 	stateE js.Value
@@ -187,11 +189,15 @@ func (p *connPanel) event(ev timeline.Event) {
 			c.recvE.Set("scrollTop", c.recvE.Get("scrollHeight"))
 		}
 	case timeline.Close:
-		if ev.By == timeline.ByClient {
-			c.setState("half-closed", "you sent FIN")
-		} else {
-			c.setState("closed", "closed by the "+ev.By+" ("+ev.Reason+")")
+		if c.state == "reset" {
+			break // a reset closed both ends already
 		}
+		state, detail := lanes.CloseCard(ev, c.halfBy)
+		c.halfBy = ""
+		if state == "half-closed" {
+			c.halfBy = ev.By
+		}
+		c.setState(state, detail)
 		p.a.composer.targetsChanged()
 	case timeline.Reset:
 		detail := "reset by you"

@@ -304,14 +304,19 @@ func (c *hopConn) pump(src, dst *net.TCPConn, up bool) {
 			if up {
 				c.proxyFIN.Store(true)
 			}
-			if up && !c.serverFIN.Load() {
-				// (After the server's FIN, the proxy only answers it: the
-				// server closed the connection.)
-				if end == endFIN {
-					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Close, By: timeline.ByProxy})
-				} else {
-					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByProxy})
+			if up && end == endFIN {
+				// The proxy's FIN is its own end closing, also when it
+				// answers the server's (the second FIN of the connection:
+				// the upstream connection is half-closed until then).
+				ev := timeline.Event{Conn: c.label, Kind: timeline.Close, By: timeline.ByProxy}
+				if c.serverFIN.Load() {
+					ev.Reason = timeline.ReasonPeerFin
 				}
+				c.h.emit(ev)
+			} else if up && !c.serverFIN.Load() {
+				// (After the server's FIN, a reset reaches a server end
+				// that is already closed.)
+				c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Reset, By: timeline.ByProxy})
 			}
 			q <- item{end: end, due: time.Now().Add(c.h.cfg.Latency)}
 			break

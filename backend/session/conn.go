@@ -37,10 +37,14 @@ type vconn struct {
 	// events follow the connect event.
 	early  [][]byte
 	closed bool // a close event was emitted for this connection
-	reset  bool // reset (either side); nothing more happens on it
-	once   sync.Once
-	ctx    context.Context    // ends with abort
-	cancel context.CancelFunc // stops the dial and a reader waiting for budget
+	// shutT and eofT are when the client's FIN went out and the server's
+	// came in (0: not yet), so the server's FIN in answer to the client's
+	// gets its own close event whichever note the owner handles first.
+	shutT, eofT float64
+	reset       bool // reset (either side); nothing more happens on it
+	once        sync.Once
+	ctx         context.Context    // ends with abort
+	cancel      context.CancelFunc // stops the dial and a reader waiting for budget
 }
 
 type connOp struct {
@@ -197,6 +201,7 @@ func (s *Session) open(label string) (*vconn, error) {
 	c := &vconn{label: label, ops: make(chan connOp, maxQueuedOps), ctx: ctx, cancel: cancel}
 	s.conns[label] = c
 	delete(s.closeSent, label) // a new connection under a freed label
+	delete(s.resetSent, label)
 	gate, addr := s.ln, s.srv.Addr()
 	if s.px != nil {
 		// The client's connections end at the proxy, behind its own gate.
@@ -308,8 +313,9 @@ func (s *Session) writeLoop(c *vconn, tc *net.TCPConn) {
 				s.probeReset(c, tc)
 			}
 		case wire.Shut:
+			t := s.now() // before the FIN leaves, so an answer is never stamped earlier
 			err := tc.CloseWrite()
-			s.notes <- note{label: c.label, c: c, kind: "shut", err: err, t: s.now()}
+			s.notes <- note{label: c.label, c: c, kind: "shut", err: err, t: t}
 		case wire.Reset:
 			// Linger 0 makes close send RST instead of FIN.
 			tc.SetLinger(0)
@@ -402,6 +408,10 @@ func (s *Session) handleNote(n note) error {
 		// In order with the held recv events: the bytes before the FIN
 		// must reach it first.
 		s.tcpTouch(n.label)
+		c.eofT = n.t
+		if c.closed {
+			s.answerFin(c)
+		}
 		s.emitEOF(n.t, n.label)
 		return nil
 	case "shut":
@@ -410,7 +420,13 @@ func (s *Session) handleNote(n note) error {
 			return nil
 		}
 		c.closed = true
+		c.shutT = n.t
 		ev.Kind, ev.By, ev.Reason = timeline.Close, timeline.ByClient, timeline.ReasonClient
+		s.emit(ev)
+		if c.eofT > 0 {
+			s.answerFin(c) // the reader saw the answer before we saw our FIN go
+		}
+		return nil
 	case "reset":
 		c.reset = true
 		s.tcpReleased(n.label)
@@ -420,6 +436,23 @@ func (s *Session) handleNote(n note) error {
 	}
 	s.emit(ev)
 	return nil
+}
+
+// answerFin puts the server's FIN that came after the client's on the
+// timeline as the server's own close, at the instant the client read it:
+// real Node (allowHalfOpen false) ends its side ~2 ms after, Go's server
+// as soon as it reads the EOF, and neither program reports it. When the
+// demo server does report it, its event (stamped earlier, with its own
+// reason) wins the per-end de-duplication in send.
+func (s *Session) answerFin(c *vconn) {
+	if c.reset || c.eofT < c.shutT {
+		return // the server's FIN came first: the demo server reports it
+	}
+	by := timeline.ByServer
+	if s.px != nil {
+		by = timeline.ByProxy // the client's peer is the proxy
+	}
+	s.held = append(s.held, held{ev: timeline.Event{T: c.eofT, Conn: c.label, Kind: timeline.Close, By: by, Reason: timeline.ReasonPeerFin}})
 }
 
 func isReset(err error) bool {

@@ -153,9 +153,13 @@ type Session struct {
 	// held are events waiting out holdMs so that events stamped on
 	// different goroutines go out in time order (see flushEvents).
 	held []held
-	// closeSent marks connections whose close is on the timeline: a
-	// connection closes once, whichever side's close happened first.
-	closeSent map[string]bool
+	// closeSent records, per connection, the ends whose close (FIN) is on
+	// the timeline: each end closes once, and the two ends' closes are
+	// two events (the first carries Open, the end still open).
+	closeSent map[string][]string
+	// resetSent marks connections a reset has closed at both ends: a
+	// close after it is not a half-close.
+	resetSent map[string]bool
 	flushT    *time.Timer
 	pending   map[string][]timeline.Event
 	sched     []scheduled // operations waiting for their At, soonest first
@@ -200,7 +204,7 @@ func New(cfg Config) *Session {
 		demoWake:  make(chan struct{}, 1),
 		conns:     make(map[string]*vconn),
 		labels:    peerLabels{m: make(map[string]string)},
-		closeSent: make(map[string]bool),
+		closeSent: make(map[string][]string),
 		pending:   make(map[string][]timeline.Event),
 	}
 	s.demo.wake = s.demoWake
@@ -413,10 +417,21 @@ func (s *Session) send(ev timeline.Event) error {
 		return nil
 	}
 	if ev.Kind == timeline.Close {
-		if s.closeSent[ev.Conn] {
-			return nil
+		ends := s.closeSent[ev.Conn]
+		if slices.Contains(ends, ev.By) {
+			return nil // the same end's FIN, reported twice (demo and socket)
 		}
-		s.closeSent[ev.Conn] = true
+		s.closeSent[ev.Conn] = append(ends, ev.By)
+		ev.Open = ""
+		if vc := s.conns[ev.Conn]; len(ends) == 0 && !s.resetSent[ev.Conn] && (vc == nil || !vc.reset) {
+			ev.Open = timeline.OtherEnd(ev.By, ev.Hop, s.px != nil)
+		}
+	}
+	if ev.Kind == timeline.Reset {
+		if s.resetSent == nil {
+			s.resetSent = make(map[string]bool)
+		}
+		s.resetSent[ev.Conn] = true
 	}
 	if ev.T < s.lastT {
 		// Later than holdMs on its way here (a loaded machine): keep the
@@ -661,6 +676,7 @@ func (s *Session) stopServer() {
 	s.labels.reset()
 	s.tcp.reset()
 	clear(s.closeSent)
+	clear(s.resetSent)
 	clear(s.pending)
 	s.stopProxy()
 	if s.srv != nil {

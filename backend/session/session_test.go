@@ -206,28 +206,37 @@ func TestConnectAfterListenerClosedIsRefused(t *testing.T) {
 	})
 }
 
-func TestHalfCloseShowsOneClose(t *testing.T) {
+// TestHalfCloseShowsBothEnds: a client's FIN and the server's FIN in
+// answer are two close events, each end once, the first saying which end
+// is still open; the session folds neither into the other.
+func TestHalfCloseShowsBothEnds(t *testing.T) {
 	h := start(t)
 	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x")})
 	h.waitEvent("A", timeline.Recv)
 	h.send(wire.Msg{Type: wire.Shut, Conn: "A"})
 	cl := h.waitEvent("A", timeline.Close)
-	if cl.By != timeline.ByClient {
-		t.Errorf("close by %q, want client", cl.By)
+	if cl.By != timeline.ByClient || cl.Open != timeline.ByServer {
+		t.Errorf("first close by %q open %q, want by client, server's end open", cl.By, cl.Open)
 	}
-	// The echo server reports its side of the close too; the timeline
-	// shows the connection closing once.
+	// The echo server closes its end when it reads the FIN, and reports
+	// that close too, as the client's socket sees it (EOF): one event.
+	srv := h.wait("server's close", func(m wire.Msg) bool {
+		return m.Type == wire.Ev && m.Event.Conn == "A" && m.Event.Kind == timeline.Close && m.Event.By == timeline.ByServer
+	}).Event
+	if srv.Open != "" || srv.T < cl.T {
+		t.Errorf("server's close %+v after client's at %v: want no open end, not earlier", srv, cl.T)
+	}
 	h.send(wire.Msg{Type: wire.Ping, Seq: 1})
 	h.wait("pong", func(m wire.Msg) bool { return m.Type == wire.Pong })
 	time.Sleep(30 * time.Millisecond)
-	n := 0
+	by := map[string]int{}
 	for _, e := range h.events() {
 		if e.Conn == "A" && e.Kind == timeline.Close {
-			n++
+			by[e.By]++
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d close events on A, want 1", n)
+	if by[timeline.ByClient] != 1 || by[timeline.ByServer] != 1 || len(by) != 2 {
+		t.Errorf("close events on A by end: %v, want one each by client and server", by)
 	}
 }
 

@@ -389,13 +389,7 @@ func (m *Model) addConn(l *Lane, i int, ev timeline.Event) {
 			l.inflight, l.reqSpan = 0, -1
 			l.timer = timer{}
 			s := l.begin(SpanHalfClosed, t, i)
-			s.Label = "half-closed: the server's end is open"
-			switch ev.By {
-			case timeline.ByServer:
-				s.Label = "half-closed: the client's end is open"
-			case timeline.ByProxy:
-				s.Label = "half-closed by the proxy: the other end is open"
-			}
+			s.Label = HalfClosedLabel(&ev)
 			return
 		}
 		if ev.By != m.Events[l.Close].By {
