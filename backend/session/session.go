@@ -781,6 +781,12 @@ func (s *Session) flushDemo() {
 func (s *Session) emitDemo(ev timeline.Event) {
 	if s.px != nil && ev.Conn != "" && scenario.IsUpstreamLabel(ev.Conn) {
 		ev.Hop = timeline.HopUpstream
+		if ev.By == timeline.ByClient {
+			// The demo server's peer on an upstream connection is the
+			// proxy: its report of the proxy's FIN or reset is the
+			// proxy's end, the same end the proxy reports itself.
+			ev.By = timeline.ByProxy
+		}
 	}
 	if s.hop != nil && ev.Kind == timeline.ListenerClosed && ev.Conn == "" {
 		// The demo server stopped listening: the proxy's next connect is
