@@ -120,8 +120,10 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[*client]struct{}
 	perIP    map[string]int
-	closing  bool
-	wg       sync.WaitGroup
+	// runs counts the demo servers of running comparisons, as sessions.
+	runs    int
+	closing bool
+	wg      sync.WaitGroup
 }
 
 // New makes a Server with every route in place.
@@ -286,7 +288,7 @@ func (s *Server) admit(c *client) (int, error) {
 	switch {
 	case s.closing:
 		return websocket.CloseServiceRestart, errors.New("The playground server is restarting. Your page reconnects by itself.")
-	case len(s.sessions) >= s.opts.MaxSessions:
+	case len(s.sessions)+s.runs >= s.opts.MaxSessions:
 		return websocket.CloseTryAgainLater, fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
 	case s.perIP[c.ip] >= s.opts.MaxSessionsPerIP:
 		return websocket.CloseTryAgainLater, fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)
