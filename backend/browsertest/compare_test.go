@@ -3,6 +3,8 @@ package browsertest
 import (
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // idleAtClose calls close() while A is idle: Node 18 leaves A open, Node
@@ -82,6 +84,32 @@ func TestComparePickedByHand(t *testing.T) {
 	p.click("#compare-close")
 	p.click("#share")
 	p.waitJS("the share link", `(document.getElementById("share").dataset.link || "").includes("#s=")`, stepTimeout)
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
+}
+
+// TestLessonCompareLink: a lesson's "compare side by side" link compares
+// the lesson's scenario on screen, and the address goes back to the lesson.
+func TestLessonCompareLink(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL()+"#lesson=release-lines")
+	p.do(chromedp.Navigate(pg.URL() + "#lesson=release-lines"))
+	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
+	p.waitJS("the lesson's start", `document.getElementById("server-runtime").dataset.runtime === "node20"`, stepTimeout)
+	p.click(`#panel-lesson a[href="#compare=node20,node24,node26"]`)
+	parts := waitCompared(p)
+	onB := false
+	for _, s := range parts {
+		onB = onB || strings.Contains(s, "node26: close() also closed idle B")
+	}
+	if !onB {
+		t.Errorf("partings %q, want node26 closing idle B", parts)
+	}
+	if h := evalJS[string](p, `location.hash`); h != "#lesson=release-lines" {
+		t.Errorf("address %q, want the lesson's", h)
+	}
+	p.screenshot("compare-lesson-release-lines")
 	if probs := p.problemsExcept(); len(probs) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
 	}

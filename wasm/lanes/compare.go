@@ -2,9 +2,11 @@ package lanes
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/keepalive-playground/playground/timeline"
@@ -72,7 +74,7 @@ func LayoutCompare(runs []CompareRun, partings []timeline.Parting, w float64) *C
 		if now == 0 {
 			now = r.Model.Last
 		}
-		d.Layout(r.Model, rv, now, NoFocus)
+		d.Layout(byLabel(r.Model), rv, now, NoFocus)
 		for _, it := range d.Items {
 			if it.Layer == 4 {
 				continue // the live edge: a finished run has an end instead
@@ -102,6 +104,25 @@ func LayoutCompare(runs []CompareRun, partings []timeline.Parting, w float64) *C
 			Item{Shape: ShapeText, Role: RoleBad, X: x, Y: compareTopH - 5, Text: strconv.Itoa(i + 1), Bold: true, Small: true, Anchor: 0, ID: -1})
 	}
 	return cl
+}
+
+// byLabel is m with its lanes in label order, so that a connection has
+// the same row in every run of a comparison (in each run the lanes are in
+// the order their first events came, which can differ by a microsecond).
+func byLabel(m *Model) *Model {
+	mm := *m
+	mm.Lanes = make([]*Lane, len(m.Lanes))
+	mm.byConn = make(map[string]*Lane, len(m.Lanes))
+	for i, l := range m.Lanes {
+		c := *l
+		mm.Lanes[i] = &c
+	}
+	slices.SortStableFunc(mm.Lanes, func(a, b *Lane) int { return cmp.Compare(a.Conn, b.Conn) })
+	for i, l := range mm.Lanes {
+		l.Index = i
+		mm.byConn[l.Conn] = l
+	}
+	return &mm
 }
 
 // WriteSVG writes the comparison as an SVG element coloured by p, titled.
