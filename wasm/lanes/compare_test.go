@@ -74,3 +74,59 @@ func TestLayoutCompare(t *testing.T) {
 		t.Errorf("svg: %v\n%.300s", err, b2.String())
 	}
 }
+
+// TestTCPStrips: each end's kernel states are a strip along its edge of
+// the lane (client top, server bottom), each lasting to the next state of
+// that end, CLOSED ending it; a strip focuses its tcp event.
+func TestTCPStrips(t *testing.T) {
+	tcp := func(ms float64, side, state string) timeline.Event {
+		return timeline.Event{T: ms, Conn: "A", Kind: timeline.TCP, Side: side, State: state}
+	}
+	m := modelOf(
+		timeline.Event{T: 0, Conn: "A", Kind: timeline.Connect},
+		tcp(0, timeline.SideClient, timeline.StateEstablished),
+		tcp(0, timeline.SideServer, timeline.StateEstablished),
+		timeline.Event{T: 100, Conn: "A", Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonKeepAliveTimeout},
+		tcp(100, timeline.SideServer, timeline.StateFinWait2),
+		tcp(100, timeline.SideClient, timeline.StateCloseWait),
+		tcp(300, timeline.SideClient, timeline.StateClosed),
+		tcp(300, timeline.SideServer, timeline.StateTimeWait),
+	)
+	l := m.Lane("A")
+	want := []TCPRun{
+		{timeline.SideClient, timeline.StateEstablished, 0, 100, 1},
+		{timeline.SideServer, timeline.StateEstablished, 0, 100, 2},
+		{timeline.SideServer, timeline.StateFinWait2, 100, 300, 4},
+		{timeline.SideClient, timeline.StateCloseWait, 100, 300, 5},
+		{timeline.SideServer, timeline.StateTimeWait, 300, Open, 7},
+	}
+	if len(l.TCP) != len(want) {
+		t.Fatalf("runs %+v, want %+v", l.TCP, want)
+	}
+	for i := range want {
+		if l.TCP[i] != want[i] {
+			t.Errorf("run %d: %+v, want %+v", i, l.TCP[i], want[i])
+		}
+	}
+	v := Viewport{Width: 800, Height: ContentH(1)}
+	v.Fit(0, 400)
+	var d Display
+	d.Layout(m, v, 400, NoFocus)
+	y := v.LaneY(0)
+	roles := map[int]Role{}
+	for _, it := range d.Items {
+		if it.Span && it.H == tcpH {
+			if ev := m.Events[it.ID]; ev.Kind != timeline.TCP {
+				t.Errorf("a strip focuses %+v", ev)
+			}
+			top := it.Y < y+LaneH/2
+			if side := m.Events[it.ID].Side; top != (side == timeline.SideClient) {
+				t.Errorf("the %s end's strip at y=%v (lane %v..%v)", side, it.Y, y, y+LaneH)
+			}
+			roles[it.ID] = it.Role
+		}
+	}
+	if roles[5] != RoleBad || roles[7] != RoleAccent || roles[4] != RoleWarn || len(roles) != 5 {
+		t.Errorf("strip roles %v: CLOSE_WAIT bad, TIME_WAIT accent, FIN_WAIT2 warn, five strips", roles)
+	}
+}
