@@ -8,6 +8,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
@@ -52,6 +53,7 @@ func newChrome(a *app) *chrome {
 	c.ls.On(js.Global(), "hashchange", func(js.Value) { c.openFromURL() })
 	c.lessonEv = a.loop.Drawer(func() { a.lessons.Events(a.events) })
 	c.traceButtons()
+	c.dropFiles()
 	return c
 }
 
@@ -485,6 +487,71 @@ func (c *chrome) traceButtons() {
 		f.Call("text").Call("then", done)
 		file.Set("value", "")
 	})
+}
+
+// exportLink is the link exported images carry: the scenario on screen,
+// with its lesson.
+func (c *chrome) exportLink() string {
+	sc := c.a.sc
+	sc.Lesson = c.a.lessons.Current()
+	link, err := scenario.EncodeLink(&sc)
+	if err != nil {
+		return ""
+	}
+	return link
+}
+
+// dropFiles opens what is dropped on the page: an image the playground
+// exported reopens its scenario, a trace replays.
+func (c *chrome) dropFiles() {
+	doc := dom.Doc()
+	// Only a dragged file is the page's: text dragged into a field is
+	// the field's.
+	hasFiles := func(ev js.Value) bool {
+		dt := ev.Get("dataTransfer")
+		return dt.Truthy() && dt.Get("types").Call("includes", "Files").Bool()
+	}
+	c.ls.On(doc, "dragover", func(js.Value) {}, hasFiles)
+	c.ls.On(doc, "drop", func(ev js.Value) {
+		files := ev.Get("dataTransfer").Get("files")
+		if files.Get("length").Int() == 0 {
+			return
+		}
+		var done js.Func
+		done = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			buf := js.Global().Get("Uint8Array").New(args[0])
+			data := make([]byte, buf.Get("length").Int())
+			js.CopyBytesToGo(data, buf)
+			c.a.loop.Post(func() { done.Release(); c.openDropped(data) })
+			return nil
+		})
+		f := files.Index(0)
+		if f.Get("size").Int() > export.MaxImageBytes {
+			c.showError("This file is too large to be a playground export.")
+			done.Release()
+			return
+		}
+		f.Call("arrayBuffer").Call("then", done)
+	}, hasFiles)
+}
+
+func (c *chrome) openDropped(data []byte) {
+	if !export.IsImage(data) {
+		c.importTrace(string(data))
+		return
+	}
+	link, err := export.LinkFromImage(data)
+	if err != nil {
+		c.showError("This image cannot be opened: " + err.Error() + ".")
+		return
+	}
+	if !strings.HasPrefix(link, scenario.LinkPrefix) {
+		c.showError("This image carries no scenario link.")
+		return
+	}
+	// Through the address, as a link opened by hand: the same checks, and
+	// Back returns to what was on screen.
+	js.Global().Get("location").Set("hash", link)
 }
 
 // trace is the current run as a trace.

@@ -96,6 +96,7 @@ func (a *app) start() {
 	a.chrome = newChrome(a)
 	a.statusDraw = a.loop.Drawer(a.drawStatus)
 	a.timeline = lanes.Mount(a.loop, dom.ByID("timeline"), dom.ByID("timeline-tools"))
+	a.timeline.Link = a.chrome.exportLink
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a)
 	a.composer = newComposer(a)

@@ -2,6 +2,7 @@ package lanes
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/dom"
@@ -37,6 +39,10 @@ const (
 
 // View draws the timeline into root, with its toolbar inside tools.
 type View struct {
+	// Link, when set, is the scenario's link, put inside every exported
+	// image so that the image reopens the scenario (package export).
+	Link func() string
+
 	loop   *dom.Loop
 	root   js.Value
 	tools  js.Value
@@ -907,7 +913,23 @@ func (v *View) exportSVG() {
 		dom.SetText(v.announce, "Export failed: "+err.Error())
 		return
 	}
-	v.loop.Download(b.Bytes(), "image/svg+xml", "timeline.svg")
+	data := b.Bytes()
+	if link := v.link(); link != "" {
+		withLink, err := export.SVGWithLink(data, link)
+		if err != nil {
+			dom.SetText(v.announce, "Export failed: "+err.Error())
+			return
+		}
+		data = withLink
+	}
+	v.loop.Download(data, "image/svg+xml", "timeline.svg")
+}
+
+func (v *View) link() string {
+	if v.Link == nil {
+		return ""
+	}
+	return v.Link()
 }
 
 func (v *View) exportPNG() {
@@ -920,6 +942,22 @@ func (v *View) exportPNG() {
 	c.Set("width", int(d.W*scale))
 	c.Set("height", int(d.H*scale))
 	render(c.Call("getContext", "2d"), d, &v.pal, v.sans, scale)
+	if link := v.link(); link != "" {
+		// The link goes in a tEXt chunk, so the PNG's bytes are needed:
+		// the data URL has them at once.
+		url := c.Call("toDataURL", "image/png").String()
+		_, b64, _ := strings.Cut(url, ",")
+		png, err := base64.StdEncoding.DecodeString(b64)
+		if err == nil {
+			png, err = export.PNGWithLink(png, link)
+		}
+		if err != nil {
+			dom.SetText(v.announce, "Export failed: "+err.Error())
+			return
+		}
+		v.loop.Download(png, "image/png", "timeline.png")
+		return
+	}
 	var fn js.Func
 	fn = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		blob := args[0]
