@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -467,10 +469,23 @@ func (c *chrome) traceButtons() {
 	file := dom.El("input", []dom.Attr{dom.A("type", "file"), dom.A("id", "trace-file"), dom.A("accept", ".json,application/json"), dom.A("class", "sr-only")})
 	imp := dom.El("label", []dom.Attr{dom.A("for", "trace-file"), dom.A("class", "button-like"), dom.A("title", "Replay a trace file without the backend")}, "Import trace")
 	shr := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "trace-share"), dom.A("title", "Copy a link that replays this run without a backend")}, "Share run")
-	box := dom.El("span", []dom.Attr{dom.A("class", "trace-tools")}, shr, exp, file, imp)
+	formats := dom.El("select", []dom.Attr{dom.A("id", "export-format"), dom.A("aria-label", "Export the run for another tool"),
+		dom.A("title", "Download the run as a curl -v transcript, a Mermaid diagram, a HAR file, a table or JSON lines")},
+		dom.El("option", []dom.Attr{dom.A("value", "")}, "Export as…"))
+	for _, f := range exportFormats {
+		dom.Append(formats, dom.El("option", []dom.Attr{dom.A("value", f.name)}, f.label))
+	}
+	box := dom.El("span", []dom.Attr{dom.A("class", "trace-tools")}, shr, exp, formats, file, imp)
 	head := dom.ByID("timeline-tools").Get("parentElement")
 	dom.Append(head, box)
 	c.ls.On(exp, "click", func(js.Value) { c.exportTrace() })
+	c.ls.On(formats, "change", func(js.Value) {
+		name := formats.Get("value").String()
+		formats.Set("value", "")
+		if name != "" {
+			c.exportAs(name)
+		}
+	})
 	c.ls.On(shr, "click", func(js.Value) { c.shareRun() })
 	c.ls.On(file, "change", func(js.Value) {
 		files := file.Get("files")
@@ -552,6 +567,36 @@ func (c *chrome) openDropped(data []byte) {
 	// Through the address, as a link opened by hand: the same checks, and
 	// Back returns to what was on screen.
 	js.Global().Get("location").Set("hash", link)
+}
+
+// exportFormats are the page's export menu: package export's formats,
+// each with its file.
+var exportFormats = []struct{ name, label, file, mime string }{
+	{"curl", "curl -v transcript", "keepalive-run.txt", "text/plain"},
+	{"mermaid", "Mermaid sequence diagram", "keepalive-run.mmd", "text/plain"},
+	{"har", "HAR 1.2 (DevTools)", "keepalive-run.har", "application/json"},
+	{"table", "table", "keepalive-run.txt", "text/plain"},
+	{"json", "JSON lines", "keepalive-run.jsonl", "application/x-ndjson"},
+}
+
+// exportAs downloads the run on screen in one of exportFormats, rendered
+// by the same code as `playground run --format`.
+func (c *chrome) exportAs(name string) {
+	i := slices.IndexFunc(exportFormats, func(f struct{ name, label, file, mime string }) bool { return f.name == name })
+	if i < 0 {
+		return
+	}
+	f := exportFormats[i]
+	sc := c.a.loaded
+	r := &export.Run{Scenario: &sc, Events: c.a.events, Checks: timeline.EvalAll(sc.Checks, c.a.events), Start: c.a.runStart,
+		Link: c.exportLink(), Tool: "Keep-Alive Playground", EndMs: c.a.endMs, EndReason: c.a.endReason}
+	var b bytes.Buffer
+	if err := export.Write(&b, f.name, r); err != nil {
+		c.showError("The run cannot be exported as " + f.label + ": " + err.Error())
+		return
+	}
+	c.a.loop.Download(b.Bytes(), f.mime, f.file)
+	c.notice(f.label + " downloaded (" + strconv.Itoa(len(c.a.events)) + " events).")
 }
 
 // trace is the current run as a trace.

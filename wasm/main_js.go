@@ -63,8 +63,13 @@ type app struct {
 	events     []timeline.Event
 	exited     bool
 	closed     bool
-	// ended is set once the session ended the run (wire.End).
-	ended bool
+	// ended is set once the session ended the run (wire.End), at endMs
+	// for endReason; runStart is the run's start on the wall clock, for
+	// exports that stamp absolute times.
+	ended     bool
+	endMs     float64
+	endReason string
+	runStart  time.Time
 
 	timeline *lanes.View
 	editor   *editor.Editor
@@ -401,6 +406,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.loaded = sc
 	a.events = a.events[:0]
 	a.exited, a.closed, a.ended = false, false, false
+	a.endMs, a.endReason, a.runStart = 0, "", time.Now()
 	runEnd := dom.ByID("run-end")
 	runEnd.Set("hidden", true)
 	a.root.Get("dataset").Delete("runEnded")
@@ -414,7 +420,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 // runEnded shows the end of the run: when and why, on the timeline and in
 // words; the session sends nothing of the run after it.
 func (a *app) runEnded(t float64, reason string) {
-	a.ended = true
+	a.ended, a.endMs, a.endReason = true, t, reason
 	a.timeline.End(t)
 	el := dom.ByID("run-end")
 	dom.SetText(el, client.RunEndText(t, reason))

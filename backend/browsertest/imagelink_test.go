@@ -66,3 +66,47 @@ func TestExportedImagesReopenTheScenario(t *testing.T) {
 		})
 	}
 }
+
+// TestExportMenu: the page's "Export as…" downloads the run on screen in
+// each of `playground run --format`'s formats, rendered by the same code.
+func TestExportMenu(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(p.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		t.Fatal(err)
+	}
+	p.open(mustDecode(t, `{"v":1,"title":"two requests, one connection","server":{"runtime":"node26"},
+	 "client":{"steps":[{"at":0,"conn":"A","send":"GET /a HTTP/1.1\r\nHost: demo\r\n\r\n"},{"at":200,"conn":"A","send":"GET /b HTTP/1.1\r\nHost: demo\r\n\r\n"}]},"durationMs":600}`))
+	p.click("#run")
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, stepTimeout)
+	tests := []struct {
+		format, file string
+		want         []string
+	}{
+		{"curl", "keepalive-run.txt", []string{"GET /a HTTP/1.1", "GET /b HTTP/1.1", "Re-using existing connection"}},
+		{"mermaid", "keepalive-run.mmd", []string{"sequenceDiagram", "GET /a", "GET /b"}},
+		{"har", "keepalive-run.har", []string{`"version": "1.2"`, `"url": "http://demo/a"`, `"connection"`}},
+		{"json", "keepalive-run.jsonl", []string{`"kind":"request"`, `"path":"/b"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			os.Remove(filepath.Join(dir, tt.file))
+			p.waitJS("pick "+tt.format, fmt.Sprintf(`(() => { const s = document.getElementById("export-format"); s.value = %q; s.dispatchEvent(new Event("change")); return true })()`, tt.format), stepTimeout)
+			var data []byte
+			for i := 0; i < 100 && len(data) == 0; i++ {
+				time.Sleep(50 * time.Millisecond)
+				data, _ = os.ReadFile(filepath.Join(dir, tt.file))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(data), w) {
+					t.Errorf("the %s export lacks %q:\n%.600s", tt.format, w, data)
+				}
+			}
+		})
+	}
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
+}
