@@ -114,6 +114,11 @@ var ErrSlowClient = errors.New("the browser is not reading its messages")
 // Session is one learner's sandbox. Create it with New, feed it with
 // Deliver, and run it with Run.
 type Session struct {
+	// life ends when Run returns (endLife), so that Deliver stops waiting
+	// for a session that is gone.
+	life    context.Context
+	endLife context.CancelFunc
+
 	cfg Config
 	in  chan wire.Msg
 	// notes carries reports from the goroutines the session started.
@@ -207,6 +212,7 @@ func New(cfg Config) *Session {
 		closeSent: make(map[string][]string),
 		pending:   make(map[string][]timeline.Event),
 	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	s.demo.wake = s.demoWake
 	s.dial = sandbox.DialTCP
 	s.budget, s.chargeOut = cfg.Budget, cfg.Budget != nil
@@ -228,6 +234,13 @@ func New(cfg Config) *Session {
 // browser's own socket) and returns false once ctx or the session has
 // ended.
 func (s *Session) Deliver(ctx context.Context, m wire.Msg) bool {
+	if s.life.Err() != nil {
+		return false
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.life, cancel)
+	defer stop()
 	n := Size(&m)
 	if !s.budget.wait(ctx, n, MemoryBudget) {
 		return false
@@ -249,6 +262,9 @@ func (s *Session) now() float64 {
 // Run owns the session until ctx ends or the browser falls behind. It
 // releases everything it started before it returns.
 func (s *Session) Run(ctx context.Context) error {
+	// From here on Deliver waits for this Run; once it returns, Deliver
+	// does not wait at all.
+	defer s.endLife()
 	s.start = time.Now()
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
@@ -266,7 +282,9 @@ func (s *Session) Run(ctx context.Context) error {
 	if !s.out(wire.Msg{Type: wire.Ready, V: wire.Version, Session: s.cfg.ID, Now: s.now()}) {
 		return ErrSlowClient
 	}
-	if err := s.load(sc, false); err != nil {
+	if err := s.load(sc, false); errors.Is(err, ErrSlowClient) {
+		return err
+	} else if err != nil {
 		s.fail(wire.CodeScenario, "", err)
 	} else if s.cfg.Run {
 		s.beginRun()
@@ -523,14 +541,20 @@ func (s *Session) handle(m wire.Msg) error {
 			return nil
 		}
 		s.forgetRun()
-		if err := s.load(sc, true); err != nil {
+		if err := s.load(sc, true); errors.Is(err, ErrSlowClient) {
+			// The page is not reading: not the scenario's fault, and
+			// the session ends.
+			return err
+		} else if err != nil {
 			s.fail(wire.CodeScenario, "", err)
 		} else if m.Run {
 			s.beginRun()
 		}
 	case wire.Restart:
 		s.forgetRun()
-		if err := s.load(s.sc, false); err != nil {
+		if err := s.load(s.sc, false); errors.Is(err, ErrSlowClient) {
+			return err
+		} else if err != nil {
 			s.fail(wire.CodeScenario, "", err)
 		}
 	case wire.Control:
