@@ -28,9 +28,9 @@ import (
 // not a keep-alive (the backend pings at the WebSocket level).
 const pingEvery = 30 * time.Second
 
-// maxEvents bounds the events a page keeps for one run (the backend sends
-// at most session.MaxEventsPerRun).
-const maxEvents = 50000
+// maxEvents bounds the events a page keeps for one run: what the backend
+// sends at most.
+const maxEvents = wire.MaxEventsPerRun
 
 func main() {
 	// Marks on the page's performance timeline, for DevTools and the

@@ -15,15 +15,14 @@ import (
 	"github.com/keepalive-playground/playground/wire"
 )
 
-// Close codes the browser client acts on. 1001 and 1012 make it reconnect
-// with backoff; 4000+ are the playground's own and wait for the person.
+// Close codes the browser client acts on (package wire has them all).
 const (
-	CloseIdle       = 4001 // no message for IdleTimeout
-	CloseLifetime   = 4002 // SessionLifetime reached
-	CloseBadMessage = 4003 // a message that is not the protocol
-	CloseSlow       = 4004 // the browser did not read its messages
-	CloseVersion    = 4005 // a client of another protocol version
-	CloseRateLimit  = 4006 // kept sending over MaxMessagesPerSecond
+	CloseIdle       = int(wire.CloseIdle)
+	CloseLifetime   = int(wire.CloseLifetime)
+	CloseBadMessage = int(wire.CloseBadMessage)
+	CloseSlow       = int(wire.CloseSlow)
+	CloseVersion    = int(wire.CloseVersion)
+	CloseRateLimit  = int(wire.CloseRateLimit)
 )
 
 // slowMessage is the close reason for a browser that does not read.

@@ -51,7 +51,7 @@ const (
 	MaxRecvBytesPerConn = 4 << 20
 	// MaxEventsPerRun bounds the events of one run; past it events are
 	// dropped and the person is told once.
-	MaxEventsPerRun = 50000
+	MaxEventsPerRun = wire.MaxEventsPerRun
 	// MaxPending bounds the scheduled (future `at`) operations; their bytes
 	// count against MemoryBudget.
 	MaxPending = 1024

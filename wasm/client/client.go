@@ -29,20 +29,21 @@ const (
 // labels start with a capital letter, so the two never meet.
 const PoolPrefix = "pool"
 
-// Close codes the backend sends (see backend/server/ws.go).
+// Close codes the backend sends, as the page compares them (ints, from
+// the close event): package wire defines them.
 const (
-	CloseNormal     = 1000
-	CloseGoingAway  = 1001
-	CloseAbnormal   = 1006
-	CloseTooBig     = 1009
-	CloseRestart    = 1012
-	CloseTryLater   = 1013
-	CloseIdle       = 4001
-	CloseLifetime   = 4002
-	CloseBadMessage = 4003
-	CloseSlow       = 4004
-	CloseVersion    = 4005
-	CloseRateLimit  = 4006
+	CloseNormal     = int(wire.CloseNormal)
+	CloseGoingAway  = int(wire.CloseGoingAway)
+	CloseAbnormal   = int(wire.CloseAbnormal)
+	CloseTooBig     = int(wire.CloseTooBig)
+	CloseRestart    = int(wire.CloseRestart)
+	CloseTryLater   = int(wire.CloseTryLater)
+	CloseIdle       = int(wire.CloseIdle)
+	CloseLifetime   = int(wire.CloseLifetime)
+	CloseBadMessage = int(wire.CloseBadMessage)
+	CloseSlow       = int(wire.CloseSlow)
+	CloseVersion    = int(wire.CloseVersion)
+	CloseRateLimit  = int(wire.CloseRateLimit)
 )
 
 // State is the connection state shown to the person.
