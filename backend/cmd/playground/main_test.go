@@ -338,3 +338,31 @@ func TestAttackSuiteQuick(t *testing.T) {
 		t.Errorf("playground attack -quick: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestHelp: every way of asking for help answers on stdout or stderr with
+// the usage and exits 0; an unknown command or flag exits 2.
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"--help"}, 0, "playground run [flags] FILE|LINK"},
+		{[]string{"-h"}, 0, "playground load [flags]"},
+		{[]string{"help"}, 0, "playground COMMAND -h"},
+		{[]string{"run", "-h"}, 0, "usage: playground run"},
+		{[]string{"run", "--nope"}, 2, "flag provided but not defined"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if got := dispatch(tt.args, &out, &errOut); got != tt.status {
+				t.Errorf("exit %d, want %d", got, tt.status)
+			}
+			if all := out.String() + errOut.String(); !strings.Contains(all, tt.want) {
+				t.Errorf("printed %q, want %q in it", all, tt.want)
+			}
+		})
+	}
+}
