@@ -169,11 +169,25 @@ func (a *app) apply(run bool) {
 		return
 	}
 	a.pendingRun = run
+	if run {
+		a.showTimeline()
+	}
 	if a.conn.State != client.Connected {
 		// The ready handler applies the scenario once connected.
 		return
 	}
 	a.send(wire.Msg{Type: wire.Load, Scenario: raw, Run: run})
+}
+
+// showTimeline brings the timeline into view when a run starts and it is
+// out of sight (on a phone it is far below the lesson's Run button).
+func (a *app) showTimeline() {
+	wrap := dom.ByID("timeline").Get("parentElement")
+	r := wrap.Call("getBoundingClientRect")
+	h := js.Global().Get("innerHeight").Float()
+	if r.Get("top").Float() > h*0.6 || r.Get("bottom").Float() < 0 {
+		wrap.Call("scrollIntoView", map[string]any{"block": "start", "behavior": "smooth"})
+	}
 }
 
 // edited is the editor's onChange.

@@ -164,12 +164,56 @@ func (v *View) build() {
 
 func (v *View) fillLegend() {
 	dom.Clear(v.legend)
-	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", true)},
-		dom.El("summary", nil, "Legend"))
+	// Open on a person's first visit; from then on as they left it
+	// (closed, once seen, unless they open it again).
+	state := readLegendState()
+	if state == "" {
+		writeLegendState("seen")
+	}
+	sum := dom.El("summary", nil, "Legend")
+	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", state == "" || state == "open")}, sum)
+	// The person's click (or Enter/Space) on the summary, not the toggle
+	// event, which also fires for the initial open.
+	v.ls.On(sum, "click", func(js.Value) {
+		if det.Get("open").Bool() {
+			writeLegendState("closed") // about to close
+		} else {
+			writeLegendState("open")
+		}
+	})
 	// One parse of the whole legend: building it node by node was the
 	// largest part of the page's start.
 	det.Call("insertAdjacentHTML", "beforeend", LegendHTML(VarPalette()))
 	v.legend.Call("appendChild", det)
+}
+
+// legendKey is the localStorage key of the legend's state: "seen" after
+// the first visit, then "open" or "closed" as the person left it.
+const legendKey = "kap.legend"
+
+// readLegendState reads localStorage, which may be missing or refuse
+// access (then the legend opens, as on a first visit).
+func readLegendState() (s string) {
+	defer func() {
+		if recover() != nil {
+			s = ""
+		}
+	}()
+	st := js.Global().Get("localStorage")
+	if !st.Truthy() {
+		return ""
+	}
+	if v := st.Call("getItem", legendKey); v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+func writeLegendState(s string) {
+	defer func() { _ = recover() }()
+	if st := js.Global().Get("localStorage"); st.Truthy() {
+		st.Call("setItem", legendKey, s)
+	}
 }
 
 func (v *View) listen() {
