@@ -366,6 +366,10 @@ type held struct {
 	ev     timeline.Event
 	eof    bool
 	charge int64
+	// weak marks the demo server's report of the proxy's FIN on an
+	// upstream connection: the proxy's own report of that end, when it
+	// comes, says why and replaces it.
+	weak bool
 }
 
 // emit queues one event; flushEvents sends it in time order.
@@ -405,6 +409,8 @@ func (s *Session) flushEvents(all bool) error {
 	for i, h := range s.held[:cut] {
 		var err error
 		switch {
+		case h.weak && s.strongClose(h.ev):
+			// The proxy's own report of this end is here too.
 		case h.eof && s.afterEnd():
 			// After the run: not part of it.
 		case h.eof:
@@ -427,6 +433,14 @@ func (s *Session) flushEvents(all bool) error {
 		s.flushT.Reset(max(wait, 0))
 	}
 	return nil
+}
+
+// strongClose reports whether a held close that is not weak is of the
+// same end as ev.
+func (s *Session) strongClose(ev timeline.Event) bool {
+	return slices.ContainsFunc(s.held, func(h held) bool {
+		return !h.weak && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == ev.Conn && h.ev.By == ev.By
+	})
 }
 
 // send numbers and sends one event.
@@ -808,8 +822,15 @@ func (s *Session) emitDemo(ev timeline.Event) {
 		if ev.By == timeline.ByClient {
 			// The demo server's peer on an upstream connection is the
 			// proxy: its report of the proxy's FIN or reset is the
-			// proxy's end, the same end the proxy reports itself.
+			// proxy's end, the same end the proxy reports itself, with
+			// its reason; this one stands only when the proxy's does not
+			// come (a close the proxy does not report).
 			ev.By = timeline.ByProxy
+			if ev.Kind == timeline.Close {
+				ev.Reason = timeline.ReasonUpstreamClosed
+				s.held = append(s.held, held{ev: ev, weak: true})
+				return
+			}
 		}
 	}
 	if s.hop != nil && ev.Kind == timeline.ListenerClosed && ev.Conn == "" {

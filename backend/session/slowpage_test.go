@@ -10,6 +10,7 @@ import (
 
 	"github.com/keepalive-playground/playground/backend/sandbox/sandboxtest"
 	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
 )
 
@@ -100,4 +101,35 @@ func mustMarshal(t *testing.T, sc scenario.Scenario) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestWeakCloseGivesWayToTheProxys: the demo server's report of the
+// proxy's FIN on an upstream connection, stamped before the proxy's own
+// report of it (a loaded machine), gives way to the proxy's, which says
+// why; alone, it stands.
+func TestWeakCloseGivesWayToTheProxys(t *testing.T) {
+	for _, withStrong := range []bool{true, false} {
+		var sent []timeline.Event
+		s := New(Config{ID: t.Name(), Out: func(m wire.Msg) bool {
+			if m.Type == wire.Ev {
+				sent = append(sent, *m.Event)
+			}
+			return true
+		}})
+		s.held = append(s.held, held{ev: timeline.Event{T: 411.4, Conn: "u1", Kind: timeline.Close, By: timeline.ByProxy, Reason: timeline.ReasonUpstreamClosed, Hop: timeline.HopUpstream}, weak: true})
+		if withStrong {
+			s.held = append(s.held, held{ev: timeline.Event{T: 411.6, Conn: "u1", Kind: timeline.Close, By: timeline.ByProxy, Reason: timeline.ReasonUpstreamIdleTimeout, Hop: timeline.HopUpstream}})
+		}
+		s.flushT = time.NewTimer(time.Hour) // Run makes it
+		if err := s.flushEvents(true); err != nil {
+			t.Fatal(err)
+		}
+		want := timeline.ReasonUpstreamClosed
+		if withStrong {
+			want = timeline.ReasonUpstreamIdleTimeout
+		}
+		if len(sent) != 1 || sent[0].Reason != want {
+			t.Errorf("with the proxy's report %v: sent %+v, want one close for %s", withStrong, sent, want)
+		}
+	}
 }
