@@ -571,7 +571,9 @@ func (c *chrome) openDropped(data []byte) {
 
 // exportFormats are the page's export menu: package export's formats,
 // each with its file.
-var exportFormats = []struct{ name, label, file, mime string }{
+type exportFormat struct{ name, label, file, mime string }
+
+var exportFormats = []exportFormat{
 	{"curl", "curl -v transcript", "keepalive-run.txt", "text/plain"},
 	{"mermaid", "Mermaid sequence diagram", "keepalive-run.mmd", "text/plain"},
 	{"har", "HAR 1.2 (DevTools)", "keepalive-run.har", "application/json"},
@@ -582,7 +584,7 @@ var exportFormats = []struct{ name, label, file, mime string }{
 // exportAs downloads the run on screen in one of exportFormats, rendered
 // by the same code as `playground run --format`.
 func (c *chrome) exportAs(name string) {
-	i := slices.IndexFunc(exportFormats, func(f struct{ name, label, file, mime string }) bool { return f.name == name })
+	i := slices.IndexFunc(exportFormats, func(f exportFormat) bool { return f.name == name })
 	if i < 0 {
 		return
 	}

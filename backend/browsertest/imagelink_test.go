@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/chromedp"
-
 	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 )
@@ -21,11 +18,7 @@ import (
 func TestExportedImagesReopenTheScenario(t *testing.T) {
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
-	dir := t.TempDir()
-	if _, err := chromedp.CallBrowser(p.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := p.downloads()
 	const title = "an image that remembers"
 	p.open(mustDecode(t, `{"v":1,"title":"`+title+`","server":{"runtime":"go","idleTimeoutMs":300},
 	 "client":{"steps":[{"at":0,"conn":"A","send":"GET / HTTP/1.1\r\nHost: demo\r\n\r\n"}]},"durationMs":800}`))
@@ -72,11 +65,7 @@ func TestExportedImagesReopenTheScenario(t *testing.T) {
 func TestExportMenu(t *testing.T) {
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
-	dir := t.TempDir()
-	if _, err := chromedp.CallBrowser(p.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := p.downloads()
 	p.open(mustDecode(t, `{"v":1,"title":"two requests, one connection","server":{"runtime":"node26"},
 	 "client":{"steps":[{"at":0,"conn":"A","send":"GET /a HTTP/1.1\r\nHost: demo\r\n\r\n"},{"at":200,"conn":"A","send":"GET /b HTTP/1.1\r\nHost: demo\r\n\r\n"}]},"durationMs":600}`))
 	p.click("#run")

@@ -35,6 +35,18 @@ func (p *page) open(sc *scenario.Scenario) {
 	}
 }
 
+// downloads lets the page download files into a fresh directory, which
+// it returns.
+func (p *page) downloads() string {
+	p.t.Helper()
+	dir := p.t.TempDir()
+	if _, err := chromedp.CallBrowser(p.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		p.t.Fatal(err)
+	}
+	return dir
+}
+
 func (p *page) click(sel string) {
 	p.t.Helper()
 	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
@@ -129,11 +141,7 @@ func TestIdleTimeoutMarker(t *testing.T) {
 func TestTraceExportImport(t *testing.T) {
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
-	dir := t.TempDir()
-	if _, err := chromedp.CallBrowser(p.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
-		t.Fatal(err)
-	}
+	dir := p.downloads()
 	data, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "go-shutdown.json"))
 	if err != nil {
 		t.Fatal(err)

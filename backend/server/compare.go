@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/keepalive-playground/playground/backend/run"
+	"github.com/keepalive-playground/playground/backend/session"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wire"
@@ -25,22 +26,24 @@ const maxVariantErrors = 20
 // startCompare checks a page's compare message and starts the comparison,
 // or tells the page why not.
 func (s *Server) startCompare(ctx context.Context, c *client, m wire.Msg) {
-	refuse := func(err error) {
-		c.out(wire.Msg{Type: wire.Error, Code: wire.CodeScenario, Message: capText(err.Error())})
-		c.out(wire.Msg{Type: wire.Compared, Message: capText(err.Error())})
+	// A refusal is an error, and a compared that ends the page's wait.
+	refuse := func(code string, err error) {
+		msg := session.CapError(err.Error())
+		c.out(wire.Msg{Type: wire.Error, Code: code, Message: msg})
+		c.out(wire.Msg{Type: wire.Compared, Message: msg})
 	}
 	sc, err := scenario.Decode(m.Scenario)
 	if err != nil {
-		refuse(err)
+		refuse(wire.CodeScenario, err)
 		return
 	}
 	variants, err := sc.Variants()
 	if err != nil {
-		refuse(err)
+		refuse(wire.CodeScenario, err)
 		return
 	}
 	if len(variants) == 0 {
-		refuse(errors.New("this scenario names nothing to compare: give it compare with runtimes, or a knob and its values"))
+		refuse(wire.CodeScenario, errors.New("this scenario names nothing to compare: give it compare with runtimes, or a knob and its values"))
 		return
 	}
 	c.mu.Lock()
@@ -56,8 +59,7 @@ func (s *Server) startCompare(ctx context.Context, c *client, m wire.Msg) {
 		c.mu.Lock()
 		c.comparing = false
 		c.mu.Unlock()
-		c.out(wire.Msg{Type: wire.Error, Code: wire.CodeLimit, Message: err.Error()})
-		c.out(wire.Msg{Type: wire.Compared, Message: err.Error()})
+		refuse(wire.CodeLimit, err)
 		return
 	}
 	c.jobs.Go(func() {
@@ -102,7 +104,7 @@ func (s *Server) compare(ctx context.Context, c *client, variants []scenario.Var
 		return // the page went away
 	case err != nil:
 		s.log.Info("comparison failed", "session", c.id, "err", err)
-		msg := capText("The comparison could not run: " + err.Error())
+		msg := session.CapError("The comparison could not run: " + err.Error())
 		send(wire.Msg{Type: wire.Error, Code: wire.CodeInternal, Message: msg})
 		send(wire.Msg{Type: wire.Compared, Variants: infos, Message: msg})
 		return
@@ -132,16 +134,6 @@ func partingsForPage(ps []timeline.Parting) []timeline.Parting {
 		out[i] = p
 	}
 	return out
-}
-
-// capText bounds a sentence for the page (an error's text is capped so
-// that the message fits; the session caps its own the same way).
-func capText(s string) string {
-	const most = 4 << 10
-	if len(s) <= most {
-		return s
-	}
-	return s[:most] + "… (cut short)"
 }
 
 // admitRuns counts n runs of a comparison from ip as sessions, or says why

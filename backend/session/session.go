@@ -519,6 +519,10 @@ func (s *Session) fail(code, conn string, err error) {
 	s.out(wire.Msg{Type: wire.Error, Code: code, Conn: conn, Message: capText(err.Error(), maxErrorBytes)})
 }
 
+// CapError bounds an error's text for the page as the session's own
+// errors are (the server's comparisons use it too).
+func CapError(text string) string { return capText(text, maxErrorBytes) }
+
 // capText keeps the whole lines of text that fit in max bytes and says how
 // many lines were left out, so that a long list of problems still reaches
 // the person, its head in full.

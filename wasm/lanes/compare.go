@@ -1,10 +1,7 @@
 package lanes
 
 import (
-	"bufio"
 	"cmp"
-	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -34,13 +31,12 @@ type CompareRun struct {
 }
 
 // CompareLayout is a comparison's picture: every run's Display moved to
-// its place, and the parting markers.
+// its place, and the parting markers, as one Display (WriteSVG draws it).
 type CompareLayout struct {
-	W, H float64
+	Display
 	// Tops are the y of each run's heading.
-	Tops  []float64
-	Items []Item
-	View  Viewport
+	Tops []float64
+	View Viewport
 }
 
 // LayoutCompare lays out runs at width w, on one clock long enough for
@@ -55,7 +51,7 @@ func LayoutCompare(runs []CompareRun, partings []timeline.Parting, w float64) *C
 	}
 	v := Viewport{Width: w}
 	v.Fit(0, end*1.02)
-	cl := &CompareLayout{W: w, View: v}
+	cl := &CompareLayout{Display: Display{W: w}, View: v}
 	y := float64(compareTopH)
 	var d Display
 	for i, r := range runs {
@@ -123,21 +119,4 @@ func byLabel(m *Model) *Model {
 		mm.byConn[l.Conn] = l
 	}
 	return &mm
-}
-
-// WriteSVG writes the comparison as an SVG element coloured by p, titled.
-func (cl *CompareLayout) WriteSVG(w io.Writer, p Palette, title string) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family="%s" role="img">`+"\n",
-		num(cl.W), num(cl.H), num(cl.W), num(cl.H), esc(SansFont))
-	fmt.Fprintf(bw, "<title>%s</title>\n", esc(title))
-	fmt.Fprintf(bw, `<rect width="100%%" height="100%%" fill="%s"/>`+"\n", esc(p[RolePanel]))
-	for i := range cl.Items {
-		writeItem(bw, &cl.Items[i], p)
-	}
-	bw.WriteString("</svg>\n")
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write comparison svg: %w", err)
-	}
-	return nil
 }

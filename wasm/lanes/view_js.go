@@ -166,9 +166,9 @@ func (v *View) fillLegend() {
 	dom.Clear(v.legend)
 	// Open on a person's first visit; from then on as they left it
 	// (closed, once seen, unless they open it again).
-	state := readLegendState()
+	state := dom.ReadStorage(legendKey)
 	if state == "" {
-		writeLegendState("seen")
+		dom.WriteStorage(legendKey, "seen")
 	}
 	sum := dom.El("summary", nil, "Legend")
 	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", state == "" || state == "open")}, sum)
@@ -176,9 +176,9 @@ func (v *View) fillLegend() {
 	// event, which also fires for the initial open.
 	v.ls.On(sum, "click", func(js.Value) {
 		if det.Get("open").Bool() {
-			writeLegendState("closed") // about to close
+			dom.WriteStorage(legendKey, "closed") // about to close
 		} else {
-			writeLegendState("open")
+			dom.WriteStorage(legendKey, "open")
 		}
 	})
 	// One parse of the whole legend: building it node by node was the
@@ -190,31 +190,6 @@ func (v *View) fillLegend() {
 // legendKey is the localStorage key of the legend's state: "seen" after
 // the first visit, then "open" or "closed" as the person left it.
 const legendKey = "kap.legend"
-
-// readLegendState reads localStorage, which may be missing or refuse
-// access (then the legend opens, as on a first visit).
-func readLegendState() (s string) {
-	defer func() {
-		if recover() != nil {
-			s = ""
-		}
-	}()
-	st := js.Global().Get("localStorage")
-	if !st.Truthy() {
-		return ""
-	}
-	if v := st.Call("getItem", legendKey); v.Type() == js.TypeString {
-		return v.String()
-	}
-	return ""
-}
-
-func writeLegendState(s string) {
-	defer func() { _ = recover() }()
-	if st := js.Global().Get("localStorage"); st.Truthy() {
-		st.Call("setItem", legendKey, s)
-	}
-}
 
 func (v *View) listen() {
 	win := js.Global()

@@ -84,7 +84,7 @@ type taskEl struct {
 // Mount builds the panel in root and starts fetching the course.
 func Mount(loop *dom.Loop, root js.Value, host Host) *Panel {
 	p := &Panel{loop: loop, host: host, ls: dom.NewListeners(loop), root: root, cur: -1, runFor: -1}
-	p.prog = DecodeProgress(readStorage(ProgressKey))
+	p.prog = DecodeProgress(dom.ReadStorage(ProgressKey))
 	p.build()
 	p.drawID = loop.Drawer(p.drawTasks)
 	go func() {
@@ -145,9 +145,9 @@ func (p *Panel) Edited(sc scenario.Scenario) {
 	if p.course == nil || p.cur < 0 || p.runFor != p.cur {
 		return
 	}
-	work := DecodeWork(readStorage(WorkKey))
+	work := DecodeWork(dom.ReadStorage(WorkKey))
 	if work.Set(p.course.Lessons[p.cur].ID, &sc) {
-		writeStorage(WorkKey, work.Encode())
+		dom.WriteStorage(WorkKey, work.Encode())
 	}
 }
 
@@ -460,7 +460,7 @@ func (p *Panel) drawTasks() {
 	}
 	p.states = states
 	if progressed {
-		writeStorage(ProgressKey, p.prog.Encode())
+		dom.WriteStorage(ProgressKey, p.prog.Encode())
 		p.updateList()
 		if p.prog.LessonDone(e.ID, len(e.Tasks)) {
 			dom.SetText(p.live, "Lesson done: every task passes.")
@@ -496,7 +496,7 @@ func (p *Panel) drawChecks(ul js.Value, st TaskState) {
 // loadWorking puts the open lesson's working copy (the person's edit of
 // it) on the playground, or its start when there is none.
 func (p *Panel) loadWorking() {
-	if sc, ok := DecodeWork(readStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
+	if sc, ok := DecodeWork(dom.ReadStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
 		p.runFor = p.cur
 		p.host.Load(*sc, false)
 		return
@@ -515,15 +515,15 @@ func (p *Panel) load(run bool) {
 	}
 	dom.Clear(p.note)
 	if run {
-		if sc, ok := DecodeWork(readStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
+		if sc, ok := DecodeWork(dom.ReadStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
 			p.runFor = p.cur
 			p.host.Load(*sc, true)
 			return
 		}
 	} else {
-		work := DecodeWork(readStorage(WorkKey))
+		work := DecodeWork(dom.ReadStorage(WorkKey))
 		if work.Delete(p.course.Lessons[p.cur].ID) {
-			writeStorage(WorkKey, work.Encode())
+			dom.WriteStorage(WorkKey, work.Encode())
 		}
 	}
 	if sc := p.scenario(false); sc != nil {
@@ -543,7 +543,7 @@ func (p *Panel) showSolution() {
 		return
 	}
 	id := p.course.Lessons[p.cur].ID
-	if sc, ok := DecodeWork(readStorage(WorkKey)).Get(id); ok {
+	if sc, ok := DecodeWork(dom.ReadStorage(WorkKey)).Get(id); ok {
 		p.undo = sc
 	} else {
 		p.undo = p.scenario(false)
@@ -610,34 +610,6 @@ func (p *Panel) setHash(t Target) {
 		return
 	}
 	js.Global().Get("history").Call("replaceState", nil, "", t.Hash())
-}
-
-// readStorage reads localStorage, which may be missing or refuse access
-// (private modes, blocked cookies): then there is no saved progress.
-func readStorage(key string) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = ""
-		}
-	}()
-	st := js.Global().Get("localStorage")
-	if !st.Truthy() {
-		return ""
-	}
-	v := st.Call("getItem", key)
-	if v.Type() != js.TypeString {
-		return ""
-	}
-	return v.String()
-}
-
-// writeStorage saves to localStorage; a full or refused storage only
-// means the progress is not remembered.
-func writeStorage(key, val string) {
-	defer func() { _ = recover() }()
-	if st := js.Global().Get("localStorage"); st.Truthy() {
-		st.Call("setItem", key, val)
-	}
 }
 
 // fetchCourse fetches and decodes lessons.json. It blocks, so it runs on
