@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -128,8 +129,10 @@ type Session struct {
 	demo     emitter
 	demoWake chan struct{}
 
+	// clock is the session clock; the demo server's goroutines read it.
+	clock clock
+
 	// Everything below is owned by Run's goroutine.
-	start time.Time
 	lastT float64
 	seq   uint64
 	sc    scenario.Scenario
@@ -255,8 +258,30 @@ func (s *Session) Deliver(ctx context.Context, m wire.Msg) bool {
 }
 
 // Now reads the session clock in milliseconds, rounded to 0.1 ms.
-func (s *Session) now() float64 {
-	return math.Round(float64(time.Since(s.start).Microseconds())/100) / 10
+func (s *Session) now() float64 { return s.clock.now() }
+
+// clock is the session clock. A fresh scenario's clock reads 0 until its
+// demo server (and proxy) listen, and starts then: a real Node release
+// can take most of a second to start on a loaded machine, and a clock
+// that ran meanwhile would squeeze the scenario's first steps together
+// (a step at 0 and one at 1000 ms ran 5 ms apart).
+type clock struct {
+	start atomic.Pointer[time.Time] // nil: held at 0
+}
+
+func (c *clock) now() float64 {
+	p := c.start.Load()
+	if p == nil {
+		return 0
+	}
+	return math.Round(float64(time.Since(*p).Microseconds())/100) / 10
+}
+
+// hold stops the clock at 0; run starts it from 0.
+func (c *clock) hold() { c.start.Store(nil) }
+func (c *clock) run() {
+	t := time.Now()
+	c.start.Store(&t)
 }
 
 // Run owns the session until ctx ends or the browser falls behind. It
@@ -265,7 +290,7 @@ func (s *Session) Run(ctx context.Context) error {
 	// From here on Deliver waits for this Run; once it returns, Deliver
 	// does not wait at all.
 	defer s.endLife()
-	s.start = time.Now()
+	s.clock.run()
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
 	s.flushT = time.NewTimer(time.Hour)
@@ -282,7 +307,7 @@ func (s *Session) Run(ctx context.Context) error {
 	if !s.out(wire.Msg{Type: wire.Ready, V: wire.Version, Session: s.cfg.ID, Now: s.now()}) {
 		return ErrSlowClient
 	}
-	if err := s.load(sc, false); errors.Is(err, ErrSlowClient) {
+	if err := s.load(sc, true); errors.Is(err, ErrSlowClient) {
 		return err
 	} else if err != nil {
 		s.fail(wire.CodeScenario, "", err)
@@ -633,7 +658,9 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 		return err
 	}
 	if fresh {
-		s.start = time.Now()
+		s.clock.hold()
+		// Whatever happens below, the clock runs again after it.
+		defer s.clock.run()
 		s.lastT = 0
 		s.events = 0
 		s.overflow = false

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/backend/sandbox/sandboxtest"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -394,4 +395,34 @@ func TestControlTheRuntimeLacks(t *testing.T) {
 		t.Errorf("error %q, want %q", e.Message, want)
 	}
 	h.sync(7) // the session lives on
+}
+
+// TestClockStartsWhenTheServerListens: a demo server that takes a while
+// to start (a real Node release on a loaded machine took 995 ms) must not
+// squeeze the scenario's first steps together; the clock reads 0 until
+// it listens.
+func TestClockStartsWhenTheServerListens(t *testing.T) {
+	const startMs = 300
+	slow := func(cfg sandbox.Config) (sandbox.Server, error) {
+		time.Sleep(startMs * time.Millisecond)
+		return sandboxtest.NewEcho(cfg)
+	}
+	var rec recorder
+	h := startWith(t, &rec, slow)
+	loaded := h.wait("loaded", func(m wire.Msg) bool { return m.Type == wire.Loaded })
+	if loaded.Now > 20 {
+		t.Errorf("loaded at %.1f ms after a %d ms start, want about 0", loaded.Now, startMs)
+	}
+	for _, e := range h.events() {
+		if e.T > 20 {
+			t.Errorf("startup event %+v stamped %.1f ms, want about 0", e, e.T)
+		}
+	}
+	h.send(wire.Msg{Type: wire.Open, Conn: "A", At: at(0)})
+	h.send(wire.Msg{Type: wire.Write, Conn: "A", Data: []byte("x"), At: at(200)})
+	c := h.waitEvent("A", timeline.Connect)
+	s := h.waitEvent("A", timeline.Send)
+	if d := s.T - c.T; d < 150 {
+		t.Errorf("steps at 0 and 200 ms ran %.1f ms apart", d)
+	}
 }
