@@ -28,10 +28,6 @@ import (
 // not a keep-alive (the backend pings at the WebSocket level).
 const pingEvery = 30 * time.Second
 
-// maxEvents bounds the events a page keeps for one run (the backend sends
-// at most session.MaxEventsPerRun).
-const maxEvents = 50000
-
 func main() {
 	// Marks on the page's performance timeline, for DevTools and the
 	// page-speed benchmark: where the time to "ready" goes.
@@ -205,7 +201,7 @@ func (a *app) connect() {
 			return
 		}
 		a.dropSocket()
-		a.conn.Closed(ev.Get("code").Int(), ev.Get("reason").String(), time.Now())
+		a.conn.Closed(wire.CloseCode(ev.Get("code").Int()), ev.Get("reason").String(), time.Now())
 		if !a.conn.EverConnected && a.conn.Attempt >= 3 {
 			a.root.Get("dataset").Set("state", "error")
 		}
@@ -416,7 +412,7 @@ func (a *app) runEnded(t float64, reason string) {
 }
 
 func (a *app) event(ev timeline.Event) {
-	if len(a.events) >= maxEvents {
+	if len(a.events) >= wire.MaxEventsPerRun {
 		return
 	}
 	a.events = append(a.events, ev)

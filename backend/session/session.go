@@ -49,9 +49,6 @@ const (
 	// on one connection; the demo servers answer small bodies, so more
 	// means something is wrong.
 	MaxRecvBytesPerConn = 4 << 20
-	// MaxEventsPerRun bounds the events of one run; past it events are
-	// dropped and the person is told once.
-	MaxEventsPerRun = 50000
 	// MaxPending bounds the scheduled (future `at`) operations; their bytes
 	// count against MemoryBudget.
 	MaxPending = 1024
@@ -440,10 +437,10 @@ func (s *Session) send(ev timeline.Event) error {
 	}
 	s.lastT = ev.T
 	s.events++
-	if s.events > MaxEventsPerRun {
+	if s.events > wire.MaxEventsPerRun {
 		if !s.overflow {
 			s.overflow = true
-			s.fail(wire.CodeLimit, "", fmt.Errorf("this run produced more than %d events; later events are not shown", MaxEventsPerRun))
+			s.fail(wire.CodeLimit, "", fmt.Errorf("this run produced more than %d events; later events are not shown", wire.MaxEventsPerRun))
 		}
 		return nil
 	}

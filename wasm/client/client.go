@@ -29,22 +29,6 @@ const (
 // labels start with a capital letter, so the two never meet.
 const PoolPrefix = "pool"
 
-// Close codes the backend sends (see backend/server/ws.go).
-const (
-	CloseNormal     = 1000
-	CloseGoingAway  = 1001
-	CloseAbnormal   = 1006
-	CloseTooBig     = 1009
-	CloseRestart    = 1012
-	CloseTryLater   = 1013
-	CloseIdle       = 4001
-	CloseLifetime   = 4002
-	CloseBadMessage = 4003
-	CloseSlow       = 4004
-	CloseVersion    = 4005
-	CloseRateLimit  = 4006
-)
-
 // State is the connection state shown to the person.
 type State int
 
@@ -156,29 +140,27 @@ func (c *Conn) Ping(now time.Time) wire.Msg {
 // Closed applies the socket's close (code and reason from the close
 // frame; 1006 when the connection just dropped) and decides whether and
 // when to reconnect.
-func (c *Conn) Closed(code int, reason string, now time.Time) {
+func (c *Conn) Closed(code wire.CloseCode, reason string, now time.Time) {
 	c.Session = ""
-	switch code {
-	case CloseIdle, CloseLifetime, CloseBadMessage, CloseSlow, CloseRateLimit:
+	if code.Final() {
 		c.State = Stopped
-		c.Message = orDefault(reason, "The session ended.")
-		return
-	case CloseTooBig:
-		c.State = Stopped
-		c.Message = "The page sent a message larger than the server accepts (64 KiB); the session was closed."
-		return
-	case CloseVersion:
-		c.State = Stopped
-		c.Message = orDefault(reason, "This page is out of date: reload it.")
+		switch code {
+		case wire.CloseTooBig:
+			c.Message = fmt.Sprintf("The page sent a message larger than the server accepts (%d KiB); the session was closed.", wire.MaxMessageBytes>>10)
+		case wire.CloseVersion:
+			c.Message = orDefault(reason, "This page is out of date: reload it.")
+		default:
+			c.Message = orDefault(reason, "The session ended.")
+		}
 		return
 	}
 	wait := Backoff(c.Attempt)
 	c.Attempt++
 	switch {
-	case code == CloseTryLater:
+	case code == wire.CloseTryLater:
 		wait = max(wait, BackoffFull)
 		c.Message = orDefault(reason, "The playground is busy.")
-	case code == CloseRestart || code == CloseGoingAway:
+	case code == wire.CloseRestart || code == wire.CloseGoingAway:
 		c.Message = orDefault(reason, "The playground is restarting.")
 	case c.EverConnected:
 		c.Message = "Lost the connection to the playground."
