@@ -113,6 +113,9 @@ var ErrSlowClient = errors.New("the browser is not reading its messages")
 type Session struct {
 	cfg Config
 	in  chan wire.Msg
+	// ended is closed when Run returns, so that Deliver stops waiting for
+	// a session that will never read again.
+	ended chan struct{}
 	// notes carries reports from the goroutines the session started.
 	notes chan note
 	// demo events are queued without blocking the demo server's goroutines
@@ -197,6 +200,7 @@ func New(cfg Config) *Session {
 	s := &Session{
 		cfg:       cfg,
 		in:        make(chan wire.Msg, 64),
+		ended:     make(chan struct{}),
 		notes:     make(chan note, 64),
 		demoWake:  make(chan struct{}, 1),
 		conns:     make(map[string]*vconn),
@@ -223,19 +227,26 @@ func New(cfg Config) *Session {
 // Deliver hands the session a message from the browser. It blocks while
 // the session is busy or its memory budget full (back-pressure on the
 // browser's own socket) and returns false once ctx or the session has
-// ended.
+// ended: a page whose session is gone (it fell behind, or its run failed)
+// must not block its reader on a queue no one drains.
 func (s *Session) Deliver(ctx context.Context, m wire.Msg) bool {
+	select {
+	case <-s.ended:
+		return false
+	default:
+	}
 	n := Size(&m)
-	if !s.budget.wait(ctx, n, MemoryBudget) {
+	if !s.budget.wait(ctx, s.ended, n, MemoryBudget) {
 		return false
 	}
 	select {
 	case s.in <- m:
 		return true
 	case <-ctx.Done():
-		s.budget.give(n)
-		return false
+	case <-s.ended:
 	}
+	s.budget.give(n)
+	return false
 }
 
 // Now reads the session clock in milliseconds, rounded to 0.1 ms.
@@ -246,6 +257,7 @@ func (s *Session) now() float64 {
 // Run owns the session until ctx ends or the browser falls behind. It
 // releases everything it started before it returns.
 func (s *Session) Run(ctx context.Context) error {
+	defer close(s.ended) // last: once everything is released
 	s.start = time.Now()
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
@@ -264,7 +276,9 @@ func (s *Session) Run(ctx context.Context) error {
 		return ErrSlowClient
 	}
 	if err := s.load(sc, false); err != nil {
-		s.fail(wire.CodeScenario, "", err)
+		if err := s.loadFailed(err); err != nil {
+			return err
+		}
 	} else if s.cfg.Run {
 		s.beginRun()
 	}
@@ -521,14 +535,14 @@ func (s *Session) handle(m wire.Msg) error {
 		}
 		s.forgetRun()
 		if err := s.load(sc, true); err != nil {
-			s.fail(wire.CodeScenario, "", err)
+			return s.loadFailed(err)
 		} else if m.Run {
 			s.beginRun()
 		}
 	case wire.Restart:
 		s.forgetRun()
 		if err := s.load(s.sc, false); err != nil {
-			s.fail(wire.CodeScenario, "", err)
+			return s.loadFailed(err)
 		}
 	case wire.Control:
 		if s.afterEnd() {
@@ -559,6 +573,17 @@ func (s *Session) handle(m wire.Msg) error {
 	default:
 		s.fail(wire.CodeBadMessage, "", fmt.Errorf("a %q message is not expected here", m.Type))
 	}
+	return nil
+}
+
+// loadFailed tells the person why a load failed and carries on, unless
+// the browser fell behind: then there is no one to tell, and the session
+// ends (ErrSlowClient) instead of running on without its page.
+func (s *Session) loadFailed(err error) error {
+	if errors.Is(err, ErrSlowClient) {
+		return err
+	}
+	s.fail(wire.CodeScenario, "", err)
 	return nil
 }
 
