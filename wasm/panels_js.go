@@ -402,10 +402,8 @@ func (c *composer) request() (scenario.Request, error) {
 		// wire are what the person wrote.
 		r.Headers[strings.TrimSpace(name)] = strings.TrimSpace(val)
 	}
-	sc := scenario.Scenario{V: scenario.Version, Server: scenario.Server{Runtime: scenario.DefaultRuntime()},
-		Client: scenario.Client{Steps: []scenario.Step{{Conn: "A", Request: &r}}}}
-	if err := sc.Validate(); err != nil {
-		return r, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "client.steps[0].request.", ""))
+	if err := r.Validate(); err != nil {
+		return r, err
 	}
 	return r, nil
 }
