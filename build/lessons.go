@@ -21,6 +21,7 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"github.com/keepalive-playground/playground/lessons"
+	"github.com/keepalive-playground/playground/scenario"
 )
 
 // lessonsDir is the course's directory under the module root.
@@ -229,10 +230,17 @@ func lineOf(n ast.Node, src []byte) int {
 // checkLink accepts a link to a lesson (and task) that exists, or a
 // well-formed https URL on a documentation site. Nothing is fetched.
 func (r *lessonRenderer) checkLink(dest string) error {
+	if strings.HasPrefix(dest, scenario.CompareLinkPrefix) {
+		// Compares the lesson's scenario on screen: the runs must exist.
+		if _, err := scenario.ParseCompareLink(dest); err != nil {
+			return fmt.Errorf("link %q: %v", dest, err)
+		}
+		return nil
+	}
 	if strings.HasPrefix(dest, "#") {
 		m := lessonLinkRE.FindStringSubmatch(dest)
 		if m == nil {
-			return fmt.Errorf("link %q: an internal link is #lesson=ID or #lesson=ID/TASK", dest)
+			return fmt.Errorf("link %q: an internal link is #lesson=ID, #lesson=ID/TASK or #compare=RUNS", dest)
 		}
 		n, ok := r.tasks[m[1]]
 		if !ok {

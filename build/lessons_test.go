@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/keepalive-playground/playground/scenario"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -87,6 +88,12 @@ func TestLessonsRender(t *testing.T) {
 					id, _, _ = strings.Cut(id, "/")
 					if !ids[id] {
 						t.Errorf("link %q: no such lesson", href)
+					}
+					continue
+				}
+				if strings.HasPrefix(href, scenario.CompareLinkPrefix) {
+					if _, err := scenario.ParseCompareLink(href); err != nil {
+						t.Errorf("link %q: %v", href, err)
 					}
 					continue
 				}

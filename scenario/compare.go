@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -116,4 +117,60 @@ func (s Scenario) knobVariants(knob string, values []json.RawMessage) ([]Variant
 		vs = append(vs, Variant{Name: name, Scenario: v})
 	}
 	return vs, nil
+}
+
+// CompareLinkPrefix starts a link that compares the scenario on screen:
+// "#compare=node18,node26" (runtimes) or "#compare=keepAliveTimeoutMs=200,6000"
+// (a knob's values). A lesson's text links to its comparisons this way.
+const CompareLinkPrefix = "#compare="
+
+// ParseCompareLink reads a comparison link (with or without its prefix).
+func ParseCompareLink(link string) (Compare, error) {
+	s := strings.TrimPrefix(link, CompareLinkPrefix)
+	knob, list, isKnob := strings.Cut(s, "=")
+	if !isKnob {
+		list = s
+	}
+	var items []string
+	for _, it := range strings.Split(list, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			items = append(items, it)
+		}
+	}
+	var c Compare
+	if !isKnob {
+		for _, rt := range items {
+			if _, ok := Lookup(rt); !ok {
+				return Compare{}, fmt.Errorf("compare: %q is not a runtime (%s)", rt, strings.Join(RuntimeNames(), ", "))
+			}
+		}
+		c.Runtimes = items
+	} else {
+		if !slices.Contains(Knobs, knob) {
+			return Compare{}, fmt.Errorf("compare: %q is not one of %s", knob, strings.Join(Knobs, ", "))
+		}
+		c.Knob = knob
+		for _, it := range items {
+			if !json.Valid([]byte(it)) {
+				it = strconv.Quote(it)
+			}
+			c.Values = append(c.Values, json.RawMessage(it))
+		}
+	}
+	if n := max(len(c.Runtimes), len(c.Values)); n < MinVariants || n > MaxVariants {
+		return Compare{}, fmt.Errorf("compare: %d runs; a comparison runs %d to %d", n, MinVariants, MaxVariants)
+	}
+	return c, nil
+}
+
+// Link is c as a comparison link; ParseCompareLink reads it back.
+func (c Compare) Link() string {
+	if c.Knob == "" {
+		return CompareLinkPrefix + strings.Join(c.Runtimes, ",")
+	}
+	vals := make([]string, len(c.Values))
+	for i, v := range c.Values {
+		vals[i] = string(v)
+	}
+	return CompareLinkPrefix + c.Knob + "=" + strings.Join(vals, ",")
 }

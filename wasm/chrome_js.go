@@ -412,6 +412,10 @@ func (c *chrome) openFromURL() {
 			return
 		}
 		c.a.Load(*sc, false)
+		if sc.Compare != nil {
+			// A link that carries a comparison opens it, running.
+			c.a.compare.open(sc.Compare, true)
+		}
 		if sc.Lesson != "" {
 			// An attempt at a lesson opens on the lesson's text, the
 			// shared scenario kept.
@@ -430,6 +434,20 @@ func (c *chrome) openFromURL() {
 			return
 		}
 		c.replay(t)
+	case strings.HasPrefix(hash, scenario.CompareLinkPrefix):
+		// A lesson's "compare side by side" link: the scenario on screen,
+		// compared as the link says. The address goes back to the lesson.
+		cmp, err := scenario.ParseCompareLink(hash)
+		if err != nil {
+			c.showError("This comparison cannot be run: " + err.Error() + ".")
+			return
+		}
+		back := "#"
+		if id := c.a.lessons.Current(); id != "" {
+			back = "#lesson=" + id
+		}
+		js.Global().Get("history").Call("replaceState", nil, "", back)
+		c.a.compare.open(&cmp, true)
 	case strings.HasPrefix(hash, "#lesson="):
 		id, _, _ := strings.Cut(strings.TrimPrefix(hash, "#lesson="), "&")
 		if c.a.lessons.Open(id) {

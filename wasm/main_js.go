@@ -68,6 +68,7 @@ type app struct {
 	conns    *connPanel
 	composer *composer
 	chrome   *chrome
+	compare  *comparePanel
 
 	statusDraw int
 }
@@ -94,6 +95,7 @@ func (a *app) start() {
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a)
 	a.composer = newComposer(a)
+	a.compare = newComparePanel(a)
 	a.chrome.showScenario(a.sc.WithDefaults(), "", "")
 	a.chrome.openFromURL()
 	// Last, once the page can show what arrives: main.js opened the
@@ -206,6 +208,7 @@ func (a *app) connect() {
 			a.root.Get("dataset").Set("state", "error")
 		}
 		a.conns.disconnected()
+		a.compare.disconnected()
 		if a.conn.State == client.Waiting {
 			a.retry = time.AfterFunc(time.Until(a.conn.RetryAt), func() { a.loop.Post(a.reconnect) })
 		}
@@ -343,6 +346,7 @@ func (a *app) receive(m wire.Msg) {
 		// A replayed run stays on screen until the person presses Run.
 		if !a.offline {
 			a.apply(a.pendingRun)
+			a.compare.ready()
 		}
 	case wire.Loaded:
 		a.loadedScenario(m)
@@ -360,6 +364,8 @@ func (a *app) receive(m wire.Msg) {
 		a.chrome.showError(msg)
 	case wire.End:
 		a.runEnded(m.Now, m.Reason)
+	case wire.Comparing, wire.CEvent, wire.Compared:
+		a.compare.receive(m)
 	case wire.Bye:
 		a.chrome.notice(m.Message)
 	}

@@ -26,7 +26,7 @@ const MaxTextBytes = 256
 // fromBrowser holds the types the browser sends; they are bounded by
 // MaxMessageBytes, the backend's by MaxServerMessageBytes.
 var fromBrowser = map[string]bool{
-	Hello: true, Ping: true, Open: true, Write: true, Shut: true, Reset: true, Load: true, Control: true, Restart: true,
+	Hello: true, Ping: true, Open: true, Write: true, Shut: true, Reset: true, Load: true, Control: true, Restart: true, Compare: true,
 }
 
 // Limit is the most bytes one message of type typ may take: MaxMessageBytes
@@ -76,10 +76,13 @@ const (
 	fProxyProgram
 	fRun
 	fReason
+	fVariant
+	fVariants
+	fPartings
 	nFields
 )
 
-var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram", "run", "reason"}
+var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram", "run", "reason", "variant", "variants", "partings"}
 
 type rule struct {
 	allowed  []field
@@ -100,6 +103,7 @@ var rules = map[string]rule{
 	Load:    {allowed: []field{fScenario, fRun}, required: []field{fScenario}},
 	Control: {allowed: []field{fAction}, required: []field{fAction}},
 	Restart: {},
+	Compare: {allowed: []field{fScenario}, required: []field{fScenario}},
 
 	Ready:  {allowed: []field{fV, fSession, fNow}, required: []field{fV, fSession}},
 	Pong:   {allowed: []field{fSeq, fNow, fSent}},
@@ -109,6 +113,10 @@ var rules = map[string]rule{
 	Bye:    {allowed: []field{fMessage}},
 	EOF:    {allowed: []field{fConn, fNow}, required: []field{fConn}},
 	End:    {allowed: []field{fNow, fReason}, required: []field{fReason}},
+
+	Comparing: {allowed: []field{fVariants}, required: []field{fVariants}},
+	CEvent:    {allowed: []field{fVariant, fEvent}, required: []field{fVariant, fEvent}},
+	Compared:  {allowed: []field{fVariants, fPartings, fMessage}},
 }
 
 // set reports which fields m carries.
@@ -119,6 +127,7 @@ func (m *Msg) set() [nFields]bool {
 		fScenario: len(m.Scenario) > 0, fEvent: m.Event != nil, fCode: m.Code != "",
 		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "", fSent: m.Sent != 0,
 		fProxyProgram: m.ProxyProgram != "", fRun: m.Run, fReason: m.Reason != "",
+		fVariant: m.Variant != 0, fVariants: len(m.Variants) > 0, fPartings: len(m.Partings) > 0,
 	}
 }
 
@@ -164,6 +173,26 @@ func (m *Msg) Check() error {
 	}
 	if set[fScenario] && m.Scenario[0] != '{' {
 		errs = append(errs, errors.New("scenario: must be a JSON object"))
+	}
+	if m.Variant < 0 || m.Variant > scenario.MaxVariants {
+		errs = append(errs, fmt.Errorf("variant: %d is not a run of a comparison (1 to %d)", m.Variant, scenario.MaxVariants))
+	}
+	if len(m.Variants) > scenario.MaxVariants {
+		errs = append(errs, fmt.Errorf("variants: %d runs; a comparison has at most %d", len(m.Variants), scenario.MaxVariants))
+	}
+	for i, v := range m.Variants {
+		if v.Name == "" || len(v.Name) > MaxTextBytes {
+			errs = append(errs, fmt.Errorf("variants[%d].name: a name of 1 to %d bytes", i, MaxTextBytes))
+		}
+		if v.EndReason != "" && v.EndReason != EndDuration && v.EndReason != EndFinished {
+			errs = append(errs, fmt.Errorf("variants[%d].endReason: %q is not one of %s, %s", i, v.EndReason, EndDuration, EndFinished))
+		}
+		if math.IsNaN(v.EndMs) || math.IsInf(v.EndMs, 0) || v.EndMs < 0 {
+			errs = append(errs, fmt.Errorf("variants[%d].endMs: %v is not a time on the session clock", i, v.EndMs))
+		}
+	}
+	if len(m.Partings) > MaxPartings {
+		errs = append(errs, fmt.Errorf("partings: %d; at most %d", len(m.Partings), MaxPartings))
 	}
 	if m.Event != nil {
 		if err := m.Event.Validate(); err != nil {

@@ -40,6 +40,9 @@ const (
 	Load    = "load"    // Scenario: replace the demo server; Run: this load is a run (see End)
 	Control = "control" // Action: close, closeIdle, closeAll, shutdown, exit
 	Restart = "restart" // restart the demo server with the current scenario
+	// Compare runs every variant of Scenario's comparison (its compare
+	// field), each on a demo server of its own, beside the live one.
+	Compare = "compare" // Scenario
 )
 
 // Backend → browser.
@@ -61,6 +64,14 @@ const (
 	// server of that run is stopped; what the person does next (Restart,
 	// or a new load) starts anew.
 	End = "end" // Now, Reason
+
+	// A comparison (Compare): Comparing names its runs before the first
+	// of their events; CEvent is one event of run Variant (1-based), on
+	// that run's own clock; Compared ends it, with each run's end and
+	// where the timelines part, or with Message when it could not run.
+	Comparing = "comparing" // Variants (names, notes)
+	CEvent    = "cevent"    // Variant, Event
+	Compared  = "compared"  // Variants, Partings; Message on failure
 )
 
 // Why a run ended (End's Reason).
@@ -115,7 +126,32 @@ type Msg struct {
 	Run bool `json:"run,omitempty"`
 	// Reason, in an end, says why the run ended.
 	Reason string `json:"reason,omitempty"`
+	// Variant, in a cevent, is the run of the comparison (1-based).
+	Variant int `json:"variant,omitempty"`
+	// Variants are a comparison's runs, in order.
+	Variants []VariantInfo `json:"variants,omitempty"`
+	// Partings are where a comparison's timelines part (timeline.Compare).
+	Partings []timeline.Parting `json:"partings,omitempty"`
 }
+
+// VariantInfo is one run of a comparison as the page shows it.
+type VariantInfo struct {
+	// Name says what the run varies: "node18", "socketTimeoutMs=4000".
+	Name string `json:"name"`
+	// Notes say how the scenario was adapted for the run.
+	Notes []string `json:"notes,omitempty"`
+	// Runtime is the run's runtime (a row of the runtime table).
+	Runtime string `json:"runtime,omitempty"`
+	// EndMs and EndReason (EndDuration, EndFinished), in compared.
+	EndMs     float64 `json:"endMs,omitempty"`
+	EndReason string  `json:"endReason,omitempty"`
+	// Errors are what a person would have seen in the page on that run.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// MaxPartings bounds a compared message's partings: one per connection
+// at most, and a session has at most a few hundred.
+const MaxPartings = 512
 
 // Error codes a person may see explained.
 const (

@@ -88,6 +88,13 @@ func newHopGated(t *testing.T, latency time.Duration, open bool, serve func(c *n
 	return h
 }
 
+// all is every event so far (the hop may still be emitting).
+func (h *hopHarness) all() []timeline.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]timeline.Event(nil), h.evs...)
+}
+
 func (h *hopHarness) events(kind string) []timeline.Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -131,9 +138,9 @@ func TestHopDelaysBothWays(t *testing.T) {
 		t.Errorf("after the target closed: %v, want EOF", err)
 	}
 	if len(h.events(timeline.Send)) != 1 || len(h.events(timeline.Recv)) != 1 || len(h.events(timeline.Connect)) != 1 {
-		t.Errorf("events %+v", h.evs)
+		t.Errorf("events %+v", h.all())
 	}
-	for _, e := range h.evs {
+	for _, e := range h.all() {
 		if e.Hop != timeline.HopUpstream || e.Conn != "u1" {
 			t.Errorf("event without its hop or label: %+v", e)
 		}

@@ -24,6 +24,13 @@ func (c *Comparison) Agree() bool { return len(c.Partings) == 0 }
 // own, and compares their timelines (timeline.Compare). The first variant
 // is the reference for timing.
 func Compare(ctx context.Context, variants []scenario.Variant, runtimes map[string]sandbox.Factory) (*Comparison, error) {
+	return CompareWith(ctx, variants, runtimes, Options{}, nil)
+}
+
+// CompareWith is Compare with options; observe, when set, is told each
+// run's messages as they are sent (i is the variant's index), and must
+// not block.
+func CompareWith(ctx context.Context, variants []scenario.Variant, runtimes map[string]sandbox.Factory, opt Options, observe func(i int, m wire.Msg)) (*Comparison, error) {
 	if n := len(variants); n < scenario.MinVariants || n > scenario.MaxVariants {
 		return nil, fmt.Errorf("a comparison runs %d to %d variants, not %d", scenario.MinVariants, scenario.MaxVariants, n)
 	}
@@ -31,8 +38,12 @@ func Compare(ctx context.Context, variants []scenario.Variant, runtimes map[stri
 	errs := make([]error, len(variants))
 	var wg sync.WaitGroup
 	for i, v := range variants {
+		o := opt
+		if observe != nil {
+			o.Observe = func(m wire.Msg) { observe(i, m) }
+		}
 		wg.Go(func() {
-			results[i], errs[i] = Run(ctx, &v.Scenario, runtimes)
+			results[i], errs[i] = RunWith(ctx, &v.Scenario, runtimes, o)
 		})
 	}
 	wg.Wait()

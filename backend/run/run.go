@@ -62,6 +62,9 @@ type Options struct {
 	// OpenHop lets the proxy reach the hop without its gate, as a real
 	// proxy process must (session.Config.OpenHop).
 	OpenHop bool
+	// Observe, when set, is told every message of the run as the session
+	// sends it, so that a page can draw the run live. It must not block.
+	Observe func(wire.Msg)
 }
 
 // RunWith is Run with options; the differential tests put a real proxy in.
@@ -80,6 +83,9 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		ended  = make(chan struct{})
 	)
 	out := func(m wire.Msg) bool {
+		if opt.Observe != nil {
+			opt.Observe(m)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		switch m.Type {

@@ -121,8 +121,10 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[*client]struct{}
 	perIP    map[string]int
-	closing  bool
-	wg       sync.WaitGroup
+	// runs counts the demo servers of running comparisons, as sessions.
+	runs    int
+	closing bool
+	wg      sync.WaitGroup
 }
 
 // New makes a Server with every route in place.
@@ -287,7 +289,7 @@ func (s *Server) admit(c *client) (wire.CloseCode, error) {
 	switch {
 	case s.closing:
 		return wire.CloseRestart, errors.New("The playground server is restarting. Your page reconnects by itself.")
-	case len(s.sessions) >= s.opts.MaxSessions:
+	case len(s.sessions)+s.runs >= s.opts.MaxSessions:
 		return wire.CloseTryLater, fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
 	case s.perIP[c.ip] >= s.opts.MaxSessionsPerIP:
 		return wire.CloseTryLater, fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)

@@ -41,6 +41,23 @@ type client struct {
 	lastActive time.Time
 	// rate is readPump's alone.
 	rate rateLimit
+	// comparing is set while a comparison runs (under mu); jobs are the
+	// handler's goroutines, which it waits for before it returns.
+	comparing bool
+	jobs      *sync.WaitGroup
+}
+
+// out queues m for the page, charged to the session's budget as the
+// session's own messages are (writePump gives it back once written).
+func (c *client) out(m wire.Msg) bool {
+	if !c.budget.Charge(&m) {
+		return false
+	}
+	if !c.enqueue(m) {
+		c.budget.Sent(&m)
+		return false
+	}
+	return true
 }
 
 // enqueue is the session's Out: it never blocks; a full queue means the
@@ -134,6 +151,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		Log:      log,
 		Budget:   c.budget,
 	})
+	c.jobs = &wg
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -195,7 +213,7 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 		case rateDrop:
 			continue
 		case rateWarn:
-			c.enqueue(wire.Msg{Type: wire.Error, Code: wire.CodeLimit, Message: fmt.Sprintf(
+			c.out(wire.Msg{Type: wire.Error, Code: wire.CodeLimit, Message: fmt.Sprintf(
 				"The page sent more than %d messages a second; some were ignored.", c.rate.perSecond)})
 			continue
 		case rateAbuse:
@@ -211,6 +229,10 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 			c.mu.Lock()
 			c.lastActive = time.Now()
 			c.mu.Unlock()
+		}
+		if m.Type == wire.Compare {
+			s.startCompare(ctx, c, m)
+			continue
 		}
 		// A session that cannot take the page's message for this long is
 		// stuck on a full budget: the page sends but does not read.

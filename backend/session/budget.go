@@ -53,6 +53,18 @@ func Size(m *wire.Msg) int64 {
 	if e := m.Event; e != nil {
 		n += len(e.Data) + len(e.Error) + len(e.Path)
 	}
+	for _, v := range m.Variants {
+		n += msgOverhead + len(v.Name)
+		for _, t := range v.Notes {
+			n += len(t)
+		}
+		for _, t := range v.Errors {
+			n += len(t)
+		}
+	}
+	for _, p := range m.Partings {
+		n += msgOverhead + len(p.Sentence)
+	}
 	return int64(n)
 }
 
@@ -163,3 +175,8 @@ func (b *Budget) give(n int64) {
 		b.mu.Unlock()
 	}
 }
+
+// Charge charges m, a message handed to the page's queue by someone other
+// than the session (the server's comparisons), within MemoryBudget; false
+// when it does not fit.
+func (b *Budget) Charge(m *wire.Msg) bool { return b.take(Size(m), MemoryBudget) }

@@ -21,6 +21,9 @@ type Form struct {
 	V      int
 	Lesson string
 	Checks []timeline.Check
+	// Compare is the scenario's comparison, kept as it is: the compare
+	// view edits it, not the form.
+	Compare *scenario.Compare
 
 	Title      string
 	Runtime    string
@@ -91,6 +94,7 @@ func FromScenario(sc scenario.Scenario) Form {
 		V:          sc.V,
 		Lesson:     sc.Lesson,
 		Checks:     slices.Clone(sc.Checks),
+		Compare:    sc.Compare,
 		Title:      sc.Title,
 		Runtime:    sc.Server.Runtime,
 		Knobs:      map[string]string{},
@@ -220,6 +224,7 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 		Title:      f.Title,
 		Lesson:     f.Lesson,
 		Checks:     slices.Clone(f.Checks),
+		Compare:    f.Compare,
 		DurationMs: num("durationMs", f.DurationMs),
 	}
 	sv := &sc.Server

@@ -253,6 +253,13 @@ func Legend() []LegendEntry {
 		{Shape: ShapeLine, Role: RoleWarn, X: 2, Y: mid, W: LegendW - 6, Line: 1.5, Dash: true, ID: -1},
 		{Shape: ShapeLine, Role: RoleWarn, X: LegendW - 4, Y: mid - 6, H: 12, Line: 2, ID: -1},
 	}
+	strip := func(state string) []Item {
+		role, alpha := tcpStyle(state)
+		return []Item{
+			{Shape: ShapeRect, Role: RoleLine, Alpha: 0.5, X: 2, Y: 2, W: LegendW - 4, H: LegendH - 4, ID: -1},
+			{Shape: ShapeRect, Role: role, Alpha: alpha, X: 2, Y: LegendH - 2 - tcpH, W: LegendW - 4, H: tcpH, ID: -1},
+		}
+	}
 	live := []Item{{Shape: ShapeLine, Role: RoleAccent, X: LegendW / 2, Y: 1, H: LegendH - 2, Line: 1, Dash: true, ID: -1}}
 	return []LegendEntry{
 		{bar(SpanConnecting), "connecting (client and server see it at different moments)"},
@@ -278,6 +285,10 @@ func Legend() []LegendEntry {
 		{mark(timeline.Exit, ""), "the process exits"},
 		{mark(timeline.Forward, ""), "a proxy forwards a request: a line to the upstream lane (u1 ↑) that carries it; dashed: a retry"},
 		{mark(timeline.ProxyError, ""), "a proxy's failed upstream exchange, with its log line"},
+		{strip(timeline.StateEstablished), "the kernel's TCP state of each end, a strip along the lane (top: the client's end, bottom: the server's): ESTABLISHED"},
+		{strip(timeline.StateFinWait2), "FIN_WAIT1/2: this end sent its FIN and waits for the other's"},
+		{strip(timeline.StateCloseWait), "CLOSE_WAIT: the other end's FIN came and this end's program has not closed yet"},
+		{strip(timeline.StateTimeWait), "TIME_WAIT: the end that closed first waits out a minute"},
 		{live, "now: the live edge"},
 	}
 }

@@ -152,6 +152,52 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 	}
 }
 
+// tcpH is the height of a lane's strip of kernel states, one per end:
+// the client's along the lane's top edge, the server's along its bottom.
+const tcpH = 3
+
+// tcpStrips draws each end's TCP states as the kernel had them, so that
+// who sits in TIME_WAIT, a CLOSE_WAIT that lasts and a FIN_WAIT2 after a
+// half-close are seen along the lane. Each strip focuses its tcp event.
+func (d *Display) tcpStrips(l *Lane, v Viewport, y, h, t0, t1, now float64) {
+	for _, r := range l.TCP {
+		end := r.End
+		if end == Open {
+			end = math.Max(now, r.Start)
+		}
+		if end < t0 || r.Start > t1 {
+			continue
+		}
+		role, alpha := tcpStyle(r.State)
+		x0, x1 := math.Max(v.X(r.Start), GutterW), math.Min(v.X(end), v.Width)
+		if x1 < x0 {
+			continue
+		}
+		ty := y + 1
+		if r.Side == timeline.SideServer {
+			ty = y + h - 1 - tcpH
+		}
+		d.add(Item{Shape: ShapeRect, Role: role, Alpha: alpha, X: x0, Y: ty, W: math.Max(x1-x0, 1), H: tcpH, ID: r.Event, Span: true})
+	}
+}
+
+// tcpStyle colours a TCP state: ESTABLISHED faintly, the closing states
+// by what they mean for the person (a FIN sent and waiting, a program that
+// has not closed its end, the closer's minute of TIME_WAIT).
+func tcpStyle(state string) (Role, float64) {
+	switch state {
+	case timeline.StateEstablished:
+		return RoleOk, 0.35
+	case timeline.StateFinWait1, timeline.StateFinWait2, timeline.StateClosing, timeline.StateLastAck:
+		return RoleWarn, 0.9
+	case timeline.StateCloseWait:
+		return RoleBad, 0.9
+	case timeline.StateTimeWait:
+		return RoleAccent, 0.9
+	}
+	return RoleMuted, 0.6
+}
+
 func (d *Display) add(it Item) {
 	it.Layer = d.layer
 	d.Items = append(d.Items, it)
@@ -350,6 +396,8 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 			d.add(Item{Shape: ShapeText, Role: RoleMuted, X: x0 + 4, Y: y + 9, Text: label, Small: true, Anchor: -1, ID: -1})
 		}
 	}
+
+	d.tcpStrips(l, v, y, h, t0, t1, now)
 
 	// The running timeout, counting down to when it fires.
 	if cd, ok := l.Countdown(now); ok {

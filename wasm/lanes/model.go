@@ -144,6 +144,8 @@ type Lane struct {
 	Events []int
 	Times  []float64
 	Spans  []Span
+	// TCP holds each end's kernel states in time order (tcp events).
+	TCP []TCPRun
 
 	// Close is the first close event (-1 when none): who closed it and why.
 	Close        int
@@ -162,6 +164,30 @@ type Lane struct {
 	// says the request in flight has body bytes (see afterResponse).
 	lastSend string
 	bodySeen bool
+}
+
+// TCPRun is one end of a connection in one TCP state, as the kernel had
+// it: from Start to End (Open while it lasts); Event is its tcp event.
+type TCPRun struct {
+	Side, State string
+	Start, End  float64
+	Event       int
+}
+
+// addTCP ends the side's current run and starts the new state's; CLOSED
+// ends the side's last run and starts none (the end is gone).
+func (l *Lane) addTCP(i int, t float64, ev timeline.Event) {
+	for k := len(l.TCP) - 1; k >= 0; k-- {
+		if r := &l.TCP[k]; r.Side == ev.Side {
+			if r.End == Open {
+				r.End = t
+			}
+			break
+		}
+	}
+	if ev.State != timeline.StateClosed {
+		l.TCP = append(l.TCP, TCPRun{Side: ev.Side, State: ev.State, Start: t, End: Open, Event: i})
+	}
 }
 
 // timer is the server timeout running on a connection.
@@ -247,6 +273,10 @@ func (m *Model) Add(ev timeline.Event) {
 		l = &nl
 		m.Lanes = append(m.Lanes, l)
 		m.byConn[ev.Conn] = l
+	}
+	if ev.Kind == timeline.TCP {
+		l.addTCP(i, l.at(i, ev.T), ev)
+		return
 	}
 	m.addConn(l, i, ev)
 }
