@@ -14,6 +14,10 @@ import (
 
 func main() {
 	args := os.Args[1:]
+	if wantsHelp(args) {
+		fmt.Print(usage)
+		return
+	}
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -27,12 +31,24 @@ func main() {
 		os.Exit(loadCmd(args, os.Stdout, os.Stderr))
 	case "attack":
 		os.Exit(attackCmd(args, os.Stdout, os.Stderr))
-	case "help":
-		fmt.Print(usage)
 	default:
 		fmt.Fprintf(os.Stderr, "playground: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
+}
+
+// wantsHelp reports whether the command line asks for the commands'
+// help: "playground help", or -h/--help before any command (after one, as
+// in "playground serve -h", it is that command's flags).
+func wantsHelp(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 const usage = `Keep-Alive Playground
@@ -42,5 +58,7 @@ Usage:
   playground run [flags] FILE|LINK   run a scenario headlessly and print its timeline
   playground load [flags]            simulate a class of browsers and measure (see playground load -h)
   playground attack [-quick]         run the attack suite against servers it starts on loopback
-  playground help                    show this help
+  playground help                    show this help (also -h, --help)
+
+Each command's flags: playground COMMAND -h. With no command, serve runs.
 `

@@ -338,3 +338,34 @@ func TestAttackSuiteQuick(t *testing.T) {
 		t.Errorf("playground attack -quick: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestWantsHelp: -h or --help before any command lists the commands (not
+// serve's flags, which serve -h shows).
+func TestWantsHelp(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"no args serves", nil, false},
+		{"help", []string{"help"}, true},
+		{"-h", []string{"-h"}, true},
+		{"--help", []string{"--help"}, true},
+		{"-help", []string{"-help"}, true},
+		{"serve -h is serve's", []string{"serve", "-h"}, false},
+		{"a serve flag", []string{"-addr", ":0"}, false},
+		{"run", []string{"run", "x.json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := wantsHelp(tt.args); got != tt.want {
+				t.Errorf("wantsHelp(%q) = %v, want %v", tt.args, got, tt.want)
+			}
+		})
+	}
+	for _, cmd := range []string{"serve", "run", "load", "attack", "help"} {
+		if !strings.Contains(usage, "playground "+cmd) && !strings.Contains(usage, "playground ["+cmd+"]") {
+			t.Errorf("usage does not list %s", cmd)
+		}
+	}
+}
