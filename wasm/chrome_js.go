@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
@@ -52,6 +55,7 @@ func newChrome(a *app) *chrome {
 	c.ls.On(js.Global(), "hashchange", func(js.Value) { c.openFromURL() })
 	c.lessonEv = a.loop.Drawer(func() { a.lessons.Events(a.events) })
 	c.traceButtons()
+	c.dropFiles()
 	return c
 }
 
@@ -465,10 +469,23 @@ func (c *chrome) traceButtons() {
 	file := dom.El("input", []dom.Attr{dom.A("type", "file"), dom.A("id", "trace-file"), dom.A("accept", ".json,application/json"), dom.A("class", "sr-only")})
 	imp := dom.El("label", []dom.Attr{dom.A("for", "trace-file"), dom.A("class", "button-like"), dom.A("title", "Replay a trace file without the backend")}, "Import trace")
 	shr := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "trace-share"), dom.A("title", "Copy a link that replays this run without a backend")}, "Share run")
-	box := dom.El("span", []dom.Attr{dom.A("class", "trace-tools")}, shr, exp, file, imp)
+	formats := dom.El("select", []dom.Attr{dom.A("id", "export-format"), dom.A("aria-label", "Export the run for another tool"),
+		dom.A("title", "Download the run as a curl -v transcript, a Mermaid diagram, a HAR file, a table or JSON lines")},
+		dom.El("option", []dom.Attr{dom.A("value", "")}, "Export as…"))
+	for _, f := range exportFormats {
+		dom.Append(formats, dom.El("option", []dom.Attr{dom.A("value", f.name)}, f.label))
+	}
+	box := dom.El("span", []dom.Attr{dom.A("class", "trace-tools")}, shr, exp, formats, file, imp)
 	head := dom.ByID("timeline-tools").Get("parentElement")
 	dom.Append(head, box)
 	c.ls.On(exp, "click", func(js.Value) { c.exportTrace() })
+	c.ls.On(formats, "change", func(js.Value) {
+		name := formats.Get("value").String()
+		formats.Set("value", "")
+		if name != "" {
+			c.exportAs(name)
+		}
+	})
 	c.ls.On(shr, "click", func(js.Value) { c.shareRun() })
 	c.ls.On(file, "change", func(js.Value) {
 		files := file.Get("files")
@@ -485,6 +502,101 @@ func (c *chrome) traceButtons() {
 		f.Call("text").Call("then", done)
 		file.Set("value", "")
 	})
+}
+
+// exportLink is the link exported images carry: the scenario on screen,
+// with its lesson.
+func (c *chrome) exportLink() string {
+	sc := c.a.sc
+	sc.Lesson = c.a.lessons.Current()
+	link, err := scenario.EncodeLink(&sc)
+	if err != nil {
+		return ""
+	}
+	return link
+}
+
+// dropFiles opens what is dropped on the page: an image the playground
+// exported reopens its scenario, a trace replays.
+func (c *chrome) dropFiles() {
+	doc := dom.Doc()
+	// Only a dragged file is the page's: text dragged into a field is
+	// the field's.
+	hasFiles := func(ev js.Value) bool {
+		dt := ev.Get("dataTransfer")
+		return dt.Truthy() && dt.Get("types").Call("includes", "Files").Bool()
+	}
+	c.ls.On(doc, "dragover", func(js.Value) {}, hasFiles)
+	c.ls.On(doc, "drop", func(ev js.Value) {
+		files := ev.Get("dataTransfer").Get("files")
+		if files.Get("length").Int() == 0 {
+			return
+		}
+		var done js.Func
+		done = js.FuncOf(func(_ js.Value, args []js.Value) any {
+			buf := js.Global().Get("Uint8Array").New(args[0])
+			data := make([]byte, buf.Get("length").Int())
+			js.CopyBytesToGo(data, buf)
+			c.a.loop.Post(func() { done.Release(); c.openDropped(data) })
+			return nil
+		})
+		f := files.Index(0)
+		if f.Get("size").Int() > export.MaxImageBytes {
+			c.showError("This file is too large to be a playground export.")
+			done.Release()
+			return
+		}
+		f.Call("arrayBuffer").Call("then", done)
+	}, hasFiles)
+}
+
+func (c *chrome) openDropped(data []byte) {
+	if !export.IsImage(data) {
+		c.importTrace(string(data))
+		return
+	}
+	link, err := export.LinkFromImage(data)
+	if err != nil {
+		c.showError("This image cannot be opened: " + err.Error() + ".")
+		return
+	}
+	if !strings.HasPrefix(link, scenario.LinkPrefix) {
+		c.showError("This image carries no scenario link.")
+		return
+	}
+	// Through the address, as a link opened by hand: the same checks, and
+	// Back returns to what was on screen.
+	js.Global().Get("location").Set("hash", link)
+}
+
+// exportFormats are the page's export menu: package export's formats,
+// each with its file.
+var exportFormats = []struct{ name, label, file, mime string }{
+	{"curl", "curl -v transcript", "keepalive-run.txt", "text/plain"},
+	{"mermaid", "Mermaid sequence diagram", "keepalive-run.mmd", "text/plain"},
+	{"har", "HAR 1.2 (DevTools)", "keepalive-run.har", "application/json"},
+	{"table", "table", "keepalive-run.txt", "text/plain"},
+	{"json", "JSON lines", "keepalive-run.jsonl", "application/x-ndjson"},
+}
+
+// exportAs downloads the run on screen in one of exportFormats, rendered
+// by the same code as `playground run --format`.
+func (c *chrome) exportAs(name string) {
+	i := slices.IndexFunc(exportFormats, func(f struct{ name, label, file, mime string }) bool { return f.name == name })
+	if i < 0 {
+		return
+	}
+	f := exportFormats[i]
+	sc := c.a.loaded
+	r := &export.Run{Scenario: &sc, Events: c.a.events, Checks: timeline.EvalAll(sc.Checks, c.a.events), Start: c.a.runStart,
+		Link: c.exportLink(), Tool: "Keep-Alive Playground", EndMs: c.a.endMs, EndReason: c.a.endReason}
+	var b bytes.Buffer
+	if err := export.Write(&b, f.name, r); err != nil {
+		c.showError("The run cannot be exported as " + f.label + ": " + err.Error())
+		return
+	}
+	c.a.loop.Download(b.Bytes(), f.mime, f.file)
+	c.notice(f.label + " downloaded (" + strconv.Itoa(len(c.a.events)) + " events).")
 }
 
 // trace is the current run as a trace.

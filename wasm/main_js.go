@@ -28,6 +28,10 @@ import (
 // not a keep-alive (the backend pings at the WebSocket level).
 const pingEvery = 30 * time.Second
 
+// maxEvents bounds the events a page keeps for one run: what the backend
+// sends at most.
+const maxEvents = wire.MaxEventsPerRun
+
 func main() {
 	// Marks on the page's performance timeline, for DevTools and the
 	// page-speed benchmark: where the time to "ready" goes.
@@ -59,8 +63,13 @@ type app struct {
 	events     []timeline.Event
 	exited     bool
 	closed     bool
-	// ended is set once the session ended the run (wire.End).
-	ended bool
+	// ended is set once the session ended the run (wire.End), at endMs
+	// for endReason; runStart is the run's start on the wall clock, for
+	// exports that stamp absolute times.
+	ended     bool
+	endMs     float64
+	endReason string
+	runStart  time.Time
 
 	timeline *lanes.View
 	editor   *editor.Editor
@@ -92,6 +101,7 @@ func (a *app) start() {
 	a.chrome = newChrome(a)
 	a.statusDraw = a.loop.Drawer(a.drawStatus)
 	a.timeline = lanes.Mount(a.loop, dom.ByID("timeline"), dom.ByID("timeline-tools"))
+	a.timeline.Link = a.chrome.exportLink
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a)
 	a.composer = newComposer(a)
@@ -159,11 +169,25 @@ func (a *app) apply(run bool) {
 		return
 	}
 	a.pendingRun = run
+	if run {
+		a.showTimeline()
+	}
 	if a.conn.State != client.Connected {
 		// The ready handler applies the scenario once connected.
 		return
 	}
 	a.send(wire.Msg{Type: wire.Load, Scenario: raw, Run: run})
+}
+
+// showTimeline brings the timeline into view when a run starts and it is
+// out of sight (on a phone it is far below the lesson's Run button).
+func (a *app) showTimeline() {
+	wrap := dom.ByID("timeline").Get("parentElement")
+	r := wrap.Call("getBoundingClientRect")
+	h := js.Global().Get("innerHeight").Float()
+	if r.Get("top").Float() > h*0.6 || r.Get("bottom").Float() < 0 {
+		wrap.Call("scrollIntoView", map[string]any{"block": "start", "behavior": "smooth"})
+	}
 }
 
 // edited is the editor's onChange.
@@ -203,7 +227,7 @@ func (a *app) connect() {
 			return
 		}
 		a.dropSocket()
-		a.conn.Closed(wire.CloseCode(ev.Get("code").Int()), ev.Get("reason").String(), time.Now())
+		a.conn.Closed(ev.Get("code").Int(), ev.Get("reason").String(), time.Now())
 		if !a.conn.EverConnected && a.conn.Attempt >= 3 {
 			a.root.Get("dataset").Set("state", "error")
 		}
@@ -396,6 +420,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.loaded = sc
 	a.events = a.events[:0]
 	a.exited, a.closed, a.ended = false, false, false
+	a.endMs, a.endReason, a.runStart = 0, "", time.Now()
 	runEnd := dom.ByID("run-end")
 	runEnd.Set("hidden", true)
 	a.root.Get("dataset").Delete("runEnded")
@@ -409,7 +434,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 // runEnded shows the end of the run: when and why, on the timeline and in
 // words; the session sends nothing of the run after it.
 func (a *app) runEnded(t float64, reason string) {
-	a.ended = true
+	a.ended, a.endMs, a.endReason = true, t, reason
 	a.timeline.End(t)
 	el := dom.ByID("run-end")
 	dom.SetText(el, client.RunEndText(t, reason))
@@ -418,7 +443,7 @@ func (a *app) runEnded(t float64, reason string) {
 }
 
 func (a *app) event(ev timeline.Event) {
-	if len(a.events) >= wire.MaxEventsPerRun {
+	if len(a.events) >= maxEvents {
 		return
 	}
 	a.events = append(a.events, ev)

@@ -96,7 +96,7 @@ func (s *Server) compare(ctx context.Context, c *client, variants []scenario.Var
 	cmp, err := run.CompareWith(ctx, variants, s.opts.Runtimes, run.Options{}, observe)
 	switch {
 	case slow.Load():
-		c.end(wire.CloseSlow, slowMessage)
+		c.end(CloseSlow, slowMessage)
 		return
 	case ctx.Err() != nil:
 		return // the page went away

@@ -175,8 +175,8 @@ func TestTunnelReachesOnlyItsOwnDemoServer(t *testing.T) {
 	} {
 		c := openSession(t, ts.URL)
 		c.WriteMessage(websocket.TextMessage, []byte(raw))
-		if code, reason := closeCode(t, c); code != wire.CloseBadMessage {
-			t.Errorf("%s: close %d %q, want %d", raw, code, reason, wire.CloseBadMessage)
+		if code, reason := closeCode(t, c); code != CloseBadMessage {
+			t.Errorf("%s: close %d %q, want %d", raw, code, reason, CloseBadMessage)
 		}
 	}
 	rec.mu.Lock()
@@ -204,9 +204,9 @@ func TestLimitsOverTheWire(t *testing.T) {
 		// over goes over the limit on a fresh session (or, with nil, on a
 		// new connection) and returns what the page then reads.
 		over      func(t *testing.T, c *websocket.Conn)
-		wantError string         // in an error message; the session goes on
-		wantClose wire.CloseCode // or the session is closed with this code
-		wantWords string         // in the close reason
+		wantError string // in an error message; the session goes on
+		wantClose int    // or the session is closed with this code
+		wantWords string // in the close reason
 	}{
 		{name: "sessions in all", opts: Options{MaxSessions: 2, MaxSessionsPerIP: 10},
 			wantClose: websocket.CloseTryAgainLater, wantWords: "full"},
@@ -214,7 +214,7 @@ func TestLimitsOverTheWire(t *testing.T) {
 			wantClose: websocket.CloseTryAgainLater, wantWords: "too many sessions from your address"},
 		{name: "message size", over: func(t *testing.T, c *websocket.Conn) {
 			c.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte(" "), wire.MaxMessageBytes+1))
-		}, wantClose: wire.CloseBadMessage, wantWords: "larger than 64 KiB"},
+		}, wantClose: CloseBadMessage, wantWords: "larger than 64 KiB"},
 		{name: "message rate", opts: Options{MaxMessagesPerSecond: 20, MessageBurst: 20}, over: func(t *testing.T, c *websocket.Conn) {
 			for i := range 25 {
 				send(t, c, wire.Msg{Type: wire.Ping, Seq: uint64(100 + i)})
@@ -225,7 +225,7 @@ func TestLimitsOverTheWire(t *testing.T) {
 				// The server may close while these are on their way.
 				c.WriteJSON(wire.Msg{Type: wire.Ping, Seq: uint64(100 + i)})
 			}
-		}, wantClose: wire.CloseRateLimit, wantWords: "more than 20 messages a second"},
+		}, wantClose: CloseRateLimit, wantWords: "more than 20 messages a second"},
 		{name: "connections per session", over: func(t *testing.T, c *websocket.Conn) {
 			for i := range session.MaxConns + 1 {
 				send(t, c, wire.Msg{Type: wire.Open, Conn: fmt.Sprintf("c%d", i)})
@@ -248,10 +248,10 @@ func TestLimitsOverTheWire(t *testing.T) {
 		}, wantError: "ahead"},
 		{name: "session lifetime", opts: Options{SessionLifetime: 300 * time.Millisecond, IdleTimeout: time.Hour},
 			over:      func(t *testing.T, c *websocket.Conn) {},
-			wantClose: wire.CloseLifetime, wantWords: "limit"},
+			wantClose: CloseLifetime, wantWords: "limit"},
 		{name: "idle session", opts: Options{IdleTimeout: 200 * time.Millisecond},
 			over:      func(t *testing.T, c *websocket.Conn) {},
-			wantClose: wire.CloseIdle, wantWords: "idle"},
+			wantClose: CloseIdle, wantWords: "idle"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -342,16 +342,16 @@ func TestGarbageClosesOnlyThatSession(t *testing.T) {
 	tests := []struct {
 		name  string
 		frame func() frame
-		want  wire.CloseCode // close code; 0: any end (or none, for a mangled message that stayed valid)
+		want  int // close code; 0: any end (or none, for a mangled message that stayed valid)
 	}{
-		{"random text", func() frame { return frame{kind: websocket.TextMessage, data: random(1 + rng.IntN(2000))} }, wire.CloseBadMessage},
-		{"random binary", func() frame { return frame{kind: websocket.BinaryMessage, data: random(1 + rng.IntN(2000))} }, wire.CloseBadMessage},
-		{"valid JSON as binary", func() frame { return frame{kind: websocket.BinaryMessage, data: valid[1]} }, wire.CloseBadMessage},
+		{"random text", func() frame { return frame{kind: websocket.TextMessage, data: random(1 + rng.IntN(2000))} }, CloseBadMessage},
+		{"random binary", func() frame { return frame{kind: websocket.BinaryMessage, data: random(1 + rng.IntN(2000))} }, CloseBadMessage},
+		{"valid JSON as binary", func() frame { return frame{kind: websocket.BinaryMessage, data: valid[1]} }, CloseBadMessage},
 		{"mangled message", func() frame { return frame{kind: websocket.TextMessage, data: mangle()} }, 0},
 		{"huge text", func() frame {
 			return frame{kind: websocket.TextMessage, data: bytes.Repeat([]byte("{"), 4*wire.MaxMessageBytes)}
-		}, wire.CloseBadMessage},
-		{"huge binary", func() frame { return frame{kind: websocket.BinaryMessage, data: random(2 * wire.MaxMessageBytes)} }, wire.CloseBadMessage},
+		}, CloseBadMessage},
+		{"huge binary", func() frame { return frame{kind: websocket.BinaryMessage, data: random(2 * wire.MaxMessageBytes)} }, CloseBadMessage},
 		{"not WebSocket framing", func() frame { return frame{raw: true, data: random(64)} }, 0},
 		{"unmasked frame", func() frame { return frame{raw: true, data: []byte("\x81\x05hello")} }, 0},
 		{"reserved opcode", func() frame { return frame{raw: true, data: []byte("\x83\x80\x00\x00\x00\x00")} }, 0},
@@ -383,7 +383,7 @@ func TestGarbageClosesOnlyThatSession(t *testing.T) {
 				if tt.want != 0 && code != tt.want {
 					t.Errorf("try %d: close %d %q, want %d", i, code, reason, tt.want)
 				}
-				if tt.want == wire.CloseBadMessage && reason == "" {
+				if tt.want == CloseBadMessage && reason == "" {
 					t.Errorf("try %d: no reason for the person", i)
 				}
 				if tt.want == 0 && !ended && f.kind != websocket.TextMessage {
@@ -399,14 +399,14 @@ func TestGarbageClosesOnlyThatSession(t *testing.T) {
 
 // readToEnd reads until the connection ends or a pong 424242 shows the
 // session is alive; it returns the close code and reason, if any.
-func readToEnd(c *websocket.Conn) (code wire.CloseCode, reason string, ended bool) {
+func readToEnd(c *websocket.Conn) (code int, reason string, ended bool) {
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for range 10000 {
 		_, data, err := c.ReadMessage()
 		if err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
-				return wire.CloseCode(ce.Code), ce.Text, true
+				return ce.Code, ce.Text, true
 			}
 			return 0, "", true
 		}
@@ -465,8 +465,8 @@ func TestRateLimitWarningPrecedesTheClose(t *testing.T) {
 			_, data, err := c.ReadMessage()
 			if err != nil {
 				var ce *websocket.CloseError
-				if !errors.As(err, &ce) || wire.CloseCode(ce.Code) != wire.CloseRateLimit {
-					t.Fatalf("try %d: ended with %v, want close %d", try, err, wire.CloseRateLimit)
+				if !errors.As(err, &ce) || ce.Code != CloseRateLimit {
+					t.Fatalf("try %d: ended with %v, want close %d", try, err, CloseRateLimit)
 				}
 				break
 			}

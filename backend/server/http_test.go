@@ -144,7 +144,7 @@ func TestDrainServes503AndRefusesSessions(t *testing.T) {
 	s.Drain()
 
 	recvUntil(t, page, "bye", isType(wire.Bye))
-	if code, _ := closeCode(t, page); code != wire.CloseRestart {
+	if code, _ := closeCode(t, page); code != websocket.CloseServiceRestart {
 		t.Errorf("the open page was closed with %d, want 1012", code)
 	}
 	resp, err := http.Get(url + "/healthz")
@@ -161,7 +161,7 @@ func TestDrainServes503AndRefusesSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if code, reason := closeCode(t, c); code != wire.CloseRestart || !strings.Contains(reason, "restarting") {
+	if code, reason := closeCode(t, c); code != websocket.CloseServiceRestart || !strings.Contains(reason, "restarting") {
 		t.Errorf("a new session while draining: close %d %q, want 1012 saying the server is restarting", code, reason)
 	}
 	if resp, err := http.Get(url + "/"); err != nil || resp.StatusCode != http.StatusOK {

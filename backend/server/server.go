@@ -23,7 +23,6 @@ import (
 	"github.com/keepalive-playground/playground/backend/sandbox"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/web"
-	"github.com/keepalive-playground/playground/wire"
 )
 
 // Defaults an operator may change with flags.
@@ -91,7 +90,7 @@ type Options struct {
 	IdleTimeout      time.Duration
 	// MaxMessagesPerSecond and MessageBurst bound what one page sends:
 	// over them a message is ignored and the person told; a page that
-	// keeps on is closed with wire.CloseRateLimit.
+	// keeps on is closed with CloseRateLimit.
 	MaxMessagesPerSecond int
 	MessageBurst         int
 
@@ -283,16 +282,16 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 // admit reserves a session slot for ip, or says why not with the close
 // code to send: 1012 while draining (the page reconnects, to another
 // instance behind a balancer), 1013 when full.
-func (s *Server) admit(c *client) (wire.CloseCode, error) {
+func (s *Server) admit(c *client) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closing:
-		return wire.CloseRestart, errors.New("The playground server is restarting. Your page reconnects by itself.")
+		return websocket.CloseServiceRestart, errors.New("The playground server is restarting. Your page reconnects by itself.")
 	case len(s.sessions)+s.runs >= s.opts.MaxSessions:
-		return wire.CloseTryLater, fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
+		return websocket.CloseTryAgainLater, fmt.Errorf("the playground is full (%d sessions); try again in a minute", s.opts.MaxSessions)
 	case s.perIP[c.ip] >= s.opts.MaxSessionsPerIP:
-		return wire.CloseTryLater, fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)
+		return websocket.CloseTryAgainLater, fmt.Errorf("too many sessions from your address (at most %d); close other playground tabs", s.opts.MaxSessionsPerIP)
 	}
 	s.sessions[c] = struct{}{}
 	s.perIP[c.ip]++

@@ -98,14 +98,14 @@ func isType(typ string) func(wire.Msg) bool { return func(m wire.Msg) bool { ret
 
 // closeCode reads until the connection closes and returns the close code
 // and reason.
-func closeCode(t *testing.T, c *websocket.Conn) (wire.CloseCode, string) {
+func closeCode(t *testing.T, c *websocket.Conn) (int, string) {
 	t.Helper()
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for range 10000 {
 		if _, _, err := c.ReadMessage(); err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
-				return wire.CloseCode(ce.Code), ce.Text
+				return ce.Code, ce.Text
 			}
 			t.Fatalf("connection ended without a close frame: %v", err)
 		}
@@ -294,14 +294,14 @@ func TestBadClientsAreClosedWithAReason(t *testing.T) {
 		name     string
 		first    []byte
 		then     []byte
-		wantCode wire.CloseCode
+		wantCode int
 	}{
-		{"wrong version", []byte(`{"type":"hello","v":99}`), nil, wire.CloseVersion},
-		{"no hello", []byte(`{"type":"ping","seq":1}`), nil, wire.CloseBadMessage},
-		{"garbage first", []byte("\x00\x01garbage"), nil, wire.CloseBadMessage},
-		{"garbage later", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","bogus":1}`), wire.CloseBadMessage},
-		{"too large", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","data":"` + strings.Repeat("QUFB", wire.MaxMessageBytes/3) + `"}`), wire.CloseBadMessage},
-		{"too large a hello", []byte(`{"type":"hello","v":1,"x":"` + strings.Repeat("x", wire.MaxMessageBytes) + `"}`), nil, wire.CloseBadMessage},
+		{"wrong version", []byte(`{"type":"hello","v":99}`), nil, CloseVersion},
+		{"no hello", []byte(`{"type":"ping","seq":1}`), nil, CloseBadMessage},
+		{"garbage first", []byte("\x00\x01garbage"), nil, CloseBadMessage},
+		{"garbage later", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","bogus":1}`), CloseBadMessage},
+		{"too large", []byte(`{"type":"hello","v":1}`), []byte(`{"type":"write","conn":"A","data":"` + strings.Repeat("QUFB", wire.MaxMessageBytes/3) + `"}`), CloseBadMessage},
+		{"too large a hello", []byte(`{"type":"hello","v":1,"x":"` + strings.Repeat("x", wire.MaxMessageBytes) + `"}`), nil, CloseBadMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,8 +359,8 @@ func TestIdleSessionIsReaped(t *testing.T) {
 	c := dial(t, ts)
 	send(t, c, wire.Msg{Type: wire.Hello, V: wire.Version})
 	code, reason := closeCode(t, c)
-	if code != wire.CloseIdle {
-		t.Errorf("close = %d %q, want %d", code, reason, wire.CloseIdle)
+	if code != CloseIdle {
+		t.Errorf("close = %d %q, want %d", code, reason, CloseIdle)
 	}
 }
 
@@ -387,7 +387,7 @@ func TestShutdownTellsEveryBrowser(t *testing.T) {
 		if bye.Message == "" {
 			t.Errorf("conn %d: bye without a message", i)
 		}
-		if code, _ := closeCode(t, c); code != wire.CloseRestart {
+		if code, _ := closeCode(t, c); code != websocket.CloseServiceRestart {
 			t.Errorf("conn %d: close code %d, want %d", i, code, websocket.CloseServiceRestart)
 		}
 	}

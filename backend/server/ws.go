@@ -15,6 +15,16 @@ import (
 	"github.com/keepalive-playground/playground/wire"
 )
 
+// Close codes the browser client acts on (package wire has them all).
+const (
+	CloseIdle       = int(wire.CloseIdle)
+	CloseLifetime   = int(wire.CloseLifetime)
+	CloseBadMessage = int(wire.CloseBadMessage)
+	CloseSlow       = int(wire.CloseSlow)
+	CloseVersion    = int(wire.CloseVersion)
+	CloseRateLimit  = int(wire.CloseRateLimit)
+)
+
 // slowMessage is the close reason for a browser that does not read.
 const slowMessage = "Your browser fell behind the event stream, so the session was closed. Reload to start again."
 
@@ -32,9 +42,9 @@ type client struct {
 	budget *session.Budget
 
 	mu     sync.Mutex
-	code   wire.CloseCode // close code for writePump to send
-	reason string         // close reason, a sentence for the person
-	bye_   string         // a bye message to send before closing
+	code   int    // close code for writePump to send
+	reason string // close reason, a sentence for the person
+	bye_   string // a bye message to send before closing
 	cancel context.CancelFunc
 	// lastActive is written by readPump only, read by the idle watchdog
 	// under mu.
@@ -73,7 +83,7 @@ func (c *client) enqueue(m wire.Msg) bool {
 
 // end records why the connection closes (first reason wins) and stops
 // everything.
-func (c *client) end(code wire.CloseCode, reason string) {
+func (c *client) end(code int, reason string) {
 	c.mu.Lock()
 	if c.code == 0 {
 		c.code, c.reason = code, reason
@@ -103,7 +113,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	c := &client{id: newID(), ip: clientIP(r), conn: conn, send: make(chan *wire.Msg, sendQueue),
 		budget: session.NewBudget(), rate: newRateLimit(s.opts.MaxMessagesPerSecond, s.opts.MessageBurst)}
 	if code, err := s.admit(c); err != nil {
-		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(code), err.Error()), time.Now().Add(writeWait))
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, err.Error()), time.Now().Add(writeWait))
 		conn.Close()
 		return
 	}
@@ -119,7 +129,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// The reason is recorded before the context ends, so that writePump
 	// sends it rather than whichever goroutine noticed the end first.
 	lifetime := time.AfterFunc(s.opts.SessionLifetime, func() {
-		c.end(wire.CloseLifetime, fmt.Sprintf("This session reached its %v limit. Reload to start a new one.", s.opts.SessionLifetime))
+		c.end(CloseLifetime, fmt.Sprintf("This session reached its %v limit. Reload to start a new one.", s.opts.SessionLifetime))
 	})
 	defer lifetime.Stop()
 
@@ -157,7 +167,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		defer wg.Done()
 		err := sess.Run(ctx)
 		if errors.Is(err, session.ErrSlowClient) {
-			c.end(wire.CloseSlow, slowMessage)
+			c.end(CloseSlow, slowMessage)
 		}
 		cancel()
 	}()
@@ -175,17 +185,17 @@ func (s *Server) readHello(c *client) (wire.Msg, error) {
 	_, data, err := s.read(c)
 	if err != nil {
 		if !errors.Is(err, errTooBig) {
-			c.end(wire.CloseBadMessage, "The page did not say hello in time.")
+			c.end(CloseBadMessage, "The page did not say hello in time.")
 		}
 		return wire.Msg{}, fmt.Errorf("read hello: %w", err)
 	}
 	m, err := wire.Decode(data)
 	if err != nil || m.Type != wire.Hello {
-		c.end(wire.CloseBadMessage, "The first message must be a hello.")
+		c.end(CloseBadMessage, "The first message must be a hello.")
 		return wire.Msg{}, fmt.Errorf("decode hello: %v", err)
 	}
 	if m.V != wire.Version {
-		c.end(wire.CloseVersion, fmt.Sprintf("This page speaks protocol v%d and the server v%d: reload the page.", m.V, wire.Version))
+		c.end(CloseVersion, fmt.Sprintf("This page speaks protocol v%d and the server v%d: reload the page.", m.V, wire.Version))
 		return wire.Msg{}, fmt.Errorf("hello version %d", m.V)
 	}
 	return m, nil
@@ -206,7 +216,7 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 		}
 		c.conn.SetReadDeadline(time.Now().Add(pongWait))
 		if typ != websocket.TextMessage {
-			c.end(wire.CloseBadMessage, "The page sent a binary frame; the protocol is JSON text.")
+			c.end(CloseBadMessage, "The page sent a binary frame; the protocol is JSON text.")
 			return
 		}
 		switch c.rate.take(time.Now()) {
@@ -217,12 +227,12 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 				"The page sent more than %d messages a second; some were ignored.", c.rate.perSecond)})
 			continue
 		case rateAbuse:
-			c.end(wire.CloseRateLimit, fmt.Sprintf("The page kept sending more than %d messages a second.", c.rate.perSecond))
+			c.end(CloseRateLimit, fmt.Sprintf("The page kept sending more than %d messages a second.", c.rate.perSecond))
 			return
 		}
 		m, err := wire.Decode(data)
 		if err != nil {
-			c.end(wire.CloseBadMessage, "The page sent a message the server does not understand: "+err.Error())
+			c.end(CloseBadMessage, "The page sent a message the server does not understand: "+err.Error())
 			return
 		}
 		if m.Type != wire.Ping {
@@ -241,7 +251,7 @@ func (s *Server) readPump(ctx context.Context, c *client, sess *session.Session)
 		dcancel()
 		if !ok {
 			if ctx.Err() == nil {
-				c.end(wire.CloseSlow, slowMessage)
+				c.end(CloseSlow, slowMessage)
 			}
 			return
 		}
@@ -265,7 +275,7 @@ func (s *Server) read(c *client) (int, []byte, error) {
 		return 0, nil, err
 	}
 	if len(data) > wire.MaxMessageBytes {
-		c.end(wire.CloseBadMessage, fmt.Sprintf("A message was larger than %d KiB, the most the page may send at once.", wire.MaxMessageBytes>>10))
+		c.end(CloseBadMessage, fmt.Sprintf("A message was larger than %d KiB, the most the page may send at once.", wire.MaxMessageBytes>>10))
 		return 0, nil, errTooBig
 	}
 	return typ, data, nil
@@ -313,7 +323,7 @@ func (s *Server) writePump(ctx context.Context, c *client) {
 			code, reason, bye := c.code, c.reason, c.bye_
 			c.mu.Unlock()
 			deadline := time.Now().Add(closeGrace)
-			if code != wire.CloseSlow && code != wire.CloseAbnormal {
+			if code != CloseSlow && code != websocket.CloseAbnormalClosure {
 				// What the session said before the end goes first (the
 				// rate-limit warning before the 4006 that follows it).
 				s.flush(c, deadline)
@@ -324,14 +334,14 @@ func (s *Server) writePump(ctx context.Context, c *client) {
 					c.conn.WriteMessage(websocket.TextMessage, data)
 				}
 			}
-			if code == 0 || code == wire.CloseAbnormal {
-				code = wire.CloseNormal
+			if code == 0 || code == websocket.CloseAbnormalClosure {
+				code = websocket.CloseNormalClosure
 			}
 			if len(reason) > 120 {
 				// A close frame's reason is at most 123 bytes.
 				reason = reason[:120]
 			}
-			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(code), reason), deadline)
+			c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
 			return
 		}
 	}
@@ -382,7 +392,7 @@ func (s *Server) watchIdle(ctx context.Context, c *client) {
 			idle := now.Sub(c.lastActive)
 			c.mu.Unlock()
 			if idle >= s.opts.IdleTimeout {
-				c.end(wire.CloseIdle, fmt.Sprintf("This session was idle for %v and was closed. Reconnect to go on.", s.opts.IdleTimeout.Round(time.Second)))
+				c.end(CloseIdle, fmt.Sprintf("This session was idle for %v and was closed. Reconnect to go on.", s.opts.IdleTimeout.Round(time.Second)))
 				return
 			}
 		}

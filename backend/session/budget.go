@@ -132,8 +132,8 @@ func (b *Budget) giveWrite(n int64) {
 }
 
 // wait charges n, waiting until that keeps the total within limit; false
-// when ctx ends or done is closed first (nil: never).
-func (b *Budget) wait(ctx context.Context, done <-chan struct{}, n, limit int64) bool {
+// when ctx ends first.
+func (b *Budget) wait(ctx context.Context, n, limit int64) bool {
 	if b.take(n, limit) {
 		return true
 	}
@@ -154,8 +154,6 @@ func (b *Budget) wait(ctx context.Context, done <-chan struct{}, n, limit int64)
 		select {
 		case <-room:
 		case <-ctx.Done():
-			return false
-		case <-done:
 			return false
 		}
 	}

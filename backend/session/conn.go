@@ -258,7 +258,7 @@ func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
 			// full, until the page has taken what it was sent.
 			t := s.now()
 			charge := int64(n) + msgOverhead
-			if !s.budget.wait(c.ctx, nil, charge, readShare) {
+			if !s.budget.wait(c.ctx, charge, readShare) {
 				return
 			}
 			s.notes <- note{label: c.label, c: c, kind: "recv", data: append([]byte(nil), buf[:n]...), charge: charge, t: t}

@@ -49,6 +49,9 @@ const (
 	// on one connection; the demo servers answer small bodies, so more
 	// means something is wrong.
 	MaxRecvBytesPerConn = 4 << 20
+	// MaxEventsPerRun bounds the events of one run; past it events are
+	// dropped and the person is told once.
+	MaxEventsPerRun = wire.MaxEventsPerRun
 	// MaxPending bounds the scheduled (future `at`) operations; their bytes
 	// count against MemoryBudget.
 	MaxPending = 1024
@@ -111,11 +114,13 @@ var ErrSlowClient = errors.New("the browser is not reading its messages")
 // Session is one learner's sandbox. Create it with New, feed it with
 // Deliver, and run it with Run.
 type Session struct {
+	// life ends when Run returns (endLife), so that Deliver stops waiting
+	// for a session that is gone.
+	life    context.Context
+	endLife context.CancelFunc
+
 	cfg Config
 	in  chan wire.Msg
-	// ended is closed when Run returns, so that Deliver stops waiting for
-	// a session that will never read again.
-	ended chan struct{}
 	// notes carries reports from the goroutines the session started.
 	notes chan note
 	// demo events are queued without blocking the demo server's goroutines
@@ -200,7 +205,6 @@ func New(cfg Config) *Session {
 	s := &Session{
 		cfg:       cfg,
 		in:        make(chan wire.Msg, 64),
-		ended:     make(chan struct{}),
 		notes:     make(chan note, 64),
 		demoWake:  make(chan struct{}, 1),
 		conns:     make(map[string]*vconn),
@@ -208,6 +212,7 @@ func New(cfg Config) *Session {
 		closeSent: make(map[string][]string),
 		pending:   make(map[string][]timeline.Event),
 	}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	s.demo.wake = s.demoWake
 	s.dial = sandbox.DialTCP
 	s.budget, s.chargeOut = cfg.Budget, cfg.Budget != nil
@@ -227,26 +232,26 @@ func New(cfg Config) *Session {
 // Deliver hands the session a message from the browser. It blocks while
 // the session is busy or its memory budget full (back-pressure on the
 // browser's own socket) and returns false once ctx or the session has
-// ended: a page whose session is gone (it fell behind, or its run failed)
-// must not block its reader on a queue no one drains.
+// ended.
 func (s *Session) Deliver(ctx context.Context, m wire.Msg) bool {
-	select {
-	case <-s.ended:
+	if s.life.Err() != nil {
 		return false
-	default:
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.life, cancel)
+	defer stop()
 	n := Size(&m)
-	if !s.budget.wait(ctx, s.ended, n, MemoryBudget) {
+	if !s.budget.wait(ctx, n, MemoryBudget) {
 		return false
 	}
 	select {
 	case s.in <- m:
 		return true
 	case <-ctx.Done():
-	case <-s.ended:
+		s.budget.give(n)
+		return false
 	}
-	s.budget.give(n)
-	return false
 }
 
 // Now reads the session clock in milliseconds, rounded to 0.1 ms.
@@ -257,7 +262,9 @@ func (s *Session) now() float64 {
 // Run owns the session until ctx ends or the browser falls behind. It
 // releases everything it started before it returns.
 func (s *Session) Run(ctx context.Context) error {
-	defer close(s.ended) // last: once everything is released
+	// From here on Deliver waits for this Run; once it returns, Deliver
+	// does not wait at all.
+	defer s.endLife()
 	s.start = time.Now()
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
@@ -275,10 +282,10 @@ func (s *Session) Run(ctx context.Context) error {
 	if !s.out(wire.Msg{Type: wire.Ready, V: wire.Version, Session: s.cfg.ID, Now: s.now()}) {
 		return ErrSlowClient
 	}
-	if err := s.load(sc, false); err != nil {
-		if err := s.loadFailed(err); err != nil {
-			return err
-		}
+	if err := s.load(sc, false); errors.Is(err, ErrSlowClient) {
+		return err
+	} else if err != nil {
+		s.fail(wire.CodeScenario, "", err)
 	} else if s.cfg.Run {
 		s.beginRun()
 	}
@@ -451,10 +458,10 @@ func (s *Session) send(ev timeline.Event) error {
 	}
 	s.lastT = ev.T
 	s.events++
-	if s.events > wire.MaxEventsPerRun {
+	if s.events > MaxEventsPerRun {
 		if !s.overflow {
 			s.overflow = true
-			s.fail(wire.CodeLimit, "", fmt.Errorf("this run produced more than %d events; later events are not shown", wire.MaxEventsPerRun))
+			s.fail(wire.CodeLimit, "", fmt.Errorf("this run produced more than %d events; later events are not shown", MaxEventsPerRun))
 		}
 		return nil
 	}
@@ -534,15 +541,21 @@ func (s *Session) handle(m wire.Msg) error {
 			return nil
 		}
 		s.forgetRun()
-		if err := s.load(sc, true); err != nil {
-			return s.loadFailed(err)
+		if err := s.load(sc, true); errors.Is(err, ErrSlowClient) {
+			// The page is not reading: not the scenario's fault, and
+			// the session ends.
+			return err
+		} else if err != nil {
+			s.fail(wire.CodeScenario, "", err)
 		} else if m.Run {
 			s.beginRun()
 		}
 	case wire.Restart:
 		s.forgetRun()
-		if err := s.load(s.sc, false); err != nil {
-			return s.loadFailed(err)
+		if err := s.load(s.sc, false); errors.Is(err, ErrSlowClient) {
+			return err
+		} else if err != nil {
+			s.fail(wire.CodeScenario, "", err)
 		}
 	case wire.Control:
 		if s.afterEnd() {
@@ -573,17 +586,6 @@ func (s *Session) handle(m wire.Msg) error {
 	default:
 		s.fail(wire.CodeBadMessage, "", fmt.Errorf("a %q message is not expected here", m.Type))
 	}
-	return nil
-}
-
-// loadFailed tells the person why a load failed and carries on, unless
-// the browser fell behind: then there is no one to tell, and the session
-// ends (ErrSlowClient) instead of running on without its page.
-func (s *Session) loadFailed(err error) error {
-	if errors.Is(err, ErrSlowClient) {
-		return err
-	}
-	s.fail(wire.CodeScenario, "", err)
 	return nil
 }
 

@@ -29,6 +29,23 @@ const (
 // labels start with a capital letter, so the two never meet.
 const PoolPrefix = "pool"
 
+// Close codes the backend sends, as the page compares them (ints, from
+// the close event): package wire defines them.
+const (
+	CloseNormal     = int(wire.CloseNormal)
+	CloseGoingAway  = int(wire.CloseGoingAway)
+	CloseAbnormal   = int(wire.CloseAbnormal)
+	CloseTooBig     = int(wire.CloseTooBig)
+	CloseRestart    = int(wire.CloseRestart)
+	CloseTryLater   = int(wire.CloseTryLater)
+	CloseIdle       = int(wire.CloseIdle)
+	CloseLifetime   = int(wire.CloseLifetime)
+	CloseBadMessage = int(wire.CloseBadMessage)
+	CloseSlow       = int(wire.CloseSlow)
+	CloseVersion    = int(wire.CloseVersion)
+	CloseRateLimit  = int(wire.CloseRateLimit)
+)
+
 // State is the connection state shown to the person.
 type State int
 
@@ -140,27 +157,29 @@ func (c *Conn) Ping(now time.Time) wire.Msg {
 // Closed applies the socket's close (code and reason from the close
 // frame; 1006 when the connection just dropped) and decides whether and
 // when to reconnect.
-func (c *Conn) Closed(code wire.CloseCode, reason string, now time.Time) {
+func (c *Conn) Closed(code int, reason string, now time.Time) {
 	c.Session = ""
-	if code.Final() {
+	switch code {
+	case CloseIdle, CloseLifetime, CloseBadMessage, CloseSlow, CloseRateLimit:
 		c.State = Stopped
-		switch code {
-		case wire.CloseTooBig:
-			c.Message = fmt.Sprintf("The page sent a message larger than the server accepts (%d KiB); the session was closed.", wire.MaxMessageBytes>>10)
-		case wire.CloseVersion:
-			c.Message = orDefault(reason, "This page is out of date: reload it.")
-		default:
-			c.Message = orDefault(reason, "The session ended.")
-		}
+		c.Message = orDefault(reason, "The session ended.")
+		return
+	case CloseTooBig:
+		c.State = Stopped
+		c.Message = "The page sent a message larger than the server accepts (64 KiB); the session was closed."
+		return
+	case CloseVersion:
+		c.State = Stopped
+		c.Message = orDefault(reason, "This page is out of date: reload it.")
 		return
 	}
 	wait := Backoff(c.Attempt)
 	c.Attempt++
 	switch {
-	case code == wire.CloseTryLater:
+	case code == CloseTryLater:
 		wait = max(wait, BackoffFull)
 		c.Message = orDefault(reason, "The playground is busy.")
-	case code == wire.CloseRestart || code == wire.CloseGoingAway:
+	case code == CloseRestart || code == CloseGoingAway:
 		c.Message = orDefault(reason, "The playground is restarting.")
 	case c.EverConnected:
 		c.Message = "Lost the connection to the playground."

@@ -45,19 +45,19 @@ func TestCloseDecidesWhatHappensNext(t *testing.T) {
 	tests := []struct {
 		name      string
 		connected bool
-		code      wire.CloseCode
+		code      int
 		reason    string
 		wantState State
 		wantMsg   string
 		minWait   time.Duration
 	}{
-		{"backend restart", true, wire.CloseRestart, "The playground server is restarting.", Waiting, "restarting", 0},
-		{"connection lost", true, wire.CloseAbnormal, "", Waiting, "Lost the connection", 0},
-		{"never reached", false, wire.CloseAbnormal, "", Waiting, "Cannot reach", 0},
-		{"server full", true, wire.CloseTryLater, "the playground is full", Waiting, "full", BackoffFull * 8 / 10},
-		{"idle", true, wire.CloseIdle, "This session was idle for 10m0s", Stopped, "idle", 0},
-		{"version", true, wire.CloseVersion, "", Stopped, "reload", 0},
-		{"too big", true, wire.CloseTooBig, "", Stopped, "larger", 0},
+		{"backend restart", true, CloseRestart, "The playground server is restarting.", Waiting, "restarting", 0},
+		{"connection lost", true, CloseAbnormal, "", Waiting, "Lost the connection", 0},
+		{"never reached", false, CloseAbnormal, "", Waiting, "Cannot reach", 0},
+		{"server full", true, CloseTryLater, "the playground is full", Waiting, "full", BackoffFull * 8 / 10},
+		{"idle", true, CloseIdle, "This session was idle for 10m0s", Stopped, "idle", 0},
+		{"version", true, CloseVersion, "", Stopped, "reload", 0},
+		{"too big", true, CloseTooBig, "", Stopped, "larger", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,8 +85,8 @@ func TestCloseDecidesWhatHappensNext(t *testing.T) {
 func TestReadyResetsAttemptsAndPingMeasuresRTT(t *testing.T) {
 	now := time.Unix(1000, 0)
 	c := NewConn()
-	c.Closed(wire.CloseAbnormal, "", now)
-	c.Closed(wire.CloseAbnormal, "", now)
+	c.Closed(CloseAbnormal, "", now)
+	c.Closed(CloseAbnormal, "", now)
 	if c.Attempt != 2 {
 		t.Fatalf("attempt = %d", c.Attempt)
 	}

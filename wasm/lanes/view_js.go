@@ -2,6 +2,7 @@ package lanes
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/dom"
@@ -37,6 +39,10 @@ const (
 
 // View draws the timeline into root, with its toolbar inside tools.
 type View struct {
+	// Link, when set, is the scenario's link, put inside every exported
+	// image so that the image reopens the scenario (package export).
+	Link func() string
+
 	loop   *dom.Loop
 	root   js.Value
 	tools  js.Value
@@ -158,12 +164,56 @@ func (v *View) build() {
 
 func (v *View) fillLegend() {
 	dom.Clear(v.legend)
-	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", true)},
-		dom.El("summary", nil, "Legend"))
+	// Open on a person's first visit; from then on as they left it
+	// (closed, once seen, unless they open it again).
+	state := readLegendState()
+	if state == "" {
+		writeLegendState("seen")
+	}
+	sum := dom.El("summary", nil, "Legend")
+	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", state == "" || state == "open")}, sum)
+	// The person's click (or Enter/Space) on the summary, not the toggle
+	// event, which also fires for the initial open.
+	v.ls.On(sum, "click", func(js.Value) {
+		if det.Get("open").Bool() {
+			writeLegendState("closed") // about to close
+		} else {
+			writeLegendState("open")
+		}
+	})
 	// One parse of the whole legend: building it node by node was the
 	// largest part of the page's start.
 	det.Call("insertAdjacentHTML", "beforeend", LegendHTML(VarPalette()))
 	v.legend.Call("appendChild", det)
+}
+
+// legendKey is the localStorage key of the legend's state: "seen" after
+// the first visit, then "open" or "closed" as the person left it.
+const legendKey = "kap.legend"
+
+// readLegendState reads localStorage, which may be missing or refuse
+// access (then the legend opens, as on a first visit).
+func readLegendState() (s string) {
+	defer func() {
+		if recover() != nil {
+			s = ""
+		}
+	}()
+	st := js.Global().Get("localStorage")
+	if !st.Truthy() {
+		return ""
+	}
+	if v := st.Call("getItem", legendKey); v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+func writeLegendState(s string) {
+	defer func() { _ = recover() }()
+	if st := js.Global().Get("localStorage"); st.Truthy() {
+		st.Call("setItem", legendKey, s)
+	}
 }
 
 func (v *View) listen() {
@@ -907,7 +957,23 @@ func (v *View) exportSVG() {
 		dom.SetText(v.announce, "Export failed: "+err.Error())
 		return
 	}
-	v.loop.Download(b.Bytes(), "image/svg+xml", "timeline.svg")
+	data := b.Bytes()
+	if link := v.link(); link != "" {
+		withLink, err := export.SVGWithLink(data, link)
+		if err != nil {
+			dom.SetText(v.announce, "Export failed: "+err.Error())
+			return
+		}
+		data = withLink
+	}
+	v.loop.Download(data, "image/svg+xml", "timeline.svg")
+}
+
+func (v *View) link() string {
+	if v.Link == nil {
+		return ""
+	}
+	return v.Link()
 }
 
 func (v *View) exportPNG() {
@@ -920,6 +986,22 @@ func (v *View) exportPNG() {
 	c.Set("width", int(d.W*scale))
 	c.Set("height", int(d.H*scale))
 	render(c.Call("getContext", "2d"), d, &v.pal, v.sans, scale)
+	if link := v.link(); link != "" {
+		// The link goes in a tEXt chunk, so the PNG's bytes are needed:
+		// the data URL has them at once.
+		url := c.Call("toDataURL", "image/png").String()
+		_, b64, _ := strings.Cut(url, ",")
+		png, err := base64.StdEncoding.DecodeString(b64)
+		if err == nil {
+			png, err = export.PNGWithLink(png, link)
+		}
+		if err != nil {
+			dom.SetText(v.announce, "Export failed: "+err.Error())
+			return
+		}
+		v.loop.Download(png, "image/png", "timeline.png")
+		return
+	}
 	var fn js.Func
 	fn = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		blob := args[0]

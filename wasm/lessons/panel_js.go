@@ -297,7 +297,14 @@ func (p *Panel) updateList() {
 			a.Call("removeAttribute", "aria-current")
 		}
 	}
-	dom.SetText(p.summary, fmt.Sprintf("Lessons: %d of %d done", p.prog.Count(p.course), len(p.course.Lessons)))
+	done, all := p.prog.Count(p.course), len(p.course.Lessons)
+	if done == all && all > 0 {
+		dom.SetText(p.summary, fmt.Sprintf("Lessons: all %d done. You have finished the course!", all))
+		p.summary.Get("dataset").Set("finished", "true")
+	} else {
+		dom.SetText(p.summary, fmt.Sprintf("Lessons: %d of %d done", done, all))
+		p.summary.Get("dataset").Delete("finished")
+	}
 }
 
 // show opens lesson i; nav says the person navigated (so the address

@@ -32,7 +32,11 @@ func attackCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: playground attack [-quick] [-only NAME] [-server BINARY]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
 		return 2
 	}
 	exe := *serverBin

@@ -58,8 +58,8 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: playground load [flags]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
 	}
 	if fs.NArg() != 0 || *sessions <= 0 {
 		fs.Usage()

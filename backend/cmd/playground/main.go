@@ -8,47 +8,62 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 )
 
-func main() {
-	args := os.Args[1:]
-	if wantsHelp(args) {
-		fmt.Print(usage)
-		return
-	}
+func main() { os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// dispatch runs the command args name and returns its exit status.
+func dispatch(args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "serve" && len(args) > 0 && isHelp(args[0]) {
+		// `playground --help`: the commands first; `playground serve -h`
+		// lists serve's flags.
+		cmd = "help"
+	}
 	switch cmd {
 	case "serve":
-		os.Exit(serve(args))
+		return serve(args)
 	case "run":
-		os.Exit(runCmd(args, os.Stdout, os.Stderr))
+		return runCmd(args, stdout, stderr)
 	case "load":
-		os.Exit(loadCmd(args, os.Stdout, os.Stderr))
+		return loadCmd(args, stdout, stderr)
 	case "attack":
-		os.Exit(attackCmd(args, os.Stdout, os.Stderr))
-	default:
-		fmt.Fprintf(os.Stderr, "playground: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		return attackCmd(args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
 	}
+	fmt.Fprintf(stderr, "playground: unknown command %q\n\n%s", cmd, usage)
+	return 2
 }
 
-// wantsHelp reports whether the command line asks for the commands'
-// help: "playground help", or -h/--help before any command (after one, as
-// in "playground serve -h", it is that command's flags).
-func wantsHelp(args []string) bool {
-	if len(args) == 0 {
-		return false
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "-?":
 		return true
 	}
 	return false
+}
+
+// parseFlags parses args into fs; ok false with the exit status to
+// return (0 after -h, which printed the usage; 2 on a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string) (status int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	case err != nil:
+		return 2, false
+	}
+	return 0, true
 }
 
 const usage = `Keep-Alive Playground
@@ -58,7 +73,7 @@ Usage:
   playground run [flags] FILE|LINK   run a scenario headlessly and print its timeline
   playground load [flags]            simulate a class of browsers and measure (see playground load -h)
   playground attack [-quick]         run the attack suite against servers it starts on loopback
-  playground help                    show this help (also -h, --help)
+  playground help                    show this help
 
-Each command's flags: playground COMMAND -h. With no command, serve runs.
+Each command's flags: playground COMMAND -h. The README says more.
 `

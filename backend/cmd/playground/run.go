@@ -35,8 +35,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: playground run [--format F] [--runtime R[,R…]] FILE|LINK   (FILE: a scenario .json, - for standard input, or an exported .svg/.png)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -49,8 +49,12 @@ func serve(args []string) int {
 	burst := fs.Int("message-burst", server.DefaultMessageBurst, "WebSocket messages one page may send at once")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	debugAddr := fs.String("debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. localhost:6060; keep it private")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: playground [serve] [flags]\n\nServes the playground on -addr (http://localhost:8080 by default).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
 	}
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {
