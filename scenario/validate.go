@@ -362,27 +362,40 @@ func (c *Client) validate(ps *Problems, durationMs int) {
 	}
 }
 
+// Validate checks one request on its own, as a step's request is checked
+// in a scenario: the page's request composer builds requests outside any
+// scenario and shows the same sentences. Problems name fields of the
+// request itself (method, headers.Host, …).
+func (r *Request) Validate() error {
+	var ps Problems
+	r.validate(&ps, "")
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
 func (r *Request) validate(ps *Problems, field string) {
 	if r.Method != "" && !isToken(r.Method) {
-		ps.add(field+".method", "%q is not an HTTP method token", r.Method)
+		ps.add(join(field, "method"), "%q is not an HTTP method token", r.Method)
 	}
 	if r.Path != "" {
 		if len(r.Path) > MaxTargetBytes {
-			ps.add(field+".path", "%d bytes; the limit is %d", len(r.Path), MaxTargetBytes)
+			ps.add(join(field, "path"), "%d bytes; the limit is %d", len(r.Path), MaxTargetBytes)
 		}
 		if strings.ContainsAny(r.Path, " \t\r\n") {
-			ps.add(field+".path", "%q has whitespace; it would break the request line", r.Path)
+			ps.add(join(field, "path"), "%q has whitespace; it would break the request line", r.Path)
 		}
 	}
 	if r.Version != "" && r.Version != "HTTP/1.0" && r.Version != "HTTP/1.1" {
-		ps.add(field+".version", "%q is not one of HTTP/1.0, HTTP/1.1", r.Version)
+		ps.add(join(field, "version"), "%q is not one of HTTP/1.0, HTTP/1.1", r.Version)
 	}
 	if len(r.Headers) > MaxHeaders {
-		ps.add(field+".headers", "%d headers; the limit is %d", len(r.Headers), MaxHeaders)
+		ps.add(join(field, "headers"), "%d headers; the limit is %d", len(r.Headers), MaxHeaders)
 	}
 	lower := map[string]string{}
 	for _, name := range sortedKeys(r.Headers) {
-		hf := field + ".headers." + name
+		hf := join(field, "headers."+name)
 		if !isToken(name) {
 			ps.add(hf, "%q is not a header name token", name)
 		}
@@ -395,9 +408,17 @@ func (r *Request) validate(ps *Problems, field string) {
 		lower[strings.ToLower(name)] = name
 	}
 	if len(r.Body) > MaxBodyBytes {
-		ps.add(field+".body", "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
+		ps.add(join(field, "body"), "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
 	}
 	if n := len(r.Bytes()); n > MaxSendBytes {
 		ps.add(field, "renders to %d bytes; the limit is %d", n, MaxSendBytes)
 	}
+}
+
+// join names a field inside the one at path ("" at the top).
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
 }

@@ -248,7 +248,7 @@ func (c *comparePanel) receive(m wire.Msg) {
 			return
 		}
 	case wire.CEvent:
-		if i := m.Variant - 1; i >= 0 && i < len(c.runs) && m.Event != nil && len(c.runs[i].Model.Events) < maxEvents {
+		if i := m.Variant - 1; i >= 0 && i < len(c.runs) && m.Event != nil && len(c.runs[i].Model.Events) < wire.MaxEventsPerRun {
 			c.runs[i].Model.Add(*m.Event)
 		}
 	case wire.Compared:

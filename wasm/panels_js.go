@@ -35,7 +35,7 @@ type connPanel struct {
 
 type connCard struct {
 	label  string
-	state  string // connecting, open, half-closed, closed, reset, refused, lost
+	state  lanes.CardState
 	halfBy string // the end whose FIN came first, while half-closed
 	recv   strings.Builder
 	el     js.Value
@@ -57,9 +57,9 @@ func newConnPanel(a *app) *connPanel {
 func (p *connPanel) openNew() string {
 	label := client.NextLabel(func(l string) bool { return p.cards[l] != nil })
 	c := p.card(label)
-	c.setState("connecting", "")
+	c.setState(lanes.CardConnecting, "")
 	if !p.a.send(wire.Msg{Type: wire.Open, Conn: label}) {
-		c.setState("lost", "not connected to the playground")
+		c.setState(lanes.CardLost, "not connected to the playground")
 	}
 	c.input.Call("focus")
 	return label
@@ -95,8 +95,8 @@ func (p *connPanel) card(label string) *connCard {
 			return
 		}
 		c.showError("")
-		if c.state == "" || c.state == "closed" || c.state == "refused" || c.state == "lost" {
-			c.setState("connecting", "")
+		if c.state == lanes.CardNew || c.state == lanes.CardClosed || c.state == lanes.CardRefused || c.state == lanes.CardLost {
+			c.setState(lanes.CardConnecting, "")
 			c.recv.Reset()
 			dom.Clear(c.recvE)
 		}
@@ -143,7 +143,7 @@ func (p *connPanel) card(label string) *connCard {
 	})
 	p.cards[label] = c
 	p.list.Call("appendChild", c.el)
-	c.setState("", "")
+	c.setState(lanes.CardNew, "")
 	return c
 }
 
@@ -152,7 +152,7 @@ func (p *connPanel) remove(label string) {
 	if c == nil {
 		return
 	}
-	if c.state == "open" || c.state == "half-closed" || c.state == "connecting" {
+	if c.state.Live() {
 		p.a.send(wire.Msg{Type: wire.Reset, Conn: label})
 	}
 	c.ls.Release()
@@ -180,7 +180,7 @@ func (p *connPanel) event(ev timeline.Event) {
 	c := p.card(ev.Conn)
 	switch ev.Kind {
 	case timeline.Connect:
-		c.setState("open", "")
+		c.setState(lanes.CardOpen, "")
 		p.a.composer.targetsChanged()
 	case timeline.Recv:
 		if c.recv.Len() < maxShownBytes {
@@ -189,12 +189,12 @@ func (p *connPanel) event(ev timeline.Event) {
 			c.recvE.Set("scrollTop", c.recvE.Get("scrollHeight"))
 		}
 	case timeline.Close:
-		if c.state == "reset" {
+		if c.state == lanes.CardReset {
 			break // a reset closed both ends already
 		}
 		state, detail := lanes.CloseCard(ev, c.halfBy)
 		c.halfBy = ""
-		if state == "half-closed" {
+		if state == lanes.CardHalfClosed {
 			c.halfBy = ev.By
 		}
 		c.setState(state, detail)
@@ -204,10 +204,10 @@ func (p *connPanel) event(ev timeline.Event) {
 		if ev.By == timeline.ByServer || ev.By == timeline.ByProxy {
 			detail = "reset by the " + ev.By + ": " + ev.Error
 		}
-		c.setState("reset", detail)
+		c.setState(lanes.CardReset, detail)
 		p.a.composer.targetsChanged()
 	case timeline.Refused:
-		c.setState("refused", ev.Error)
+		c.setState(lanes.CardRefused, ev.Error)
 		p.a.composer.targetsChanged()
 	}
 }
@@ -227,8 +227,8 @@ func appendVisible(pre js.Value, data string) {
 }
 
 func (p *connPanel) eof(label string) {
-	if c := p.cards[label]; c != nil && c.state == "open" {
-		c.setState("open", "the server sent FIN; a write now shows what a dead connection does")
+	if c := p.cards[label]; c != nil && c.state == lanes.CardOpen {
+		c.setState(lanes.CardOpen, "the server sent FIN; a write now shows what a dead connection does")
 	}
 }
 
@@ -250,8 +250,8 @@ func (p *connPanel) reset() {
 // disconnected marks every card: the backend is gone with its sockets.
 func (p *connPanel) disconnected() {
 	for _, c := range p.cards {
-		if c.state != "closed" && c.state != "reset" && c.state != "refused" {
-			c.setState("lost", "the playground connection dropped")
+		if !c.state.Over() {
+			c.setState(lanes.CardLost, "the playground connection dropped")
 		}
 	}
 }
@@ -259,32 +259,21 @@ func (p *connPanel) disconnected() {
 func (p *connPanel) open() []string {
 	var out []string
 	for label, c := range p.cards {
-		if c.state == "open" || c.state == "connecting" {
+		if c.state == lanes.CardOpen || c.state == lanes.CardConnecting {
 			out = append(out, label)
 		}
 	}
 	return out
 }
 
-var stateText = map[string]string{
-	"":            "not connected",
-	"connecting":  "connecting…",
-	"open":        "open",
-	"half-closed": "half-closed",
-	"closed":      "closed",
-	"reset":       "reset",
-	"refused":     "refused",
-	"lost":        "lost",
-}
-
-func (c *connCard) setState(state, detail string) {
+func (c *connCard) setState(state lanes.CardState, detail string) {
 	c.state = state
-	text := stateText[state]
+	text := state.Text()
 	if detail != "" {
 		text += " — " + detail
 	}
 	dom.SetText(c.stateE, text)
-	c.el.Get("dataset").Set("state", state)
+	c.el.Get("dataset").Set("state", string(state))
 }
 
 func (c *connCard) showError(msg string) {
@@ -402,10 +391,8 @@ func (c *composer) request() (scenario.Request, error) {
 		// wire are what the person wrote.
 		r.Headers[strings.TrimSpace(name)] = strings.TrimSpace(val)
 	}
-	sc := scenario.Scenario{V: scenario.Version, Server: scenario.Server{Runtime: scenario.DefaultRuntime()},
-		Client: scenario.Client{Steps: []scenario.Step{{Conn: "A", Request: &r}}}}
-	if err := sc.Validate(); err != nil {
-		return r, fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "client.steps[0].request.", ""))
+	if err := r.Validate(); err != nil {
+		return r, err
 	}
 	return r, nil
 }

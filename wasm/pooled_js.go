@@ -18,31 +18,42 @@ import (
 type pooled struct {
 	a     *app
 	c     *composer
-	state string // "", "loading", "ready", "failed"
+	state poolLoad
 	queue []scenario.Request
 	api   js.Value
 }
+
+// poolLoad is how far pool.wasm has come: requests wait in the queue until
+// it is ready, and fail at once once it could not be loaded.
+type poolLoad int
+
+const (
+	poolNotLoaded poolLoad = iota // not needed yet
+	poolLoading                   // fetched and compiled; requests queue
+	poolReady                     // kapPool answers
+	poolFailed                    // it could not be loaded; reload to retry
+)
 
 func newPooled(a *app, c *composer) *pooled { return &pooled{a: a, c: c} }
 
 func (p *pooled) do(r scenario.Request) {
 	switch p.state {
-	case "failed":
+	case poolFailed:
 		p.c.showError("The pooled client could not be loaded; reload the page to try again.")
 		return
-	case "ready":
+	case poolReady:
 		p.send(r)
 		return
 	}
 	p.queue = append(p.queue, r)
-	if p.state == "" {
+	if p.state == poolNotLoaded {
 		p.load()
 	}
 }
 
 // load fetches and starts pool.wasm. Its callbacks only post to the loop.
 func (p *pooled) load() {
-	p.state = "loading"
+	p.state = poolLoading
 	p.c.result("Loading Go's net/http client…", true)
 	url := p.a.root.Get("dataset").Get("poolWasm")
 	if url.IsUndefined() {
@@ -88,7 +99,7 @@ func (p *pooled) load() {
 }
 
 func (p *pooled) ready() {
-	p.state = "ready"
+	p.state = poolReady
 	p.api = js.Global().Get("kapPool")
 	q := p.queue
 	p.queue = nil
@@ -98,7 +109,7 @@ func (p *pooled) ready() {
 }
 
 func (p *pooled) failed(why string) {
-	p.state = "failed"
+	p.state = poolFailed
 	p.queue = nil
 	p.c.showError("The pooled client could not be loaded: " + why)
 }
@@ -125,7 +136,7 @@ func (p *pooled) send(r scenario.Request) {
 
 // deliver passes the pool what concerns its connections.
 func (p *pooled) deliver(m wire.Msg) {
-	if p.state != "ready" {
+	if p.state != poolReady {
 		return
 	}
 	switch {
@@ -146,7 +157,7 @@ func (p *pooled) event(ev timeline.Event) { p.deliver(wire.Msg{Type: wire.Ev, Ev
 
 // reset: a new run started; the backend dropped every connection.
 func (p *pooled) reset() {
-	if p.state == "ready" {
+	if p.state == poolReady {
 		p.api.Call("abandon", "a new run started")
 	}
 }

@@ -7,7 +7,7 @@ import "github.com/keepalive-playground/playground/timeline"
 // with the other end open (ev.Open), the second closes it. halfBy is the
 // end whose FIN came first ("" when none yet); the card is the client's
 // own connection, so the client is "you".
-func CloseCard(ev timeline.Event, halfBy string) (state, detail string) {
+func CloseCard(ev timeline.Event, halfBy string) (state CardState, detail string) {
 	who := endName(ev.By)
 	why := ""
 	if ev.Reason != "" && ev.Reason != timeline.ReasonClient {
@@ -15,17 +15,17 @@ func CloseCard(ev timeline.Event, halfBy string) (state, detail string) {
 	}
 	if halfBy == "" && ev.Open != "" {
 		if ev.By == timeline.ByClient {
-			return "half-closed", "you sent FIN: your end is closed, the " + ev.Open + "'s end is still open"
+			return CardHalfClosed, "you sent FIN: your end is closed, the " + ev.Open + "'s end is still open"
 		}
-		return "half-closed", "the " + ev.By + " sent FIN" + why + ": its end is closed, your end is still open"
+		return CardHalfClosed, "the " + ev.By + " sent FIN" + why + ": its end is closed, your end is still open"
 	}
 	if halfBy == "" {
-		return "closed", "closed by " + who + why
+		return CardClosed, "closed by " + who + why
 	}
 	if ev.By == timeline.ByClient {
-		return "closed", "you closed your end too, after the " + halfBy + "'s FIN: both ends are closed"
+		return CardClosed, "you closed your end too, after the " + halfBy + "'s FIN: both ends are closed"
 	}
-	return "closed", "the " + ev.By + " closed its end too" + why + ", after your FIN: both ends are closed"
+	return CardClosed, "the " + ev.By + " closed its end too" + why + ", after your FIN: both ends are closed"
 }
 
 func endName(by string) string {

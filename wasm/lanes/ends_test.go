@@ -8,10 +8,11 @@ import (
 
 func TestCloseCard(t *testing.T) {
 	for _, tc := range []struct {
-		name          string
-		ev            timeline.Event
-		halfBy        string
-		state, detail string
+		name   string
+		ev     timeline.Event
+		halfBy string
+		state  CardState
+		detail string
 	}{
 		{"client FIN first", timeline.Event{By: "client", Reason: "client", Open: "server"}, "",
 			"half-closed", "you sent FIN: your end is closed, the server's end is still open"},
