@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"syscall/js"
@@ -139,6 +140,7 @@ func (a *app) setEditor(sc scenario.Scenario) {
 func (a *app) Load(sc scenario.Scenario, run bool) {
 	a.sc = sc
 	a.setEditor(sc)
+	a.chrome.codeEdited(sc, sc.Validate())
 	a.apply(run)
 }
 
@@ -177,6 +179,15 @@ func (a *app) edited(sc scenario.Scenario, err error) {
 		a.lessons.Edited(sc)
 	}
 	a.chrome.scenarioEdited(err)
+	a.chrome.codeEdited(sc, err)
+}
+
+// runsEdited reports whether the demo server runs the edited scenario.
+func (a *app) runsEdited() bool {
+	full := a.sc.WithDefaults()
+	ed, err1 := scenario.Marshal(&full)
+	run, err2 := scenario.Marshal(&a.loaded)
+	return err1 == nil && err2 == nil && bytes.Equal(ed, run)
 }
 
 // connect opens a new WebSocket, or takes the one main.js opened while
