@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -372,6 +373,14 @@ func (a *app) receive(m wire.Msg) {
 		a.composer.deliver(m)
 	case wire.Error:
 		msg := m.Message
+		if strings.HasPrefix(m.Conn, client.PoolPrefix) {
+			// Go's Transport owns the connection, not the person: it
+			// is told (a retry, or its own error), and the composer's
+			// line for the request says what came of it. The backend's
+			// advice ("open a new one") is for a person's own cards.
+			a.composer.deliver(m)
+			break
+		}
 		if m.Conn != "" {
 			a.conns.failed(m.Conn, msg)
 			msg = "Connection " + m.Conn + ": " + msg
