@@ -10,6 +10,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/codeview"
 	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -35,6 +36,8 @@ type chrome struct {
 	connErr  bool // the banner is about the connection
 	shown    [2]bool
 	shownSet bool
+	// program and proxyProgram are the Code tab's texts, for Copy.
+	program, proxyProgram string
 }
 
 func newChrome(a *app) *chrome {
@@ -51,6 +54,8 @@ func newChrome(a *app) *chrome {
 	c.ls.On(dom.ByID("help-open"), "click", func(js.Value) { c.help() })
 	c.ls.On(dom.ByID("error-close"), "click", func(js.Value) { c.clearError() })
 	c.ls.On(dom.ByID("reconnect"), "click", func(js.Value) { a.reconnect() })
+	c.ls.On(dom.ByID("code-copy"), "click", func(js.Value) { c.copyCode(c.program, "program") })
+	c.ls.On(dom.ByID("code-proxy-copy"), "click", func(js.Value) { c.copyCode(c.proxyProgram, "proxy's configuration") })
 	c.ls.On(dom.Doc(), "keydown", c.key, func(ev js.Value) bool { return c.shortcut(ev) != "" })
 	c.ls.On(js.Global(), "hashchange", func(js.Value) { c.openFromURL() })
 	c.lessonEv = a.loop.Drawer(func() { a.lessons.Events(a.events) })
@@ -100,15 +105,7 @@ func (c *chrome) showScenario(sc scenario.Scenario, program, proxyProgram string
 	chip.Call("setAttribute", "title", client.RuntimeTitle(rt))
 	chip.Call("setAttribute", "data-runtime", sc.Server.Runtime)
 	dom.SetText(dom.ByID("server-knobs"), client.Knobs(sc.Server))
-	if program != "" {
-		dom.SetText(dom.ByID("code-view"), program)
-		what := "this scenario"
-		if sc.Proxy != nil {
-			what = "the app behind the proxy"
-		}
-		dom.SetText(dom.ByID("code-caption"), "The "+rt.Language.Name()+" program of "+what+": the knobs as code.")
-	}
-	c.showProxy(sc, proxyProgram)
+	c.showCode(sc, program, proxyProgram, false)
 	if sc.Server.Runtime != c.runtime {
 		c.runtime = sc.Server.Runtime
 		c.shownSet = false // new buttons to enable
@@ -131,8 +128,71 @@ func (c *chrome) showScenario(sc scenario.Scenario, program, proxyProgram string
 	c.serverState(false, false)
 }
 
+// showCode fills the Code tab with the programs sc stands for: the ones
+// given (the session's, for what it runs), else rendered here by package
+// codeview, which is the same code the session renders. edited says sc
+// is the editor's scenario, not yet run.
+func (c *chrome) showCode(sc scenario.Scenario, program, proxyProgram string, edited bool) {
+	full := sc.WithDefaults()
+	if program == "" {
+		program = codeview.Program(full)
+	}
+	if proxyProgram == "" && full.Proxy != nil {
+		proxyProgram = codeview.Proxy(full)
+	}
+	c.program, c.proxyProgram = program, proxyProgram
+	dom.SetText(dom.ByID("code-view"), program)
+	what := "this scenario"
+	if full.Proxy != nil {
+		what = "the app behind the proxy"
+	}
+	lang := full.Server.Spec().Language.Name()
+	caption := "The " + lang + " program of " + what + ": the knobs as code."
+	if edited && !c.a.runsEdited() {
+		caption = "The " + lang + " program of " + what + " as edited; Run runs it."
+	}
+	code := dom.ByID("code-view")
+	code.Get("dataset").Set("lang", string(full.Server.Spec().Language))
+	code.Get("dataset").Set("runtime", full.Server.Runtime)
+	dom.SetText(dom.ByID("code-caption"), caption)
+	c.showProxy(full, proxyProgram)
+}
+
+// codeEdited shows the edited scenario's programs; one with problems
+// keeps the last valid one's, and says so.
+func (c *chrome) codeEdited(sc scenario.Scenario, err error) {
+	if err != nil {
+		dom.SetText(dom.ByID("code-caption"), "The scenario has problems (see the Scenario tab): this is the program of its last valid version.")
+		return
+	}
+	c.showCode(sc, "", "", true)
+}
+
+// copyCode puts one of the Code tab's programs on the clipboard.
+func (c *chrome) copyCode(text, what string) {
+	clip := js.Global().Get("navigator").Get("clipboard")
+	if clip.IsUndefined() || clip.IsNull() {
+		c.notice("The clipboard is not available here: select the " + what + " and copy it.")
+		return
+	}
+	var done, fail js.Func
+	release := func() { done.Release(); fail.Release() }
+	done = js.FuncOf(func(js.Value, []js.Value) any {
+		c.a.loop.Post(func() {
+			release()
+			c.notice("The " + what + " is copied to the clipboard (" + strconv.Itoa(strings.Count(text, "\n")+1) + " lines).")
+		})
+		return nil
+	})
+	fail = js.FuncOf(func(js.Value, []js.Value) any {
+		c.a.loop.Post(func() { release(); c.notice("The clipboard refused: select the " + what + " and copy it.") })
+		return nil
+	})
+	clip.Call("writeText", text).Call("then", done, fail)
+}
+
 // AWS's pages the alb kind is modelled from (codeview.ALBDocs and
-// ALBTroubleshooting; codeview itself stays out of the page's program).
+// ALBTroubleshooting), linked from the Code tab's caption.
 const (
 	albDocs            = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html"
 	albTroubleshooting = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html"
@@ -156,9 +216,7 @@ func (c *chrome) showProxy(sc scenario.Scenario, program string) {
 	if sc.Proxy == nil {
 		return
 	}
-	if program != "" { // a replayed trace keeps what was shown
-		dom.SetText(dom.ByID("code-proxy"), program)
-	}
+	dom.SetText(dom.ByID("code-proxy"), program)
 	caption := dom.ByID("code-proxy-caption")
 	dom.SetText(caption, proxyCaptions[sc.Proxy.Kind])
 	if sc.Proxy.Kind == scenario.ProxyALB {

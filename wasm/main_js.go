@@ -9,8 +9,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -145,6 +147,7 @@ func (a *app) setEditor(sc scenario.Scenario) {
 func (a *app) Load(sc scenario.Scenario, run bool) {
 	a.sc = sc
 	a.setEditor(sc)
+	a.chrome.codeEdited(sc, sc.Validate())
 	a.apply(run)
 }
 
@@ -197,6 +200,15 @@ func (a *app) edited(sc scenario.Scenario, err error) {
 		a.lessons.Edited(sc)
 	}
 	a.chrome.scenarioEdited(err)
+	a.chrome.codeEdited(sc, err)
+}
+
+// runsEdited reports whether the demo server runs the edited scenario.
+func (a *app) runsEdited() bool {
+	full := a.sc.WithDefaults()
+	ed, err1 := scenario.Marshal(&full)
+	run, err2 := scenario.Marshal(&a.loaded)
+	return err1 == nil && err2 == nil && bytes.Equal(ed, run)
 }
 
 // connect opens a new WebSocket, or takes the one main.js opened while
@@ -381,6 +393,14 @@ func (a *app) receive(m wire.Msg) {
 		a.composer.deliver(m)
 	case wire.Error:
 		msg := m.Message
+		if strings.HasPrefix(m.Conn, client.PoolPrefix) {
+			// Go's Transport owns the connection, not the person: it
+			// is told (a retry, or its own error), and the composer's
+			// line for the request says what came of it. The backend's
+			// advice ("open a new one") is for a person's own cards.
+			a.composer.deliver(m)
+			break
+		}
 		if m.Conn != "" {
 			a.conns.failed(m.Conn, msg)
 			msg = "Connection " + m.Conn + ": " + msg

@@ -34,7 +34,9 @@ type connPanel struct {
 }
 
 type connCard struct {
-	label  string
+	label string
+	// pooled: the pooled client's connection, which only it writes to.
+	pooled bool
 	state  lanes.CardState
 	halfBy string // the end whose FIN came first, while half-closed
 	recv   strings.Builder
@@ -70,8 +72,11 @@ func (p *connPanel) card(label string) *connCard {
 	if c := p.cards[label]; c != nil {
 		return c
 	}
-	c := &connCard{label: label, ls: dom.NewListeners(p.a.loop)}
+	c := &connCard{label: label, ls: dom.NewListeners(p.a.loop), pooled: strings.HasPrefix(label, client.PoolPrefix)}
 	id := "conn-" + label
+	if c.pooled {
+		return p.poolCard(c, id)
+	}
 	btn := func(text, title string, f func()) js.Value {
 		b := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("title", title)}, text)
 		c.ls.On(b, "click", func(js.Value) { f() })
@@ -147,6 +152,28 @@ func (p *connPanel) card(label string) *connCard {
 	return c
 }
 
+// poolCard makes the card of one of the pooled client's connections:
+// its state and what it received, and no controls, since Go's Transport
+// writes, reuses and closes it (the composer sends through it).
+func (p *connPanel) poolCard(c *connCard, id string) *connCard {
+	c.stateE = dom.El("span", []dom.Attr{dom.A("class", "conn-state"), dom.A("role", "status")})
+	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("role", "alert"), dom.A("hidden", true)})
+	c.recvE = dom.El("pre", []dom.Attr{dom.A("class", "conn-recv"), dom.A("aria-label", "Bytes received on "+c.label), dom.A("tabindex", "0")})
+	c.el = dom.El("article", []dom.Attr{dom.A("class", "conn-card"), dom.A("id", id), dom.A("data-label", c.label), dom.A("data-pooled", "true"), dom.A("aria-labelledby", id+"-h")},
+		dom.El("header", []dom.Attr{dom.A("class", "conn-head")},
+			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Connection "+c.label),
+			c.stateE,
+		),
+		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client (Go's net/http Transport), which writes, reuses and closes it; send requests through it in the composer."),
+		c.errE,
+		c.recvE,
+	)
+	p.cards[c.label] = c
+	p.list.Call("appendChild", c.el)
+	c.setState("", "")
+	return c
+}
+
 func (p *connPanel) remove(label string) {
 	c := p.cards[label]
 	if c == nil {
@@ -163,8 +190,7 @@ func (p *connPanel) remove(label string) {
 
 // scripted notes a scenario step, so its connection has a card.
 func (p *connPanel) scripted(m wire.Msg) {
-	// The pooled client's connections have no card: the composer shows
-	// what they carried.
+	// The pooled client's connections get their cards as they connect.
 	if strings.HasPrefix(m.Conn, client.PoolPrefix) {
 		return
 	}
@@ -172,9 +198,9 @@ func (p *connPanel) scripted(m wire.Msg) {
 }
 
 func (p *connPanel) event(ev timeline.Event) {
-	if ev.Conn == "" || strings.HasPrefix(ev.Conn, client.PoolPrefix) || ev.Hop == timeline.HopUpstream {
+	if ev.Conn == "" || ev.Hop == timeline.HopUpstream {
 		// The proxy's own upstream connections are on the timeline; the
-		// cards are the connections a person can write to.
+		// cards are the client's connections.
 		return
 	}
 	c := p.card(ev.Conn)
@@ -193,6 +219,9 @@ func (p *connPanel) event(ev timeline.Event) {
 			break // a reset closed both ends already
 		}
 		state, detail := lanes.CloseCard(ev, c.halfBy)
+		if c.pooled {
+			detail = pooledWords.Replace(detail)
+		}
 		c.halfBy = ""
 		if state == lanes.CardHalfClosed {
 			c.halfBy = ev.By
@@ -201,6 +230,9 @@ func (p *connPanel) event(ev timeline.Event) {
 		p.a.composer.targetsChanged()
 	case timeline.Reset:
 		detail := "reset by you"
+		if c.pooled {
+			detail = "reset by the pooled client"
+		}
 		if ev.By == timeline.ByServer || ev.By == timeline.ByProxy {
 			detail = "reset by the " + ev.By + ": " + ev.Error
 		}
@@ -211,6 +243,16 @@ func (p *connPanel) event(ev timeline.Event) {
 		p.a.composer.targetsChanged()
 	}
 }
+
+// pooledWords say of a pooled connection's client end what a card says
+// of the person's: the Transport closed it, not the person.
+var pooledWords = strings.NewReplacer(
+	"you sent FIN: your end is closed", "the pooled client sent FIN: its end is closed",
+	"your end is still open", "the pooled client's end is still open",
+	"you closed your end too", "the pooled client closed its end too",
+	"after your FIN", "after the pooled client's FIN",
+	"closed by you", "closed by the pooled client",
+)
 
 // appendVisible adds received bytes to a <pre>, control bytes as styled
 // escapes (\r\n) so the framing is visible.
@@ -227,7 +269,11 @@ func appendVisible(pre js.Value, data string) {
 }
 
 func (p *connPanel) eof(label string) {
-	if c := p.cards[label]; c != nil && c.state == lanes.CardOpen {
+	switch c := p.cards[label]; {
+	case c == nil || c.state != lanes.CardOpen:
+	case c.pooled:
+		c.setState(lanes.CardOpen, "the server sent FIN")
+	default:
 		c.setState(lanes.CardOpen, "the server sent FIN; a write now shows what a dead connection does")
 	}
 }
@@ -259,7 +305,7 @@ func (p *connPanel) disconnected() {
 func (p *connPanel) open() []string {
 	var out []string
 	for label, c := range p.cards {
-		if c.state == lanes.CardOpen || c.state == lanes.CardConnecting {
+		if !c.pooled && (c.state == lanes.CardOpen || c.state == lanes.CardConnecting) {
 			out = append(out, label)
 		}
 	}
@@ -422,12 +468,13 @@ func (c *composer) showError(msg string) {
 }
 
 // result lists one pooled request's outcome, newest first.
-func (c *composer) result(text string, ok bool) {
+func (c *composer) result(text string, ok bool) js.Value {
 	li := dom.El("li", []dom.Attr{dom.A("data-ok", fmt.Sprint(ok))}, text)
 	c.out.Call("prepend", li)
 	for c.out.Get("children").Get("length").Int() > 20 {
 		c.out.Get("lastElementChild").Call("remove")
 	}
+	return li
 }
 
 func (c *composer) reset() {

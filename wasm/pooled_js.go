@@ -21,6 +21,8 @@ type pooled struct {
 	state poolLoad
 	queue []scenario.Request
 	api   js.Value
+	// loading is the composer's "Loading…" line, removed once loaded.
+	loading js.Value
 }
 
 // poolLoad is how far pool.wasm has come: requests wait in the queue until
@@ -54,7 +56,8 @@ func (p *pooled) do(r scenario.Request) {
 // load fetches and starts pool.wasm. Its callbacks only post to the loop.
 func (p *pooled) load() {
 	p.state = poolLoading
-	p.c.result("Loading Go's net/http client…", true)
+	p.loading = p.c.result("Loading Go's net/http client…", true)
+	p.loading.Get("dataset").Set("loading", "true")
 	url := p.a.root.Get("dataset").Get("poolWasm")
 	if url.IsUndefined() {
 		p.failed("the page does not name the pooled client's program")
@@ -101,6 +104,7 @@ func (p *pooled) load() {
 func (p *pooled) ready() {
 	p.state = poolReady
 	p.api = js.Global().Get("kapPool")
+	p.loaded()
 	q := p.queue
 	p.queue = nil
 	for _, r := range q {
@@ -111,7 +115,16 @@ func (p *pooled) ready() {
 func (p *pooled) failed(why string) {
 	p.state = poolFailed
 	p.queue = nil
+	p.loaded()
 	p.c.showError("The pooled client could not be loaded: " + why)
+}
+
+// loaded removes the "Loading…" line: the requests' own lines follow.
+func (p *pooled) loaded() {
+	if p.loading.Truthy() {
+		p.loading.Call("remove")
+		p.loading = js.Undefined()
+	}
 }
 
 // send hands one request to the pool; the answer comes back as a line in

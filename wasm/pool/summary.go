@@ -31,13 +31,18 @@ func (r Result) Summary() string {
 	if len(r.Attempts) == 0 {
 		b.WriteString("no connection")
 	}
-	if r.Retried {
-		b.WriteString("; the transport retried")
-	}
 	if r.Err != "" {
 		fmt.Fprintf(&b, " → error: %s", r.Err)
 	} else {
 		fmt.Fprintf(&b, " → %d in %s", r.Status, round(r.Elapsed))
+	}
+	if r.Retried && len(r.Attempts) > 1 {
+		// net/http's rule (Transport.roundTrip, shouldRetryRequest): only
+		// a request that can be sent twice, on a connection that had
+		// carried one before and broke before any answer. Nothing is
+		// wrong for the person to fix.
+		fmt.Fprintf(&b, ". Retried: %s broke as it was reused (the server had closed or reset it), so Go's Transport sent the request again on %s by itself, as it does for a request that is safe to repeat",
+			r.Attempts[0].Conn, r.Attempts[len(r.Attempts)-1].Conn)
 	}
 	return b.String()
 }

@@ -16,7 +16,7 @@ func TestSummary(t *testing.T) {
 		{"reused", Result{Attempts: []Attempt{{Conn: "pool1", Reused: true, WasIdle: true, IdleTime: 1234 * time.Millisecond}}, Status: 200, Elapsed: time.Millisecond},
 			"pool1 (reused after 1.23s idle) → 200 in 1ms"},
 		{"retried", Result{Attempts: []Attempt{{Conn: "pool1", Reused: true}, {Conn: "pool2"}}, Retried: true, Status: 200, Elapsed: 2 * time.Millisecond},
-			"pool1 (reused) failed, then pool2 (new); the transport retried → 200 in 2ms"},
+			"pool1 (reused) failed, then pool2 (new) → 200 in 2ms. Retried: pool1 broke as it was reused (the server had closed or reset it), so Go's Transport sent the request again on pool2 by itself, as it does for a request that is safe to repeat"},
 		{"error", Result{Attempts: []Attempt{{Conn: "pool3", Reused: true}}, Err: `Post "http://demo/": EOF`},
 			`pool3 (reused) → error: Post "http://demo/": EOF`},
 		{"refused", Result{Err: "dial tcp demo:80: connect: connection refused"},
