@@ -263,6 +263,10 @@ func checkThen(ps *Problems, field string, then Then, rt *Runtime) {
 			ps.add(field, "%s%q is listed twice", where(i), name)
 		case a.Ends && i < len(then)-1:
 			ps.add(field, "%snothing runs after %q (%s): it can only be the last action", where(i), name, a.Call)
+		case name == ThenDestroy && a.Ends && slices.Contains(then[:i], ThenDrain):
+			// Go's destroy is a panic that aborts the handler; the actions
+			// after drain run when the handler has long returned.
+			ps.add(field, "%s%q (%s) aborts the handler, which has returned when the drain period ends: it cannot follow %q", where(i), name, a.Call, ThenDrain)
 		}
 	}
 }
