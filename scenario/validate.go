@@ -238,6 +238,22 @@ func (sv *Server) validate(ps *Problems) {
 	}
 }
 
+// CheckThen reports what is wrong with a route's actions on a runtime
+// (nil when nothing is), as Validate words it: the editor offers only
+// lists that pass.
+func CheckThen(runtime string, then Then) error {
+	rt := row(runtime)
+	if rt == nil {
+		return fmt.Errorf("%q is not a runtime", runtime)
+	}
+	var ps Problems
+	checkThen(&ps, "then", then, rt)
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
 // checkThen checks a route's actions against its runtime: each one it
 // offers, "none" alone, none twice, and one that ends the handler only
 // last.
