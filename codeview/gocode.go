@@ -43,7 +43,8 @@ func Go(s scenario.Scenario) string {
 	}
 	needsStrconv := uses(func(r scenario.Route) bool { return abrupt(r.Actions()) })
 	needsStrings := uses(func(r scenario.Route) bool { return r.Path != "*" && strings.HasSuffix(r.Path, "*") })
-	needsIO := uses(func(r scenario.Route) bool { return r.Body != "" })
+	needsIO := uses(func(r scenario.Route) bool { return r.Body != "" || r.Readiness })
+	drains := sv.Drains()
 
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -78,6 +79,9 @@ func Go(s scenario.Scenario) string {
 		w("\t\"strings\"\n")
 	}
 	w("\t\"sync\"\n")
+	if drains {
+		w("\t\"sync/atomic\"\n")
+	}
 	w("\t\"time\"\n")
 	w(")\n\n")
 
@@ -109,6 +113,11 @@ func Go(s scenario.Scenario) string {
 		w("\t// up at once, and Close cuts off requests in flight.\n")
 		w("\tshutdownTimeout time.Duration = 0\n")
 	}
+	if drainsLater(sv) {
+		w("\t// drainPeriod is how long the readiness check answers 503 before\n")
+		w("\t// the shutdown: longer than the load balancer takes to notice.\n")
+		w("\tdrainPeriod = %s\n", goDuration(sv.Drain()))
+	}
 	w(")\n\n")
 
 	w("var srv = &http.Server{\n")
@@ -128,6 +137,12 @@ func Go(s scenario.Scenario) string {
 	w("\tstopOnce sync.Once\n")
 	w(")\n\n")
 	w("func stop() { stopOnce.Do(func() { close(stopped) }) }\n\n")
+	if drains {
+		w("// ready is the readiness flag: main sets it before serving, a drain\n")
+		w("// clears it, and the readiness check answers 503 once it is clear, so\n")
+		w("// that the load balancer stops sending new requests here.\n")
+		w("var ready atomic.Bool\n\n")
+	}
 
 	w("// handle answers with the first route that matches the path.\n")
 	w("func handle(w http.ResponseWriter, r *http.Request) {\n")
@@ -168,6 +183,9 @@ func Go(s scenario.Scenario) string {
 
 	w("func main() {\n")
 	w("\tsrv.Handler = http.HandlerFunc(handle)\n")
+	if drains {
+		w("\tready.Store(true)\n")
+	}
 	if !sv.KeepAlives() {
 		w("\t// No keep-alive: every response says Connection: close, and the\n")
 		w("\t// connection closes after it.\n")
@@ -211,15 +229,25 @@ func writeGoRoute(b *strings.Builder, r scenario.Route) {
 		w("\t\t\treturn\n")
 		w("\t\t}\n")
 	}
-	w("\t\tconst body = %s\n", strconv.Quote(r.Body))
+	status := goStatus(r.Code())
+	if r.Readiness {
+		w("\t\t// The readiness check: %d while ready, %d once draining.\n", r.Code(), scenario.ReadinessDrainingStatus)
+		w("\t\tstatus, body := %s, %s\n", status, strconv.Quote(r.Body))
+		w("\t\tif !ready.Load() {\n")
+		w("\t\t\tstatus, body = %s, %s\n", goStatus(scenario.ReadinessDrainingStatus), strconv.Quote(scenario.ReadinessDrainingBody))
+		w("\t\t}\n")
+		status = "status"
+	} else {
+		w("\t\tconst body = %s\n", strconv.Quote(r.Body))
+	}
 	w("\t\tw.Header().Set(\"Content-Type\", \"text/plain\")\n")
 	if abrupt(then) {
 		w("\t\t// A Content-Length keeps the flushed answer below a complete\n")
 		w("\t\t// message rather than an unfinished chunked one.\n")
 		w("\t\tw.Header().Set(\"Content-Length\", strconv.Itoa(len(body)))\n")
 	}
-	w("\t\tw.WriteHeader(%s)\n", goStatus(r.Code()))
-	if r.Body != "" {
+	w("\t\tw.WriteHeader(%s)\n", status)
+	if r.Body != "" || r.Readiness {
 		w("\t\tio.WriteString(w, body)\n")
 	}
 	if !abrupt(then) {
@@ -240,33 +268,60 @@ func writeGoRoute(b *strings.Builder, r scenario.Route) {
 	case scenario.ThenExit:
 		w("\t\t// Put the answer on the wire first: the exit discards what is\n")
 		w("\t\t// still buffered.\n")
+	case scenario.ThenDrain:
+		w("\t\t// Put the answer on the wire first, before the shutdown that\n")
+		w("\t\t// follows the drain can reach this connection.\n")
 	}
 	w("\t\thttp.NewResponseController(w).Flush()\n")
-	for _, a := range then {
+	writeGoActions(b, "\t\t", then, false)
+}
+
+// writeGoActions writes a handler's actions; those after a drain go in
+// the drain period's time.AfterFunc, whose function runs in its own
+// goroutine (inFunc), outside the handler.
+func writeGoActions(b *strings.Builder, indent string, then scenario.Then, inFunc bool) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, indent+format, args...) }
+	for i, a := range then {
 		switch a {
+		case scenario.ThenDrain:
+			w("// Drain: the readiness check answers 503 from now on, while the\n")
+			w("// server still serves what arrives until the balancer notices.\n")
+			w("ready.Store(false)\n")
+			if rest := then[i+1:]; len(rest) > 0 {
+				w("// The rest runs once the drain period is over; this handler\n")
+				w("// returns now.\n")
+				w("time.AfterFunc(drainPeriod, func() {\n")
+				writeGoActions(b, indent+"\t", rest, true)
+				w("})\n")
+			}
+			return
 		case scenario.ThenShutdown:
-			w("\t\t// Shutdown waits for this very handler to return: run it in a\n")
-			w("\t\t// goroutine.\n")
-			w("\t\tgo shutdown()\n")
+			if inFunc {
+				w("shutdown()\n")
+				continue
+			}
+			w("// Shutdown waits for this very handler to return: run it in a\n")
+			w("// goroutine.\n")
+			w("go shutdown()\n")
 		case scenario.ThenClose:
-			w("\t\t// Close closes the listener and every connection at once, idle or\n")
-			w("\t\t// busy: requests in flight get no answer.\n")
-			w("\t\tsrv.Close()\n")
-			w("\t\tstop()\n")
+			w("// Close closes the listener and every connection at once, idle or\n")
+			w("// busy: requests in flight get no answer.\n")
+			w("srv.Close()\n")
+			w("stop()\n")
 		case scenario.ThenDestroy:
-			w("\t\t// Abort the handler: net/http closes this connection at once (Node's\n")
-			w("\t\t// req.connection.destroy()). ErrAbortHandler keeps the panic out of\n")
-			w("\t\t// the server's log.\n")
-			w("\t\tpanic(http.ErrAbortHandler)\n")
+			w("// Abort the handler: net/http closes this connection at once (Node's\n")
+			w("// req.connection.destroy()). ErrAbortHandler keeps the panic out of\n")
+			w("// the server's log.\n")
+			w("panic(http.ErrAbortHandler)\n")
 		case scenario.ThenExit:
-			w("\t\t// The process ends here: the kernel closes the listener and every\n")
-			w("\t\t// connection, and no deferred code runs.\n")
-			w("\t\tos.Exit(0)\n")
+			w("// The process ends here: the kernel closes the listener and every\n")
+			w("// connection, and no deferred code runs.\n")
+			w("os.Exit(0)\n")
 		default:
 			// A node-only action: the go runtime does not run this
 			// scenario, but the code view still shows something that
 			// compiles.
-			w("\t\t// %q has no Go counterpart; the program does nothing more.\n", a)
+			w("// %q has no Go counterpart; the program does nothing more.\n", a)
 		}
 	}
 }

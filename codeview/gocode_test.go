@@ -67,6 +67,17 @@ var goScenarios = []struct {
 		Runtime: "go",
 		Routes:  []scenario.Route{{Path: "*", Body: "bye", Then: scenario.Then{scenario.ThenShutdown, scenario.ThenClose}}},
 	}}},
+	{"drain", scenario.Scenario{Title: "Readiness 503, then Shutdown", Server: scenario.Server{
+		Runtime: "go",
+		DrainMs: goInt(1500),
+		Routes: []scenario.Route{
+			{Path: "/ready", Body: "ok", Readiness: true},
+			{Path: "/deploy", Body: "bye", Then: scenario.Then{scenario.ThenDrain, scenario.ThenShutdown}},
+			{Path: "/stop", Then: scenario.Then{scenario.ThenDrain, scenario.ThenClose}},
+			{Path: "/exit", Then: scenario.Then{scenario.ThenDrain, scenario.ThenExit}},
+			{Path: "/flip", Status: 202, Then: scenario.Then{scenario.ThenDrain}},
+		},
+	}}},
 }
 
 func TestGoGolden(t *testing.T) {

@@ -54,6 +54,18 @@ func Node(s scenario.Scenario, opt NodeOptions) string {
 	w("'use strict';\n\n")
 	w("const http = require('http');\n\n")
 
+	if sv.Drains() {
+		w("// The readiness flag: once it is false, the readiness check answers\n")
+		w("// 503, so that the load balancer stops sending new requests here.\n")
+		w("let ready = true;\n")
+		if drainsLater(sv) {
+			w("// The drain period: how long the readiness check answers 503 before\n")
+			w("// the shutdown; longer than the balancer takes to notice.\n")
+			w("const drainMs = %d;\n", sv.Drain().Milliseconds())
+		}
+		w("\n")
+	}
+
 	unref := sv.Unref()
 	w("const server = http.createServer((req, res) => {\n")
 	if unref {
@@ -155,15 +167,51 @@ func writeRoute(b *strings.Builder, sv scenario.Server, r scenario.Route) {
 	if !sv.KeepAlives() {
 		headers = "{ 'Content-Type': 'text/plain', 'Connection': 'close' }"
 	}
-	fmt.Fprintf(b, "%sres.writeHead(%d, %s);\n", indent, r.Code(), headers)
+	status, body := strconv.Itoa(r.Code()), jsString(r.Body)
+	if r.Readiness {
+		fmt.Fprintf(b, "%s// The readiness check: %d while ready, %d once draining.\n", indent, r.Code(), scenario.ReadinessDrainingStatus)
+		status = fmt.Sprintf("ready ? %s : %d", status, scenario.ReadinessDrainingStatus)
+		body = fmt.Sprintf("ready ? %s : %s", body, jsString(scenario.ReadinessDrainingBody))
+	}
+	fmt.Fprintf(b, "%sres.writeHead(%s, %s);\n", indent, status, headers)
 	if sv.Unref() {
 		fmt.Fprintf(b, "%s// Answered: the socket may idle without holding the process.\n", indent)
-		fmt.Fprintf(b, "%sres.end(%s, () => req.connection.unref());\n", indent, jsString(r.Body))
+		fmt.Fprintf(b, "%sres.end(%s, () => req.connection.unref());\n", indent, body)
 	} else {
-		fmt.Fprintf(b, "%sres.end(%s);\n", indent, jsString(r.Body))
+		fmt.Fprintf(b, "%sres.end(%s);\n", indent, body)
 	}
-	for _, then := range r.Actions() {
+	writeNodeActions(b, indent, r.Actions())
+	if r.DelayMs > 0 {
+		fmt.Fprintf(b, "    }, %d);\n", r.DelayMs)
+	}
+}
+
+// drainsLater reports whether a route runs actions after a drain, which
+// wait for the drain period.
+func drainsLater(sv scenario.Server) bool {
+	for _, r := range sv.Routes {
+		if _, later := scenario.SplitDrain(r.Then); len(later) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// writeNodeActions writes the handler's calls after res.end(); the ones
+// after a drain go in the drain period's setTimeout.
+func writeNodeActions(b *strings.Builder, indent string, actions scenario.Then) {
+	for i, then := range actions {
 		switch then {
+		case scenario.ThenDrain:
+			fmt.Fprintf(b, "%s// Drain: the readiness check answers 503 from now on, while the\n", indent)
+			fmt.Fprintf(b, "%s// server still serves what arrives until the balancer notices.\n", indent)
+			fmt.Fprintf(b, "%sready = false;\n", indent)
+			if rest := actions[i+1:]; len(rest) > 0 {
+				fmt.Fprintf(b, "%ssetTimeout(() => {\n", indent)
+				writeNodeActions(b, indent+"  ", rest)
+				fmt.Fprintf(b, "%s}, drainMs);\n", indent)
+			}
+			return
 		case scenario.ThenClose:
 			fmt.Fprintf(b, "%s// Stop accepting connections.\n", indent)
 			fmt.Fprintf(b, "%sserver.close();\n", indent)
@@ -177,9 +225,6 @@ func writeRoute(b *strings.Builder, sv scenario.Server, r scenario.Route) {
 		case scenario.ThenExit:
 			fmt.Fprintf(b, "%sprocess.exit();\n", indent)
 		}
-	}
-	if r.DelayMs > 0 {
-		fmt.Fprintf(b, "    }, %d);\n", r.DelayMs)
 	}
 }
 

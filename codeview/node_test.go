@@ -34,6 +34,11 @@ var nodeCases = []struct {
 	{"answer1-applied", scenario.Scenario{Title: "Answer 1 in the question's program", Server: scenario.Server{
 		Runtime: "node26", KeepAliveTimeoutBufferMs: intp(0),
 		Routes: []scenario.Route{{Path: "*", Body: "hi", Then: scenario.Then{scenario.ThenDestroy, scenario.ThenClose}}}}}},
+	{"drain", scenario.Scenario{Title: "Readiness 503, then close", Server: scenario.Server{
+		Runtime: "node26", DrainMs: intp(400), UnrefSockets: boolp(true),
+		Routes: []scenario.Route{{Path: "/ready", Body: "ok", Readiness: true},
+			{Path: "/deploy", Body: "bye", DelayMs: 10, Then: scenario.Then{scenario.ThenDrain, scenario.ThenCloseIdle, scenario.ThenClose}},
+			{Path: "/flip", Then: scenario.Then{scenario.ThenDrain}}}}}},
 }
 
 func TestNodeGolden(t *testing.T) {

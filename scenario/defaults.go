@@ -49,6 +49,8 @@ func (s *Server) IntKnob(name string) **int {
 		return &s.ReadHeaderTimeoutMs
 	case "shutdownTimeoutMs":
 		return &s.ShutdownTimeoutMs
+	case "drainMs":
+		return &s.DrainMs
 	}
 	return nil
 }
@@ -163,6 +165,42 @@ func (s Server) ReadHeaderTimeout() time.Duration { return s.ms("readHeaderTimeo
 // ShutdownTimeout bounds Go's Shutdown before the program gives up and
 // calls Close.
 func (s Server) ShutdownTimeout() time.Duration { return s.ms("shutdownTimeoutMs") }
+
+// Drain is the drain period: from the drain action to the actions after
+// it.
+func (s Server) Drain() time.Duration { return s.ms("drainMs") }
+
+// Drains reports whether a route's actions drain the server, so that the
+// program needs its readiness flag.
+func (s Server) Drains() bool {
+	for _, r := range s.Routes {
+		if r.Readiness || slices.Contains(r.Then, ThenDrain) {
+			return true
+		}
+	}
+	return false
+}
+
+// Answer is the status and body the route answers with: its own, or for
+// a readiness route once the server drains, ReadinessDrainingStatus and
+// ReadinessDrainingBody.
+func (r Route) Answer(draining bool) (int, string) {
+	if r.Readiness && draining {
+		return ReadinessDrainingStatus, ReadinessDrainingBody
+	}
+	return r.Code(), r.Body
+}
+
+// SplitDrain splits a route's actions at its drain action: those the
+// handler runs (the drain included), and those that run after the drain
+// period (nil when there is no drain, or nothing after it).
+func SplitDrain(then Then) (now, later Then) {
+	i := slices.Index(then, ThenDrain)
+	if i < 0 {
+		return then, nil
+	}
+	return then[:i+1], then[i+1:]
+}
 
 // KeepAlives reports whether keep-alive is on (Go: SetKeepAlivesEnabled;
 // Node: false makes every response Connection: close).

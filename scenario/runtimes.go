@@ -166,6 +166,8 @@ var knobCatalogue = []Knob{
 		Help: "http.Server.ReadHeaderTimeout: the time to read a request's headers, else the connection is closed. 0: no limit."},
 	{Name: "shutdownTimeoutMs", Term: "Shutdown deadline", Label: "Shutdown timeout", Unit: "ms", Default: 5_000, Max: MaxTimeoutMs,
 		Help: "The deadline of the context passed to Shutdown (Go has no default; 5 s is the customary choice): idle connections close at once, active ones get this long before the program calls Close."},
+	{Name: "drainMs", Term: "drain period", Quiet: true, Label: "Drain period", Unit: "ms", Default: 1_000, Max: MaxDurationMs,
+		Help: "After a route's drain action: how long the readiness routes answer 503 before the actions after drain run (the shutdown), so that the load balancer notices and stops sending first."},
 	{Name: "keepAlive", Term: "keep-alive", Quiet: true, Label: "Keep-alive", Bool: true, DefaultOn: true,
 		Help: "Go: SetKeepAlivesEnabled(false) answers every request with Connection: close. Node: off makes every response Connection: close."},
 }
@@ -191,6 +193,7 @@ var (
 		{ThenCloseAll, "server.closeAllConnections()", false},
 		{ThenDestroy, "req.connection.destroy()", false},
 		{ThenExit, "process.exit()", true},
+		{ThenDrain, "ready = false; setTimeout(…, drainMs)", false},
 	}
 	goActions = []Action{
 		{ThenNone, "", false},
@@ -198,6 +201,7 @@ var (
 		{ThenClose, "srv.Close()", false},
 		{ThenDestroy, "panic(http.ErrAbortHandler)", true},
 		{ThenExit, "os.Exit(0)", true},
+		{ThenDrain, "ready.Store(false); time.AfterFunc(drainPeriod, …)", false},
 	}
 )
 
@@ -211,7 +215,7 @@ func nodeLine(major, release, support string, b NodeBehaviour) Runtime {
 	if b.BufferKnob {
 		names = append(names, "keepAliveTimeoutBufferMs")
 	}
-	names = append(names, "headersTimeoutMs", "requestTimeoutMs", "maxRequestsPerSocket", "unrefSockets", "keepAlive")
+	names = append(names, "headersTimeoutMs", "requestTimeoutMs", "maxRequestsPerSocket", "unrefSockets", "keepAlive", "drainMs")
 	closeTitle := "Stop accepting connections; idle keep-alive connections stay open (Node 18 and older)"
 	if b.CloseClosesIdle {
 		closeTitle = "Stop accepting connections and close the idle ones (Node ≥ 19)"
@@ -283,7 +287,7 @@ var runtimeTable = []Runtime{
 		Label:    "Go net/http",
 		Support:  "the Go that builds the playground",
 		Note:     "Go's net/http.Server: no idle timeout unless set; Shutdown closes idle connections and waits for active ones, Close drops them all.",
-		Knobs:    knobs("idleTimeoutMs", "readHeaderTimeoutMs", "shutdownTimeoutMs", "keepAlive"),
+		Knobs:    knobs("idleTimeoutMs", "readHeaderTimeoutMs", "shutdownTimeoutMs", "keepAlive", "drainMs"),
 		Actions:  goActions,
 		Controls: []Control{
 			{ThenShutdown, "srv.Shutdown(ctx)", "Stop listening, close idle connections, wait for requests in flight, then return"},

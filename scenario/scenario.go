@@ -54,6 +54,9 @@ type Server struct {
 
 	// Both.
 	KeepAlive *bool `json:"keepAlive,omitempty"`
+	// DrainMs is the drain period: how long after the drain action the
+	// readiness routes answer 503 before the actions after it run.
+	DrainMs *int `json:"drainMs,omitempty"`
 
 	Routes []Route `json:"routes,omitempty"`
 }
@@ -65,7 +68,20 @@ type Route struct {
 	Body    string `json:"body,omitempty"`
 	DelayMs int    `json:"delayMs,omitempty"`
 	Then    Then   `json:"then,omitempty"`
+	// Readiness makes the route a readiness check, the endpoint a load
+	// balancer or an orchestrator probes: it answers its Status and Body
+	// while the server is ready, and ReadinessDrainingStatus with
+	// ReadinessDrainingBody once a drain action has run.
+	Readiness bool `json:"readiness,omitempty"`
 }
+
+// What a readiness route answers once the server drains: 503 tells the
+// balancer to stop sending it new requests, while the server still
+// serves the ones that arrive meanwhile.
+const (
+	ReadinessDrainingStatus = 503
+	ReadinessDrainingBody   = "draining"
+)
 
 // Then is what a handler does after responding: route actions run in
 // order, as the handler's code would call them one after another
@@ -126,6 +142,11 @@ const (
 	ThenDestroy   = "destroy"
 	ThenExit      = "exit"
 	ThenShutdown  = "shutdown"
+	// ThenDrain starts draining: the readiness routes answer 503 from
+	// then on, and the actions after it in the list run once the drain
+	// period (server.drainMs) has passed, outside the handler, as a
+	// SIGTERM handler's sleep before the shutdown does.
+	ThenDrain = "drain"
 )
 
 // Client is the scripted client.

@@ -238,6 +238,22 @@ func (sv *Server) validate(ps *Problems) {
 	}
 }
 
+// CheckThen reports what is wrong with a route's actions on a runtime
+// (nil when nothing is), as Validate words it: the editor offers only
+// lists that pass.
+func CheckThen(runtime string, then Then) error {
+	rt := row(runtime)
+	if rt == nil {
+		return fmt.Errorf("%q is not a runtime", runtime)
+	}
+	var ps Problems
+	checkThen(&ps, "then", then, rt)
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
 // checkThen checks a route's actions against its runtime: each one it
 // offers, "none" alone, none twice, and one that ends the handler only
 // last.
@@ -263,6 +279,10 @@ func checkThen(ps *Problems, field string, then Then, rt *Runtime) {
 			ps.add(field, "%s%q is listed twice", where(i), name)
 		case a.Ends && i < len(then)-1:
 			ps.add(field, "%snothing runs after %q (%s): it can only be the last action", where(i), name, a.Call)
+		case name == ThenDestroy && a.Ends && slices.Contains(then[:i], ThenDrain):
+			// Go's destroy is a panic that aborts the handler; the actions
+			// after drain run when the handler has long returned.
+			ps.add(field, "%s%q (%s) aborts the handler, which has returned when the drain period ends: it cannot follow %q", where(i), name, a.Call, ThenDrain)
 		}
 	}
 }

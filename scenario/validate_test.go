@@ -27,14 +27,14 @@ func TestValidateProblems(t *testing.T) {
 	}{
 		{"valid", func(*Scenario) {}, nil},
 		{"then typo", func(s *Scenario) { s.Server.Routes[2].Then = Then{"closeIdel"} },
-			[]string{`server.routes[2].then: "closeIdel" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
+			[]string{`server.routes[2].then: "closeIdel" is not one of none, close, closeIdle, closeAll, destroy, exit, drain`}},
 		{"go then", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenCloseIdle} },
-			[]string{`server.routes[0].then: "closeIdle" is not one of none, shutdown, close, destroy, exit`}},
+			[]string{`server.routes[0].then: "closeIdle" is not one of none, shutdown, close, destroy, exit, drain`}},
 		{"node has no shutdown", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenShutdown} },
-			[]string{`server.routes[0].then: "shutdown" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
+			[]string{`server.routes[0].then: "shutdown" is not one of none, close, closeIdle, closeAll, destroy, exit, drain`}},
 		{"then list", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDestroy, ThenClose} }, nil},
 		{"then list with a typo", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDestroy, "clsoe"} },
-			[]string{`server.routes[0].then: action 2: "clsoe" is not one of none, close, closeIdle, closeAll, destroy, exit`}},
+			[]string{`server.routes[0].then: action 2: "clsoe" is not one of none, close, closeIdle, closeAll, destroy, exit, drain`}},
 		{"then none with others", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenClose, ThenNone} },
 			[]string{`server.routes[0].then: action 2: "none" means no action; it cannot be listed with others`}},
 		{"then twice", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenClose, ThenCloseAll, ThenClose} },
@@ -43,6 +43,24 @@ func TestValidateProblems(t *testing.T) {
 			[]string{`server.routes[0].then: action 1: nothing runs after "exit" (process.exit()): it can only be the last action`}},
 		{"go destroy ends the handler", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenDestroy, ThenShutdown} },
 			[]string{`server.routes[0].then: action 1: nothing runs after "destroy" (panic(http.ErrAbortHandler)): it can only be the last action`}},
+		{"node drain then close", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDrain, ThenClose}; s.Server.DrainMs = n(500) }, nil},
+		{"node drain then destroy", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDrain, ThenDestroy} }, nil},
+		{"drain alone", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDrain} }, nil},
+		{"go drain then shutdown", func(s *Scenario) {
+			s.Server.Runtime = "go"
+			s.Server.Routes[0].Then = Then{ThenDrain, ThenShutdown}
+			s.Server.Routes[1].Readiness = true
+		}, nil},
+		{"go drain then exit", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenDrain, ThenExit} }, nil},
+		{"go destroy cannot follow drain", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenDrain, ThenDestroy} },
+			[]string{`server.routes[0].then: action 2: "destroy" (panic(http.ErrAbortHandler)) aborts the handler, which has returned when the drain period ends: it cannot follow "drain"`}},
+		{"drain twice", func(s *Scenario) { s.Server.Routes[0].Then = Then{ThenDrain, ThenClose, ThenDrain} },
+			[]string{`server.routes[0].then: action 3: "drain" is listed twice`}},
+		{"drain period range", func(s *Scenario) { s.Server.DrainMs = n(-1) },
+			[]string{"server.drainMs: -1 is outside 0..120000"}},
+		{"drain period too long", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.DrainMs = n(MaxDurationMs + 1) },
+			[]string{"server.drainMs: 120001 is outside 0..120000"}},
+		{"readiness route", func(s *Scenario) { s.Server.Routes[1].Readiness = true }, nil},
 		{"go shutdown then close", func(s *Scenario) { s.Server.Runtime = "go"; s.Server.Routes[0].Then = Then{ThenShutdown, ThenClose} }, nil},
 		{"too many actions", func(s *Scenario) {
 			s.Server.Routes[0].Then = Then{ThenCloseIdle, ThenCloseAll, ThenClose, ThenDestroy, ThenExit}

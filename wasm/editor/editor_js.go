@@ -496,6 +496,8 @@ func (e *Editor) routeRow(rf RouteForm, runtime string) *row {
 	delay := numInput(0, scenario.MaxDelayMs, "0")
 	add("delayMs", "Delay (ms)", delay, opts{class: "ed-narrow", box: unit(delay, "ms")})
 	add("then", "Then", dom.El("select", nil), opts{class: "ed-wide"})
+	add("readiness", "Readiness", dom.El("select", nil), opts{class: "ed-wide",
+		help: "A readiness check answers its status while the server is ready and 503 once a drain action has run, so the load balancer stops sending."})
 	dom.Append(r.li, grid)
 
 	r.ctls["path"].in.Set("value", rf.Path)
@@ -503,6 +505,7 @@ func (e *Editor) routeRow(rf RouteForm, runtime string) *row {
 	r.ctls["body"].in.Set("value", rf.Body)
 	r.ctls["delayMs"].in.Set("value", rf.DelayMs)
 	setOptions(r.ctls["then"].in, ThenOptions(runtime, rf.Then), func(v string) string { return ThenLabel(runtime, v) }, rf.Then)
+	setOptions(r.ctls["readiness"].in, Options(ReadinessValues, rf.Readiness), ReadinessLabel, rf.Readiness)
 	return r
 }
 
@@ -650,11 +653,12 @@ func (e *Editor) read() Form {
 	for i, r := range e.routes {
 		p := fmt.Sprintf("server.routes[%d].", i)
 		f.Routes = append(f.Routes, RouteForm{
-			Path:    val(r.ctls["path"].in),
-			Status:  num(p+"status", r.ctls["status"].in),
-			Body:    val(r.ctls["body"].in),
-			DelayMs: num(p+"delayMs", r.ctls["delayMs"].in),
-			Then:    val(r.ctls["then"].in),
+			Path:      val(r.ctls["path"].in),
+			Status:    num(p+"status", r.ctls["status"].in),
+			Body:      val(r.ctls["body"].in),
+			DelayMs:   num(p+"delayMs", r.ctls["delayMs"].in),
+			Then:      val(r.ctls["then"].in),
+			Readiness: val(r.ctls["readiness"].in),
 		})
 	}
 	for i, r := range e.steps {

@@ -49,7 +49,14 @@ type RouteForm struct {
 	Body    string // byte convention (EncodeBytes)
 	DelayMs string
 	Then    string // "" is unset (none)
+	// Readiness is "true" for a readiness check (503 once draining), ""
+	// otherwise.
+	Readiness string
 }
+
+// ReadinessValues are the readiness select's choices: "" (an ordinary
+// route) and "true".
+var ReadinessValues = []string{"", "true"}
 
 // Step actions, as the action select names them.
 const (
@@ -132,6 +139,7 @@ func FromScenario(sc scenario.Scenario) Form {
 		f.Routes = append(f.Routes, RouteForm{
 			Path: r.Path, Status: optInt(r.Status), Body: EncodeBytes(r.Body),
 			DelayMs: optInt(r.DelayMs), Then: JoinThen(r.Then),
+			Readiness: optBool(r.Readiness),
 		})
 	}
 	for _, st := range sc.Client.Steps {
@@ -257,11 +265,12 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 	for i, rf := range f.Routes {
 		p := fmt.Sprintf("server.routes[%d]", i)
 		sv.Routes = append(sv.Routes, scenario.Route{
-			Path:    rf.Path,
-			Status:  num(p+".status", rf.Status),
-			Body:    text(p+".body", rf.Body),
-			DelayMs: num(p+".delayMs", rf.DelayMs),
-			Then:    SplitThen(rf.Then),
+			Path:      rf.Path,
+			Status:    num(p+".status", rf.Status),
+			Body:      text(p+".body", rf.Body),
+			DelayMs:   num(p+".delayMs", rf.DelayMs),
+			Then:      SplitThen(rf.Then),
+			Readiness: rf.Readiness == "true",
 		})
 	}
 	for i, sf := range f.Steps {
@@ -355,7 +364,7 @@ func (f Form) Check() (scenario.Scenario, error) {
 
 // Row fields: the controls of a route and of a step, by their key suffix.
 var (
-	RouteFields = []string{"path", "status", "body", "delayMs", "then"}
+	RouteFields = []string{"path", "status", "body", "delayMs", "then", "readiness"}
 	StepFields  = []string{"at", "conn", "action", "send",
 		"request.method", "request.path", "request.version", "request.connection",
 		"request.headers", "request.body"}
@@ -596,8 +605,9 @@ func ThenOptions(runtime, current string) []string {
 				continue
 			}
 			for _, b := range rt.Actions {
-				if b.Name != scenario.ThenNone && b.Name != a.Name {
-					opts = append(opts, JoinThen(scenario.Then{a.Name, b.Name}))
+				pair := scenario.Then{a.Name, b.Name}
+				if b.Name != scenario.ThenNone && b.Name != a.Name && scenario.CheckThen(runtime, pair) == nil {
+					opts = append(opts, JoinThen(pair))
 				}
 			}
 		}
@@ -634,4 +644,20 @@ func NewStep(last *StepForm, durationMs int) StepForm {
 		}
 	}
 	return st
+}
+
+// optBool is a flag as the form holds it: "true", or "" when off.
+func optBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
+}
+
+// ReadinessLabel names a readiness choice in the route's select.
+func ReadinessLabel(v string) string {
+	if v == "true" {
+		return "readiness check: " + strconv.Itoa(scenario.ReadinessDrainingStatus) + " " + scenario.ReadinessDrainingBody + " once drained"
+	}
+	return "no"
 }

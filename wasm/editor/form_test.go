@@ -55,10 +55,12 @@ func TestRoundTrip(t *testing.T) {
 		Server: scenario.Server{
 			Runtime: "node18", SocketTimeoutMs: ip(0), KeepAliveTimeoutMs: ip(1),
 			HeadersTimeoutMs: ip(2000), RequestTimeoutMs: ip(3000), MaxRequestsPerSocket: ip(3),
-			UnrefSockets: bp(false), KeepAlive: bp(false),
+			UnrefSockets: bp(false), KeepAlive: bp(false), DrainMs: ip(250),
 			Routes: []scenario.Route{
 				{Path: "/slow", Status: 503, Body: "late\r\n\\\x00", DelayMs: 1500, Then: scenario.Then{scenario.ThenCloseIdle}},
 				{Path: "/both", Then: scenario.Then{scenario.ThenDestroy, scenario.ThenClose}},
+				{Path: "/ready", Body: "ok", Readiness: true},
+				{Path: "/deploy", Then: scenario.Then{scenario.ThenDrain, scenario.ThenClose}},
 				{Path: "*"},
 			},
 		},
@@ -466,7 +468,7 @@ func TestKnobsCoverServer(t *testing.T) {
 		if len(on) == 0 {
 			t.Errorf("%s applies to no runtime", k.Name)
 		}
-		if k.Applies("go") && k.Applies("node26") && k.Name != "keepAlive" {
+		if k.Applies("go") && k.Applies("node26") && k.Name != "keepAlive" && k.Name != "drainMs" {
 			t.Errorf("%s applies to both languages", k.Name)
 		}
 	}
@@ -484,10 +486,10 @@ func TestOptions(t *testing.T) {
 		want          []string // the options begin so
 		has, hasNot   []string
 	}{
-		{"node", "node20", "", []string{"", "none", "close", "closeIdle", "closeAll", "destroy", "exit", "close, closeIdle"},
-			[]string{"destroy, close", "closeAll, exit"}, []string{"exit, close", "none, close", "close, close"}},
-		{"go", "go", "close", []string{"", "none", "shutdown", "close", "destroy", "exit", "shutdown, close"},
-			[]string{"close, exit"}, []string{"destroy, close", "exit, close", "closeIdle"}},
+		{"node", "node20", "", []string{"", "none", "close", "closeIdle", "closeAll", "destroy", "exit", "drain", "close, closeIdle"},
+			[]string{"destroy, close", "closeAll, exit", "drain, close", "drain, destroy"}, []string{"exit, close", "none, close", "close, close", "exit, drain"}},
+		{"go", "go", "close", []string{"", "none", "shutdown", "close", "destroy", "exit", "drain", "shutdown, close"},
+			[]string{"close, exit", "drain, shutdown", "drain, exit"}, []string{"destroy, close", "exit, close", "closeIdle", "drain, destroy"}},
 		{"kept when foreign", "go", "closeIdle", []string{"", "none", "shutdown", "close", "destroy", "exit"}, []string{"closeIdle"}, nil},
 		{"unknown runtime", "deno", "x", []string{"", "x"}, nil, nil},
 	}

@@ -85,6 +85,7 @@ type server struct {
 	closing      atomic.Bool // Close was called
 	exiting      atomic.Bool // the process is ending abruptly (os.Exit)
 	dead         atomic.Bool // exit was reported or the session tore down: no more events
+	draining     atomic.Bool // a drain action ran: readiness routes answer 503
 
 	emitMu sync.Mutex // stamps and emits events in order
 

@@ -73,16 +73,18 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 
 	then := rt.Actions()
 	none := len(then) == 1 && then[0] == scenario.ThenNone
+	// A readiness route reads the program's ready flag as it answers.
+	code, body := rt.Answer(s.draining.Load())
 	w.Header().Set("Content-Type", "text/plain")
 	if !none {
 		// The response is flushed before the actions below, so it must be
 		// a complete message on its own: with a Content-Length, net/http
 		// does not switch to chunked encoding on Flush.
-		w.Header().Set("Content-Length", strconv.Itoa(len(rt.Body)))
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	}
-	c.setStatus(rt.Code())
-	w.WriteHeader(rt.Code())
-	io.WriteString(w, rt.Body)
+	c.setStatus(code)
+	w.WriteHeader(code)
+	io.WriteString(w, body)
 	if none {
 		return // net/http writes the buffered response once the handler returns
 	}
@@ -94,9 +96,15 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 		c.flushedByHandler()
 	}
 	// The actions in order, as the handler's code calls them; Validate
-	// keeps destroy and exit, which end the handler, last.
-	for _, action := range then {
+	// keeps destroy and exit, which end the handler, last. Those after a
+	// drain run when the drain period ends (see afterDrain).
+	now, later := scenario.SplitDrain(then)
+	for _, action := range now {
 		switch action {
+		case scenario.ThenDrain:
+			// ready.Store(false): the readiness routes answer 503 now.
+			s.draining.Store(true)
+			s.afterDrain(later)
 		case scenario.ThenShutdown:
 			// Shutdown waits for this very handler to return, so it runs
 			// in its own goroutine.
@@ -117,4 +125,35 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 			panic(http.ErrAbortHandler)
 		}
 	}
+}
+
+// afterDrain runs the actions after a drain once the drain period has
+// passed, in a goroutine of their own as the program's time.AfterFunc
+// does: the handler has returned by then. A session tearing down cancels
+// the wait.
+func (s *server) afterDrain(actions scenario.Then) {
+	if len(actions) == 0 || !s.enter() {
+		return
+	}
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTimer(s.cfg.Server.Drain())
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-s.ctx.Done():
+			return
+		}
+		for _, action := range actions {
+			switch action {
+			case scenario.ThenShutdown:
+				s.shutdown()
+			case scenario.ThenClose:
+				s.closeServer()
+			case scenario.ThenExit:
+				s.exit()
+				return
+			}
+		}
+	}()
 }

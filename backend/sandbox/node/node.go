@@ -36,6 +36,10 @@
 //     event is close by "client", reason "client";
 //   - server events close-called, closeIdle-called, closeAll-called,
 //     listener-closed, before-exit, exit.
+//
+// A drain action sets the program's ready flag false (readiness routes
+// answer 503 from then on) and runs the route's remaining actions in a
+// ref'd timer when the drain period ends.
 package node
 
 import (
@@ -112,6 +116,9 @@ type server struct {
 	ticks     []func() // process.nextTick queue
 	gone      bool     // the process exited
 	checker   *timer
+	// draining: the program's ready flag is false (a drain action ran),
+	// so its readiness routes answer 503.
+	draining bool
 }
 
 type timer struct {
@@ -748,14 +755,28 @@ func (c *conn) onHeaders(r *request) error {
 		res.onFinish = func() { c.ref = false }
 	}
 	respond := func() {
-		c.end(res, route.Code(), route.Body)
+		// A readiness route reads the program's ready flag as it answers.
+		status, body := route.Answer(s.draining)
+		c.end(res, status, body)
 		// The handler's calls after res.end(), one after another; nothing
-		// runs after process.exit().
-		for _, action := range route.Actions() {
+		// runs after process.exit(). After a drain, the rest runs in the
+		// drain period's setTimeout, a ref'd timer like any other.
+		now, later := scenario.SplitDrain(route.Actions())
+		for _, action := range now {
 			if s.gone {
 				break
 			}
 			s.then(action, c)
+		}
+		if len(later) > 0 && !s.gone {
+			s.setTimer(sv.Drain(), true, func() {
+				for _, action := range later {
+					if s.gone {
+						break
+					}
+					s.then(action, c)
+				}
+			})
 		}
 	}
 	if d := route.Delay(); d > 0 {
@@ -786,8 +807,13 @@ func latin1(target string) string {
 
 // then runs the route's action after res.end().
 func (s *server) then(action string, c *conn) {
-	if action == scenario.ThenDestroy {
+	switch action {
+	case scenario.ThenDestroy:
 		c.destroy(timeline.ByServer, timeline.ReasonDestroy)
+		return
+	case scenario.ThenDrain:
+		// ready = false: the readiness routes answer 503 from now on.
+		s.draining = true
 		return
 	}
 	s.act(action)
