@@ -31,7 +31,11 @@ type Field struct{ Name, Value string }
 
 // Card describes event id for the detail card: its fields, then the raw
 // bytes for send and recv. A span card adds the span's state and length.
-func (m *Model) Card(id int, span bool, now float64) (title string, fields []Field, raw string) {
+// ended says the run is over (or the process exited): an open span
+// then ends at now, and is not "so far". Times on a card are all in
+// milliseconds, as the events and the lessons' checks give them: "34.6 s"
+// beside "2811 ms" made a reader convert.
+func (m *Model) Card(id int, span bool, now float64, ended bool) (title string, fields []Field, raw string) {
 	if id < 0 || id >= len(m.Events) {
 		return "", nil, ""
 	}
@@ -44,22 +48,26 @@ func (m *Model) Card(id int, span bool, now float64) (title string, fields []Fie
 	if span {
 		if s := m.spanOf(id); s != nil {
 			end, state := s.End, ""
-			if end == Open {
+			switch {
+			case end != Open:
+			case ended || m.Exited >= 0:
+				end, state = now, " (the run's end)"
+			default:
 				end, state = now, " (so far)"
 			}
 			title = s.Kind.String() + " · " + who
-			fields = append(fields, Field{"from", fmtMs(s.Start)}, Field{"to", fmtMs(end) + state}, Field{"for", fmtDur(end-s.Start) + state})
+			fields = append(fields, Field{"from", cardMs(s.Start)}, Field{"to", cardMs(end) + state}, Field{"for", cardMs(end - s.Start)})
 			if s.Label != "" {
 				fields = append(fields, Field{"what", s.Label})
 			}
 			if s.Timer != "" {
-				fields = append(fields, Field{"timeout", s.Timer + " → " + s.TimerReason + " at " + fmtMs(s.Deadline)})
+				fields = append(fields, Field{"timeout", s.Timer + " → " + s.TimerReason + " at " + cardMs(s.Deadline)})
 			}
 			fields = append(fields, Field{"began with", ev.Kind})
 			return title, fields, ""
 		}
 	}
-	fields = append(fields, Field{"t", fmtMs(ev.T)}, Field{"kind", ev.Kind})
+	fields = append(fields, Field{"t", cardMs(ev.T)}, Field{"kind", ev.Kind})
 	add := func(name, v string) {
 		if v != "" {
 			fields = append(fields, Field{name, v})
@@ -69,7 +77,10 @@ func (m *Model) Card(id int, span bool, now float64) (title string, fields []Fie
 	add("hop", ev.Hop)
 	add("upstream", ev.Upstream)
 	add("by", ev.By)
-	add("reason", ev.Reason)
+	if ev.Reason != ev.By {
+		// "by client, reason client" would say it twice.
+		add("reason", ev.Reason)
+	}
 	add("method", ev.Method)
 	add("path", ev.Path)
 	if ev.Status != 0 {

@@ -441,18 +441,57 @@ func TestLayoutCulls(t *testing.T) {
 func TestCardAndSummary(t *testing.T) {
 	m := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, answer2)
 	a := m.Lane("A")
-	title, fields, raw := m.Card(a.Events[2], false, 1500)
+	title, fields, raw := m.Card(a.Events[2], false, 1500, false)
 	if title != "send · connection A" || raw == "" || !hasField(fields, "bytes", "34") {
 		t.Errorf("send card %q %v raw %q", title, fields, raw)
 	}
-	title, fields, _ = m.Card(a.Close, false, 1500)
+	title, fields, _ = m.Card(a.Close, false, 1500, false)
 	if !hasField(fields, "by", "server") || !hasField(fields, "reason", "socket-timeout") {
 		t.Errorf("close card %q %v", title, fields)
 	}
 	idle := a.Spans[4]
-	title, fields, _ = m.Card(idle.Event, true, 1500)
+	title, fields, _ = m.Card(idle.Event, true, 1500, false)
 	if title != "idle · connection A" || !hasField(fields, "for", "400.5 ms") {
 		t.Errorf("idle span card %q %v", title, fields)
+	}
+	// One unit on a card, whatever the size: no "34.6096 s" beside "2811 ms".
+	late := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, []ev{
+		{T: 0, Kind: timeline.Listen},
+		{T: 2811, Conn: "A", Kind: timeline.Connect},
+		{T: 34609.6, Conn: "A", Kind: timeline.Close, By: timeline.ByClient, Reason: timeline.ReasonClient},
+	})
+	la := late.Lane("A")
+	_, fields, _ = late.Card(la.Close, false, 40000, true)
+	if !hasField(fields, "t", "34609.6 ms") || !hasField(fields, "by", "client") {
+		t.Errorf("late close card %v", fields)
+	}
+	for _, f := range fields {
+		if f.Name == "reason" {
+			t.Errorf("the card repeats who closed as the reason: %v", fields)
+		}
+	}
+	_, fields, _ = late.Card(la.Events[0], true, 40000, false)
+	if !hasField(fields, "from", "2811 ms") {
+		t.Errorf("span card %v", fields)
+	}
+	// A span still open when the run ended is not "so far".
+	open := build(Config{Runtime: "node20"}, []ev{
+		{T: 0, Kind: timeline.Listen},
+		{T: 12000, Conn: "A", Kind: timeline.Connect},
+	})
+	oa := open.Lane("A")
+	_, fields, _ = open.Card(oa.Spans[len(oa.Spans)-1].Event, true, 15000, true)
+	for _, f := range fields {
+		if strings.Contains(f.Value, "so far") {
+			t.Errorf("the run has ended, the card says %q", f.Name+": "+f.Value)
+		}
+	}
+	if !hasField(fields, "to", "15000 ms (the run's end)") {
+		t.Errorf("ended span card %v", fields)
+	}
+	_, fields, _ = open.Card(oa.Spans[len(oa.Spans)-1].Event, true, 15000, false)
+	if !hasField(fields, "to", "15000 ms (so far)") {
+		t.Errorf("live span card %v", fields)
 	}
 	if got, want := m.Summary(a), "Connection A: from 1 ms, 1 request (GET /test → 200), closed by server at 402.4 ms (socket-timeout)."; got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)

@@ -822,7 +822,7 @@ func (v *View) setFocus(id int, span bool) {
 	}
 	text := EventText(ev)
 	if span {
-		title, _, _ := m.Card(id, span, v.now())
+		title, _, _ := m.Card(id, span, v.now(), v.ended)
 		text = title + ", begun by " + text
 	}
 	dom.SetText(v.announce, text)
@@ -860,7 +860,7 @@ func (v *View) showCardAt(x, y float64) {
 }
 
 func (v *View) fillCard(id int, span bool) {
-	title, fields, raw := v.model.Card(id, span, v.now())
+	title, fields, raw := v.model.Card(id, span, v.now(), v.ended)
 	dom.Clear(v.card)
 	dl := dom.El("dl", nil)
 	for _, f := range fields {

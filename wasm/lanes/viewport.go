@@ -160,6 +160,15 @@ func fmtMs(ms float64) string {
 	}
 }
 
+// cardMs renders a time or a length in milliseconds whatever its size,
+// to a tenth (a thousandth below 10 ms): one unit for a whole card.
+func cardMs(ms float64) string {
+	if a := math.Abs(ms); a >= 10 || a == 0 {
+		return strconv.FormatFloat(round(ms, 1), 'f', -1, 64) + " ms"
+	}
+	return strconv.FormatFloat(round(ms, 3), 'f', -1, 64) + " ms"
+}
+
 // fmtDur renders a duration the way a person reads a timeout: "400 ms",
 // "5 s", "1.5 s".
 func fmtDur(ms float64) string {
