@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
 
@@ -102,14 +103,18 @@ func TestMarkLabelSaysWhoOnce(t *testing.T) {
 		name string
 		ev   timeline.Event
 		want string
+		lang scenario.Language
 	}{
-		{"reason names the closer", timeline.Event{Kind: timeline.Close, By: "client", Reason: "client"}, "closed by client"},
-		{"no reason", timeline.Event{Kind: timeline.Close, By: "client"}, "closed by client"},
-		{"a server timeout", timeline.Event{Kind: timeline.Close, By: "server", Reason: "keepalive-timeout"}, "closed by server: keepalive-timeout"},
+		{"Node's close()", timeline.Event{Kind: timeline.CloseCalled}, "close()", scenario.LangNode},
+		{"Go's srv.Close()", timeline.Event{Kind: timeline.CloseCalled}, "Close()", scenario.LangGo},
+		{"Go's Shutdown()", timeline.Event{Kind: timeline.ShutdownCalled}, "Shutdown()", scenario.LangGo},
+		{"reason names the closer", timeline.Event{Kind: timeline.Close, By: "client", Reason: "client"}, "closed by client", scenario.LangNode},
+		{"no reason", timeline.Event{Kind: timeline.Close, By: "client"}, "closed by client", scenario.LangNode},
+		{"a server timeout", timeline.Event{Kind: timeline.Close, By: "server", Reason: "keepalive-timeout"}, "closed by server: keepalive-timeout", scenario.LangNode},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := markLabel(&tt.ev); got != tt.want {
+			if got := markLabel(&tt.ev, tt.lang); got != tt.want {
 				t.Errorf("markLabel = %q, want %q", got, tt.want)
 			}
 		})

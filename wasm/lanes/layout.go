@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
 
@@ -388,10 +389,10 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
 		proxyMark := ev.Kind == timeline.ProxyError || ev.Kind == timeline.Response && ev.By == timeline.ByProxy
 		if id == l.Close || proxyMark || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
-			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev, m.Config.Language), Small: true, Anchor: -1, ID: -1})
 		}
 		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
-			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev, m.Config.Language), Small: true, Anchor: -1, ID: -1})
 		}
 		if id == f.Event || id == f.Hover {
 			role := RoleFocus
@@ -417,8 +418,10 @@ func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 	d.add(Item{Shape: ShapeText, Role: RoleWarn, X: math.Max(tx, GutterW), Y: y + 9, Text: text, Small: true, Anchor: -1, ID: -1})
 }
 
-// markLabel is the short text beside a close, reset, refused or server mark.
-func markLabel(ev *timeline.Event) string {
+// markLabel is the short text beside a close, reset, refused or server
+// mark, with the server calls spelled as the runtime's program spells
+// them (Node's close(), Go's Close()).
+func markLabel(ev *timeline.Event, lang scenario.Language) string {
 	switch ev.Kind {
 	case timeline.Close:
 		if ev.Reason == "" || ev.Reason == ev.By {
@@ -437,6 +440,9 @@ func markLabel(ev *timeline.Event) string {
 		}
 		return "refused"
 	case timeline.CloseCalled:
+		if lang == scenario.LangGo {
+			return "Close()"
+		}
 		return "close()"
 	case timeline.CloseIdleCalled:
 		return "closeIdleConnections()"
