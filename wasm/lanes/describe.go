@@ -56,18 +56,18 @@ func (m *Model) Card(id int, span bool, now float64, ended bool) (title string, 
 				end, state = now, " (so far)"
 			}
 			title = s.Kind.String() + " · " + who
-			fields = append(fields, Field{"from", cardMs(s.Start)}, Field{"to", cardMs(end) + state}, Field{"for", cardMs(end - s.Start)})
+			fields = append(fields, Field{"from", fmtMs(s.Start)}, Field{"to", fmtMs(end) + state}, Field{"for", fmtMs(end - s.Start)})
 			if s.Label != "" {
 				fields = append(fields, Field{"what", s.Label})
 			}
 			if s.Timer != "" {
-				fields = append(fields, Field{"timeout", s.Timer + " → " + s.TimerReason + " at " + cardMs(s.Deadline)})
+				fields = append(fields, Field{"timeout", s.Timer + " → " + s.TimerReason + " at " + fmtMs(s.Deadline)})
 			}
 			fields = append(fields, Field{"began with", ev.Kind})
 			return title, fields, ""
 		}
 	}
-	fields = append(fields, Field{"t", cardMs(ev.T)}, Field{"kind", ev.Kind})
+	fields = append(fields, Field{"t", fmtMs(ev.T)}, Field{"kind", ev.Kind})
 	add := func(name, v string) {
 		if v != "" {
 			fields = append(fields, Field{name, v})
@@ -148,7 +148,7 @@ func (m *Model) Summary(l *Lane) string {
 		}
 	case l.Close >= 0:
 		ev := m.Events[l.Close]
-		b.WriteString(", closed by " + ev.By + " at " + fmtMs(ev.T))
+		b.WriteString(", closed by the " + ev.By + " at " + fmtMs(ev.T))
 		if ev.Reason != "" && ev.Reason != ev.By {
 			b.WriteString(" (" + ev.Reason + ")")
 		}
@@ -157,7 +157,7 @@ func (m *Model) Summary(l *Lane) string {
 		ev := m.Events[l.Reset]
 		b.WriteString(", reset")
 		if ev.By != "" {
-			b.WriteString(" by " + ev.By)
+			b.WriteString(" by the " + ev.By)
 		}
 		b.WriteString(" at " + fmtMs(ev.T))
 	}
@@ -198,10 +198,12 @@ func EventText(ev timeline.Event) string {
 	case timeline.Response:
 		s += " " + strconv.Itoa(ev.Status)
 	case timeline.Close:
-		s += " by " + ev.By + " (" + ev.Reason + ")"
+		// Worded as the mark's label: "closed by the client", never
+		// "close by client (client)".
+		s = ev.Conn + ": " + markLabel(&ev, "")
 	case timeline.Reset:
 		if ev.By != "" {
-			s += " by " + ev.By
+			s += " by the " + ev.By
 		}
 	case timeline.Refused:
 		s += " (" + ev.Error + ")"

@@ -331,7 +331,7 @@ func TestTicksAndFormat(t *testing.T) {
 			}
 		})
 	}
-	for in, want := range map[float64]string{400: "400 ms", 4000: "4000 ms", 1001.74: "1001.7 ms", 0.25: "0.25 ms", 0: "0 ms", 12.34: "12.3 ms", 12034.56: "12.0346 s"} {
+	for in, want := range map[float64]string{400: "400 ms", 4000: "4000 ms", 1001.74: "1001.7 ms", 0.25: "0.25 ms", 0: "0 ms", 12.34: "12.3 ms", 12034.56: "12034.6 ms", 34609.6: "34609.6 ms", 2811: "2811 ms"} {
 		if got := fmtMs(in); got != want {
 			t.Errorf("fmtMs(%v) = %q, want %q", in, got, want)
 		}
@@ -374,7 +374,7 @@ func TestSVGExport(t *testing.T) {
 			text.Write(tok)
 		}
 	}
-	for _, want := range []string{"closed by server: socket-timeout", "refused: connect: connection refused", "close()", "server", "A", "B", "C", `Run "<answer 2>"`} {
+	for _, want := range []string{"closed by the server: socket-timeout", "refused: connect: connection refused", "close()", "server", "A", "B", "C", `Run "<answer 2>"`} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("svg text lacks %q", want)
 		}
@@ -493,7 +493,7 @@ func TestCardAndSummary(t *testing.T) {
 	if !hasField(fields, "to", "15000 ms (so far)") {
 		t.Errorf("live span card %v", fields)
 	}
-	if got, want := m.Summary(a), "Connection A: from 1 ms, 1 request (GET /test → 200), closed by server at 402.4 ms (socket-timeout)."; got != want {
+	if got, want := m.Summary(a), "Connection A: from 1 ms, 1 request (GET /test → 200), closed by the server at 402.4 ms (socket-timeout)."; got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)
 	}
 	if got, want := ShowBytes("GET / HTTP/1.1\r\n\x01"), "GET / HTTP/1.1\\r\\n\n\\x01"; got != want {
@@ -595,7 +595,7 @@ func TestLabelsDoNotOverlap(t *testing.T) {
 		{"answer 2, wide", answer2, "close()", 1200},
 		{"answer 2, narrow", answer2, "close()", 390},
 		{"close() then exit", closeThenExit, "close() · exit", 1200},
-		{"reset then close", closeThenExit, "reset by client", 1200},
+		{"reset then close", closeThenExit, "reset by the client", 1200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, tc.evs)

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
 
@@ -389,10 +388,10 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
 		proxyMark := ev.Kind == timeline.ProxyError || ev.Kind == timeline.Response && ev.By == timeline.ByProxy
 		if id == l.Close || proxyMark || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
-			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev, m.Config.Language), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1})
 		}
 		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
-			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev, m.Config.Language), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1})
 		}
 		if id == f.Event || id == f.Hover {
 			role := RoleFocus
@@ -419,19 +418,22 @@ func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 }
 
 // markLabel is the short text beside a close, reset, refused or server
-// mark, with the server calls spelled as the runtime's program spells
-// them (Node's close(), Go's Close()).
-func markLabel(ev *timeline.Event, lang scenario.Language) string {
+// mark, with a server call named as runtime's program names it (Node's
+// close(), Go's Close() and Shutdown()), from the runtime table.
+func markLabel(ev *timeline.Event, runtime string) string {
+	if call := serverCall(ev.Kind, runtime); call != "" {
+		return shortCall(call)
+	}
 	switch ev.Kind {
 	case timeline.Close:
 		if ev.Reason == "" || ev.Reason == ev.By {
 			// "closed by client: client" would say it twice.
-			return "closed by " + ev.By
+			return "closed by the " + ev.By
 		}
-		return "closed by " + ev.By + ": " + ev.Reason
+		return "closed by the " + ev.By + ": " + ev.Reason
 	case timeline.Reset:
 		if ev.By != "" {
-			return "reset by " + ev.By
+			return "reset by the " + ev.By
 		}
 		return "reset"
 	case timeline.Refused:
@@ -439,17 +441,6 @@ func markLabel(ev *timeline.Event, lang scenario.Language) string {
 			return "refused: " + ev.Error
 		}
 		return "refused"
-	case timeline.CloseCalled:
-		if lang == scenario.LangGo {
-			return "Close()"
-		}
-		return "close()"
-	case timeline.CloseIdleCalled:
-		return "closeIdleConnections()"
-	case timeline.CloseAllCalled:
-		return "closeAllConnections()"
-	case timeline.ShutdownCalled:
-		return "Shutdown()"
 	case timeline.ProxyError:
 		return "proxy: " + shortLog(ev.Error)
 	case timeline.Response:
