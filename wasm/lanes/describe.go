@@ -168,18 +168,19 @@ func (m *Model) Summary(l *Lane) string {
 	return b.String()
 }
 
-// ServerText says what a server event means.
-func ServerText(ev timeline.Event) string {
+// ServerText says what a server event means, a call named as runtime's
+// program writes it (Go's "srv.Close() called", Node's "server.close()
+// called"), from the runtime table.
+func ServerText(ev timeline.Event, runtime string) string {
 	what := map[string]string{
-		timeline.Listen:          "listening",
-		timeline.CloseCalled:     "server.close() called",
-		timeline.CloseIdleCalled: "closeIdleConnections() called",
-		timeline.CloseAllCalled:  "closeAllConnections() called",
-		timeline.ShutdownCalled:  "Shutdown() called",
-		timeline.ListenerClosed:  "listener closed: no new connections",
-		timeline.BeforeExit:      "beforeExit",
-		timeline.Exit:            "the process exits",
+		timeline.Listen:         "listening",
+		timeline.ListenerClosed: "listener closed: no new connections",
+		timeline.BeforeExit:     "beforeExit",
+		timeline.Exit:           "the process exits",
 	}[ev.Kind]
+	if call := serverCall(ev.Kind, runtime); call != "" {
+		what = call + " called"
+	}
 	if what == "" {
 		what = ev.Kind
 	}
@@ -187,9 +188,9 @@ func ServerText(ev timeline.Event) string {
 }
 
 // EventText is one line about an event, for the live announcement.
-func EventText(ev timeline.Event) string {
+func EventText(ev timeline.Event, runtime string) string {
 	if ev.Conn == "" {
-		return ServerText(ev)
+		return ServerText(ev, runtime)
 	}
 	s := ev.Conn + ": " + ev.Kind
 	switch ev.Kind {
@@ -200,7 +201,7 @@ func EventText(ev timeline.Event) string {
 	case timeline.Close:
 		// Worded as the mark's label: "closed by the client", never
 		// "close by client (client)".
-		s = ev.Conn + ": " + markLabel(&ev, "")
+		s = ev.Conn + ": " + markLabel(&ev, runtime)
 	case timeline.Reset:
 		if ev.By != "" {
 			s += " by the " + ev.By

@@ -233,7 +233,7 @@ func (v *View) Add(ev timeline.Event) {
 	if ev.Conn != "" {
 		v.dirty[ev.Conn] = true
 	} else {
-		li := dom.El("li", []dom.Attr{dom.A("data-server-event", ev.Kind), dom.A("data-t", num(ev.T))}, ServerText(ev))
+		li := dom.El("li", []dom.Attr{dom.A("data-server-event", ev.Kind), dom.A("data-t", num(ev.T))}, ServerText(ev, v.model.Config.Runtime))
 		v.srServer.Call("appendChild", li)
 	}
 	v.invalidate()
@@ -820,7 +820,7 @@ func (v *View) setFocus(id int, span bool) {
 			v.vp.Scroll(y-bot, ContentH(len(m.Lanes)))
 		}
 	}
-	text := EventText(ev)
+	text := EventText(ev, m.Config.Runtime)
 	if span {
 		title, _, _ := m.Card(id, span, v.now(), v.ended)
 		text = title + ", begun by " + text
