@@ -1,6 +1,8 @@
 package lanes
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/keepalive-playground/playground/scenario"
@@ -42,6 +44,64 @@ func TestEventText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := EventText(tt.ev, tt.runtime); got != tt.want {
 				t.Errorf("EventText = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCardsOneUnit: every time and length on every card of a run, event
+// or span, is in milliseconds (a card said "34.6096 s" beside "2811 ms",
+// and "socket.setTimeout 4 s → socket-timeout at 4002.5 ms"), and none
+// says "so far" once the run has ended.
+func TestCardsOneUnit(t *testing.T) {
+	seconds := regexp.MustCompile(`\d s\b`)
+	late := []ev{
+		{T: 0.5, Kind: timeline.Listen},
+		{T: 2811, Conn: "A", Kind: timeline.Accept},
+		{T: 2811.2, Conn: "A", Kind: timeline.Connect},
+		{T: 2811.3, Conn: "A", Kind: timeline.Send, Data: "GET / HTTP/1.1\r\nHost: demo\r\n\r\n"},
+		{T: 2812, Conn: "A", Kind: timeline.Request, Method: "GET", Path: "/"},
+		{T: 2812.5, Conn: "A", Kind: timeline.Response, Status: 200},
+		{T: 34609.6, Conn: "B", Kind: timeline.Accept},
+		{T: 34609.7, Conn: "B", Kind: timeline.Connect},
+	}
+	tests := []struct {
+		name  string
+		cfg   Config
+		evs   []ev
+		now   float64
+		ended bool
+	}{
+		{"node, live", ConfigOf(sc("node20", `"socketTimeoutMs": 40000, "keepAliveTimeoutMs": 5000`)), late, 36000, false},
+		{"node, ended", ConfigOf(sc("node20", `"socketTimeoutMs": 40000, "keepAliveTimeoutMs": 5000`)), late, 36000, true},
+		{"go, ended", ConfigOf(sc("go", `"idleTimeoutMs": 12000, "readHeaderTimeoutMs": 30000`)), late, 36000, true},
+		{"the process exited", ConfigOf(sc("node20", `"socketTimeoutMs": 40000`)),
+			append(append([]ev{}, late...), ev{T: 35000, Kind: timeline.Exit}), 35000, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := build(tt.cfg, tt.evs)
+			cards, timers := 0, 0
+			for id := range m.Events {
+				for _, span := range []bool{false, true} {
+					title, fields, _ := m.Card(id, span, tt.now, tt.ended)
+					cards++
+					for _, f := range fields {
+						if f.Name == "timeout" {
+							timers++
+						}
+						if seconds.MatchString(f.Value) {
+							t.Errorf("%s card of %s: %s: %q is not in ms", title, m.Events[id].Kind, f.Name, f.Value)
+						}
+						final := tt.ended || m.Exited >= 0
+						if final && strings.Contains(f.Value, "so far") {
+							t.Errorf("%s card after the end: %s: %q", title, f.Name, f.Value)
+						}
+					}
+				}
+			}
+			if cards == 0 || timers == 0 {
+				t.Fatalf("%d cards, %d with a timeout: the test sees no timer", cards, timers)
 			}
 		})
 	}

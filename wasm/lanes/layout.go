@@ -405,7 +405,7 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 
 func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 	x0, x1 := v.X(now), v.X(cd.Deadline)
-	text := cd.Label + " · " + fmtDur(round(math.Max(cd.Left, 0), -2)) + " left"
+	text := cd.Label + " · " + fmtMs(round(math.Max(cd.Left, 0), -2)) + " left"
 	if cd.Left <= 0 {
 		text = cd.Label + " · due"
 	}
