@@ -418,11 +418,13 @@ func describeMatch(m Match) string {
 	} else {
 		parts = append(parts, "any")
 	}
+	// A method or target may hold the bytes a lesson about parsing sends
+	// (a tab, a bare CR): shown as escapes, as contains is.
 	if m.Method != "" {
-		parts = append(parts, m.Method)
+		parts = append(parts, escapeBytes(m.Method))
 	}
 	if m.Path != "" {
-		parts = append(parts, m.Path)
+		parts = append(parts, escapeBytes(m.Path))
 	}
 	if m.Status != 0 {
 		parts = append(parts, strconv.Itoa(m.Status))

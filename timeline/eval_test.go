@@ -101,6 +101,8 @@ func TestEval(t *testing.T) {
 		{"contains data", `{"conn":"A", "kind":"recv", "contains":"Transfer-Encoding: chunked"}`, story, true, "conn A recv at 2.5 ms"},
 		{"contains misses", `{"conn":"A", "kind":"recv", "contains":"Connection: close"}`, story, false,
 			`no "conn A recv containing 'Connection: close'" event`},
+		{"a target with a tab shows it", `{"kind":"request", "path":"/a\tb"}`, story, false,
+			`no "request /a\tb" event`},
 		{"contains CRLF shows it", `{"conn":"A", "kind":"recv", "contains":"close\r\n\r\n"}`, story, false,
 			`no "conn A recv containing 'close\r\n\r\n'" event`},
 		{"contains error", `{"kind":"refused", "contains":"connection refused"}`, story, true, "conn C refused at 1500.0 ms"},
