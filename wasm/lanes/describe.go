@@ -73,6 +73,9 @@ func (m *Model) Card(id int, span bool, now float64, ended bool) (title string, 
 			fields = append(fields, Field{name, v})
 		}
 	}
+	// A server call's card says what the program called, in its own
+	// spelling: the kind close-called is Go's srv.Close() too.
+	add("call", serverCall(ev.Kind, m.Config.Runtime))
 	add("conn", ev.Conn)
 	add("hop", ev.Hop)
 	add("upstream", ev.Upstream)

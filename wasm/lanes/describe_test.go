@@ -106,3 +106,36 @@ func TestCardsOneUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestCardNamesTheCall: a server call's card says the call as the
+// runtime's program writes it, from the runtime table.
+func TestCardNamesTheCall(t *testing.T) {
+	node, golang := scenario.DefaultRuntime(), scenario.RuntimeOf(scenario.LangGo)
+	tests := []struct {
+		name    string
+		runtime string
+		kind    string
+		want    string
+	}{
+		{"Node's close()", node, timeline.CloseCalled, "server.close()"},
+		{"Node's closeAllConnections()", node, timeline.CloseAllCalled, "server.closeAllConnections()"},
+		{"Go's Close()", golang, timeline.CloseCalled, "srv.Close()"},
+		{"Go's Shutdown()", golang, timeline.ShutdownCalled, "srv.Shutdown(ctx)"},
+		{"not a call", golang, timeline.Exit, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := build(Config{Runtime: tt.runtime}, []ev{{T: 0.5, Kind: timeline.Listen}, {T: 1000, Kind: tt.kind}})
+			_, fields, _ := m.Card(1, false, 1000, false)
+			got := ""
+			for _, f := range fields {
+				if f.Name == "call" {
+					got = f.Value
+				}
+			}
+			if got != tt.want {
+				t.Errorf("call %q, want %q (fields %v)", got, tt.want, fields)
+			}
+		})
+	}
+}
