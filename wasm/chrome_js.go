@@ -395,6 +395,27 @@ func (c *chrome) copyLink(frag, what string) {
 	clip.Call("writeText", link).Call("then", done, fail)
 }
 
+// timelineIntoView scrolls the timeline onto the screen when a run starts
+// and it is out of sight: on a phone it sits far below the lesson's Run
+// button, and a run seemed to do nothing.
+func (c *chrome) timelineIntoView() {
+	wrap := dom.Doc().Call("querySelector", ".timeline-wrap")
+	if !wrap.Truthy() {
+		return
+	}
+	r := wrap.Call("getBoundingClientRect")
+	h := js.Global().Get("innerHeight").Float()
+	// In sight: its top third is on screen.
+	if top := r.Get("top").Float(); top >= 0 && top < h*2/3 {
+		return
+	}
+	behavior := "smooth"
+	if js.Global().Call("matchMedia", "(prefers-reduced-motion: reduce)").Get("matches").Bool() {
+		behavior = "auto"
+	}
+	wrap.Call("scrollIntoView", map[string]any{"block": "start", "behavior": behavior})
+}
+
 // openFromURL acts on the page address: ?embed=1, #s=LINK, #lesson=ID.
 func (c *chrome) openFromURL() {
 	loc := js.Global().Get("location")

@@ -163,6 +163,9 @@ func (a *app) apply(run bool) {
 		return
 	}
 	a.pendingRun = run
+	if run {
+		a.chrome.timelineIntoView()
+	}
 	if a.conn.State != client.Connected {
 		// The ready handler applies the scenario once connected.
 		return

@@ -156,14 +156,39 @@ func (v *View) build() {
 	v.fillLegend()
 }
 
+// LegendKey is the localStorage key that remembers the legend: "closed"
+// once a person has seen it (or closed it), "open" if they opened it
+// again. A first visit shows it open; later ones keep the timeline's
+// room unless the person wants the legend.
+const LegendKey = "kap.legend"
+
 func (v *View) fillLegend() {
 	dom.Clear(v.legend)
-	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", true)},
-		dom.El("summary", nil, "Legend"))
+	open := dom.ReadStorage(LegendKey) != "closed"
+	sum := dom.El("summary", nil, "Legend")
+	det := dom.El("details", []dom.Attr{dom.A("class", "tl-legend-box"), dom.A("open", open)}, sum)
 	// One parse of the whole legend: building it node by node was the
 	// largest part of the page's start.
 	det.Call("insertAdjacentHTML", "beforeend", LegendHTML(VarPalette()))
 	v.legend.Call("appendChild", det)
+	if open && dom.ReadStorage(LegendKey) == "" {
+		// Seen now: the next page starts with it collapsed.
+		dom.WriteStorage(LegendKey, "closed")
+	}
+	// Remember what the person chose: a toggle after their click on the
+	// summary (the element's own toggle at creation is not a choice).
+	clicked := false
+	v.ls.On(sum, "click", func(js.Value) { clicked = true })
+	v.ls.On(det, "toggle", func(js.Value) {
+		if !clicked {
+			return
+		}
+		state := "closed"
+		if det.Get("open").Bool() {
+			state = "open"
+		}
+		dom.WriteStorage(LegendKey, state)
+	})
 }
 
 func (v *View) listen() {
