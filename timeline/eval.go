@@ -418,11 +418,13 @@ func describeMatch(m Match) string {
 	} else {
 		parts = append(parts, "any")
 	}
+	// A method or target may hold the bytes a lesson about parsing sends
+	// (a tab, a bare CR): shown as escapes, as contains is.
 	if m.Method != "" {
-		parts = append(parts, m.Method)
+		parts = append(parts, escapeBytes(m.Method))
 	}
 	if m.Path != "" {
-		parts = append(parts, m.Path)
+		parts = append(parts, escapeBytes(m.Path))
 	}
 	if m.Status != 0 {
 		parts = append(parts, strconv.Itoa(m.Status))
@@ -430,7 +432,8 @@ func describeMatch(m Match) string {
 	if m.By != "" {
 		parts = append(parts, "by "+m.By)
 	}
-	if m.Reason != "" {
+	if m.Reason != "" && m.Reason != m.By {
+		// "close by client (client)" would say it twice.
 		parts = append(parts, "("+m.Reason+")")
 	}
 	if m.Side != "" {
@@ -446,7 +449,7 @@ func describeMatch(m Match) string {
 		parts = append(parts, "on the "+m.Hop+" hop")
 	}
 	if m.Contains != "" {
-		parts = append(parts, "containing '"+m.Contains+"'")
+		parts = append(parts, "containing '"+escapeBytes(m.Contains)+"'")
 	}
 	return strings.Join(parts, " ")
 }
@@ -456,6 +459,14 @@ func describeMatch(m Match) string {
 func describeEvent(e Event) string {
 	return describeMatch(Match{Conn: e.Conn, Kind: e.Kind, By: e.By, Reason: e.Reason,
 		Method: e.Method, Path: e.Path, Status: e.Status, Side: e.Side, State: e.State, Upstream: e.Upstream})
+}
+
+// escapeBytes shows CR, LF and other control bytes as Go escapes (\r\n):
+// in a check's detail, a page would render them as spaces, and the
+// difference between "\r\n" and "\n" is often the point.
+func escapeBytes(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

@@ -31,7 +31,11 @@ type Field struct{ Name, Value string }
 
 // Card describes event id for the detail card: its fields, then the raw
 // bytes for send and recv. A span card adds the span's state and length.
-func (m *Model) Card(id int, span bool, now float64) (title string, fields []Field, raw string) {
+// ended says the run is over (or the process exited): an open span
+// then ends at now, and is not "so far". Times on a card are all in
+// milliseconds, as the events and the lessons' checks give them: "34.6 s"
+// beside "2811 ms" made a reader convert.
+func (m *Model) Card(id int, span bool, now float64, ended bool) (title string, fields []Field, raw string) {
 	if id < 0 || id >= len(m.Events) {
 		return "", nil, ""
 	}
@@ -44,11 +48,15 @@ func (m *Model) Card(id int, span bool, now float64) (title string, fields []Fie
 	if span {
 		if s := m.spanOf(id); s != nil {
 			end, state := s.End, ""
-			if end == Open {
+			switch {
+			case end != Open:
+			case ended || m.Exited >= 0:
+				end, state = now, " (the run's end)"
+			default:
 				end, state = now, " (so far)"
 			}
 			title = s.Kind.String() + " · " + who
-			fields = append(fields, Field{"from", fmtMs(s.Start)}, Field{"to", fmtMs(end) + state}, Field{"for", fmtDur(end-s.Start) + state})
+			fields = append(fields, Field{"from", fmtMs(s.Start)}, Field{"to", fmtMs(end) + state}, Field{"for", fmtMs(end - s.Start)})
 			if s.Label != "" {
 				fields = append(fields, Field{"what", s.Label})
 			}
@@ -65,11 +73,17 @@ func (m *Model) Card(id int, span bool, now float64) (title string, fields []Fie
 			fields = append(fields, Field{name, v})
 		}
 	}
+	// A server call's card says what the program called, in its own
+	// spelling: the kind close-called is Go's srv.Close() too.
+	add("call", serverCall(ev.Kind, m.Config.Runtime))
 	add("conn", ev.Conn)
 	add("hop", ev.Hop)
 	add("upstream", ev.Upstream)
 	add("by", ev.By)
-	add("reason", ev.Reason)
+	if ev.Reason != ev.By {
+		// "by client, reason client" would say it twice.
+		add("reason", ev.Reason)
+	}
 	add("method", ev.Method)
 	add("path", ev.Path)
 	if ev.Status != 0 {
@@ -137,7 +151,7 @@ func (m *Model) Summary(l *Lane) string {
 		}
 	case l.Close >= 0:
 		ev := m.Events[l.Close]
-		b.WriteString(", closed by " + ev.By + " at " + fmtMs(ev.T))
+		b.WriteString(", closed by the " + ev.By + " at " + fmtMs(ev.T))
 		if ev.Reason != "" && ev.Reason != ev.By {
 			b.WriteString(" (" + ev.Reason + ")")
 		}
@@ -146,7 +160,7 @@ func (m *Model) Summary(l *Lane) string {
 		ev := m.Events[l.Reset]
 		b.WriteString(", reset")
 		if ev.By != "" {
-			b.WriteString(" by " + ev.By)
+			b.WriteString(" by the " + ev.By)
 		}
 		b.WriteString(" at " + fmtMs(ev.T))
 	}
@@ -157,18 +171,19 @@ func (m *Model) Summary(l *Lane) string {
 	return b.String()
 }
 
-// ServerText says what a server event means.
-func ServerText(ev timeline.Event) string {
+// ServerText says what a server event means, a call named as runtime's
+// program writes it (Go's "srv.Close() called", Node's "server.close()
+// called"), from the runtime table.
+func ServerText(ev timeline.Event, runtime string) string {
 	what := map[string]string{
-		timeline.Listen:          "listening",
-		timeline.CloseCalled:     "server.close() called",
-		timeline.CloseIdleCalled: "closeIdleConnections() called",
-		timeline.CloseAllCalled:  "closeAllConnections() called",
-		timeline.ShutdownCalled:  "Shutdown() called",
-		timeline.ListenerClosed:  "listener closed: no new connections",
-		timeline.BeforeExit:      "beforeExit",
-		timeline.Exit:            "the process exits",
+		timeline.Listen:         "listening",
+		timeline.ListenerClosed: "listener closed: no new connections",
+		timeline.BeforeExit:     "beforeExit",
+		timeline.Exit:           "the process exits",
 	}[ev.Kind]
+	if call := serverCall(ev.Kind, runtime); call != "" {
+		what = call + " called"
+	}
 	if what == "" {
 		what = ev.Kind
 	}
@@ -176,9 +191,9 @@ func ServerText(ev timeline.Event) string {
 }
 
 // EventText is one line about an event, for the live announcement.
-func EventText(ev timeline.Event) string {
+func EventText(ev timeline.Event, runtime string) string {
 	if ev.Conn == "" {
-		return ServerText(ev)
+		return ServerText(ev, runtime)
 	}
 	s := ev.Conn + ": " + ev.Kind
 	switch ev.Kind {
@@ -187,10 +202,12 @@ func EventText(ev timeline.Event) string {
 	case timeline.Response:
 		s += " " + strconv.Itoa(ev.Status)
 	case timeline.Close:
-		s += " by " + ev.By + " (" + ev.Reason + ")"
+		// Worded as the mark's label: "closed by the client", never
+		// "close by client (client)".
+		s = ev.Conn + ": " + markLabel(&ev, runtime)
 	case timeline.Reset:
 		if ev.By != "" {
-			s += " by " + ev.By
+			s += " by the " + ev.By
 		}
 	case timeline.Refused:
 		s += " (" + ev.Error + ")"

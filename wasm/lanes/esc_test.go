@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
 
@@ -98,18 +99,28 @@ func FuzzEsc(f *testing.F) {
 }
 
 func TestMarkLabelSaysWhoOnce(t *testing.T) {
+	node, golang := scenario.DefaultRuntime(), scenario.RuntimeOf(scenario.LangGo)
 	tests := []struct {
-		name string
-		ev   timeline.Event
-		want string
+		name    string
+		ev      timeline.Event
+		runtime string
+		want    string
 	}{
-		{"reason names the closer", timeline.Event{Kind: timeline.Close, By: "client", Reason: "client"}, "closed by client"},
-		{"no reason", timeline.Event{Kind: timeline.Close, By: "client"}, "closed by client"},
-		{"a server timeout", timeline.Event{Kind: timeline.Close, By: "server", Reason: "keepalive-timeout"}, "closed by server: keepalive-timeout"},
+		{"Node's close()", timeline.Event{Kind: timeline.CloseCalled}, node, "close()"},
+		{"Node's closeIdleConnections()", timeline.Event{Kind: timeline.CloseIdleCalled}, node, "closeIdleConnections()"},
+		{"Node's closeAllConnections()", timeline.Event{Kind: timeline.CloseAllCalled}, node, "closeAllConnections()"},
+		{"Go's srv.Close()", timeline.Event{Kind: timeline.CloseCalled}, golang, "Close()"},
+		{"Go's srv.Shutdown(ctx)", timeline.Event{Kind: timeline.ShutdownCalled}, golang, "Shutdown()"},
+		{"a recording without a runtime", timeline.Event{Kind: timeline.CloseCalled}, "", "close()"},
+		{"reason names the closer", timeline.Event{Kind: timeline.Close, By: "client", Reason: "client"}, node, "closed by the client"},
+		{"no reason", timeline.Event{Kind: timeline.Close, By: "client"}, node, "closed by the client"},
+		{"a server timeout", timeline.Event{Kind: timeline.Close, By: "server", Reason: "keepalive-timeout"}, node, "closed by the server: keepalive-timeout"},
+		{"Go's Close() closes a connection", timeline.Event{Kind: timeline.Close, By: "server", Reason: "server-close"}, golang, "closed by the server: server-close"},
+		{"a reset", timeline.Event{Kind: timeline.Reset, By: "client"}, node, "reset by the client"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := markLabel(&tt.ev); got != tt.want {
+			if got := markLabel(&tt.ev, tt.runtime); got != tt.want {
 				t.Errorf("markLabel = %q, want %q", got, tt.want)
 			}
 		})

@@ -185,22 +185,22 @@ func TestCountdown(t *testing.T) {
 	}{
 		{"node20: keepAliveTimeout plus the 1 s buffer after a response",
 			ConfigOf(sc("node20", `"keepAliveTimeoutMs": 5000`)), served, 100,
-			"keepAliveTimeout 5 s + 1 s buffer", "keepalive-timeout", 6030},
+			"keepAliveTimeout 5000 ms + 1000 ms buffer", "keepalive-timeout", 6030},
 		{"node18: keepAliveTimeout, no buffer",
 			ConfigOf(sc("node18", `"keepAliveTimeoutMs": 5000`)), served, 100,
-			"keepAliveTimeout 5 s", "keepalive-timeout", 5030},
+			"keepAliveTimeout 5000 ms", "keepalive-timeout", 5030},
 		{"node: socket.setTimeout before the first request",
 			ConfigOf(sc("node20", `"socketTimeoutMs": 4000`)), open, 100,
-			"socket.setTimeout 4 s", "socket-timeout", 4010},
+			"socket.setTimeout 4000 ms", "socket-timeout", 4010},
 		{"node: keepAliveTimeout off, socket timeout restarted by the last write",
 			ConfigOf(sc("node20", `"socketTimeoutMs": 400, "keepAliveTimeoutMs": 0`)), served, 100,
 			"socket.setTimeout 400 ms", "socket-timeout", 430},
 		{"go: IdleTimeout from the end of the response",
 			ConfigOf(sc("go", `"idleTimeoutMs": 2000`)), served, 100,
-			"IdleTimeout 2 s", "idle-timeout", 2030},
+			"IdleTimeout 2000 ms", "idle-timeout", 2030},
 		{"go: ReadHeaderTimeout before the first request",
 			ConfigOf(sc("go", `"readHeaderTimeoutMs": 1000`)), open, 100,
-			"ReadHeaderTimeout 1 s", "headers-timeout", 1010},
+			"ReadHeaderTimeout 1000 ms", "headers-timeout", 1010},
 		{"go: no IdleTimeout, an idle connection waits forever",
 			ConfigOf(sc("go", "")), served, 100, "", "", 0},
 	}
@@ -331,14 +331,9 @@ func TestTicksAndFormat(t *testing.T) {
 			}
 		})
 	}
-	for in, want := range map[float64]string{400: "400 ms", 4000: "4000 ms", 1001.74: "1001.7 ms", 0.25: "0.25 ms", 0: "0 ms", 12.34: "12.3 ms", 12034.56: "12.0346 s"} {
+	for in, want := range map[float64]string{400: "400 ms", 4000: "4000 ms", 1001.74: "1001.7 ms", 0.25: "0.25 ms", 0: "0 ms", 12.34: "12.3 ms", 12034.56: "12034.6 ms", 34609.6: "34609.6 ms", 2811: "2811 ms"} {
 		if got := fmtMs(in); got != want {
 			t.Errorf("fmtMs(%v) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[float64]string{400: "400 ms", 5000: "5 s", 1500: "1.5 s", 3249.9: "3.25 s"} {
-		if got := fmtDur(in); got != want {
-			t.Errorf("fmtDur(%v) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -374,7 +369,7 @@ func TestSVGExport(t *testing.T) {
 			text.Write(tok)
 		}
 	}
-	for _, want := range []string{"closed by server: socket-timeout", "refused: connect: connection refused", "close()", "server", "A", "B", "C", `Run "<answer 2>"`} {
+	for _, want := range []string{"closed by the server: socket-timeout", "refused: connect: connection refused", "close()", "server", "A", "B", "C", `Run "<answer 2>"`} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("svg text lacks %q", want)
 		}
@@ -441,20 +436,59 @@ func TestLayoutCulls(t *testing.T) {
 func TestCardAndSummary(t *testing.T) {
 	m := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, answer2)
 	a := m.Lane("A")
-	title, fields, raw := m.Card(a.Events[2], false, 1500)
+	title, fields, raw := m.Card(a.Events[2], false, 1500, false)
 	if title != "send · connection A" || raw == "" || !hasField(fields, "bytes", "34") {
 		t.Errorf("send card %q %v raw %q", title, fields, raw)
 	}
-	title, fields, _ = m.Card(a.Close, false, 1500)
+	title, fields, _ = m.Card(a.Close, false, 1500, false)
 	if !hasField(fields, "by", "server") || !hasField(fields, "reason", "socket-timeout") {
 		t.Errorf("close card %q %v", title, fields)
 	}
 	idle := a.Spans[4]
-	title, fields, _ = m.Card(idle.Event, true, 1500)
+	title, fields, _ = m.Card(idle.Event, true, 1500, false)
 	if title != "idle · connection A" || !hasField(fields, "for", "400.5 ms") {
 		t.Errorf("idle span card %q %v", title, fields)
 	}
-	if got, want := m.Summary(a), "Connection A: from 1 ms, 1 request (GET /test → 200), closed by server at 402.4 ms (socket-timeout)."; got != want {
+	// One unit on a card, whatever the size: no "34.6096 s" beside "2811 ms".
+	late := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, []ev{
+		{T: 0, Kind: timeline.Listen},
+		{T: 2811, Conn: "A", Kind: timeline.Connect},
+		{T: 34609.6, Conn: "A", Kind: timeline.Close, By: timeline.ByClient, Reason: timeline.ReasonClient},
+	})
+	la := late.Lane("A")
+	_, fields, _ = late.Card(la.Close, false, 40000, true)
+	if !hasField(fields, "t", "34609.6 ms") || !hasField(fields, "by", "client") {
+		t.Errorf("late close card %v", fields)
+	}
+	for _, f := range fields {
+		if f.Name == "reason" {
+			t.Errorf("the card repeats who closed as the reason: %v", fields)
+		}
+	}
+	_, fields, _ = late.Card(la.Events[0], true, 40000, false)
+	if !hasField(fields, "from", "2811 ms") {
+		t.Errorf("span card %v", fields)
+	}
+	// A span still open when the run ended is not "so far".
+	open := build(Config{Runtime: "node20"}, []ev{
+		{T: 0, Kind: timeline.Listen},
+		{T: 12000, Conn: "A", Kind: timeline.Connect},
+	})
+	oa := open.Lane("A")
+	_, fields, _ = open.Card(oa.Spans[len(oa.Spans)-1].Event, true, 15000, true)
+	for _, f := range fields {
+		if strings.Contains(f.Value, "so far") {
+			t.Errorf("the run has ended, the card says %q", f.Name+": "+f.Value)
+		}
+	}
+	if !hasField(fields, "to", "15000 ms (the run's end)") {
+		t.Errorf("ended span card %v", fields)
+	}
+	_, fields, _ = open.Card(oa.Spans[len(oa.Spans)-1].Event, true, 15000, false)
+	if !hasField(fields, "to", "15000 ms (so far)") {
+		t.Errorf("live span card %v", fields)
+	}
+	if got, want := m.Summary(a), "Connection A: from 1 ms, 1 request (GET /test → 200), closed by the server at 402.4 ms (socket-timeout)."; got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)
 	}
 	if got, want := ShowBytes("GET / HTTP/1.1\r\n\x01"), "GET / HTTP/1.1\\r\\n\n\\x01"; got != want {
@@ -556,7 +590,7 @@ func TestLabelsDoNotOverlap(t *testing.T) {
 		{"answer 2, wide", answer2, "close()", 1200},
 		{"answer 2, narrow", answer2, "close()", 390},
 		{"close() then exit", closeThenExit, "close() · exit", 1200},
-		{"reset then close", closeThenExit, "reset by client", 1200},
+		{"reset then close", closeThenExit, "reset by the client", 1200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := build(Config{Runtime: "node20", SocketTimeoutMs: 400}, tc.evs)
@@ -696,10 +730,10 @@ func TestProxyLanes(t *testing.T) {
 	}
 	// The client lane counts down the proxy's timer, the upstream lane
 	// whichever of the app's and the proxy's fires first.
-	if cd, ok := m.Lane("A").Countdown(6); !ok || !strings.Contains(cd.Label, "nginx keepalive_timeout 75 s") || cd.Reason != timeline.ReasonProxyIdleTimeout {
+	if cd, ok := m.Lane("A").Countdown(6); !ok || !strings.Contains(cd.Label, "nginx keepalive_timeout 75000 ms") || cd.Reason != timeline.ReasonProxyIdleTimeout {
 		t.Errorf("client lane countdown %+v %v", cd, ok)
 	}
-	if cd, ok := m.Lane("u2").Countdown(6); !ok || !strings.Contains(cd.Label, "upstream keepalive_timeout 4 s") || cd.Deadline != 4005 {
+	if cd, ok := m.Lane("u2").Countdown(6); !ok || !strings.Contains(cd.Label, "upstream keepalive_timeout 4000 ms") || cd.Deadline != 4005 {
 		t.Errorf("upstream lane countdown %+v %v", cd, ok)
 	}
 	v := Viewport{Width: 800, Height: ContentH(len(m.Lanes))}

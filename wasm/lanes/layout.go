@@ -436,10 +436,10 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
 		proxyMark := ev.Kind == timeline.ProxyError || ev.Kind == timeline.Response && ev.By == timeline.ByProxy
 		if id == l.Close || proxyMark || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
-			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1})
 		}
 		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
-			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev), Small: true, Anchor: -1, ID: -1})
+			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1})
 		}
 		if id == f.Event || id == f.Hover {
 			role := RoleFocus
@@ -453,7 +453,7 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 
 func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 	x0, x1 := v.X(now), v.X(cd.Deadline)
-	text := cd.Label + " · " + fmtDur(round(math.Max(cd.Left, 0), -2)) + " left"
+	text := cd.Label + " · " + fmtMs(round(math.Max(cd.Left, 0), -2)) + " left"
 	if cd.Left <= 0 {
 		text = cd.Label + " · due"
 	}
@@ -465,18 +465,23 @@ func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 	d.add(Item{Shape: ShapeText, Role: RoleWarn, X: math.Max(tx, GutterW), Y: y + 9, Text: text, Small: true, Anchor: -1, ID: -1})
 }
 
-// markLabel is the short text beside a close, reset, refused or server mark.
-func markLabel(ev *timeline.Event) string {
+// markLabel is the short text beside a close, reset, refused or server
+// mark, with a server call named as runtime's program names it (Node's
+// close(), Go's Close() and Shutdown()), from the runtime table.
+func markLabel(ev *timeline.Event, runtime string) string {
+	if call := serverCall(ev.Kind, runtime); call != "" {
+		return shortCall(call)
+	}
 	switch ev.Kind {
 	case timeline.Close:
 		if ev.Reason == "" || ev.Reason == ev.By {
 			// "closed by client: client" would say it twice.
-			return "closed by " + ev.By
+			return "closed by the " + ev.By
 		}
-		return "closed by " + ev.By + ": " + ev.Reason
+		return "closed by the " + ev.By + ": " + ev.Reason
 	case timeline.Reset:
 		if ev.By != "" {
-			return "reset by " + ev.By
+			return "reset by the " + ev.By
 		}
 		return "reset"
 	case timeline.Refused:
@@ -484,14 +489,6 @@ func markLabel(ev *timeline.Event) string {
 			return "refused: " + ev.Error
 		}
 		return "refused"
-	case timeline.CloseCalled:
-		return "close()"
-	case timeline.CloseIdleCalled:
-		return "closeIdleConnections()"
-	case timeline.CloseAllCalled:
-		return "closeAllConnections()"
-	case timeline.ShutdownCalled:
-		return "Shutdown()"
 	case timeline.ProxyError:
 		return "proxy: " + shortLog(ev.Error)
 	case timeline.Response:

@@ -457,10 +457,10 @@ func (m *Model) startTimer(l *Lane, t float64) {
 	}
 	switch {
 	case c.Language == scenario.LangNode && c.SocketTimeoutMs > 0:
-		l.timer = timer{label: "socket.setTimeout " + fmtDur(c.SocketTimeoutMs), reason: timeline.ReasonSocketTimeout,
+		l.timer = timer{label: "socket.setTimeout " + fmtMs(c.SocketTimeoutMs), reason: timeline.ReasonSocketTimeout,
 			ms: c.SocketTimeoutMs, activity: true, deadline: t + c.SocketTimeoutMs}
 	case c.Language == scenario.LangGo && c.ReadHeaderTimeoutMs > 0:
-		l.timer = timer{label: "ReadHeaderTimeout " + fmtDur(c.ReadHeaderTimeoutMs), reason: timeline.ReasonHeadersTimeout,
+		l.timer = timer{label: "ReadHeaderTimeout " + fmtMs(c.ReadHeaderTimeoutMs), reason: timeline.ReasonHeadersTimeout,
 			ms: c.ReadHeaderTimeoutMs, deadline: t + c.ReadHeaderTimeoutMs}
 	}
 }
@@ -473,7 +473,7 @@ func (m *Model) afterResponse(l *Lane, t float64) {
 	c := &m.Config
 	if c.ProxyKind != "" && !l.Upstream {
 		if c.ProxyClientMs > 0 {
-			l.timer = timer{label: c.ProxyClientLabel + " " + fmtDur(c.ProxyClientMs), reason: timeline.ReasonProxyIdleTimeout,
+			l.timer = timer{label: c.ProxyClientLabel + " " + fmtMs(c.ProxyClientMs), reason: timeline.ReasonProxyIdleTimeout,
 				ms: c.ProxyClientMs, deadline: t + c.ProxyClientMs}
 		}
 		return
@@ -484,15 +484,15 @@ func (m *Model) afterResponse(l *Lane, t float64) {
 		}
 		if l.timer.label == "" || t+c.ProxyUpstreamMs < l.timer.deadline {
 			l.keepAliveSet = false
-			l.timer = timer{label: c.ProxyUpstreamLbl + " " + fmtDur(c.ProxyUpstreamMs), reason: timeline.ReasonUpstreamIdleTimeout,
+			l.timer = timer{label: c.ProxyUpstreamLbl + " " + fmtMs(c.ProxyUpstreamMs), reason: timeline.ReasonUpstreamIdleTimeout,
 				ms: c.ProxyUpstreamMs, deadline: t + c.ProxyUpstreamMs}
 		}
 	}()
 	switch {
 	case c.Language == scenario.LangNode && c.KeepAliveTimeoutMs > 0:
-		label := "keepAliveTimeout " + fmtDur(c.KeepAliveTimeoutMs)
+		label := "keepAliveTimeout " + fmtMs(c.KeepAliveTimeoutMs)
 		if c.KeepAliveBufferMs > 0 {
-			label += " + " + fmtDur(c.KeepAliveBufferMs) + " buffer"
+			label += " + " + fmtMs(c.KeepAliveBufferMs) + " buffer"
 		}
 		ms := c.KeepAliveTimeoutMs + c.KeepAliveBufferMs
 		l.timer = timer{label: label, reason: timeline.ReasonKeepAliveTimeout, ms: ms, activity: true, deadline: t + ms}
@@ -504,7 +504,7 @@ func (m *Model) afterResponse(l *Lane, t float64) {
 			l.cancelKeepAlive()
 		}
 	case c.Language == scenario.LangGo && c.IdleTimeoutMs > 0:
-		l.timer = timer{label: "IdleTimeout " + fmtDur(c.IdleTimeoutMs), reason: timeline.ReasonIdleTimeout,
+		l.timer = timer{label: "IdleTimeout " + fmtMs(c.IdleTimeoutMs), reason: timeline.ReasonIdleTimeout,
 			ms: c.IdleTimeoutMs, deadline: t + c.IdleTimeoutMs}
 	}
 }

@@ -258,7 +258,7 @@ func (v *View) Add(ev timeline.Event) {
 	if ev.Conn != "" {
 		v.dirty[ev.Conn] = true
 	} else {
-		li := dom.El("li", []dom.Attr{dom.A("data-server-event", ev.Kind), dom.A("data-t", num(ev.T))}, ServerText(ev))
+		li := dom.El("li", []dom.Attr{dom.A("data-server-event", ev.Kind), dom.A("data-t", num(ev.T))}, ServerText(ev, v.model.Config.Runtime))
 		v.srServer.Call("appendChild", li)
 	}
 	v.invalidate()
@@ -845,9 +845,9 @@ func (v *View) setFocus(id int, span bool) {
 			v.vp.Scroll(y-bot, ContentH(len(m.Lanes)))
 		}
 	}
-	text := EventText(ev)
+	text := EventText(ev, m.Config.Runtime)
 	if span {
-		title, _, _ := m.Card(id, span, v.now())
+		title, _, _ := m.Card(id, span, v.now(), v.ended)
 		text = title + ", begun by " + text
 	}
 	dom.SetText(v.announce, text)
@@ -885,7 +885,7 @@ func (v *View) showCardAt(x, y float64) {
 }
 
 func (v *View) fillCard(id int, span bool) {
-	title, fields, raw := v.model.Card(id, span, v.now())
+	title, fields, raw := v.model.Card(id, span, v.now(), v.ended)
 	dom.Clear(v.card)
 	dl := dom.El("dl", nil)
 	for _, f := range fields {

@@ -146,27 +146,18 @@ func Ticks(scale float64) float64 {
 	return p * 10
 }
 
-// fmtMs renders a time on the session clock to a tenth of a millisecond,
-// as the events carry it: "0.25 ms", "1001.7 ms", "12.0345 s".
+// fmtMs renders a time on the session clock, or a length of time, in
+// milliseconds whatever its size, to a tenth (a thousandth below 10 ms),
+// as the events and the lessons' checks give them: "0.25 ms",
+// "1001.7 ms", "34609.6 ms". One unit for every time and length the
+// lanes state (a card, a timer's name, a countdown, a summary, an
+// announcement), as a program sets them (setTimeout(4000)): "34.6096 s"
+// beside "2811 ms" made a reader convert.
 func fmtMs(ms float64) string {
-	a := math.Abs(ms)
-	switch {
-	case a >= 10000:
-		return strconv.FormatFloat(round(ms/1000, 4), 'f', -1, 64) + " s"
-	case a >= 10 || a == 0:
+	if a := math.Abs(ms); a >= 10 || a == 0 {
 		return strconv.FormatFloat(round(ms, 1), 'f', -1, 64) + " ms"
-	default:
-		return strconv.FormatFloat(round(ms, 3), 'f', -1, 64) + " ms"
 	}
-}
-
-// fmtDur renders a duration the way a person reads a timeout: "400 ms",
-// "5 s", "1.5 s".
-func fmtDur(ms float64) string {
-	if math.Abs(ms) >= 1000 {
-		return strconv.FormatFloat(round(ms/1000, 3), 'f', -1, 64) + " s"
-	}
-	return fmtMs(ms)
+	return strconv.FormatFloat(round(ms, 3), 'f', -1, 64) + " ms"
 }
 
 // fmtTick labels an axis tick at t for a step: as many decimals as the

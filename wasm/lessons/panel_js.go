@@ -56,6 +56,7 @@ type Panel struct {
 
 	// The panel's parts.
 	status   js.Value // loading and error messages
+	finished js.Value // says the whole course is done
 	index    js.Value // <details> holding the list
 	summary  js.Value
 	list     js.Value
@@ -176,6 +177,7 @@ func (p *Panel) build() {
 	p.root.Get("classList").Call("add", "lessons")
 	p.status = dom.El("p", []dom.Attr{dom.A("class", "lesson-status"), dom.A("role", "status")}, "Loading the lessons…")
 
+	p.finished = dom.El("p", []dom.Attr{dom.A("class", "lesson-finished"), dom.A("id", "lesson-finished"), dom.A("hidden", true)})
 	p.summary = dom.El("summary", nil, "Lessons")
 	p.list = dom.El("ol", []dom.Attr{dom.A("class", "lesson-list")})
 	p.index = dom.El("details", []dom.Attr{dom.A("class", "lesson-index"), dom.A("open", true)}, p.summary,
@@ -211,6 +213,7 @@ func (p *Panel) build() {
 		dom.El("nav", []dom.Attr{dom.A("class", "lesson-pager"), dom.A("aria-label", "Previous and next lesson")}, p.prev, p.next),
 	)
 	dom.Append(p.root, p.status)
+	dom.Append(p.root, p.finished)
 	dom.Append(p.root, p.index)
 	dom.Append(p.root, p.article)
 
@@ -462,7 +465,10 @@ func (p *Panel) drawTasks() {
 	if progressed {
 		dom.WriteStorage(ProgressKey, p.prog.Encode())
 		p.updateList()
-		if p.prog.LessonDone(e.ID, len(e.Tasks)) {
+		switch {
+		case p.prog.Count(p.course) == len(p.course.Lessons):
+			dom.SetText(p.live, "Lesson done, and with it the whole course.")
+		case p.prog.LessonDone(e.ID, len(e.Tasks)):
 			dom.SetText(p.live, "Lesson done: every task passes.")
 		}
 	}
