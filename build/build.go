@@ -33,7 +33,7 @@ type config struct {
 	Log           io.Writer
 }
 
-// defaultConfig lays out the repository as DESIGN.md describes it.
+// defaultConfig lays out the repository as docs/ARCHITECTURE.md describes it.
 func defaultConfig(root string) config {
 	return config{
 		Root:          root,

@@ -29,7 +29,8 @@ import (
 const pollInterval = 300 * time.Millisecond
 
 // goSources are the paths whose change requires recompiling the wasm: the
-// client and the shared packages it imports (DESIGN.md, "Shape").
+// client and the shared packages it imports (docs/ARCHITECTURE.md,
+// "Where each thing lives").
 var goSources = []string{"wasm", "timeline", "scenario", "wire", "codeview", "fragment", "lessons", "go.mod", "go.sum"}
 
 // webSources are the paths esbuild, the page template and the lesson

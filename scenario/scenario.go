@@ -1,6 +1,7 @@
 // Package scenario is the shared model of a playground scenario (schema v1
-// in DESIGN.md): the demo server, its knobs and routes, and the client's
-// script. A scenario is the whole state a link shares.
+// in the shared DESIGN.md; its extensions in docs/ARCHITECTURE.md): the
+// demo server, its knobs and routes, and the client's script. A
+// scenario is the whole state a link shares.
 package scenario
 
 import (

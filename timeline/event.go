@@ -1,5 +1,6 @@
 // Package timeline holds the event contract that the backend, the browser
-// and `playground run` share (see DESIGN.md, "Timeline events"), and the
+// and `playground run` share (the shared DESIGN.md, "Timeline events";
+// docs/ARCHITECTURE.md for how this repository keeps it), and the
 // checks that lessons and scenarios evaluate over a run's events.
 package timeline
 
