@@ -58,10 +58,25 @@ type connOp struct {
 const maxQueuedOps = 256
 
 // note is a report from a connection goroutine to the owner.
+// noteKind is what a connection's goroutine reports to the owner.
+type noteKind int
+
+const (
+	noteDialed   noteKind = iota + 1 // the dial succeeded (conn, tcp)
+	noteRefused                      // the dial was refused
+	noteNoDial                       // the machine was out of resources to dial
+	noteRecv                         // bytes arrived (data, charge)
+	noteEOF                          // the server's FIN arrived
+	noteReadErr                      // the read failed (a reset, mostly)
+	noteWriteErr                     // a write failed
+	noteShut                         // our FIN left (err if it could not)
+	noteReset                        // our reset left
+)
+
 type note struct {
 	label string
 	c     *vconn
-	kind  string // "dialed", "refused", "nodial", "recv", "eof", "rerr", "shut", "reset", "werr"
+	kind  noteKind
 	conn  *net.TCPConn
 	tcp   tcpFirst // with dialed: the kernel's first word on both ends
 	data  []byte
@@ -224,9 +239,9 @@ func (s *Session) open(label string) (*vconn, error) {
 			}
 		}
 		if err != nil {
-			kind := "refused"
+			kind := noteRefused
 			if sandbox.OutOfResources(err) {
-				kind = "nodial"
+				kind = noteNoDial
 			}
 			s.notes <- note{label: label, c: c, kind: kind, err: err, t: s.now()}
 			return
@@ -234,7 +249,7 @@ func (s *Session) open(label string) (*vconn, error) {
 		t := s.now()
 		s.labels.set(tc.LocalAddr().String(), label)
 		first := s.tcpFirstLook(tc)
-		s.notes <- note{label: label, c: c, kind: "dialed", conn: tc, t: t, tcp: first}
+		s.notes <- note{label: label, c: c, kind: noteDialed, conn: tc, t: t, tcp: first}
 		s.wg.Add(1)
 		go s.readLoop(c, tc)
 		s.writeLoop(c, tc)
@@ -261,14 +276,14 @@ func (s *Session) readLoop(c *vconn, tc *net.TCPConn) {
 			if !s.budget.wait(c.ctx, charge, readShare) {
 				return
 			}
-			s.notes <- note{label: c.label, c: c, kind: "recv", data: append([]byte(nil), buf[:n]...), charge: charge, t: t}
+			s.notes <- note{label: c.label, c: c, kind: noteRecv, data: append([]byte(nil), buf[:n]...), charge: charge, t: t}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				c.eof.Store(true)
-				s.notes <- note{label: c.label, c: c, kind: "eof", t: s.now()}
+				s.notes <- note{label: c.label, c: c, kind: noteEOF, t: s.now()}
 			} else {
-				s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
+				s.notes <- note{label: c.label, c: c, kind: noteReadErr, err: err, t: s.now()}
 			}
 			return
 		}
@@ -289,7 +304,7 @@ func (s *Session) probeReset(c *vconn, tc *net.TCPConn) {
 	for range rstWait / rstPoll {
 		if errno := proxy.SocketError(tc); errno != 0 {
 			err := &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", errno)}
-			s.notes <- note{label: c.label, c: c, kind: "rerr", err: err, t: s.now()}
+			s.notes <- note{label: c.label, c: c, kind: noteReadErr, err: err, t: s.now()}
 			return
 		}
 		time.Sleep(rstPoll)
@@ -306,7 +321,7 @@ func (s *Session) writeLoop(c *vconn, tc *net.TCPConn) {
 			_, err := tc.Write(op.data)
 			s.budget.giveWrite(op.charge)
 			if err != nil {
-				s.notes <- note{label: c.label, c: c, kind: "werr", err: err, t: s.now()}
+				s.notes <- note{label: c.label, c: c, kind: noteWriteErr, err: err, t: s.now()}
 				continue
 			}
 			if c.eof.Load() {
@@ -315,12 +330,12 @@ func (s *Session) writeLoop(c *vconn, tc *net.TCPConn) {
 		case wire.Shut:
 			t := s.now() // before the FIN leaves, so an answer is never stamped earlier
 			err := tc.CloseWrite()
-			s.notes <- note{label: c.label, c: c, kind: "shut", err: err, t: t}
+			s.notes <- note{label: c.label, c: c, kind: noteShut, err: err, t: t}
 		case wire.Reset:
 			// Linger 0 makes close send RST instead of FIN.
 			tc.SetLinger(0)
 			tc.Close()
-			s.notes <- note{label: c.label, c: c, kind: "reset", t: s.now()}
+			s.notes <- note{label: c.label, c: c, kind: noteReset, t: s.now()}
 		}
 	}
 	tc.Close()
@@ -330,7 +345,7 @@ func (s *Session) handleNote(n note) error {
 	c := s.conns[n.label]
 	if c != n.c {
 		// A connection from before a load or restart; its server is gone.
-		if n.kind == "dialed" {
+		if n.kind == noteDialed {
 			n.conn.Close()
 		}
 		s.budget.give(n.charge)
@@ -338,7 +353,7 @@ func (s *Session) handleNote(n note) error {
 	}
 	ev := timeline.Event{T: n.t, Conn: n.label}
 	switch n.kind {
-	case "dialed":
+	case noteDialed:
 		c.conn = n.conn
 		peer := n.conn.LocalAddr().String()
 		ev.Kind = timeline.Connect
@@ -355,18 +370,18 @@ func (s *Session) handleNote(n note) error {
 			s.emit(e)
 		}
 		return nil
-	case "refused", "nodial":
+	case noteRefused, noteNoDial:
 		delete(s.conns, n.label)
 		c.abort()
 		c.drop(s.budget) // no writer ever started
-		if n.kind == "nodial" {
+		if n.kind == noteNoDial {
 			// The playground's own trouble, not the demo server's
 			// answer: no timeline event.
 			s.fail(wire.CodeInternal, n.label, fmt.Errorf("connection %s could not be opened: the playground server is short of resources (%s); try again in a moment", n.label, clientError(n.err)))
 			return nil
 		}
 		ev.Kind, ev.Error = timeline.Refused, clientError(n.err)
-	case "recv":
+	case noteRecv:
 		if c.recvd += len(n.data); c.recvd > MaxRecvBytesPerConn {
 			s.budget.give(n.charge)
 			s.fail(wire.CodeLimit, n.label, fmt.Errorf("connection %s received more than %d bytes; it was closed", n.label, MaxRecvBytesPerConn))
@@ -377,7 +392,7 @@ func (s *Session) handleNote(n note) error {
 		ev.Kind, ev.Data = timeline.Recv, string(n.data)
 		s.held = append(s.held, held{ev: ev, charge: n.charge})
 		return nil
-	case "werr", "rerr":
+	case noteWriteErr, noteReadErr:
 		s.tcpTouch(n.label)
 		if errors.Is(n.err, net.ErrClosed) {
 			// Our own close or reset of the socket; already on the timeline.
@@ -394,13 +409,13 @@ func (s *Session) handleNote(n note) error {
 			}
 			break
 		}
-		if c.reset || c.closed && n.kind == "rerr" {
+		if c.reset || c.closed && n.kind == noteReadErr {
 			return nil
 		}
 		// Any other failure is reported with the client's own words.
 		s.fail(wire.CodeConn, n.label, fmt.Errorf("connection %s: %s", n.label, clientError(n.err)))
 		return nil
-	case "eof":
+	case noteEOF:
 		// The server's FIN. Its close event (with the reason) comes from
 		// the demo server; the client keeps its end open, as netcat does,
 		// so a later write shows what a reused dead connection does. A
@@ -414,7 +429,7 @@ func (s *Session) handleNote(n note) error {
 		}
 		s.emitEOF(n.t, n.label)
 		return nil
-	case "shut":
+	case noteShut:
 		s.tcpTouch(n.label)
 		if c.closed {
 			return nil
@@ -427,7 +442,7 @@ func (s *Session) handleNote(n note) error {
 			s.answerFin(c) // the reader saw the answer before we saw our FIN go
 		}
 		return nil
-	case "reset":
+	case noteReset:
 		c.reset = true
 		s.tcpReleased(n.label)
 		ev.Kind, ev.By = timeline.Reset, timeline.ByClient
