@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/keepalive-playground/playground/lessons"
 )
 
 // config says where a build reads and writes. Paths are absolute.
@@ -47,12 +49,16 @@ func defaultConfig(root string) config {
 }
 
 // entryPoints are esbuild's inputs: main.js, which may import other
-// scripts and CSS, and app.css when it exists (main.js may import its CSS
-// instead). Looked up per build, so -watch notices a new app.css.
+// scripts and CSS, app.css when it exists (main.js may import its CSS
+// instead), and preview.js when it exists (the body's script that opens
+// the linked lesson before the program runs). Looked up per build, so
+// -watch notices a new file.
 func (c config) entryPoints() []string {
 	entries := []string{filepath.Join(c.Src, "main.js")}
-	if css := filepath.Join(c.Src, "app.css"); isFile(css) {
-		entries = append(entries, css)
+	for _, name := range []string{"app.css", "preview.js"} {
+		if f := filepath.Join(c.Src, name); isFile(f) {
+			entries = append(entries, f)
+		}
 	}
 	return entries
 }
@@ -236,11 +242,12 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read page template: %w", err)
 	}
-	files, err := distFiles(assets, src)
+	courseJSON, err := courseOf(b.cfg.Root)
 	if err != nil {
 		return nil, err
 	}
-	if err := addLessons(b.cfg.Root, files); err != nil {
+	files, err := distFiles(assets, src, courseJSON)
+	if err != nil {
 		return nil, err
 	}
 	rep.Files = files
@@ -277,8 +284,9 @@ func (b *builder) build(ctx context.Context, goFP string) (*report, error) {
 }
 
 // distFiles lays out the output tree: every asset under assets/, the
-// manifest, and the rendered page.
-func distFiles(assets []asset, indexSrc []byte) (map[string][]byte, error) {
+// manifest, the course (courseJSON, lessons.json; nil for none) and the
+// rendered page, which shows the course before the program runs.
+func distFiles(assets []asset, indexSrc, courseJSON []byte) (map[string][]byte, error) {
 	m, err := newManifest(assets)
 	if err != nil {
 		return nil, err
@@ -287,13 +295,22 @@ func distFiles(assets []asset, indexSrc []byte) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	index, err := renderIndex(indexSrc, m)
+	var c *lessons.Course
+	if courseJSON != nil {
+		if c, err = lessons.DecodeCourse(courseJSON); err != nil {
+			return nil, err
+		}
+	}
+	index, err := renderIndex(indexSrc, m, c)
 	if err != nil {
 		return nil, err
 	}
 	files := map[string][]byte{
 		"manifest.json": mjson,
 		"index.html":    index,
+	}
+	if courseJSON != nil {
+		files[courseFile] = courseJSON
 	}
 	for _, a := range assets {
 		files[assetsDir+"/"+a.Name] = a.Data

@@ -134,7 +134,7 @@ func TestDistFiles(t *testing.T) {
 	assets := fakeAssets()
 	const page = `<!doctype html><html data-wasm="{{asset "main.wasm"}}"><link rel=stylesheet href="{{asset "app.css"}}">` +
 		`<script src="{{asset "wasm_exec.js"}}"></script><script src="{{asset "main.js"}}"></script>`
-	files, err := distFiles(assets, []byte(page))
+	files, err := distFiles(assets, []byte(page), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestRenderIndexErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := renderIndex([]byte(tt.src), m)
+			_, err := renderIndex([]byte(tt.src), m, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+	"github.com/keepalive-playground/playground/lessons"
 	"github.com/keepalive-playground/playground/scenario"
 )
 
@@ -127,8 +128,9 @@ func (m manifest) JSON() ([]byte, error) {
 // the default scenario's runtime (the server bar names it before the
 // program runs). An unknown name fails the build rather than leaving the
 // page with a dead link.
-func renderIndex(src []byte, m manifest) ([]byte, error) {
+func renderIndex(src []byte, m manifest, c *lessons.Course) ([]byte, error) {
 	funcs := template.FuncMap{
+		"lessons": func() []previewLesson { return previewOf(c) },
 		"defaultRuntime": func() scenario.Runtime {
 			rt, _ := scenario.Lookup(scenario.Default().Server.Runtime)
 			return rt

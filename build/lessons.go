@@ -50,19 +50,18 @@ var docHosts = map[string]bool{
 // lessonLinkRE is an internal link: a lesson, optionally one of its tasks.
 var lessonLinkRE = regexp.MustCompile(`^#lesson=([a-z0-9-]+)(?:/([1-9]))?$`)
 
-// addLessons renders root/lessons into files["lessons.json"]. A module
-// without a lessons directory has no course and gets no file.
-func addLessons(root string, files map[string][]byte) error {
+// courseOf renders root/lessons into lessons.json. A module without a
+// lessons directory has no course: nil, and no file.
+func courseOf(root string) ([]byte, error) {
 	dir := filepath.Join(root, lessonsDir)
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return nil
+		return nil, nil
 	}
 	data, err := renderCourse(dir)
 	if err != nil {
-		return fmt.Errorf("render lessons: %w", err)
+		return nil, fmt.Errorf("render lessons: %w", err)
 	}
-	files[courseFile] = data
-	return nil
+	return data, nil
 }
 
 // renderCourse loads the lessons in dir, renders their Markdown and

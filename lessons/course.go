@@ -150,3 +150,11 @@ func (c *Course) Index(id string) int {
 	}
 	return -1
 }
+
+// Meta is the line above lesson i's title: "Lesson 3 of 23 · Node 26.12".
+// The page's panel and the page the build renders (shown before the
+// program runs) both print it, so that nothing moves when one replaces
+// the other.
+func (c *Course) Meta(i int) string {
+	return fmt.Sprintf("Lesson %d of %d · %s", i+1, len(c.Lessons), scenario.Label(c.Lessons[i].Runtime))
+}

@@ -173,7 +173,6 @@ func (p *Panel) Events(evs []timeline.Event) {
 func (p *Panel) Release() { p.ls.Release() }
 
 func (p *Panel) build() {
-	dom.Clear(p.root)
 	p.root.Get("classList").Call("add", "lessons")
 	p.status = dom.El("p", []dom.Attr{dom.A("class", "lesson-status"), dom.A("role", "status")}, "Loading the lessons…")
 
@@ -212,10 +211,10 @@ func (p *Panel) build() {
 			dom.El("h3", []dom.Attr{dom.A("id", "lesson-docs-h")}, "Documentation"), p.docs),
 		dom.El("nav", []dom.Attr{dom.A("class", "lesson-pager"), dom.A("aria-label", "Previous and next lesson")}, p.prev, p.next),
 	)
-	dom.Append(p.root, p.status)
-	dom.Append(p.root, p.finished)
-	dom.Append(p.root, p.index)
-	dom.Append(p.root, p.article)
+	if p.root.Get("dataset").Get("preview").String() != "true" {
+		// No copy of the course in the page: say it is coming.
+		p.mount()
+	}
 
 	p.ls.On(load, "click", func(js.Value) { p.load(false) })
 	p.ls.On(run, "click", func(js.Value) { p.load(true) })
@@ -224,8 +223,19 @@ func (p *Panel) build() {
 	p.ls.On(p.next, "click", func(js.Value) { p.step(+1) })
 }
 
+// mount puts the panel in its place, in one step: over the copy of the
+// course the page was served with (a learner was reading it while the
+// program started), which has the same markup, so nothing moves.
+func (p *Panel) mount() {
+	p.root.Call("replaceChildren", p.status, p.finished, p.index, p.article)
+	p.root.Get("dataset").Delete("preview")
+}
+
 // loaded takes the fetched course (on the loop).
 func (p *Panel) loaded(c *course.Course, err error) {
+	if p.root.Get("dataset").Get("preview").String() == "true" {
+		p.mount()
+	}
 	if err != nil {
 		p.loadErr = err
 		dom.SetText(p.status, "The lessons could not be loaded: "+err.Error()+". Reload the page to try again.")
@@ -353,7 +363,7 @@ func (p *Panel) show(i, task int, nav bool) {
 
 func (p *Panel) renderLesson(e course.Entry, i int) {
 	p.article.Set("hidden", false)
-	dom.SetText(p.meta, fmt.Sprintf("Lesson %d of %d · %s", i+1, len(p.course.Lessons), scenario.Label(e.Runtime)))
+	dom.SetText(p.meta, p.course.Meta(i))
 	dom.SetText(p.title, e.Title)
 	// The HTML was rendered and checked at build time (no raw HTML, no
 	// scripts, only vetted links): see build/lessons.go.

@@ -1,0 +1,87 @@
+package browsertest
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/keepalive-playground/playground/lessons"
+)
+
+// TestLessonTextBeforeTheProgram: a lesson link is readable before the
+// page's program has started — here it never does, its download is
+// blocked — because the page is served with the course in it; and once
+// the program runs, the lessons panel takes the text's place without
+// moving it (no layout shift inside the panel).
+func TestLessonTextBeforeTheProgram(t *testing.T) {
+	ls, err := lessons.Load(os.DirFS("../../lessons"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[2]
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+
+	// The program blocked: only the HTML and main.js run.
+	if _, err := chromedp.Call(p.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(p.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/*.wasm", Block: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	p.do(chromedp.Navigate(pg.URL() + "#lesson=" + l.ID))
+	p.waitJS("the lesson's text without the program", `(() => {
+		const a = document.querySelector("#panel-lesson article.lesson");
+		return a && !a.hidden && a.querySelector("h2") && a.querySelector(".lesson-body").textContent.length > 100;
+	})()`, stepTimeout)
+	if got := evalJS[string](p, `document.querySelector("#panel-lesson article.lesson h2").textContent`); got != l.Title {
+		t.Errorf("the article's title is %q, want %q", got, l.Title)
+	}
+	if n := evalJS[int](p, `document.querySelectorAll("#panel-lesson article.lesson .lesson-tasks > li").length`); n != len(l.Tasks) {
+		t.Errorf("%d tasks shown, want %d", n, len(l.Tasks))
+	}
+	if n := evalJS[int](p, `document.querySelectorAll("#panel-lesson .lesson-list > li").length`); n != len(ls) {
+		t.Errorf("the list shows %d lessons, want %d", n, len(ls))
+	}
+	if evalJS[bool](p, `document.getElementById("lesson-title") !== null`) {
+		t.Error("the program's panel is on the page although the program never ran")
+	}
+	p.viewShot("firstpaint-no-program")
+
+	// The program allowed: the panel replaces the copy without moving it.
+	if _, err := chromedp.Call(p.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.kapShifts = [];
+		new PerformanceObserver(list => {
+			for (const e of list.getEntries()) {
+				if (e.hadRecentInput) continue;
+				const inPanel = (e.sources || []).some(s => s.node && s.node.closest && s.node.closest("#panel-lesson"));
+				if (inPanel) window.kapShifts.push(e.value);
+			}
+		}).observe({type: "layout-shift", buffered: true});`}); err != nil {
+		t.Fatal(err)
+	}
+	p.do(chromedp.Navigate("about:blank"))
+	p.do(chromedp.Navigate(pg.URL() + "#lesson=" + l.ID))
+	p.waitJS("the lessons panel", `document.getElementById("lesson-title") !== null && document.getElementById("lesson-title").textContent.length > 0`, readyTimeout)
+	p.nextFrame()
+	time.Sleep(200 * time.Millisecond) // layout-shift entries are reported after the frame
+	shift := evalJS[float64](p, `window.kapShifts.reduce((a, b) => a + b, 0)`)
+	if shift > 0.01 {
+		t.Errorf("the lessons panel moved the lesson's text when it took over: layout shift %.3f, want ≤ 0.01", shift)
+	}
+	if n := evalJS[int](p, `document.querySelectorAll("#panel-lesson article.lesson").length`); n != 1 {
+		t.Errorf("%d lesson articles on the page, want 1", n)
+	}
+	if got := evalJS[string](p, `document.getElementById("lesson-title").textContent`); got != l.Title {
+		t.Errorf("the panel's title is %q, want %q", got, l.Title)
+	}
+	p.viewShot("firstpaint-program")
+}
