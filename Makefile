@@ -12,7 +12,7 @@ FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
 FUZZTIME ?= 10s
 
-.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases deps-nginx dev diff-fuzz
+.PHONY: all run build test vet fmt-check shared-check test-go test-js test-browser bench wasm-size fuzz fuzz-short load attack clean deps-browser deps-node deps-exports deps-npm deps-releases deps-nginx dev diff-fuzz
 
 all: build
 
@@ -56,6 +56,14 @@ test-go:
 # The shared packages' tests, run inside Node under GOOS=js.
 test-js: deps-node
 	GOOS=js GOARCH=wasm $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" $(SHARED) ./wasm/client/...
+
+# wasm-size prints what main.wasm spends its bytes on, by package. The
+# served program is stripped of its names (-s -w), so this builds it again
+# with them; its code is the same.
+wasm-size:
+	mkdir -p .cache
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o .cache/main-names.wasm ./wasm
+	$(GO) run ./internal/wasmsize/cmd .cache/main-names.wasm
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.txt
