@@ -651,12 +651,11 @@ func (e *Editor) read() Form {
 		}
 	}
 	for i, r := range e.routes {
-		p := fmt.Sprintf("server.routes[%d].", i)
 		f.Routes = append(f.Routes, RouteForm{
 			Path:      val(r.ctls["path"].in),
-			Status:    num(p+"status", r.ctls["status"].in),
+			Status:    num(RouteKey(i, "status"), r.ctls["status"].in),
 			Body:      val(r.ctls["body"].in),
-			DelayMs:   num(p+"delayMs", r.ctls["delayMs"].in),
+			DelayMs:   num(RouteKey(i, "delayMs"), r.ctls["delayMs"].in),
 			Then:      val(r.ctls["then"].in),
 			Readiness: val(r.ctls["readiness"].in),
 		})
@@ -664,7 +663,7 @@ func (e *Editor) read() Form {
 	for i, r := range e.steps {
 		sf := readStep(r)
 		if r.ctls["at"].in.Get("validity").Get("badInput").Bool() {
-			f.BadInput = append(f.BadInput, fmt.Sprintf("client.steps[%d].at", i))
+			f.BadInput = append(f.BadInput, StepKey(i, "at"))
 		}
 		f.Steps = append(f.Steps, sf)
 	}
@@ -689,12 +688,12 @@ func (e *Editor) each(fn func(key string, c *ctl)) {
 	}
 	for i, r := range e.routes {
 		for k, c := range r.ctls {
-			fn(fmt.Sprintf("server.routes[%d].%s", i, k), c)
+			fn(RouteKey(i, k), c)
 		}
 	}
 	for i, r := range e.steps {
 		for k, c := range r.ctls {
-			fn(fmt.Sprintf("client.steps[%d].%s", i, k), c)
+			fn(StepKey(i, k), c)
 		}
 	}
 }

@@ -263,35 +263,33 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 		sc.Proxy = f.proxy(bad, badInput)
 	}
 	for i, rf := range f.Routes {
-		p := fmt.Sprintf("server.routes[%d]", i)
 		sv.Routes = append(sv.Routes, scenario.Route{
 			Path:      rf.Path,
-			Status:    num(p+".status", rf.Status),
-			Body:      text(p+".body", rf.Body),
-			DelayMs:   num(p+".delayMs", rf.DelayMs),
+			Status:    num(RouteKey(i, "status"), rf.Status),
+			Body:      text(RouteKey(i, "body"), rf.Body),
+			DelayMs:   num(RouteKey(i, "delayMs"), rf.DelayMs),
 			Then:      SplitThen(rf.Then),
 			Readiness: rf.Readiness == "true",
 		})
 	}
 	for i, sf := range f.Steps {
-		p := fmt.Sprintf("client.steps[%d]", i)
-		st := scenario.Step{At: num(p+".at", sf.At), Conn: sf.Conn}
+		st := scenario.Step{At: num(StepKey(i, "at"), sf.At), Conn: sf.Conn}
 		switch sf.Action {
 		case ActSend:
-			s := text(p+".send", sf.Send)
+			s := text(StepKey(i, "send"), sf.Send)
 			st.Send = &s
 		case ActRequest:
 			r := &scenario.Request{
 				Method: sf.Method, Path: sf.Path, Version: sf.Version,
-				Body: text(p+".request.body", sf.Body),
+				Body: text(StepKey(i, "request.body"), sf.Body),
 			}
 			h, err := DecodeHeaders(sf.Headers)
 			if err != nil {
-				bad(p+".request.headers", err)
+				bad(StepKey(i, "request.headers"), err)
 			}
 			if sf.Connection != "" {
 				if _, dup := h["Connection"]; dup {
-					bad(p+".request.headers", fmt.Errorf(`"Connection" is also chosen above`))
+					bad(StepKey(i, "request.headers"), fmt.Errorf(`"Connection" is also chosen above`))
 				} else {
 					if h == nil {
 						h = map[string]string{}
@@ -377,6 +375,22 @@ const (
 	KeyChecks = "checks"
 )
 
+// RouteKey is the key of field of route i ("server.routes[2].then"); ""
+// for the route as a whole. StepKey is the same for step i. They are the
+// one place a row's key is written; listIndex reads them back.
+func RouteKey(i int, field string) string { return rowKeyOf(KeyRoutes, i, field) }
+
+// StepKey: see RouteKey.
+func StepKey(i int, field string) string { return rowKeyOf(KeySteps, i, field) }
+
+func rowKeyOf(list string, i int, field string) string {
+	k := list + "[" + strconv.Itoa(i) + "]"
+	if field != "" {
+		k += "." + field
+	}
+	return k
+}
+
 // Keys lists the key of every control and section of the form. A key is
 // the JSON path of the value the control edits (server.routes[2].then),
 // except client.steps[i].action (the action select) and
@@ -393,13 +407,13 @@ func (f Form) Keys() []string {
 	keys = append(keys, KeyRoutes)
 	for i := range f.Routes {
 		for _, s := range RouteFields {
-			keys = append(keys, fmt.Sprintf("server.routes[%d].%s", i, s))
+			keys = append(keys, RouteKey(i, s))
 		}
 	}
 	keys = append(keys, KeySteps)
 	for i := range f.Steps {
 		for _, s := range StepFields {
-			keys = append(keys, fmt.Sprintf("client.steps[%d].%s", i, s))
+			keys = append(keys, StepKey(i, s))
 		}
 	}
 	return append(keys, "durationMs", KeyChecks)
@@ -470,9 +484,9 @@ func (f Form) Control(field string) string {
 	if digits, name, ok := stepHeaderField(field); ok {
 		i, _ := strconv.Atoi(digits)
 		if name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
-			return fmt.Sprintf("client.steps[%d].request.connection", i)
+			return StepKey(i, "request.connection")
 		}
-		return fmt.Sprintf("client.steps[%d].request.headers", i)
+		return StepKey(i, "request.headers")
 	}
 	if digits, ok := stepWholeField(field); ok {
 		// "needs exactly one action", "renders to N bytes".

@@ -552,3 +552,26 @@ func TestNewStep(t *testing.T) {
 		})
 	}
 }
+
+// TestRowKeysReadBack: the one writer of a row's key and its reader agree.
+func TestRowKeysReadBack(t *testing.T) {
+	for _, tt := range []struct {
+		key, prefix, field string
+		i                  int
+	}{
+		{RouteKey(0, "then"), KeyRoutes + "[", "then", 0},
+		{RouteKey(12, "delayMs"), KeyRoutes + "[", "delayMs", 12},
+		{StepKey(3, "request.headers"), KeySteps + "[", "request.headers", 3},
+	} {
+		i, field, ok := rowKey(tt.key, tt.prefix)
+		if !ok || i != tt.i || field != tt.field {
+			t.Errorf("rowKey(%q) = %d, %q, %v; want %d, %q", tt.key, i, field, ok, tt.i, tt.field)
+		}
+	}
+	if got := StepKey(2, ""); got != "client.steps[2]" {
+		t.Errorf("StepKey(2, \"\") = %q", got)
+	}
+	if digits, ok := stepWholeField(StepKey(5, "")); !ok || digits != "5" {
+		t.Errorf("stepWholeField(StepKey(5)) = %q, %v", digits, ok)
+	}
+}
