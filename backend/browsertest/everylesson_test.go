@@ -79,6 +79,9 @@ func lessonBothWays(t *testing.T, p *page, l *lessons.Lesson) {
 			if !slices.Equal(page, cli) {
 				t.Errorf("%s: the tasks in the page %v, in playground run %v", v.name, page, cli)
 			}
+			// Each lesson's finished runs, as the learner sees them, to
+			// look at (artifacts/browser/lesson-ID-start.png, -solution.png).
+			p.viewShot("lesson-" + l.ID + "-" + v.name)
 			switch {
 			case v.name == "solution" && slices.Contains(cli, false):
 				t.Errorf("the solution does not pass every task: %v", cli)
