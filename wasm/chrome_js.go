@@ -711,6 +711,8 @@ func (c *chrome) replay(t *timeline.Trace) {
 	for _, ev := range t.Events {
 		a.event(ev)
 	}
+	// A recording is a finished run: it can be stepped through.
+	a.scrub.finished()
 	a.invalidate() // the status line counts the events
 	c.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")
 }
