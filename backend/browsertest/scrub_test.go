@@ -9,6 +9,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
 )
 
 // scrubText is the scrubber's line ("event 7 of 31 · 1,204.3 ms · …").
@@ -162,6 +165,79 @@ func TestScrubberStepsThroughTheRun(t *testing.T) {
 	p.waitJS("the new run", `document.documentElement.dataset.runEnded === undefined`, stepTimeout)
 	if !evalJS[bool](p, `document.getElementById("scrub").hidden && document.getElementById("timeline").dataset.cursorT === undefined`) {
 		t.Errorf("the scrubber stays over a new run")
+	}
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
+}
+
+// TestScrubberOnAReplayedRun: a run link replays a finished run, and the
+// scrubber steps through it too, events recorded out of time order
+// included: at A's first event its card is open, between the server's
+// FIN and the client's it is half-closed, and End shows it closed.
+func TestScrubberOnAReplayedRun(t *testing.T) {
+	sc := scenario.Default()
+	raw, err := scenario.Marshal(&sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := timeline.Trace{Scenario: raw, Events: []timeline.Event{
+		{T: 0, Kind: "listen"},
+		{T: 1.1, Conn: "A", Kind: "connect"},
+		{T: 1, Conn: "A", Kind: "accept"}, // recorded late: the scrubber goes by time
+		{T: 2, Conn: "A", Kind: "send", Data: "GET / HTTP/1.1\r\nHost: demo\r\n\r\n"},
+		{T: 2.5, Conn: "A", Kind: "request", Method: "GET", Path: "/"},
+		{T: 3, Conn: "A", Kind: "response", Status: 200},
+		{T: 3.2, Conn: "A", Kind: "recv", Data: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"},
+		{T: 5003, Conn: "A", Kind: "close", By: "server", Reason: "keepalive-timeout", Open: "client"},
+		{T: 5004.5, Conn: "A", Kind: "close", By: "client", Reason: "client"},
+	}}
+	link, err := tr.EncodeLink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	p.do(chromedp.Navigate(p.url + link))
+	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
+	p.waitJS("the scrubber over the replay", `!document.getElementById("scrub").hidden`, stepTimeout)
+	if got := scrubText(p); got != "event 9 of 9 · 5,004.5 ms · A: closed by the client" {
+		t.Errorf("the replay's scrubber says %q", got)
+	}
+	card := func() string {
+		return evalJS[string](p, `document.getElementById("conn-A").dataset.state + " | " + (document.querySelector("#conn-A .conn-recv-at")||{textContent:"live"}).textContent`)
+	}
+	live := card()
+	p.click("#scrub-prev")
+	p.nextFrame()
+	if got := scrubText(p); !strings.HasPrefix(got, "event 8 of 9 · 5,003.0 ms · A: closed by the server: keepalive-timeout") {
+		t.Errorf("one step back the scrubber says %q", got)
+	}
+	// The bytes show their CR LF as escapes (\r\n) and break the line.
+	if got := card(); !strings.HasPrefix(got, "half-closed | HTTP/1.1 200 OK") || !strings.HasSuffix(got, "\nhi") {
+		t.Errorf("A's card between the FINs: %q", got)
+	}
+	p.do(chromedp.Focus(chromedp.CSS("#scrub-next")), chromedp.KeyEvent(kb.Home))
+	p.nextFrame()
+	if got := scrubText(p); got != "event 1 of 9 · 0.0 ms · server: listening" {
+		t.Errorf("Home: the scrubber says %q", got)
+	}
+	if got := evalJS[string](p, `document.getElementById("conn-A").dataset.state + " | " + document.querySelector("#conn-A .conn-state").textContent`); got != " | not connected — not yet at this instant" {
+		t.Errorf("A's card before its connect: %q", got)
+	}
+	p.do(chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
+	p.nextFrame()
+	if got := scrubText(p); !strings.Contains(got, "event 3 of 9 · 1.1 ms · A: connect") {
+		t.Errorf("two steps on the scrubber says %q (the accept at 1 ms comes before the connect at 1.1 ms)", got)
+	}
+	if got := card(); got != "open | " {
+		t.Errorf("A's card at its connect: %q", got)
+	}
+	p.screenshot("scrub-replay")
+	p.click("#scrub-end")
+	p.nextFrame()
+	if got := card(); got != live || !strings.HasPrefix(got, "closed") {
+		t.Errorf("after End A's card is %q, live it was %q", got, live)
 	}
 	if probs := p.problemsExcept(); len(probs) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
