@@ -475,14 +475,7 @@ func (a *app) event(ev timeline.Event) {
 	a.timeline.Add(ev)
 	a.conns.event(ev)
 	a.composer.event(ev)
-	switch ev.Kind {
-	case timeline.CloseCalled, timeline.ShutdownCalled, timeline.ListenerClosed:
-		a.closed = true
-	case timeline.Exit:
-		a.exited = true
-	case timeline.Listen:
-		a.closed, a.exited = false, false
-	}
+	a.closed, a.exited = lanes.ServerAfter(a.closed, a.exited, ev)
 	a.chrome.serverState(a.closed, a.exited)
 	a.chrome.eventsChanged()
 }

@@ -146,6 +146,11 @@ func (s *scrubber) to(k int) {
 	s.a.timeline.SetCursor(lanes.Cursor{On: true, T: ev.T, Event: s.order[k-1]})
 	s.a.lessons.At(k)
 	s.cardsAt(k)
+	closed, exited := false, false
+	for _, i := range s.order[:k] {
+		closed, exited = lanes.ServerAfter(closed, exited, s.a.events[i])
+	}
+	s.a.chrome.serverState(closed, exited)
 }
 
 // live puts the timeline, the cards and the tasks back to the whole run.
@@ -153,6 +158,7 @@ func (s *scrubber) live() {
 	s.a.root.Get("dataset").Delete("scrubbing")
 	s.a.timeline.SetCursor(lanes.NoCursor)
 	s.a.lessons.At(0)
+	s.a.chrome.serverState(s.a.closed, s.a.exited)
 	if s.saved == nil {
 		return
 	}

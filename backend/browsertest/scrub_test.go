@@ -112,6 +112,11 @@ func TestScrubberStepsThroughTheRun(t *testing.T) {
 		t.Errorf("A's card at B's request does not show A's answer: %q", got)
 	}
 
+	// The server then: still listening (close() is called in B's handler).
+	if got := evalJS[string](p, `document.getElementById("server-state").dataset.state`); got != "" {
+		t.Errorf("the server bar at B's request says %q, want listening", got)
+	}
+
 	// The tasks then: the request is there, close() is not yet, so no
 	// task is done, and none has failed.
 	tasks := func() string {
@@ -156,6 +161,9 @@ func TestScrubberStepsThroughTheRun(t *testing.T) {
 	}
 	if n := evalJS[int](p, `document.querySelectorAll('[data-task][data-pass="true"]').length`); n != 2 {
 		t.Errorf("%d tasks pass after End, want 2", n)
+	}
+	if got := evalJS[string](p, `document.getElementById("server-state").dataset.state`); got != "exited" {
+		t.Errorf("the server bar after End says %q, want exited", got)
 	}
 	p.screenshot("scrub-end")
 

@@ -141,3 +141,18 @@ func CardsAt(events []timeline.Event, order []int, k int, pooled func(conn strin
 	}
 	return cards
 }
+
+// ServerAfter is the demo server's state after ev, from its state before
+// (closed: it stopped listening; exited: the process would end), as the
+// server bar shows it live and at the scrubber's instant.
+func ServerAfter(closed, exited bool, ev timeline.Event) (bool, bool) {
+	switch ev.Kind {
+	case timeline.CloseCalled, timeline.ShutdownCalled, timeline.ListenerClosed:
+		closed = true
+	case timeline.Exit:
+		exited = true
+	case timeline.Listen:
+		closed, exited = false, false
+	}
+	return closed, exited
+}

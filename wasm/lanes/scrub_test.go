@@ -143,3 +143,24 @@ func TestAddCursor(t *testing.T) {
 		t.Errorf("a cursor left of the view: %+v, want only the veil from the gutter", got)
 	}
 }
+
+func TestServerAfter(t *testing.T) {
+	closed, exited := false, false
+	for _, tc := range []struct {
+		kind           string
+		closed, exited bool
+	}{
+		{"listen", false, false},
+		{"connect", false, false},
+		{"close-called", true, false},
+		{"exit", true, true},
+		{"listen", false, false}, // a restart listens again
+		{"shutdown-called", true, false},
+		{"listener-closed", true, false},
+	} {
+		closed, exited = ServerAfter(closed, exited, timeline.Event{Kind: tc.kind})
+		if closed != tc.closed || exited != tc.exited {
+			t.Errorf("after %s: closed %v exited %v, want %v %v", tc.kind, closed, exited, tc.closed, tc.exited)
+		}
+	}
+}
