@@ -33,8 +33,14 @@ type scrubber struct {
 	// k is the instant: the first k events of order have happened; k ==
 	// len(order) is the live view.
 	k int
-	// saved are the cards' live states while the cards show an instant.
+	// saved are the cards' live states while the cards show an instant;
+	// drawn is what each card shows of the instant, so a step redraws
+	// only the cards it changes.
 	saved map[string]savedCard
+	drawn map[string]lanes.Card
+	// drawID draws the cards and the server bar at the instant, once a
+	// frame however fast the range is dragged.
+	drawID int
 }
 
 // savedCard is what the live card said before the scrubber drew over it.
@@ -46,6 +52,7 @@ func newScrubber(a *app) *scrubber {
 	s := &scrubber{a: a, ls: dom.NewListeners(a.loop),
 		bar: dom.ByID("scrub"), rng: dom.ByID("scrub-range"), prev: dom.ByID("scrub-prev"),
 		next: dom.ByID("scrub-next"), endBtn: dom.ByID("scrub-end"), text: dom.ByID("scrub-text")}
+	s.drawID = a.loop.Drawer(s.draw)
 	s.ls.On(s.prev, "click", func(js.Value) { s.step(-1) })
 	s.ls.On(s.next, "click", func(js.Value) { s.step(+1) })
 	s.ls.On(s.endBtn, "click", func(js.Value) { s.to(len(s.order)) })
@@ -145,6 +152,15 @@ func (s *scrubber) to(k int) {
 	s.a.root.Get("dataset").Set("scrubbing", "true")
 	s.a.timeline.SetCursor(lanes.Cursor{On: true, T: ev.T, Event: s.order[k-1]})
 	s.a.lessons.At(k)
+	s.a.loop.Invalidate(s.drawID)
+}
+
+// draw shows the cards and the server bar at the instant.
+func (s *scrubber) draw() {
+	k := s.k
+	if k <= 0 || k >= len(s.order) {
+		return // live: live() has put them back
+	}
 	s.cardsAt(k)
 	closed, exited := false, false
 	for _, i := range s.order[:k] {
@@ -175,7 +191,7 @@ func (s *scrubber) live() {
 			at.Call("remove")
 		}
 	}
-	s.saved = nil
+	s.saved, s.drawn = nil, nil
 }
 
 // cardsAt shows every connection card as the run's first k events left
@@ -186,7 +202,7 @@ func (s *scrubber) cardsAt(k int) {
 		return strings.HasPrefix(conn, client.PoolPrefix)
 	}, maxShownBytes)
 	if s.saved == nil {
-		s.saved = map[string]savedCard{}
+		s.saved, s.drawn = map[string]savedCard{}, map[string]lanes.Card{}
 		for label, c := range s.a.conns.cards {
 			s.saved[label] = savedCard{text: c.stateE.Get("textContent").String(), state: c.el.Get("dataset").Get("state").String()}
 		}
@@ -199,6 +215,11 @@ func (s *scrubber) cardsAt(k int) {
 		if at == nil {
 			at = &lanes.Card{State: lanes.CardNew, Detail: "not yet at this instant"}
 		}
+		if was, ok := s.drawn[label]; ok && was == *at {
+			c.el.Get("dataset").Set("at", k)
+			continue
+		}
+		s.drawn[label] = *at
 		text := at.State.Text()
 		if at.Detail != "" {
 			detail := at.Detail
