@@ -341,6 +341,7 @@ var shortcuts = [][2]string{
 	{"e", "Export the run as a JSON trace"},
 	{"1 2 3", "Lessons, Scenario, Code tab"},
 	{"Ctrl+Enter", "Send the bytes typed in a connection"},
+	{"← / → on the step bar", "Step through a finished run event by event (Home: its first event; End: the whole run again)"},
 }
 
 // shortcut names the action of a key press, or "" (typing in a field,
@@ -711,6 +712,8 @@ func (c *chrome) replay(t *timeline.Trace) {
 	for _, ev := range t.Events {
 		a.event(ev)
 	}
+	// A recording is a finished run: it can be stepped through.
+	a.scrub.finished()
 	a.invalidate() // the status line counts the events
 	c.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")
 }

@@ -80,6 +80,7 @@ type app struct {
 	composer *composer
 	chrome   *chrome
 	compare  *comparePanel
+	scrub    *scrubber
 
 	statusDraw int
 }
@@ -108,6 +109,7 @@ func (a *app) start() {
 	a.conns = newConnPanel(a)
 	a.composer = newComposer(a)
 	a.compare = newComparePanel(a)
+	a.scrub = newScrubber(a)
 	a.chrome.showScenario(a.sc.WithDefaults(), "", "")
 	a.chrome.openFromURL()
 	// Last, once the page can show what arrives: main.js opened the
@@ -337,6 +339,7 @@ func (a *app) send(m wire.Msg) bool {
 		// Trying things by hand: the timeline goes on past the run's end.
 		if a.ended {
 			a.ended = false
+			a.scrub.reset()
 			a.timeline.Resume()
 			dom.ByID("run-end").Set("hidden", true)
 			a.root.Get("dataset").Delete("runEnded")
@@ -437,6 +440,7 @@ func (a *app) loadedScenario(m wire.Msg) {
 // newRun clears the page for a fresh run of sc (defaults applied), live
 // or replayed from a trace: no events yet, the server not closed.
 func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
+	a.scrub.reset()
 	a.loaded = sc
 	a.events = a.events[:0]
 	a.exited, a.closed, a.ended = false, false, false
@@ -460,6 +464,7 @@ func (a *app) runEnded(t float64, reason string) {
 	dom.SetText(el, client.RunEndText(t, reason))
 	el.Set("hidden", false)
 	a.root.Get("dataset").Set("runEnded", reason)
+	a.scrub.finished()
 }
 
 func (a *app) event(ev timeline.Event) {
@@ -470,14 +475,7 @@ func (a *app) event(ev timeline.Event) {
 	a.timeline.Add(ev)
 	a.conns.event(ev)
 	a.composer.event(ev)
-	switch ev.Kind {
-	case timeline.CloseCalled, timeline.ShutdownCalled, timeline.ListenerClosed:
-		a.closed = true
-	case timeline.Exit:
-		a.exited = true
-	case timeline.Listen:
-		a.closed, a.exited = false, false
-	}
+	a.closed, a.exited = lanes.ServerAfter(a.closed, a.exited, ev)
 	a.chrome.serverState(a.closed, a.exited)
 	a.chrome.eventsChanged()
 }

@@ -94,6 +94,8 @@ type View struct {
 	// moved: the person zoomed or panned during this run, so its end
 	// leaves the view where they put it.
 	moved bool
+	// cursor is the scrubber's instant (SetCursor), off in the live view.
+	cursor Cursor
 }
 
 // Mount creates the view inside root (and its toolbar inside tools).
@@ -237,6 +239,7 @@ func (v *View) Reset(sc scenario.Scenario) {
 	v.vp.ScrollY = 0
 	v.ended, v.endT, v.moved = false, 0, false
 	v.root.Get("dataset").Delete("ended")
+	v.SetCursor(NoCursor)
 	v.vp.Fit(0, math.Max(float64(sc.DurationMs), 1000))
 	v.setFollow(true)
 	dom.Clear(v.srLanes)
@@ -403,6 +406,10 @@ func (v *View) draw() {
 	now := v.now()
 	v.vp.FollowTo(now)
 	v.disp.Layout(v.model, v.vp, now, v.focus)
+	v.disp.AddCursor(v.vp, v.cursor)
+	if v.cursor.On {
+		v.root.Get("dataset").Set("cursorX", num(v.vp.X(v.cursor.T)))
+	}
 	render(v.ctx, &v.disp, &v.pal, v.sans, v.dpr)
 	v.syncLanes()
 	// The frame's cost, for the page-speed benchmark and for anyone

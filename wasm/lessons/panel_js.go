@@ -53,6 +53,9 @@ type Panel struct {
 	events  []timeline.Event
 	evalKey [3]float64 // len, first and last T of the events last evaluated
 	states  []TaskState
+	// atK is the scrubber's instant (At): the run's first atK events; 0
+	// for the live view.
+	atK int
 
 	// The panel's parts.
 	status   js.Value // loading and error messages
@@ -423,6 +426,10 @@ func (p *Panel) setPagerLabels(i int) {
 // at most, and only when the events changed) and shows the result.
 func (p *Panel) drawTasks() {
 	if p.course == nil || p.cur < 0 {
+		return
+	}
+	if p.atK > 0 && p.runFor == p.cur {
+		p.drawAt()
 		return
 	}
 	key := [3]float64{float64(len(p.events)), -1, -1}
