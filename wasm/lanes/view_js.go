@@ -87,6 +87,7 @@ type View struct {
 
 	ro       js.Value
 	roFn     js.Func
+	frameFn  js.Func
 	released bool
 	// ended: the run ended at endT (End); the clock rests there.
 	ended bool
@@ -160,6 +161,18 @@ func (v *View) build() {
 		v.ownLegend = true
 	}
 	v.fillLegend()
+
+	// The frame on screen as SVG, drawn with the page's font: what the
+	// canvas shows, as elements a test (or a person in the console) can
+	// measure; the canvas itself has no text to ask about.
+	v.frameFn = js.FuncOf(func(js.Value, []js.Value) any {
+		var b strings.Builder
+		if err := v.disp.writeSVG(&b, v.pal, "Timeline, as on screen", v.sans); err != nil {
+			return ""
+		}
+		return b.String()
+	})
+	v.root.Set("kapFrameSVG", v.frameFn)
 }
 
 func (v *View) fillLegend() {
@@ -295,6 +308,8 @@ func (v *View) Release() {
 	}
 	v.released = true
 	v.ls.Release()
+	v.root.Delete("kapFrameSVG")
+	v.frameFn.Release()
 	if v.ro.Truthy() {
 		v.ro.Call("disconnect")
 		v.roFn.Release()
