@@ -89,11 +89,15 @@ type Display struct {
 	W, H  float64
 	Items []Item
 	layer uint8
+	// Measure, when set, is the width of text as the renderer draws it
+	// (the page asks its canvas); without it the layout estimates.
+	Measure func(text string, small, bold bool) float64
 	// Scratch for the per-lane pixel decimation of marks.
 	lastX map[Glyph]float64
-	// Scratch for the per-lane placing of mark labels: the index in Items
-	// of the last label on each row (by Y).
-	rowText map[float64]int
+	// Scratch for placing text (labels.go).
+	labels []label
+	marks  []rect
+	placed []placed
 }
 
 // Focus is what the view highlights.
@@ -114,7 +118,6 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 	d.layer = 0
 	if d.lastX == nil {
 		d.lastX = map[Glyph]float64{}
-		d.rowText = map[float64]int{}
 	}
 	t0, t1 := v.T(GutterW-markR*2), v.T(v.Width)
 
@@ -128,27 +131,40 @@ func (d *Display) Layout(m *Model, v Viewport, now float64, f Focus) {
 		}
 	}
 	d.layer = 1
+	from := len(d.Items)
 	i0, i1 := v.VisibleLanes(len(m.Lanes))
 	for i := i0; i < i1; i++ {
 		d.lane(m, m.Lanes[i], v, v.LaneY(i), LaneH, t0, t1, now, f)
 	}
 	d.forwards(m, v, t0, t1, i0, i1)
 	top := float64(AxisH)
+	d.placeLabels(from, top+ServerLaneH, v.Height)
 	d.layer = 2
 	d.add(Item{Shape: ShapeRect, Role: RolePanel, X: 0, Y: 0, W: v.Width, H: AxisH + ServerLaneH, ID: -1})
 	d.layer = 3
+	from = len(d.Items)
+	// The live edge's label goes where it must; axis labels give way.
+	nowX := v.X(now)
+	showNow := nowX >= GutterW && nowX <= v.Width
+	nowText := Item{Shape: ShapeText, Role: RoleAccent, X: nowX - 3, Y: 13, Text: "now", Anchor: 1, Small: true, ID: -1}
+	var nowBox []rect
+	if showNow {
+		if b := d.textBox(&nowText, nowText.Text); b.x0 < GutterW+2 {
+			nowText.X, nowText.Anchor = nowX+3, -1 // at the very start: right of the line
+		}
+		b := d.textBox(&nowText, nowText.Text)
+		nowBox = append(nowBox, rect{b.x0 - 2, b.y0, b.x1 + 2, b.y1})
+	}
 	d.axis(v, step, first, t1)
 	d.lane(m, &m.Server, v, top, ServerLaneH, t0, t1, now, f)
+	d.placeLabels(from, 0, top+ServerLaneH, nowBox...)
 	d.add(Item{Shape: ShapeLine, Role: RoleLine, X: 0, Y: top + ServerLaneH, W: v.Width, Line: 1, ID: -1})
 
 	// The live edge.
 	d.layer = 4
-	if x := v.X(now); x >= GutterW && x <= v.Width {
-		d.add(Item{Shape: ShapeLine, Role: RoleAccent, X: x, Y: AxisH - 6, H: v.Height - AxisH + 6, Line: 1, Dash: true, ID: -1})
-		// The label sits on a patch of panel so that axis labels under it
-		// stay out of the way.
-		d.add(Item{Shape: ShapeRect, Role: RolePanel, X: x - 4 - textW("now"), Y: 2, W: textW("now") + 3, H: 14, ID: -1})
-		d.add(Item{Shape: ShapeText, Role: RoleAccent, X: x - 3, Y: 13, Text: "now", Anchor: 1, Small: true, ID: -1})
+	if showNow {
+		d.add(Item{Shape: ShapeLine, Role: RoleAccent, X: nowX, Y: AxisH - 6, H: v.Height - AxisH + 6, Line: 1, Dash: true, ID: -1})
+		d.add(nowText)
 	}
 }
 
@@ -226,40 +242,10 @@ func (d *Display) forwards(m *Model, v Viewport, t0, t1 float64, i0, i1 int) {
 		d.add(Item{Shape: ShapeLine, Role: RoleAccent, X: x, Y: y0, H: y1 - y0, Line: 1.5, Alpha: 0.8, Dash: fw.Retry, ID: fw.Event})
 		d.add(Item{Shape: ShapeMark, Glyph: GlyphTriangle, Role: RoleAccent, X: x, Y: y1, H: markR, ID: fw.Event})
 		if fw.Retry {
-			d.add(Item{Shape: ShapeText, Role: RoleAccent, X: x + 4, Y: (y0 + y1) / 2, Text: "retry → " + fw.To, Small: true, Anchor: -1, ID: -1})
+			d.addLabel(label{it: Item{Shape: ShapeText, Role: RoleAccent, X: x + 4, Y: (y0+y1)/2 + 4, Text: "retry → " + fw.To, Small: true, Anchor: -1, ID: -1},
+				prio: prioRetry, shift: markShift, elide: true})
 		}
 	}
-}
-
-// labelGap is the least space between two labels on one row of a lane.
-const labelGap = 6
-
-// markText places the label of a mark on its row of the lane. A label
-// that would run into the one before it on that row is joined to it
-// ("close() · exit") rather than drawn over it: marks a fraction of a
-// millisecond apart are common (a handler's close() and the process's
-// exit), and both must stay legible at any zoom.
-// A label that would run off the right edge is moved left to end there.
-func (d *Display) markText(it Item) {
-	it.X = d.inside(it.X, it.Text)
-	if i, ok := d.rowText[it.Y]; ok {
-		if prev := &d.Items[i]; it.X < prev.X+textW(prev.Text)+labelGap {
-			prev.Text += " · " + it.Text
-			prev.X = d.inside(prev.X, prev.Text)
-			return
-		}
-	}
-	d.rowText[it.Y] = len(d.Items)
-	d.add(it)
-}
-
-// inside is x moved left as far as needed for text to end inside the
-// view, but not into the lane names.
-func (d *Display) inside(x float64, text string) float64 {
-	if over := x + textW(text) - (d.W - RightPad); over > 0 {
-		x = math.Max(x-over, GutterW)
-	}
-	return x
 }
 
 // maxTicks bounds the axis loop whatever the scale.
@@ -273,9 +259,9 @@ func (d *Display) axis(v Viewport, step, first, t1 float64) {
 			continue
 		}
 		d.add(Item{Shape: ShapeLine, Role: RoleLine, X: x, Y: AxisH - 6, H: 6, Line: 1, ID: -1})
-		d.add(Item{Shape: ShapeText, Role: RoleMuted, X: x + 3, Y: 14, Text: fmtTick(t, step), Small: true, Anchor: -1, ID: -1})
+		d.addLabel(label{it: Item{Shape: ShapeText, Role: RoleMuted, X: x + 3, Y: 14, Text: fmtTick(t, step), Small: true, Anchor: -1, ID: -1}, prio: prioTick})
 	}
-	d.add(Item{Shape: ShapeText, Role: RoleMuted, X: 6, Y: 14, Text: "time", Small: true, Anchor: -1, ID: -1})
+	d.addLabel(label{it: Item{Shape: ShapeText, Role: RoleMuted, X: 6, Y: 14, Text: "time", Small: true, Anchor: -1, ID: -1}, prio: prioFixed, lo: 0, hi: GutterW})
 }
 
 // spanStyle is how a span state looks: colour, opacity, height share.
@@ -361,7 +347,10 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		name += " ↑" // the proxy's connection to the app
 	}
 	d.add(Item{Shape: ShapeLine, Role: RoleLine, X: 0, Y: y + h, W: v.Width, Line: 0.5, Alpha: 0.6, ID: -1})
-	d.add(Item{Shape: ShapeText, Role: RoleFg, X: 8, Y: mid + 4, Text: name, Bold: true, Anchor: -1, ID: -1})
+	d.addLabel(label{it: Item{Shape: ShapeText, Role: RoleFg, X: 8, Y: mid + 4, Text: name, Bold: true, Anchor: -1, ID: -1}, prio: prioFixed, lo: 0, hi: GutterW, elide: true})
+	// Two rows of text: a span's state and the countdown along the top,
+	// what a mark was along the bottom, each a font's height.
+	topRow, botRow := y+1+11*ascentEm, y+h-1-11*descentEm
 	xmin, xmax := float64(GutterW), v.Width
 
 	// Spans, with sub-pixel neighbours merged into the previous one.
@@ -385,15 +374,16 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		} else {
 			d.add(Item{Shape: ShapeRect, Role: role, Alpha: alpha, X: x0, Y: mid - bh/2, W: math.Max(x1-x0, 1), H: bh, ID: s.Event, Span: true})
 		}
-		label := s.Label
+		text := s.Label
 		if s.Kind == SpanIdle || s.Kind == SpanOpen && s.Timer != "" {
-			label = s.Kind.String()
+			text = s.Kind.String()
 			if s.Timer != "" {
-				label += " · " + s.Timer
+				text += " · " + s.Timer
 			}
 		}
-		if label != "" && x1-x0 > textW(label)+8 {
-			d.add(Item{Shape: ShapeText, Role: RoleMuted, X: x0 + 4, Y: y + 9, Text: label, Small: true, Anchor: -1, ID: -1})
+		if text != "" && x1-x0 > 2*minElided*6 {
+			d.addLabel(label{it: Item{Shape: ShapeText, Role: RoleMuted, X: x0 + 4, Y: topRow, Text: text, Small: true, Anchor: -1, ID: -1},
+				prio: prioSpan, lo: math.Max(x0+2, GutterW), hi: math.Min(x1-2, v.Width-textEdge), shift: x1 - x0, elide: true})
 		}
 	}
 
@@ -401,12 +391,11 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 
 	// The running timeout, counting down to when it fires.
 	if cd, ok := l.Countdown(now); ok {
-		d.countdown(v, cd, y, mid, now)
+		d.countdown(v, cd, topRow, mid, now)
 	}
 
 	// Events, at most one per glyph per pixel unless focused.
 	clear(d.lastX)
-	clear(d.rowText)
 	pad := (markR * 2) / v.Scale
 	a, b = l.EventsIn(t0-pad, t1+pad)
 	for k := a; k < b; k++ {
@@ -435,11 +424,14 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 		}
 		d.add(Item{Shape: ShapeMark, Glyph: g, Role: role, X: x, Y: my, H: mh, ID: id})
 		proxyMark := ev.Kind == timeline.ProxyError || ev.Kind == timeline.Response && ev.By == timeline.ByProxy
-		if id == l.Close || proxyMark || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed {
-			d.markText(Item{Shape: ShapeText, Role: role, X: x + 6, Y: y + h - 3, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1})
-		}
+		labelled := id == l.Close || proxyMark || l.Conn == "" && ev.Kind != timeline.Listen && ev.Kind != timeline.BeforeExit && ev.Kind != timeline.ListenerClosed
 		if ev.Kind == timeline.Refused || ev.Kind == timeline.Reset {
-			d.markText(Item{Shape: ShapeText, Role: RoleBad, X: x + 8, Y: mid + 4, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1})
+			labelled, role = true, RoleBad
+		}
+		if labelled {
+			// Right of its mark, or left of it when there is no room.
+			d.addLabel(label{it: Item{Shape: ShapeText, Role: role, X: x + markR + 2, Y: botRow, Text: markLabel(ev, m.Config.Runtime), Small: true, Anchor: -1, ID: -1},
+				prio: prioMark, shift: markShift, alt: x - markR - 2, join: true, elide: true})
 		}
 		if id == f.Event || id == f.Hover {
 			role := RoleFocus
@@ -451,7 +443,7 @@ func (d *Display) lane(m *Model, l *Lane, v Viewport, y, h, t0, t1, now float64,
 	}
 }
 
-func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
+func (d *Display) countdown(v Viewport, cd Countdown, row, mid, now float64) {
 	x0, x1 := v.X(now), v.X(cd.Deadline)
 	text := cd.Label + " · " + fmtMs(round(math.Max(cd.Left, 0), -2)) + " left"
 	if cd.Left <= 0 {
@@ -461,8 +453,9 @@ func (d *Display) countdown(v Viewport, cd Countdown, y, mid, now float64) {
 		d.add(Item{Shape: ShapeLine, Role: RoleWarn, X: x0, Y: mid, W: x1 - x0, Line: 1.5, Dash: true, ID: -1})
 		d.add(Item{Shape: ShapeLine, Role: RoleWarn, X: x1, Y: mid - barH/2 - 2, H: barH + 4, Line: 2, ID: -1})
 	}
-	tx := math.Min(x0+6, v.Width-RightPad-textW(text))
-	d.add(Item{Shape: ShapeText, Role: RoleWarn, X: math.Max(tx, GutterW), Y: y + 9, Text: text, Small: true, Anchor: -1, ID: -1})
+	it := Item{Shape: ShapeText, Role: RoleWarn, X: x0 + 6, Y: row, Text: text, Small: true, Anchor: -1, ID: -1}
+	// Right of the live edge, or ending left of it near the right edge.
+	d.addLabel(label{it: it, prio: prioCountdown, shift: markShift, alt: x0 - 6, elide: true})
 }
 
 // markLabel is the short text beside a close, reset, refused or server
@@ -515,9 +508,10 @@ func shortLog(line string) string {
 	return line
 }
 
-// textW estimates the width of small text (11 px system font): the layout
-// decides whether a label fits without asking the browser.
-func textW(s string) float64 { return float64(len([]rune(s))) * 6.2 }
+// textW estimates the width of small text (11 px system font) where no
+// renderer measures it (an export made without a page): on the wide side
+// of the usual fonts (DejaVu Sans' digits are 7 px).
+func textW(s string) float64 { return float64(len([]rune(s))) * 6.8 }
 
 // Hit returns the event under (x, y): marks first, within a few pixels,
 // then spans. span reports that the hit is a span begun by that event.
@@ -555,10 +549,14 @@ func (d *Display) Hit(x, y float64) (id int, span, ok bool) {
 
 // ExportLayout lays out the whole run for an export: every lane, the full
 // time range, width w.
-func ExportLayout(m *Model, now, w float64) *Display {
+func ExportLayout(m *Model, now, w float64) *Display { return exportLayout(m, now, w, nil) }
+
+// exportLayout is ExportLayout with text measured by measure (nil:
+// estimated).
+func exportLayout(m *Model, now, w float64, measure func(string, bool, bool) float64) *Display {
 	v := Viewport{Width: w, Height: ContentH(len(m.Lanes))}
 	v.FitRun(m, now)
-	d := &Display{}
+	d := &Display{Measure: measure}
 	d.Layout(m, v, now, NoFocus)
 	return d
 }

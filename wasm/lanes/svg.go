@@ -32,9 +32,14 @@ const SansFont = `system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", san
 
 // WriteSVG writes d as a standalone SVG document coloured by p, titled.
 func (d *Display) WriteSVG(w io.Writer, p Palette, title string) error {
+	return d.writeSVG(w, p, title, SansFont)
+}
+
+// writeSVG is WriteSVG in the given font stack.
+func (d *Display) writeSVG(w io.Writer, p Palette, title, font string) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family="%s">`+"\n",
-		num(d.W), num(d.H), num(d.W), num(d.H), esc(SansFont))
+		num(d.W), num(d.H), num(d.W), num(d.H), esc(font))
 	fmt.Fprintf(bw, "<title>%s</title>\n", esc(title))
 	fmt.Fprintf(bw, `<rect width="100%%" height="100%%" fill="%s"/>`+"\n", esc(p[RolePanel]))
 	for i := range d.Items {

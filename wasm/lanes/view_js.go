@@ -85,9 +85,18 @@ type View struct {
 	pointers  map[int][2]float64
 	pinchDist float64
 
-	ro       js.Value
-	roFn     js.Func
-	released bool
+	ro      js.Value
+	roFn    js.Func
+	frameFn js.Func
+	// widths remembers text widths measured on mctx, in the canvas's font.
+	widths map[measureKey]float64
+	mctx   js.Value
+	// cardAway: the focused event's card is hidden because the event is
+	// out of view; it comes back with the event. cardX, cardY: where it
+	// was put last.
+	cardAway     bool
+	cardX, cardY float64
+	released     bool
 	// ended: the run ended at endT (End); the clock rests there.
 	ended bool
 	endT  float64
@@ -106,6 +115,9 @@ func Mount(loop *dom.Loop, root, tools js.Value) *View {
 		laneEls: map[string]js.Value{}, dirty: map[string]bool{}, pointers: map[int][2]float64{},
 	}
 	v.vp = NewViewport(800, minCanvasH)
+	v.widths = map[measureKey]float64{}
+	v.mctx = dom.Doc().Call("createElement", "canvas").Call("getContext", "2d")
+	v.disp.Measure = v.measure
 	v.build()
 	v.readColors()
 	v.drawID = loop.Drawer(v.draw)
@@ -162,6 +174,18 @@ func (v *View) build() {
 		v.ownLegend = true
 	}
 	v.fillLegend()
+
+	// The frame on screen as SVG, drawn with the page's font: what the
+	// canvas shows, as elements a test (or a person in the console) can
+	// measure; the canvas itself has no text to ask about.
+	v.frameFn = js.FuncOf(func(js.Value, []js.Value) any {
+		var b strings.Builder
+		if err := v.disp.writeSVG(&b, v.pal, "Timeline, as on screen", v.sans); err != nil {
+			return ""
+		}
+		return b.String()
+	})
+	v.root.Set("kapFrameSVG", v.frameFn)
 }
 
 func (v *View) fillLegend() {
@@ -222,6 +246,43 @@ func (v *View) listen() {
 	v.ls.On(v.root, "keydown", v.onKey, handledKey)
 	v.ls.On(v.root, "blur", func(js.Value) { v.card.Set("hidden", v.focus.Hover < 0) })
 	v.ls.On(v.root, "focus", func(js.Value) { v.showCard() })
+}
+
+// measureKey is a text in one of the timeline's fonts.
+type measureKey struct {
+	text        string
+	small, bold bool
+}
+
+// maxWidths bounds the remembered widths (labels of a long live run).
+const maxWidths = 4096
+
+// measure is the width of text as the canvas draws it: the layout places
+// labels by what the browser's font really takes, not by a guess.
+func (v *View) measure(text string, small, bold bool) float64 {
+	k := measureKey{text, small, bold}
+	if w, ok := v.widths[k]; ok {
+		return w
+	}
+	if len(v.widths) >= maxWidths {
+		clear(v.widths)
+	}
+	v.mctx.Set("font", canvasFont(v.sans, small, bold))
+	w := v.mctx.Call("measureText", text).Get("width").Float()
+	v.widths[k] = w
+	return w
+}
+
+// canvasFont is the CSS font the canvas draws text in.
+func canvasFont(sans string, small, bold bool) string {
+	f := "12px " + sans
+	if small {
+		f = "11px " + sans
+	}
+	if bold {
+		f = "600 " + f
+	}
+	return f
 }
 
 func (v *View) invalidate() {
@@ -298,6 +359,8 @@ func (v *View) Release() {
 	}
 	v.released = true
 	v.ls.Release()
+	v.root.Delete("kapFrameSVG")
+	v.frameFn.Release()
 	if v.ro.Truthy() {
 		v.ro.Call("disconnect")
 		v.roFn.Release()
@@ -366,6 +429,7 @@ func (v *View) readColors() {
 	if v.sans == "" {
 		v.sans = SansFont
 	}
+	clear(v.widths)
 }
 
 // resize fits the canvas to the root's width and the lanes' height, at
@@ -411,6 +475,7 @@ func (v *View) draw() {
 		v.root.Get("dataset").Set("cursorX", num(v.vp.X(v.cursor.T)))
 	}
 	render(v.ctx, &v.disp, &v.pal, v.sans, v.dpr)
+	v.followCard()
 	v.syncLanes()
 	// The frame's cost, for the page-speed benchmark and for anyone
 	// wondering why a big trace feels slow.
@@ -566,14 +631,7 @@ func render(ctx js.Value, d *Display, pal *Palette, sans string, dpr float64) {
 			if it.Shape != ShapeText {
 				continue
 			}
-			f := "12px " + sans
-			if it.Small {
-				f = "11px " + sans
-			}
-			if it.Bold {
-				f = "600 " + f
-			}
-			if f != font {
+			if f := canvasFont(sans, it.Small, it.Bold); f != font {
 				ctx.Set("font", f)
 				font = f
 			}
@@ -873,13 +931,61 @@ func (v *View) showCard() {
 		v.card.Set("hidden", true)
 		return
 	}
-	ev := v.model.Events[id]
-	y := float64(AxisH) + ServerLaneH/2
-	if ev.Conn != "" {
-		y = v.vp.LaneY(v.model.Lane(ev.Conn).Index) + LaneH/2
+	v.cardAway = false
+	x, y, ok := v.eventPoint(id)
+	if !ok {
+		v.card.Set("hidden", true)
+		v.cardAway = id == v.focus.Event && v.focus.Hover < 0
+		return
 	}
 	v.fillCard(id, span)
-	v.placeCard(v.vp.X(ev.T), y)
+	v.placeCard(x, y)
+}
+
+// eventPoint is where event id is on screen, if it is in view: its time
+// inside the plot and its lane not scrolled away.
+func (v *View) eventPoint(id int) (x, y float64, ok bool) {
+	ev := v.model.Events[id]
+	x = v.vp.X(ev.T)
+	if x < GutterW || x > v.vp.Width {
+		return 0, 0, false
+	}
+	y = float64(AxisH) + ServerLaneH/2
+	if ev.Conn != "" {
+		y = v.vp.LaneY(v.model.Lane(ev.Conn).Index) + LaneH/2
+		if y < AxisH+ServerLaneH || y > v.vp.Height {
+			return 0, 0, false
+		}
+	}
+	return x, y, true
+}
+
+// followCard keeps the focused event's card beside the event as the view
+// pans and zooms, hides it while the event is out of view (a card left
+// behind would float over whatever is next to the timeline) and brings it
+// back with the event.
+func (v *View) followCard() {
+	id := v.focus.Event
+	if id < 0 || v.focus.Hover >= 0 || id >= len(v.model.Events) {
+		return
+	}
+	shown := !v.card.Get("hidden").Bool()
+	if !shown && !v.cardAway {
+		return // closed with Escape or by leaving the timeline
+	}
+	x, y, ok := v.eventPoint(id)
+	switch {
+	case !ok:
+		if shown {
+			v.card.Set("hidden", true)
+		}
+		v.cardAway = true
+	case v.cardAway:
+		v.cardAway = false
+		v.showCard()
+	case x != v.cardX || y != v.cardY:
+		v.placeCard(x, y)
+	}
 }
 
 func (v *View) showCardAt(x, y float64) {
@@ -912,17 +1018,23 @@ func (v *View) fillCard(id int, span bool) {
 	v.card.Set("hidden", false)
 }
 
+// placeCard puts the card beside (x, y), inside the timeline: beside
+// the event, above or left of it when there is no room below or right,
+// never over the page around the timeline.
 func (v *View) placeCard(x, y float64) {
+	v.cardX, v.cardY = x, y
 	st := v.card.Get("style")
 	w := v.card.Get("offsetWidth").Float()
 	h := v.card.Get("offsetHeight").Float()
 	left, top := x+14, y+14
 	if left+w > v.vp.Width {
-		left = math.Max(0, x-14-w)
+		left = x - 14 - w
 	}
-	if top+h > v.vp.Height+40 {
-		top = math.Max(0, y-14-h)
+	if top+h > v.vp.Height {
+		top = y - 14 - h
 	}
+	left = clamp(left, 0, math.Max(0, v.vp.Width-w))
+	top = clamp(top, 0, math.Max(0, v.vp.Height-h))
 	st.Set("left", num(left)+"px")
 	st.Set("top", num(top)+"px")
 }
@@ -930,7 +1042,7 @@ func (v *View) placeCard(x, y float64) {
 // Export.
 
 func (v *View) exportDisplay() *Display {
-	return ExportLayout(v.model, v.now(), math.Max(v.vp.Width, exportMinW))
+	return exportLayout(v.model, v.now(), math.Max(v.vp.Width, exportMinW), v.measure)
 }
 
 func (v *View) exportSVG() {
