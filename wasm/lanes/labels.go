@@ -223,7 +223,9 @@ func (d *Display) place(l *label, top, bottom float64) {
 		x1 := l.alt
 		for range 8 {
 			cand := rect{x1 - w, b.y0, x1, b.y1}
-			if cand.x0 < l.lo || l.alt-x1 > l.shift {
+			if cand.x0 < l.lo || cand.x1 > l.hi || l.alt-x1 > l.shift {
+				// Off the picture on either side (its mark is past the
+				// right edge when zoomed in), or too far from its mark.
 				break
 			}
 			if j, o, hit := d.obstacle(cand); hit {

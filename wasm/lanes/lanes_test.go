@@ -760,3 +760,4 @@ func TestProxyLanes(t *testing.T) {
 		t.Errorf("%d forward paths, want 2", paths)
 	}
 }
+
