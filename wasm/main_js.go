@@ -153,6 +153,9 @@ func (a *app) Load(sc scenario.Scenario, run bool) {
 	a.apply(run)
 }
 
+// Editing is lessons.Host: the scenario in the editor.
+func (a *app) Editing() scenario.Scenario { return a.sc }
+
 // apply sends the edited scenario to the backend (a fresh run: the clock
 // and the timeline start over); with run, its client steps follow.
 func (a *app) apply(run bool) {

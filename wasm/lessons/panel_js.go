@@ -20,6 +20,8 @@ type Host interface {
 	// Load puts sc in the editor and on the demo server; run also plays
 	// its client steps.
 	Load(sc scenario.Scenario, run bool)
+	// Editing is the scenario in the editor, as the person left it.
+	Editing() scenario.Scenario
 }
 
 // Panel shows the lessons. Every method runs on the loop goroutine.
@@ -77,6 +79,10 @@ type Panel struct {
 	solution js.Value
 	note     js.Value
 	drawID   int
+
+	// The comparison of the attempt with the solution.
+	diffBtn  js.Value
+	diffView js.Value
 }
 
 type taskEl struct {
@@ -153,6 +159,7 @@ func (p *Panel) Edited(sc scenario.Scenario) {
 	if work.Set(p.course.Lessons[p.cur].ID, &sc) {
 		dom.WriteStorage(WorkKey, work.Encode())
 	}
+	p.refreshDiff()
 }
 
 // Current is the open lesson's id, or "".
@@ -197,6 +204,11 @@ func (p *Panel) build() {
 	p.solution = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-solution"),
 		dom.A("title", "Load the reference solution into the editor")}, "Show solution")
 	p.note = dom.El("p", []dom.Attr{dom.A("class", "lesson-note muted"), dom.A("role", "status")})
+	p.diffBtn = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-diff"),
+		dom.A("aria-expanded", "false"), dom.A("aria-controls", "lesson-diff-view"),
+		dom.A("title", "Show how your scenario differs from the reference solution, without loading it")}, "Compare with the solution")
+	p.diffView = dom.El("section", []dom.Attr{dom.A("id", "lesson-diff-view"), dom.A("class", "lesson-diff"),
+		dom.A("aria-label", "Your attempt compared with the solution"), dom.A("hidden", true)})
 	p.docs = dom.El("ul", []dom.Attr{dom.A("class", "lesson-docs")})
 	p.prev = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-prev")}, "← Previous")
 	p.next = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("id", "lesson-next")}, "Next →")
@@ -209,7 +221,7 @@ func (p *Panel) build() {
 			dom.El("h3", []dom.Attr{dom.A("id", "lesson-tasks-h")}, "Tasks"),
 			dom.El("p", []dom.Attr{dom.A("class", "muted lesson-task-help")}, "Checked live against the timeline of the current run."),
 			p.taskList, p.live,
-			dom.El("div", []dom.Attr{dom.A("class", "lesson-actions")}, p.solution), p.note),
+			dom.El("div", []dom.Attr{dom.A("class", "lesson-actions")}, p.solution, p.diffBtn), p.note, p.diffView),
 		dom.El("section", []dom.Attr{dom.A("class", "lesson-doc-box"), dom.A("aria-labelledby", "lesson-docs-h")},
 			dom.El("h3", []dom.Attr{dom.A("id", "lesson-docs-h")}, "Documentation"), p.docs),
 		dom.El("nav", []dom.Attr{dom.A("class", "lesson-pager"), dom.A("aria-label", "Previous and next lesson")}, p.prev, p.next),
@@ -222,6 +234,7 @@ func (p *Panel) build() {
 	p.ls.On(load, "click", func(js.Value) { p.load(false) })
 	p.ls.On(run, "click", func(js.Value) { p.load(true) })
 	p.ls.On(p.solution, "click", func(js.Value) { p.showSolution() })
+	p.ls.On(p.diffBtn, "click", func(js.Value) { p.toggleDiff() })
 	p.ls.On(p.prev, "click", func(js.Value) { p.step(-1) })
 	p.ls.On(p.next, "click", func(js.Value) { p.step(+1) })
 }
@@ -331,6 +344,7 @@ func (p *Panel) show(i, task int, nav bool) {
 	p.cur, p.task = i, task
 	if changed {
 		p.undo = nil
+		p.closeDiff()
 		p.renderLesson(e, i)
 	}
 	switch {
@@ -541,6 +555,7 @@ func (p *Panel) load(run bool) {
 		if sc, ok := DecodeWork(dom.ReadStorage(WorkKey)).Get(p.course.Lessons[p.cur].ID); ok {
 			p.runFor = p.cur
 			p.host.Load(*sc, true)
+			p.refreshDiff()
 			return
 		}
 	} else {
@@ -553,6 +568,7 @@ func (p *Panel) load(run bool) {
 		p.runFor = p.cur
 		p.host.Load(*sc, run)
 	}
+	p.refreshDiff()
 }
 
 // showSolution loads the reference solution, keeping what it replaced
@@ -587,8 +603,10 @@ func (p *Panel) showSolution() {
 			p.Edited(prev)
 		}
 		dom.SetText(p.note, "Your attempt is back in the Scenario tab.")
+		p.refreshDiff()
 	})
 	dom.Append(p.note, undo)
+	p.refreshDiff()
 }
 
 // scenario is the open lesson's start or solution, decoded on first use;
