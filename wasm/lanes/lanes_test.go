@@ -760,4 +760,3 @@ func TestProxyLanes(t *testing.T) {
 		t.Errorf("%d forward paths, want 2", paths)
 	}
 }
-
