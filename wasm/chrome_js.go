@@ -709,10 +709,15 @@ func (c *chrome) replay(t *timeline.Trace) {
 	a.lessons.Foreign()
 	a.offline = true
 	a.newRun(sc.WithDefaults(), "", "")
+	end := 0.0
 	for _, ev := range t.Events {
 		a.event(ev)
+		end = max(end, ev.T)
 	}
-	// A recording is a finished run: it can be stepped through.
+	// A recording is a finished run: its clock rests at its last event
+	// (the "now" line does not run on, nor the view follow it), and it
+	// can be stepped through.
+	a.timeline.End(end)
 	a.scrub.finished()
 	a.invalidate() // the status line counts the events
 	c.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")

@@ -47,6 +47,11 @@ func TestShareRunReplays(t *testing.T) {
 			if n := evalJS[int](q, `document.querySelectorAll('#timeline [data-conn="A"]').length`); n == 0 {
 				t.Errorf("no connection A in the replay")
 			}
+			// A recording is a finished run: its clock rests at its last
+			// event, the view fits it, and it does not follow a live edge.
+			if !evalJS[bool](q, `document.getElementById("timeline").dataset.ended !== undefined`) {
+				t.Errorf("the replay's timeline runs on as if live")
+			}
 			q.screenshot("share-run-replay-" + tt.name)
 		})
 	}
