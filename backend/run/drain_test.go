@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keepalive-playground/playground/backend/sandbox"
-	"github.com/keepalive-playground/playground/backend/sandbox/all"
-	"github.com/keepalive-playground/playground/backend/sandbox/realnode"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 )
@@ -61,11 +58,7 @@ func TestDrainReadiness(t *testing.T) {
 	for _, rt := range scenario.Runtimes() {
 		t.Run(rt.Name, func(t *testing.T) {
 			t.Parallel()
-			kinds := map[string]sandbox.Factory{"emulation": all.Runtimes()[rt.Name]}
-			if rt.IsNode() {
-				realnode.Require(t, rt.Name)
-				kinds["real"] = realnode.New
-			}
+			kinds := emulationAndReal(t, rt)
 			graceful := gracefulAction(rt)
 			stopKind := timeline.CloseCalled
 			if graceful == scenario.ThenShutdown {

@@ -61,6 +61,19 @@ func endsOf(evs []timeline.Event, conn string) (c closes, resets []timeline.Even
 	return c, resets
 }
 
+// emulationAndReal are the demo servers a differential test runs rt on:
+// the playground's own (the emulation, or Go's net/http) and, for a Node
+// runtime, the real release it is pinned to.
+func emulationAndReal(t *testing.T, rt scenario.Runtime) map[string]sandbox.Factory {
+	t.Helper()
+	kinds := map[string]sandbox.Factory{"emulation": all.Runtimes()[rt.Name]}
+	if rt.IsNode() {
+		realnode.Require(t, rt.Name)
+		kinds["real"] = realnode.New
+	}
+	return kinds
+}
+
 func runEnds(t *testing.T, sc *scenario.Scenario, f sandbox.Factory) []timeline.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -85,11 +98,7 @@ func TestBothEndsOfEveryClose(t *testing.T) {
 	for _, rt := range scenario.Runtimes() {
 		t.Run(rt.Name, func(t *testing.T) {
 			t.Parallel()
-			kinds := map[string]sandbox.Factory{"emulation": all.Runtimes()[rt.Name]}
-			if rt.IsNode() {
-				realnode.Require(t, rt.Name)
-				kinds["real"] = realnode.New
-			}
+			kinds := emulationAndReal(t, rt)
 			half := map[string]float64{}
 			for kind, f := range kinds {
 				// The client's FIN first: the server answers with its own.
