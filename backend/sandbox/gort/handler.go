@@ -105,15 +105,10 @@ func (s *server) answer(w http.ResponseWriter, r *http.Request, c *conn) {
 			// ready.Store(false): the readiness routes answer 503 now.
 			s.draining.Store(true)
 			s.afterDrain(later)
-		case scenario.ThenShutdown:
-			// Shutdown waits for this very handler to return, so it runs
-			// in its own goroutine.
-			s.shutdown()
-		case scenario.ThenClose:
-			s.closeServer()
-		case scenario.ThenExit:
-			s.exit()
-			return
+		case scenario.ThenShutdown, scenario.ThenClose, scenario.ThenExit:
+			if s.stop(action) {
+				return
+			}
 		case scenario.ThenDestroy:
 			// The Go counterpart of Node's req.connection.destroy(): the
 			// sentinel panic makes net/http close this connection at once,
@@ -145,15 +140,26 @@ func (s *server) afterDrain(actions scenario.Then) {
 			return
 		}
 		for _, action := range actions {
-			switch action {
-			case scenario.ThenShutdown:
-				s.shutdown()
-			case scenario.ThenClose:
-				s.closeServer()
-			case scenario.ThenExit:
-				s.exit()
+			if s.stop(action) {
 				return
 			}
 		}
 	}()
+}
+
+// stop runs an action that stops the server: Shutdown, Close or the
+// process's exit, after which nothing more runs (it reports true).
+func (s *server) stop(action string) (exited bool) {
+	switch action {
+	case scenario.ThenShutdown:
+		// Shutdown waits for the handler that asked for it to return, so
+		// it runs in its own goroutine.
+		s.shutdown()
+	case scenario.ThenClose:
+		s.closeServer()
+	case scenario.ThenExit:
+		s.exit()
+		return true
+	}
+	return false
 }
