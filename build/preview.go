@@ -12,13 +12,11 @@ import (
 // without moving anything. The HTML was sanitized when the course was
 // rendered (lessons.go), so it is trusted here.
 type previewLesson struct {
-	Num                  int
-	ID, Title, Meta      string
-	HTML                 template.HTML
-	Tasks                []previewTask
-	Docs                 []lessons.Doc
-	HasPrev, HasNext     bool
-	PrevTitle, NextTitle string
+	Num             int
+	ID, Title, Meta string
+	HTML            template.HTML
+	Tasks           []previewTask
+	Docs            []lessons.Doc
 }
 
 type previewTask struct {
@@ -34,13 +32,7 @@ func previewOf(c *lessons.Course) []previewLesson {
 	out := make([]previewLesson, len(c.Lessons))
 	for i, e := range c.Lessons {
 		p := previewLesson{Num: i + 1, ID: e.ID, Title: e.Title, Meta: c.Meta(i),
-			HTML: template.HTML(e.HTML), Docs: e.Docs, HasPrev: i > 0, HasNext: i < len(c.Lessons)-1}
-		if p.HasPrev {
-			p.PrevTitle = c.Lessons[i-1].Title
-		}
-		if p.HasNext {
-			p.NextTitle = c.Lessons[i+1].Title
-		}
+			HTML: template.HTML(e.HTML), Docs: e.Docs}
 		for n, t := range e.Tasks {
 			p.Tasks = append(p.Tasks, previewTask{Num: n + 1, Text: template.HTML(t.TextHTML), Hint: template.HTML(t.HintHTML)})
 		}
