@@ -125,6 +125,8 @@ func (t *Transcript) Add(i int, ev Event) (TranscriptEntry, bool) {
 			e.Fold = foldAt(e.Data)
 		}
 	case Connect:
+		// A label used again is a new connection: nothing closed yet.
+		t.reset, t.halfBy = false, ""
 		e.Dir, e.Note = DirNote, "connection to the "+t.Server+" succeeded"
 		if t.Client == ByProxy {
 			e.Note = "the proxy's connection to the server succeeded"
