@@ -33,6 +33,10 @@ type connPanel struct {
 	ls    *dom.Listeners
 	// trDraw draws the transcripts' new entries, once a frame.
 	trDraw int
+	// upSec holds the cards of a proxy's upstream connections, after the
+	// client's (the Connections list is the client's own); made on the
+	// first upstream connection of a run.
+	upSec, upList js.Value
 }
 
 type connCard struct {
@@ -211,7 +215,14 @@ func (p *connPanel) upstreamCard(label string) *connCard {
 	)
 	c.el.Get("dataset").Set("view", "transcript")
 	p.cards[label] = c
-	p.list.Call("appendChild", c.el)
+	if p.upSec.IsUndefined() {
+		p.upList = dom.El("div", []dom.Attr{dom.A("class", "conn-list")})
+		p.upSec = dom.El("section", []dom.Attr{dom.A("class", "upstream-conns"), dom.A("aria-labelledby", "upstream-conns-h")},
+			dom.El("h3", []dom.Attr{dom.A("id", "upstream-conns-h")}, "The proxy's connections to the app"),
+			p.upList)
+		p.list.Call("after", p.upSec)
+	}
+	p.upList.Call("appendChild", c.el)
 	return c
 }
 
@@ -349,6 +360,10 @@ func (p *connPanel) reset() {
 		c.ls.Release()
 		c.el.Call("remove")
 		delete(p.cards, label)
+	}
+	if !p.upSec.IsUndefined() {
+		p.upSec.Call("remove")
+		p.upSec, p.upList = js.Undefined(), js.Undefined()
 	}
 }
 

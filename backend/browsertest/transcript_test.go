@@ -3,6 +3,7 @@ package browsertest
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -216,4 +217,66 @@ func slicesIndexPrefix(lines []string, w string) int {
 		}
 	}
 	return -1
+}
+
+// TestTranscriptBehindAProxy runs lesson 21's solution through nginx: A's
+// transcript is the client's side of the proxy (connected to the proxy,
+// its GETs and POST, nginx's 502), and each of nginx's own connections to
+// the app (u1, u2) has its transcript, with the proxy as the client end,
+// in a list of its own after the client's cards.
+func TestTranscriptBehindAProxy(t *testing.T) {
+	data, err := os.ReadFile("../../lessons/21-nginx-post-502.solution.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	p.open(mustDecode(t, string(data)))
+	p.click("#run")
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 15*time.Second)
+	p.nextFrame()
+
+	a := transcript(p, "A")
+	if len(a) == 0 || a[0].Text != "connection to the proxy succeeded" {
+		t.Fatalf("A's transcript starts %+v, want its connection to the proxy", a)
+	}
+	var order []string
+	for _, e := range a {
+		switch {
+		case e.Dir == "sent" && strings.Contains(e.Text, "POST /c HTTP/1.1\\r\\n"):
+			order = append(order, "→POST")
+		case e.Dir == "sent" && strings.Contains(e.Text, "GET /"):
+			order = append(order, "→GET")
+		case e.Dir == "recv" && strings.Contains(e.Text, "HTTP/1.1 502 Bad Gateway\\r\\n"):
+			order = append(order, "←502")
+		case e.Dir == "recv" && strings.Contains(e.Text, "HTTP/1.1 200 OK\\r\\n"):
+			order = append(order, "←200")
+		}
+	}
+	if got := strings.Join(order, " "); got != "→GET ←200 →GET ←200 →POST ←502" {
+		t.Errorf("A's transcript goes %q, want →GET ←200 →GET ←200 →POST ←502", got)
+	}
+	if n := evalJS[int](p, `document.querySelectorAll('#connections [data-label^="u"]').length`); n != 0 {
+		t.Errorf("%d upstream cards among the client's connections", n)
+	}
+	if !evalJS[bool](p, `document.querySelector('.upstream-conns #conn-u1') !== null`) {
+		t.Fatal("no card for u1 in the proxy's connections")
+	}
+	u1 := transcript(p, "u1")
+	if len(u1) < 3 || u1[0].Text != "the proxy's connection to the server succeeded" {
+		t.Fatalf("u1's transcript: %+v", u1)
+	}
+	sent, recv := false, false
+	for _, e := range u1 {
+		sent = sent || e.Dir == "sent" && e.Label == "sent by the proxy" && strings.Contains(e.Text, "GET /a HTTP/1.1\\r\\n")
+		recv = recv || e.Dir == "recv" && e.Label == "received by the proxy" && strings.Contains(e.Text, "HTTP/1.1 200 OK\\r\\n")
+	}
+	if !sent || !recv {
+		t.Errorf("u1's transcript lacks nginx's GET /a or the app's 200 (sent %v, received %v):\n%+v", sent, recv, u1)
+	}
+	evalJS[bool](p, `(document.querySelector(".upstream-conns").scrollIntoView({block: "start"}), true)`)
+	p.viewShot("transcript-upstream")
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
 }
