@@ -71,11 +71,13 @@ func TestTranscriptBothWays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	big := strings.Repeat("x", 3000)
 	p.open(mustDecode(t, `{"v":1,"title":"transcript","server":{"runtime":"go","idleTimeoutMs":500,
-		"routes":[{"path":"*","body":"Hello World!"}]},
+		"routes":[{"path":"/big","body":"`+big+`"},{"path":"*","body":"Hello World!"}]},
 		"client":{"steps":[
 			{"at":0,"conn":"A","send":"GET /one HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\n\r\n"},
-			{"at":300,"conn":"A","send":"GET /two HTTP/1.1\r\nHost: demo\r\n\r\n"}]},
+			{"at":300,"conn":"A","send":"GET /two HTTP/1.1\r\nHost: demo\r\n\r\n"},
+			{"at":600,"conn":"B","send":"GET /big HTTP/1.1\r\nHost: demo\r\n\r\n"}]},
 		"durationMs":2000}`))
 	p.click("#run")
 	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
@@ -121,6 +123,25 @@ func TestTranscriptBothWays(t *testing.T) {
 	shown := evalJS[string](p, `document.querySelector('#conn-A .tr-entry[data-dir="sent"] .tr-t').textContent`)
 	if !regexp.MustCompile(`^\d+\.\d ms$`).MatchString(shown) {
 		t.Errorf("an entry's time reads %q", shown)
+	}
+
+	// A long body is folded: its first kilobyte shown, the rest one
+	// click away, all of it in the copied text.
+	fold := `document.querySelector('#conn-B .tr-entry[data-dir="recv"] details.tr-fold')`
+	if got := evalJS[string](p, `(`+fold+`||{textContent:"no fold"}).querySelector("summary")?.textContent || "no fold"`); !regexp.MustCompile(`^… \d+ more bytes$`).MatchString(got) {
+		t.Errorf("B's 3000-byte answer folds as %q", got)
+	}
+	if evalJS[bool](p, fold+`.open`) {
+		t.Error("the fold is open before it is clicked")
+	}
+	p.click(`#conn-B details.tr-fold summary`)
+	if !evalJS[bool](p, fold+`.open`) {
+		t.Error("a click does not unfold the rest of B's answer")
+	}
+	p.click("#conn-B .tr-copy")
+	p.waitJS("B's copy", `document.body.textContent.includes("transcript of B is copied")`, stepTimeout)
+	if clip := readClipboard(p); strings.Count(clip, "x") < len(big) || strings.Contains(clip, "more bytes") {
+		t.Errorf("B's copied transcript holds %d of the body's %d bytes, or says it folds:\n%.300s", strings.Count(clip, "x"), len(big), clip)
 	}
 
 	// Copy: the same lines, as text.
@@ -188,14 +209,14 @@ func TestTranscriptBothWays(t *testing.T) {
 		t.Errorf("%d entries still hidden at the run's end", hidden)
 	}
 
-	// Dark, and a phone's width: nothing scrolls sideways.
+	// A phone's width, light and dark: nothing scrolls sideways.
+	p.do(chromedp.EmulateViewport(390, 844))
+	evalJS[bool](p, `(document.querySelector("#conn-A .conn-transcript").scrollIntoView({block: "start"}), true)`)
+	p.viewShot("transcript-phone")
 	if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
 		t.Fatal(err)
 	}
-	evalJS[bool](p, `(document.querySelector("#conn-A").scrollIntoView({block: "start"}), true)`)
-	p.viewShot("transcript-dark")
-	p.do(chromedp.EmulateViewport(390, 844))
 	evalJS[bool](p, `(document.querySelector("#conn-A .conn-transcript").scrollIntoView({block: "start"}), true)`)
 	p.viewShot("transcript-phone-dark")
 	if w := evalJS[int](p, `document.documentElement.scrollWidth`); w > 390 {
