@@ -80,6 +80,9 @@ func TestTranscriptBothWays(t *testing.T) {
 			{"at":600,"conn":"B","send":"GET /big HTTP/1.1\r\nHost: demo\r\n\r\n"}]},
 		"durationMs":2000}`))
 	p.click("#run")
+	// Live: the first answer is in A's transcript while the run goes on
+	// (the second request is 300 ms away, the run 2 s long).
+	p.waitJS("A's first answer, live", `document.querySelector('#conn-A .tr-entry[data-dir="recv"]') !== null && document.documentElement.dataset.runEnded === undefined`, 10*time.Second)
 	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
 	p.waitJS("the scrubber", `!document.getElementById("scrub").hidden`, stepTimeout)
 	p.nextFrame()
@@ -123,6 +126,17 @@ func TestTranscriptBothWays(t *testing.T) {
 	shown := evalJS[string](p, `document.querySelector('#conn-A .tr-entry[data-dir="sent"] .tr-t').textContent`)
 	if !regexp.MustCompile(`^\d+\.\d ms$`).MatchString(shown) {
 		t.Errorf("an entry's time reads %q", shown)
+	}
+
+	// Received only: the received bytes alone, as before; and back.
+	shows := func(sel string) bool { return evalJS[bool](p, `document.querySelector("`+sel+`").offsetParent !== null`) }
+	p.click("#conn-A .tr-toggle")
+	if shows("#conn-A .transcript") || !shows("#conn-A .conn-recv") || evalJS[string](p, `document.querySelector("#conn-A .tr-toggle").getAttribute("aria-pressed")`) != "true" {
+		t.Error("Received only does not show the received bytes alone")
+	}
+	p.click("#conn-A .tr-toggle")
+	if !shows("#conn-A .transcript") || shows("#conn-A .conn-recv") {
+		t.Error("a second press does not bring the transcript back")
 	}
 
 	// A long body is folded: its first kilobyte shown, the rest one
