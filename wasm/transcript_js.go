@@ -14,10 +14,9 @@ import (
 // add entries as they arrive; the entries reach the page on the next
 // animation frame (the panel's drawer), a burst of events in one go.
 type transcriptView struct {
-	label string
-	tr    *timeline.Transcript
-	el    js.Value // the section
-	list  js.Value // the <ol>
+	tr   *timeline.Transcript
+	el   js.Value // the section
+	list js.Value // the <ol>
 	// shown are the entries on the page, each with its <li>; pending the
 	// entries the next frame adds.
 	shown   []shownEntry
@@ -35,7 +34,7 @@ type shownEntry struct {
 // alone (the card sets its data-view to "transcript" once it is made);
 // hop is the connection's (HopUpstream on a proxy's own connections).
 func newTranscriptView(p *connPanel, c *connCard, hop string) *transcriptView {
-	v := &transcriptView{label: c.label, tr: timeline.NewTranscript(hop, p.a.loaded.Proxy != nil)}
+	v := &transcriptView{tr: timeline.NewTranscript(hop, p.a.loaded.Proxy != nil)}
 	id := "conn-" + c.label + "-tr"
 	v.list = dom.El("ol", []dom.Attr{dom.A("class", "transcript"), dom.A("id", id), dom.A("tabindex", "0"),
 		dom.A("aria-label", "Transcript of connection "+c.label+": bytes sent (→) and received (←) with their times, and how the connection opened and ended")})
@@ -44,8 +43,7 @@ func newTranscriptView(p *connPanel, c *connCard, hop string) *transcriptView {
 	c.ls.On(copyBtn, "click", func(js.Value) {
 		p.a.chrome.copyCode(v.text(), "transcript of "+c.label)
 	})
-	var toggle js.Value
-	toggle = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "tr-toggle"), dom.A("aria-pressed", "false"),
+	toggle := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "tr-toggle"), dom.A("aria-pressed", "false"),
 		dom.A("title", "Show only the bytes received, without times")}, "Received only")
 	c.ls.On(toggle, "click", func(js.Value) {
 		recvOnly := c.el.Get("dataset").Get("view").String() != "recv"
