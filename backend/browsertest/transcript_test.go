@@ -206,6 +206,12 @@ func TestTranscriptBothWays(t *testing.T) {
 	if len(visible) != 4 || !strings.Contains(visible[3].Text, "GET /two") {
 		t.Errorf("at the second request the transcript shows:\n%+v\nwant connected, /one, its answer, /two", visible)
 	}
+	if n := evalJS[int](p, `document.querySelectorAll('#conn-B .tr-entry:not([hidden])').length`); n != 0 {
+		t.Errorf("B's transcript shows %d entries at an instant before B connected", n)
+	}
+	if got := evalJS[string](p, `getComputedStyle(document.querySelector('#conn-B .transcript'), '::before').content`); !strings.Contains(got, "Nothing sent or received yet") {
+		t.Errorf("B's empty transcript at the instant says %s", got)
+	}
 	if tcps := evalJS[int](p, `[...document.querySelectorAll('#conn-A .tr-entry[data-tcp]:not([hidden])')].filter(li => +li.dataset.t > `+fmt.Sprint(es[3].T+1)+`).length`); tcps != 0 {
 		t.Errorf("%d TCP notes from after the instant are shown", tcps)
 	}
