@@ -129,7 +129,9 @@ func TestTranscriptBothWays(t *testing.T) {
 	}
 
 	// Received only: the received bytes alone, as before; and back.
-	shows := func(sel string) bool { return evalJS[bool](p, `document.querySelector("`+sel+`").offsetParent !== null`) }
+	shows := func(sel string) bool {
+		return evalJS[bool](p, `document.querySelector("`+sel+`").offsetParent !== null`)
+	}
 	p.click("#conn-A .tr-toggle")
 	if shows("#conn-A .transcript") || !shows("#conn-A .conn-recv") || evalJS[string](p, `document.querySelector("#conn-A .tr-toggle").getAttribute("aria-pressed")`) != "true" {
 		t.Error("Received only does not show the received bytes alone")
