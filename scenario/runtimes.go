@@ -93,6 +93,11 @@ type NodeBehaviour struct {
 	// keep the connection alive) never emits 'finish' (Node 24 on: the
 	// destroy fails the pending write callback); before, it still did.
 	ErrorDropsFinish bool
+	// AgentBufferKnob: http.Agent has the agentKeepAliveTimeoutBuffer
+	// option (Node 22 on), subtracted from the server's Keep-Alive:
+	// timeout= hint; a node-agent pool's keepAliveTimeoutBufferMs is
+	// refused on the lines without it.
+	AgentBufferKnob bool
 }
 
 // Knob is one server knob: a field of Server, by its JSON name.
@@ -266,14 +271,15 @@ func nodeLine(major, release, support string, b NodeBehaviour) Runtime {
 var runtimeTable = []Runtime{
 	nodeLine("26", "26.12.1", "active LTS", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true, IdleBeforeRequest: true,
-		ErrorDropsFinish: true,
+		ErrorDropsFinish: true, AgentBufferKnob: true,
 	}),
 	nodeLine("24", "24.22.3", "maintenance LTS", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true,
-		ErrorDropsFinish: true,
+		ErrorDropsFinish: true, AgentBufferKnob: true,
 	}),
 	nodeLine("22", "22.23.5", "maintenance LTS", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true,
+		AgentBufferKnob: true,
 	}),
 	nodeLine("20", "20.20.2", "end of life", NodeBehaviour{
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, RequireHost: true,
