@@ -366,6 +366,11 @@ func (s *Scenario) clone() Scenario {
 			v := *c.MinMs
 			c.MinMs = &v
 		}
+		for _, b := range []**bool{&c.Reused, &c.Retried} {
+			if *b != nil {
+				*b = boolp(**b)
+			}
+		}
 		if c.MaxMs != nil {
 			v := *c.MaxMs
 			c.MaxMs = &v
