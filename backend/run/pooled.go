@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/keepalive-playground/playground/scenario"
@@ -104,6 +105,7 @@ type pooledRun struct {
 	clients map[string]Pooled
 	pools   map[string]scenario.Pool
 	deliver func(wire.Msg) // to the session
+	ended   atomic.Bool
 	wg      sync.WaitGroup
 }
 
@@ -114,7 +116,7 @@ func startPooled(full *scenario.Scenario, deliver func(wire.Msg)) (*pooledRun, e
 	}
 	pr := &pooledRun{clients: map[string]Pooled{}, pools: map[string]scenario.Pool{}, deliver: deliver}
 	for _, p := range full.Client.Pools {
-		c, err := newPooled(p, full.Server, deliver)
+		c, err := newPooled(p, full.Server, pr.send)
 		if err != nil {
 			pr.close()
 			return nil, err
@@ -125,17 +127,31 @@ func startPooled(full *scenario.Scenario, deliver func(wire.Msg)) (*pooledRun, e
 }
 
 // route hands a session message to the client whose connection it is
-// about. It runs on the session's goroutine and never blocks; a bye is
-// not passed on (the run ends the clients itself, and a pool answering a
-// bye closes connections, which would wait on this very goroutine).
-func (pr *pooledRun) route(m wire.Msg) {
+// about, and reports whether there was one. It runs on the session's
+// goroutine and never blocks; a bye is not passed on (the run ends the
+// clients itself, and a pool answering a bye closes connections, which
+// would wait on this very goroutine). From the run's end on, the clients'
+// messages are dropped: what they do after it is not part of the run.
+func (pr *pooledRun) route(m wire.Msg) bool {
 	if pr == nil || m.Type == wire.Bye {
-		return
+		return false
+	}
+	if m.Type == wire.End {
+		pr.ended.Store(true)
+		return false
 	}
 	for _, c := range pr.clients {
 		if c.Deliver(m) {
-			return
+			return true
 		}
+	}
+	return false
+}
+
+// send passes a client's message to the session until the run ends.
+func (pr *pooledRun) send(m wire.Msg) {
+	if !pr.ended.Load() {
+		pr.deliver(m)
 	}
 }
 
@@ -188,7 +204,7 @@ func (pr *pooledRun) report(pool string, r scenario.Request, res PoolResult) {
 	} else if ev.Status == 0 {
 		ev.Error = "no status"
 	}
-	pr.deliver(wire.Msg{Type: wire.Outcome, Event: &ev})
+	pr.send(wire.Msg{Type: wire.Outcome, Event: &ev})
 }
 
 // finish fails what is still in flight once the run has ended and waits

@@ -87,7 +87,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		if opt.Observe != nil {
 			opt.Observe(m)
 		}
-		pooled.route(m)
+		ours := pooled.route(m)
 		mu.Lock()
 		defer mu.Unlock()
 		switch m.Type {
@@ -106,6 +106,11 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 			default:
 			}
 		case wire.Error:
+			if ours {
+				// About a pooled client's own connection: the client
+				// meets it as its own error, which its outcome says.
+				break
+			}
 			msg := m.Message
 			if m.Conn != "" {
 				msg = m.Conn + ": " + msg
