@@ -399,7 +399,7 @@ func (e *Editor) applyProxy() {
 
 // render fills the form from f.
 func (e *Editor) render(f Form) {
-	e.carried = Form{V: f.V, Lesson: f.Lesson, Checks: f.Checks}
+	e.carried = Form{V: f.V, Lesson: f.Lesson, Checks: f.Checks, Pools: f.Pools, PoolSteps: f.PoolSteps}
 	e.top["title"].in.Set("value", f.Title)
 	setOptions(e.top["server.runtime"].in, Options(scenario.RuntimeNames(), f.Runtime), RuntimeLabel, f.Runtime)
 	for _, k := range Knobs {
@@ -627,7 +627,8 @@ func (e *Editor) applyRuntime() {
 func val(v js.Value) string { return v.Get("value").String() }
 
 func (e *Editor) read() Form {
-	f := Form{V: e.carried.V, Lesson: e.carried.Lesson, Checks: e.carried.Checks, Knobs: map[string]string{}, ProxyKnobs: map[string]string{}}
+	f := Form{V: e.carried.V, Lesson: e.carried.Lesson, Checks: e.carried.Checks, Pools: e.carried.Pools, PoolSteps: e.carried.PoolSteps,
+		Knobs: map[string]string{}, ProxyKnobs: map[string]string{}}
 	num := func(key string, in js.Value) string {
 		if in.Get("validity").Get("badInput").Bool() {
 			f.BadInput = append(f.BadInput, key)

@@ -32,6 +32,12 @@ type Form struct {
 	Routes     []RouteForm
 	Steps      []StepForm
 
+	// Pools and PoolSteps are the script's pooled clients and the steps
+	// that send through them, kept as they are: the JSON tab edits them,
+	// not the form. PoolSteps come after the form's steps.
+	Pools     []scenario.Pool
+	PoolSteps []scenario.Step
+
 	// ProxyKind is "" for no proxy; ProxyKnobs holds its knobs by
 	// ProxyKnob.Name as typed (nextUpstream: words separated by spaces).
 	ProxyKind  string
@@ -142,7 +148,12 @@ func FromScenario(sc scenario.Scenario) Form {
 			Readiness: optBool(r.Readiness),
 		})
 	}
+	f.Pools = slices.Clone(sc.Client.Pools)
 	for _, st := range sc.Client.Steps {
+		if st.Pool != "" {
+			f.PoolSteps = append(f.PoolSteps, st)
+			continue
+		}
 		f.Steps = append(f.Steps, stepForm(st))
 	}
 	return f
@@ -308,6 +319,8 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 		}
 		sc.Client.Steps = append(sc.Client.Steps, st)
 	}
+	sc.Client.Pools = slices.Clone(f.Pools)
+	sc.Client.Steps = append(sc.Client.Steps, f.PoolSteps...)
 	return sc, ps
 }
 
