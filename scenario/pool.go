@@ -204,6 +204,17 @@ func (p Pool) GoMaxIdleConnsPerHost() int { return intOr(p.MaxIdleConnsPerHost, 
 // GoKeepAlivesDisabled is a go pool's DisableKeepAlives.
 func (p Pool) GoKeepAlivesDisabled() bool { return boolOr(p.DisableKeepAlives, false) }
 
+// Idempotent reports whether a method is idempotent (RFC 9110, 9.2.2):
+// the requests retryReused sends again after a failure on a reused
+// connection.
+func Idempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
+
 // Duration turns an optional ms knob into an optional duration, as
 // nodeagent.Options takes its timeouts.
 func Duration(msKnob *int) *time.Duration {

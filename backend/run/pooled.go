@@ -88,16 +88,6 @@ func (g *goPooled) Do(ctx context.Context, r scenario.Request) PoolResult {
 func (g *goPooled) Deliver(m wire.Msg) bool { return g.p.Deliver(m) }
 func (g *goPooled) Close()                  { g.p.Close() }
 
-// idempotent methods (RFC 9110, 9.2.2) are the ones an application may
-// send again after a failure on a reused connection.
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
-}
-
 // pooledRun runs a scenario's pool steps beside the session: each step's
 // request goes through its pool at the step's time on the session clock,
 // and its outcome goes back to the session as an outcome message.
@@ -189,7 +179,7 @@ func (pr *pooledRun) step(ctx context.Context, st scenario.Step) {
 	r := *st.Request
 	res := c.Do(ctx, r)
 	pr.report(p.Name, r, res)
-	if p.RetryReused && res.Err != "" && res.Reused && idempotent(r.Method) && ctx.Err() == nil {
+	if p.RetryReused && res.Err != "" && res.Reused && scenario.Idempotent(r.Method) && ctx.Err() == nil {
 		again := c.Do(ctx, r)
 		again.Retried = true
 		pr.report(p.Name, r, again)
