@@ -201,6 +201,8 @@ func (p *pooled) load() {
 
 func (p *pooled) ready() {
 	p.state = poolReady
+	// Tests (and the curious) can tell the client has started.
+	p.a.root.Get("dataset").Set("poolReady", "true")
 	p.api = js.Global().Get("kapPool")
 	p.loaded()
 	q := p.queue
@@ -302,7 +304,12 @@ func (p *pooled) reset() {
 	if p.state == poolReady {
 		p.api.Call("abandon", "a new run started")
 	}
-	if p.a.pendingRun {
+	switch {
+	case p.a.pendingRun:
 		p.runScript(p.a.loaded)
+	case p.state == poolNotLoaded && len(wire.PoolSteps(&p.a.loaded)) > 0:
+		// A scenario with pool steps is on screen: load the client now,
+		// so that Run starts its steps on time, not a load later.
+		p.load()
 	}
 }
