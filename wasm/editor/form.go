@@ -688,3 +688,25 @@ func ReadinessLabel(v string) string {
 	}
 	return "no"
 }
+
+// PoolNote says what the form keeps without showing it: the script's
+// pooled clients (client.pools) and the steps that send through them,
+// which the JSON tab edits; "" when there are none.
+func (f Form) PoolNote() string {
+	if len(f.Pools) == 0 && len(f.PoolSteps) == 0 {
+		return ""
+	}
+	names := make([]string, len(f.Pools))
+	for i, p := range f.Pools {
+		names[i] = p.Name
+	}
+	clients := fmt.Sprintf("%d pooled clients (%s)", len(f.Pools), strings.Join(names, ", "))
+	if len(f.Pools) == 1 {
+		clients = "1 pooled client (" + names[0] + ")"
+	}
+	steps := fmt.Sprintf("%d steps that send through them", len(f.PoolSteps))
+	if len(f.PoolSteps) == 1 {
+		steps = "1 step that sends through them"
+	}
+	return "The script also has " + clients + " and " + steps + ", kept as they are: edit them in the JSON tab."
+}

@@ -585,3 +585,25 @@ func TestRowKeysReadBack(t *testing.T) {
 		t.Errorf("stepWholeField(StepKey(5)) = %q, %v", digits, ok)
 	}
 }
+
+func TestPoolNote(t *testing.T) {
+	tests := []struct {
+		name string
+		sc   scenario.Scenario
+		want string
+	}{
+		{"none", scenario.Default(), ""},
+		{"one of each", scenario.Scenario{Client: scenario.Client{Pools: []scenario.Pool{{Name: "app"}}, Steps: []scenario.Step{{Pool: "app"}}}},
+			"The script also has 1 pooled client (app) and 1 step that sends through them, kept as they are: edit them in the JSON tab."},
+		{"two pools", scenario.Scenario{Client: scenario.Client{Pools: []scenario.Pool{{Name: "app"}, {Name: "web"}},
+			Steps: []scenario.Step{{Pool: "app"}, {Conn: "A", Open: true}, {Pool: "web"}}}},
+			"The script also has 2 pooled clients (app, web) and 2 steps that send through them, kept as they are: edit them in the JSON tab."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FromScenario(tt.sc).PoolNote(); got != tt.want {
+				t.Errorf("PoolNote = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
