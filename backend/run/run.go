@@ -130,7 +130,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	if err != nil {
 		return nil, err
 	}
-	sess = session.New(session.Config{ID: "run", Run: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
+	sess = session.New(session.Config{ID: "run", Run: true, Play: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 
@@ -146,11 +146,8 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		return nil, fmt.Errorf("the demo server did not start: %v", res.Errors)
 	}
 
-	for _, m := range wire.Steps(&full) {
-		if !sess.Deliver(ctx, m) {
-			break
-		}
-	}
+	// The session plays the connections' steps itself (Play); the pool
+	// steps are the pooled clients' to send.
 	pooled.schedule(ctx, zero, wire.PoolSteps(&full))
 
 	// The session ends the run (wire.End) at durationMs or sooner, as
