@@ -694,6 +694,8 @@ func (s *Session) handle(m wire.Msg) error {
 		if err := s.srv.Control(m.Action); err != nil {
 			s.fail(wire.CodeConn, "", err)
 		}
+	case wire.Outcome:
+		s.outcome(m)
 	case wire.Open, wire.Write, wire.Shut, wire.Reset:
 		if s.afterEnd() {
 			s.fail(wire.CodeConn, m.Conn, errRunEnded)
