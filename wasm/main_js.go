@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"syscall/js"
 	"time"
 
@@ -407,7 +406,7 @@ func (a *app) receive(m wire.Msg) {
 		a.composer.deliver(m)
 	case wire.Error:
 		msg := m.Message
-		if strings.HasPrefix(m.Conn, client.PoolPrefix) {
+		if a.composer.pool.owns(m.Conn) {
 			// Go's Transport owns the connection, not the person: it
 			// is told (a retry, or its own error), and the composer's
 			// line for the request says what came of it. The backend's
