@@ -233,11 +233,22 @@ func (d *Decoder) framing() error {
 	} else {
 		r.KeepAlive = hasToken(conn, "keep-alive")
 	}
-	if d.method == "HEAD" || r.Status == 204 || r.Status == 304 || r.Status == 101 {
+	if r.Status == 204 || r.Status == 304 || r.Status == 101 {
 		d.st = stDone
 		return nil
 	}
 	te := strings.ToLower(r.Get("Transfer-Encoding"))
+	if d.method == "HEAD" {
+		// Node's client reads should-keep-alive in on_headers_complete,
+		// before it tells llhttp to skip a HEAD response's body: a HEAD
+		// response with neither Content-Length nor chunked framing looks
+		// delimited by the close, so the socket is not kept.
+		if !hasLastToken(te, "chunked") && r.Get("Content-Length") == "" {
+			r.KeepAlive = false
+		}
+		d.st = stDone
+		return nil
+	}
 	cl := ""
 	ncl := 0
 	for _, h := range r.Header {

@@ -1,0 +1,200 @@
+package agentdiff
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keepalive-playground/playground/backend/sandbox"
+	"github.com/keepalive-playground/playground/backend/sandbox/realnode"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
+)
+
+// The demo servers the schedules run against, real Node of the line.
+const (
+	// hintServerKeepAliveMs is the keep-alive server's keepAliveTimeout:
+	// it answers Keep-Alive: timeout=2, so a free socket of an agent with
+	// a timeout above 1 s closes at 2 s less the agent's 1 s buffer (Node
+	// >= 20), while the server itself closes at 2 s + its own 1 s buffer
+	// (Node >= 20; 2 s on 18).
+	hintServerKeepAliveMs = 2000
+	// slowMs is the keep-alive server's /slow delay.
+	slowMs = 600
+	// hangupSocketTimeoutMs is the hang-up server's socket timeout: it
+	// destroys a socket whose /slow answer (hangupSlowMs) is still due.
+	hangupSocketTimeoutMs = 800
+	hangupSlowMs          = 1500
+)
+
+func ptr(v int) *int { return &v }
+
+func keepAliveServer(rt string) scenario.Server {
+	return scenario.Server{Runtime: rt, KeepAliveTimeoutMs: ptr(hintServerKeepAliveMs), Routes: []scenario.Route{
+		{Path: "/slow", Body: "late", DelayMs: slowMs},
+		{Path: "*", Body: "Hello World!"},
+	}}
+}
+
+func hangupServer(rt string) scenario.Server {
+	return scenario.Server{Runtime: rt, SocketTimeoutMs: ptr(hangupSocketTimeoutMs), Routes: []scenario.Route{
+		{Path: "/slow", Body: "late", DelayMs: hangupSlowMs},
+		{Path: "*", Body: "Hello World!"},
+	}}
+}
+
+func get(at int, path string) Req { return Req{At: at, Method: "GET", Path: path} }
+
+// handCases are the hand-picked cases against the keep-alive server. Each
+// request is timed away from every edge of both sides by at least 250 ms
+// (the response, the agent's free timer, the hint less the buffer, the
+// server's keep-alive timeout with its buffer), so that no case is a
+// coin flip.
+func handCases(b scenario.NodeBehaviour) []Case {
+	cs := []Case{
+		{Name: "keepalive-timeout5000", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/"), get(300, "/"), get(1700, "/")}, EndMs: 4200},
+		{Name: "keepalive-no-timeout", Agent: AgentOptions{KeepAlive: true},
+			Requests: []Req{get(0, "/"), get(1500, "/"), get(2600, "/")}, EndMs: 4200},
+		{Name: "no-keepalive", Agent: AgentOptions{},
+			Requests: []Req{get(0, "/"), get(300, "/")}, EndMs: 1500},
+		{Name: "no-keepalive-maxsockets1", Agent: AgentOptions{MaxSockets: ptr(1)},
+			Requests: []Req{get(0, "/slow"), get(100, "/"), get(1000, "/")}, EndMs: 2000},
+		{Name: "maxsockets1-queue", Agent: AgentOptions{KeepAlive: true, MaxSockets: ptr(1), TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/slow"), get(100, "/"), get(200, "/slow"), get(1600, "/")}, EndMs: 3500},
+		{Name: "maxtotalsockets1-queue", Agent: AgentOptions{KeepAlive: true, MaxTotalSockets: ptr(1)},
+			Requests: []Req{get(0, "/slow"), get(100, "/")}, EndMs: 2000},
+		{Name: "lifo", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/slow"), get(0, "/"), get(900, "/")}, EndMs: 2500},
+		{Name: "fifo", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000), Scheduling: "fifo"},
+			Requests: []Req{get(0, "/slow"), get(0, "/"), get(900, "/")}, EndMs: 2500},
+		{Name: "maxfreesockets1", Agent: AgentOptions{KeepAlive: true, MaxFreeSockets: ptr(1), TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/slow"), get(0, "/"), get(900, "/")}, EndMs: 2500},
+		{Name: "timeout700", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(700)},
+			Requests: []Req{get(0, "/"), get(300, "/"), get(1400, "/")}, EndMs: 2500},
+		{Name: "post", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{{At: 0, Method: "POST", Path: "/", Body: "a=1"}, {At: 300, Method: "POST", Path: "/"}, {At: 600, Method: "HEAD", Path: "/"}}, EndMs: 2000},
+		{Name: "global", Global: true,
+			Requests: []Req{get(0, "/"), get(500, "/"), get(1900, "/")}, EndMs: 3500},
+	}
+	if b.AgentBufferOption {
+		cs = append(cs,
+			Case{Name: "buffer1500", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000), AgentKeepAliveTimeoutBuffer: ptr(1500)},
+				Requests: []Req{get(0, "/"), get(200, "/"), get(1100, "/")}, EndMs: 2000},
+			Case{Name: "buffer2000-not-kept", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000), AgentKeepAliveTimeoutBuffer: ptr(2000)},
+				Requests: []Req{get(0, "/"), get(400, "/")}, EndMs: 1200})
+	}
+	return cs
+}
+
+// hangupCases run against the hang-up server.
+func hangupCases() []Case {
+	return []Case{
+		{Name: "hangup", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/"), get(200, "/slow"), get(1400, "/")}, EndMs: 2600},
+	}
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return port
+}
+
+// startServer starts the real demo server of srv's line.
+func startServer(t *testing.T, srv scenario.Server) (addr string, port int) {
+	t.Helper()
+	start := time.Now()
+	s, err := realnode.New(sandbox.Config{Server: srv,
+		Now:  func() float64 { return float64(time.Since(start).Microseconds()) / 1000 },
+		Emit: func(string, timeline.Event) {}})
+	if err != nil {
+		t.Fatalf("real demo server: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	_, p, _ := net.SplitHostPort(s.Addr())
+	port, _ = strconv.Atoi(p)
+	return s.Addr(), port
+}
+
+// retries is how many times a differing schedule runs again before it
+// counts: a loaded machine may stall one run past the tolerance.
+const retries = 2
+
+// diff runs sched on both sides (at once) against the server at addr and
+// fails on any difference that persists over retries.
+func diff(t *testing.T, rt string, sched Schedule, addr string) {
+	t.Helper()
+	var diffs []string
+	var emu, ref []Outcome
+	for try := 0; try <= retries; try++ {
+		var emuErr, refErr error
+		var wg sync.WaitGroup
+		wg.Add(2)
+		// The emulation starts when the real program's clock does, so
+		// that both load the shared server alike.
+		started := make(chan struct{})
+		go func() {
+			defer wg.Done()
+			ref, refErr = RunReal(context.Background(), rt, sched, func() { close(started) })
+		}()
+		go func() { defer wg.Done(); <-started; emu, emuErr = RunEmu(context.Background(), rt, sched, addr) }()
+		wg.Wait()
+		if refErr != nil || emuErr != nil {
+			t.Fatalf("run: real %v; emulation %v", refErr, emuErr)
+		}
+		if diffs = Compare(sched, emu, ref); len(diffs) == 0 {
+			return
+		}
+		t.Logf("try %d differs:\n%s", try, strings.Join(diffs, "\n"))
+	}
+	t.Errorf("%s: the emulation differs from real Node's http.Agent:\n%s\nemulation: %v\nreal: %v", rt, strings.Join(diffs, "\n"), emu, ref)
+}
+
+// nodeLines is every Node runtime (realnode.Require skips one whose
+// release is missing, and fails under CI).
+func nodeLines(t *testing.T) []scenario.Runtime {
+	var out []scenario.Runtime
+	for _, rt := range scenario.Runtimes() {
+		if rt.IsNode() {
+			realnode.Require(t, rt.Name)
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// TestAgentDifferential holds nodeagent to the real http.Agent of every
+// pinned Node line on the hand-picked cases (all lines in parallel).
+func TestAgentDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential runs take seconds")
+	}
+	for _, rt := range nodeLines(t) {
+		t.Run(rt.Name, func(t *testing.T) {
+			t.Parallel()
+			t.Run("keepalive-server", func(t *testing.T) {
+				t.Parallel()
+				addr, port := startServer(t, keepAliveServer(rt.Name))
+				sched := Schedule{Port: port, Cases: handCases(rt.Node)}
+				sched.Cases = append(sched.Cases, Case{Name: "refused", Agent: AgentOptions{KeepAlive: true},
+					Port: closedPort(t), Requests: []Req{get(0, "/")}, EndMs: 500})
+				diff(t, rt.Name, sched, addr)
+			})
+			t.Run("hangup-server", func(t *testing.T) {
+				t.Parallel()
+				addr, port := startServer(t, hangupServer(rt.Name))
+				diff(t, rt.Name, Schedule{Port: port, Cases: hangupCases()}, addr)
+			})
+		})
+	}
+}

@@ -1,0 +1,75 @@
+// The reference: a schedule of requests through the real http.Agent of
+// the Node release running this file. argv[2] is the schedule (JSON, see
+// agentdiff.go); one JSON line is printed per outcome and per socket close,
+// with t in ms since the schedule's start.
+'use strict';
+const http = require('http');
+const fs = require('fs');
+
+const sched = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+let t0 = 0;
+const now = () => performance.now() - t0;
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+let last = 0;
+
+// A first request through a throwaway agent, before the clock starts:
+// Node compiles its http client lazily, which on a loaded machine takes
+// longer than the timing tolerance.
+const warm = new http.Agent();
+http.get({host: '127.0.0.1', port: sched.port, path: '/', agent: warm}, (res) => {
+  res.resume();
+  res.on('end', () => { warm.destroy(); start(); });
+}).on('error', start);
+
+function start() {
+t0 = performance.now();
+out({ev: 'start'});
+sched.cases.forEach((c, ci) => {
+  let agent;
+  if (c.global) {
+    agent = http.globalAgent;
+  } else {
+    const o = {};
+    for (const k of ['keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
+      'timeout', 'scheduling', 'agentKeepAliveTimeoutBuffer']) {
+      if (c.agent[k] !== undefined && c.agent[k] !== null) o[k] = c.agent[k];
+    }
+    agent = new http.Agent(o);
+  }
+  let nextSock = 0;
+  let ended = false;
+  const ids = new WeakMap();
+  // A socket gets its id when it connects: a refused one has none.
+  const idOf = (s) => {
+    if (!ids.has(s)) {
+      const id = nextSock++;
+      ids.set(s, id);
+      s.on('close', () => { if (!ended) out({c: ci, ev: 'close', sock: id, t: now()}); });
+    }
+    return ids.get(s);
+  };
+  const connected = (s) => ids.has(s) || (!s.connecting && s.remotePort !== undefined);
+  c.requests.forEach((r, ri) => {
+    setTimeout(() => {
+      const req = http.request({host: '127.0.0.1', port: c.port || sched.port, method: r.method, path: r.path, agent});
+      let sock = null;
+      req.on('socket', (s) => {
+        const mark = () => { sock = idOf(s); };
+        if (connected(s)) mark(); else s.once('connect', mark);
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => out({c: ci, ev: 'res', req: ri, sock, reused: req.reusedSocket, status: res.statusCode, body, t: now()}));
+        res.on('error', (e) => out({c: ci, ev: 'err', req: ri, sock, reused: req.reusedSocket, status: res.statusCode, msg: e.message, code: e.code || '', t: now()}));
+      });
+      req.on('error', (e) => out({c: ci, ev: 'err', req: ri, sock, reused: req.reusedSocket, status: 0, msg: e.message, code: e.code || '', t: now()}));
+      req.end(r.body || undefined);
+    }, r.at);
+  });
+  setTimeout(() => { ended = true; agent.destroy(); }, c.endMs);
+  last = Math.max(last, c.endMs);
+});
+setTimeout(() => process.exit(0), last + 50);
+}
