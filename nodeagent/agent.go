@@ -187,7 +187,12 @@ func (a *Agent) Destroy() {
 
 // Do sends req through the agent and waits for its outcome. ctx ending
 // is req.destroy(): the request fails with socket hang up.
-func (a *Agent) Do(ctx context.Context, req Request) Result {
+func (a *Agent) Do(ctx context.Context, req Request) Result { return <-a.Go(ctx, req) }
+
+// Go is Do without the wait: the request has taken its socket (or joined
+// the queue) when Go returns, so requests issued one after another take
+// sockets in that order, as http.request calls do.
+func (a *Agent) Go(ctx context.Context, req Request) <-chan Result {
 	if req.Method == "" {
 		req.Method = "GET"
 	}
@@ -207,25 +212,31 @@ func (a *Agent) Do(ctx context.Context, req Request) Result {
 	}
 	a.addRequest(p)
 	a.changed()
-	select {
-	case r := <-p.done:
-		return r
-	case <-ctx.Done():
-		a.mu.Lock()
-		a.failLocked(p, "socket hang up", "ECONNRESET")
-		if p.sock != nil && p.sock.cur == p {
-			a.destroyLocked(p.sock, ClosedByAgent, "request aborted")
-		}
-		for i, q := range a.queue {
-			if q == p {
-				a.queue = append(a.queue[:i], a.queue[i+1:]...)
-				break
+	out := make(chan Result, 1)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		select {
+		case r := <-p.done:
+			out <- r
+		case <-ctx.Done():
+			a.mu.Lock()
+			a.failLocked(p, "socket hang up", "ECONNRESET")
+			if p.sock != nil && p.sock.cur == p {
+				a.destroyLocked(p.sock, ClosedByAgent, "request aborted")
 			}
+			for i, q := range a.queue {
+				if q == p {
+					a.queue = append(a.queue[:i], a.queue[i+1:]...)
+					break
+				}
+			}
+			a.mu.Unlock()
+			a.changed()
+			out <- <-p.done
 		}
-		a.mu.Unlock()
-		a.changed()
-		return <-p.done
-	}
+	}()
+	return out
 }
 
 // addRequest is Agent.prototype.addRequest.
