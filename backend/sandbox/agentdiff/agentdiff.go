@@ -49,9 +49,12 @@ type AgentOptions struct {
 	AgentKeepAliveTimeoutBuffer *int   `json:"agentKeepAliveTimeoutBuffer,omitempty"`
 }
 
-// Req is one request of a case, sent at At ms.
+// Req is one request of a case, sent At ms after the start, or, with
+// After, At ms after the outcome of request After (Node's timers run from
+// a response's end, so a request timed against one is timed from there).
 type Req struct {
 	At     int    `json:"at"`
+	After  *int   `json:"after,omitempty"`
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	Body   string `json:"body,omitempty"`
@@ -82,16 +85,18 @@ type Schedule struct {
 // Outcome is one line of a run: a request's outcome (Ev "res" or "err")
 // or a socket's close (Ev "close").
 type Outcome struct {
-	C      int     `json:"c"`
-	Ev     string  `json:"ev"`
-	Req    int     `json:"req"`
-	Sock   *int    `json:"sock"`
-	Reused bool    `json:"reused"`
-	Status int     `json:"status"`
-	Body   string  `json:"body"`
-	Msg    string  `json:"msg"`
-	Code   string  `json:"code"`
-	T      float64 `json:"t"`
+	C      int    `json:"c"`
+	Ev     string `json:"ev"`
+	Req    int    `json:"req"`
+	Sock   *int   `json:"sock"`
+	Reused bool   `json:"reused"`
+	Status int    `json:"status"`
+	Body   string `json:"body"`
+	Msg    string `json:"msg"`
+	Code   string `json:"code"`
+	// Sent is when the request was sent, T when its outcome came.
+	Sent float64 `json:"sent"`
+	T    float64 `json:"t"`
 }
 
 // RunReal runs the schedule through the real Agent of runtime's release.
@@ -213,16 +218,56 @@ func RunEmu(ctx context.Context, runtime string, s Schedule, addr string) ([]Out
 			ids := map[string]int{}
 			var rw sync.WaitGroup
 			var cmu sync.Mutex
-			// One goroutine issues the case's requests in order, as
-			// client.js's timers fire in order.
+			// One goroutine issues the case's requests in order of their
+			// due times (ties in the case's order), as client.js's timers
+			// fire.
+			end := start.Add(time.Duration(c.EndMs) * time.Millisecond)
+			n := len(c.Requests)
+			due := make([]time.Time, n) // zero: not known yet
+			sent := make([]bool, n)
+			finished := make(chan int, n)
+			doneAt := make([]time.Time, n)
 			for ri, r := range c.Requests {
-				time.Sleep(time.Until(start.Add(time.Duration(r.At) * time.Millisecond)))
+				if r.After == nil {
+					due[ri] = start.Add(time.Duration(r.At) * time.Millisecond)
+				}
+			}
+			endTimer := time.NewTimer(time.Until(end))
+			defer endTimer.Stop()
+		dispatch:
+			for {
+				next := -1
+				for i := range due {
+					if !sent[i] && !due[i].IsZero() && (next < 0 || due[i].Before(due[next])) {
+						next = i
+					}
+				}
+				var timer <-chan time.Time
+				if next >= 0 {
+					timer = time.After(time.Until(due[next]))
+				}
+				select {
+				case <-endTimer.C:
+					break dispatch
+				case j := <-finished:
+					for k, r := range c.Requests {
+						if r.After != nil && *r.After == j {
+							due[k] = doneAt[j].Add(time.Duration(r.At) * time.Millisecond)
+						}
+					}
+					continue
+				case <-timer:
+				}
+				ri, r := next, c.Requests[next]
+				sent[ri] = true
+				sentAt := since(time.Now())
 				done := a.Go(ctx, nodeagent.Request{Method: r.Method, Path: r.Path, Body: r.Body})
 				rw.Add(1)
 				go func() {
 					defer rw.Done()
 					res := <-done
-					o := Outcome{C: ci, Ev: "res", Req: ri, Reused: res.Reused, Status: res.Status, Body: res.Body, T: since(time.Now())}
+					now := time.Now()
+					o := Outcome{C: ci, Ev: "res", Req: ri, Reused: res.Reused, Status: res.Status, Body: res.Body, Sent: sentAt, T: since(now)}
 					if res.Err != "" {
 						o.Ev, o.Msg, o.Code, o.Body = "err", res.Err, res.Code, ""
 					}
@@ -239,10 +284,10 @@ func RunEmu(ctx context.Context, runtime string, s Schedule, addr string) ([]Out
 					mu.Lock()
 					out = append(out, o)
 					mu.Unlock()
+					doneAt[ri] = now
+					finished <- ri
 				}()
 			}
-			end := start.Add(time.Duration(c.EndMs) * time.Millisecond)
-			time.Sleep(time.Until(end))
 			socks := a.Sockets()
 			a.Destroy()
 			rw.Wait()

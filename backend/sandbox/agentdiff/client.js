@@ -49,25 +49,37 @@ sched.cases.forEach((c, ci) => {
     return ids.get(s);
   };
   const connected = (s) => ids.has(s) || (!s.connecting && s.remotePort !== undefined);
-  c.requests.forEach((r, ri) => {
-    setTimeout(() => {
-      const req = http.request({host: '127.0.0.1', port: c.port || sched.port, method: r.method, path: r.path, agent});
-      let sock = null;
-      req.on('socket', (s) => {
-        const mark = () => { sock = idOf(s); };
-        if (connected(s)) mark(); else s.once('connect', mark);
-      });
-      req.on('response', (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => out({c: ci, ev: 'res', req: ri, sock, reused: req.reusedSocket, status: res.statusCode, body, t: now()}));
-        res.on('error', (e) => out({c: ci, ev: 'err', req: ri, sock, reused: req.reusedSocket, status: res.statusCode, msg: e.message, code: e.code || '', t: now()}));
-      });
-      req.on('error', (e) => out({c: ci, ev: 'err', req: ri, sock, reused: req.reusedSocket, status: 0, msg: e.message, code: e.code || '', t: now()}));
-      req.end(r.body || undefined);
-    }, r.at);
-  });
+  // A request with `after` is sent `at` ms after that request's outcome;
+  // one without, `at` ms after the start.
+  const follow = (ri) => c.requests.forEach((r, rk) => { if (r.after === ri) setTimeout(() => send(rk), r.at); });
+  const send = (ri) => {
+    if (ended) return;
+    const r = c.requests[ri];
+    const sent = now();
+    const req = http.request({host: '127.0.0.1', port: c.port || sched.port, method: r.method, path: r.path, agent});
+    let sock = null;
+    let done = false;
+    const outcome = (o) => {
+      if (done) return;
+      done = true;
+      out({c: ci, req: ri, sock, reused: req.reusedSocket, sent, t: now(), ...o});
+      follow(ri);
+    };
+    req.on('socket', (s) => {
+      const mark = () => { sock = idOf(s); };
+      if (connected(s)) mark(); else s.once('connect', mark);
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => outcome({ev: 'res', status: res.statusCode, body}));
+      res.on('error', (e) => outcome({ev: 'err', status: res.statusCode, msg: e.message, code: e.code || ''}));
+    });
+    req.on('error', (e) => outcome({ev: 'err', status: 0, msg: e.message, code: e.code || ''}));
+    req.end(r.body || undefined);
+  };
+  c.requests.forEach((r, ri) => { if (r.after === undefined || r.after === null) setTimeout(() => send(ri), r.at); });
   setTimeout(() => { ended = true; agent.destroy(); }, c.endMs);
   last = Math.max(last, c.endMs);
 });

@@ -69,7 +69,9 @@ func Generate(seed uint64, n int, b scenario.NodeBehaviour, tm Timers) []Case {
 		if b.AgentBufferOption && r.IntN(3) == 0 {
 			a.AgentKeepAliveTimeoutBuffer = ptr([]int{0, 500, 1500}[r.IntN(3)])
 		}
-		timers := []int{0, tm.SlowMs, tm.ServerKeepAliveMs + b.KeepAliveBufferMs}
+		// The timers a request is placed around, counted from the
+		// previous request's outcome (0: right after it).
+		timers := []int{0, tm.ServerKeepAliveMs + b.KeepAliveBufferMs}
 		if a.TimeoutMs != nil {
 			timers = append(timers, *a.TimeoutMs)
 			if b.AgentHintBufferMs > 0 {
@@ -82,34 +84,40 @@ func Generate(seed uint64, n int, b scenario.NodeBehaviour, tm Timers) []Case {
 				}
 			}
 		}
-		at, answered := 0, 0
-		for k := range 1 + r.IntN(genMaxRequests) {
-			if k > 0 {
-				if r.IntN(5) == 0 {
-					at += genEdgeMs // while the previous one may be in flight
-				} else {
-					t := timers[r.IntN(len(timers))]
-					d := genEdgeMs
-					if t > genEdgeMs && r.IntN(2) == 0 {
-						d = -genEdgeMs
-					}
-					at = max(at+genEdgeMs, answered+t+d)
-				}
-			}
-			if at > genMaxAtMs {
-				break
-			}
-			path := "/"
+		path := func() string {
 			if r.IntN(3) == 0 {
-				path = tm.SlowPath
+				return tm.SlowPath
 			}
-			c.Requests = append(c.Requests, Req{At: at, Method: "GET", Path: path})
-			answered = at
-			if path == tm.SlowPath {
-				answered += tm.SlowMs
+			return "/"
+		}
+		// length estimates when the case's last outcome comes.
+		length := 0
+		first := Req{At: 0, Method: "GET", Path: path()}
+		c.Requests = append(c.Requests, first)
+		if first.Path == tm.SlowPath {
+			length = tm.SlowMs
+		}
+		if r.IntN(4) == 0 {
+			// A second request while the first is in flight: queued
+			// under maxSockets, a second socket otherwise.
+			c.Requests = append(c.Requests, Req{At: genEdgeMs, Method: "GET", Path: "/"})
+			length = max(length, genEdgeMs)
+		}
+		for k := len(c.Requests); k < 1+r.IntN(genMaxRequests) && length < genMaxAtMs; k++ {
+			t := timers[r.IntN(len(timers))]
+			d := genEdgeMs
+			if t > genEdgeMs && r.IntN(2) == 0 {
+				d = -genEdgeMs
+			}
+			after := k - 1
+			q := Req{At: t + d, After: &after, Method: "GET", Path: path()}
+			c.Requests = append(c.Requests, q)
+			length += q.At
+			if q.Path == tm.SlowPath {
+				length += tm.SlowMs
 			}
 		}
-		c.EndMs = c.Requests[len(c.Requests)-1].At + genTailMs
+		c.EndMs = length + genTailMs
 		cases = append(cases, c)
 	}
 	return cases
@@ -132,25 +140,29 @@ const coinFlipMs = 100
 // runs are not compared. Only the reference's edges count, so an
 // emulation that moves an edge is still caught.
 func CoinFlip(c Case, ci int, ref []Outcome) (bool, string) {
-	own := map[int]int{} // request → its socket
+	own := map[int]int{}      // request → its socket
+	sent := map[int]float64{} // request → when it was sent
 	for _, o := range ref {
-		if o.C == ci && o.Ev != "close" && o.Sock != nil {
-			own[o.Req] = *o.Sock
+		if o.C == ci && o.Ev != "close" {
+			sent[o.Req] = o.Sent
+			if o.Sock != nil {
+				own[o.Req] = *o.Sock
+			}
 		}
 	}
 	for _, o := range ref {
 		if o.C != ci {
 			continue
 		}
-		for ri, r := range c.Requests {
+		for ri, at := range sent {
 			if o.Ev != "close" && o.Req == ri {
 				continue
 			}
-			if s, ok := own[ri]; ok && o.Ev == "close" && o.Sock != nil && *o.Sock == s && o.T > float64(r.At) {
+			if s, ok := own[ri]; ok && o.Ev == "close" && o.Sock != nil && *o.Sock == s && o.T > at {
 				continue // its own socket closing after it was sent
 			}
-			if math.Abs(o.T-float64(r.At)) < coinFlipMs {
-				return true, fmt.Sprintf("request %d at %d ms is %.0f ms from a %s at %.0f ms", ri, r.At, math.Abs(o.T-float64(r.At)), o.Ev, o.T)
+			if d := math.Abs(o.T - at); d < coinFlipMs {
+				return true, fmt.Sprintf("request %d sent at %.0f ms is %.0f ms from a %s at %.0f ms", ri, at, d, o.Ev, o.T)
 			}
 		}
 	}
