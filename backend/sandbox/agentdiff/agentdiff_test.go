@@ -30,6 +30,9 @@ const (
 	// destroys a socket whose /slow answer (hangupSlowMs) is still due.
 	hangupSocketTimeoutMs = 800
 	hangupSlowMs          = 1500
+	// hangupMaxRequests is the hang-up server's maxRequestsPerSocket: its
+	// answer to the second request on a socket says Connection: close.
+	hangupMaxRequests = 2
 )
 
 func keepAliveServer(rt string) scenario.Server {
@@ -40,7 +43,7 @@ func keepAliveServer(rt string) scenario.Server {
 }
 
 func hangupServer(rt string) scenario.Server {
-	return scenario.Server{Runtime: rt, SocketTimeoutMs: ptr(hangupSocketTimeoutMs), Routes: []scenario.Route{
+	return scenario.Server{Runtime: rt, SocketTimeoutMs: ptr(hangupSocketTimeoutMs), MaxRequestsPerSocket: ptr(hangupMaxRequests), Routes: []scenario.Route{
 		{Path: "/slow", Body: "late", DelayMs: hangupSlowMs},
 		{Path: "*", Body: "Hello World!"},
 	}}
@@ -100,6 +103,14 @@ func hangupCases() []Case {
 	return []Case{
 		{Name: "hangup", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
 			Requests: []Req{get(0, "/"), get(200, "/slow"), get(1400, "/")}, EndMs: 2600},
+		// The server's Connection: close ends the socket instead of
+		// pooling it; the next request takes a new one.
+		{Name: "connection-close", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/"), get(300, "/"), get(600, "/")}, EndMs: 1500},
+		// The server's socket timeout closes a free socket the agent
+		// would have kept for 1 s (its hint is Node's default 5 s).
+		{Name: "server-socket-timeout", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/"), get(1300, "/")}, EndMs: 2500},
 	}
 }
 
