@@ -233,7 +233,7 @@ func TestFreeTimer(t *testing.T) {
 	for _, tt := range tests {
 		for _, rt := range nodeLines() {
 			t.Run(tt.name+"/"+rt.Name, func(t *testing.T) {
-				if tt.buffer != nil && !rt.Node.AgentBufferOption {
+				if tt.buffer != nil && !rt.Node.AgentBufferKnob {
 					if err := (Options{Release: rt.Name, KeepAliveTimeoutBuffer: tt.buffer}).Validate(); err == nil {
 						t.Error("agentKeepAliveTimeoutBuffer accepted on a line without it")
 					}

@@ -58,7 +58,7 @@ type Options struct {
 	// Scheduling is "lifo" (the default when empty) or "fifo".
 	Scheduling string
 	// KeepAliveTimeoutBuffer is agentKeepAliveTimeoutBuffer (lines with
-	// AgentBufferOption); nil → the line's default. An error elsewhere.
+	// AgentBufferKnob); nil → the line's default. An error elsewhere.
 	KeepAliveTimeoutBuffer *time.Duration
 	// Host is the Host header's value; "" → "demo".
 	Host string
@@ -109,7 +109,7 @@ func (o Options) Validate() error {
 	}
 	if o.KeepAliveTimeoutBuffer != nil {
 		switch {
-		case !b.AgentBufferOption:
+		case !b.AgentBufferKnob:
 			errs = append(errs, fmt.Errorf("agentKeepAliveTimeoutBuffer is an option of Node 22 and later, not of %s", o.Release))
 		case *o.KeepAliveTimeoutBuffer < 0 || *o.KeepAliveTimeoutBuffer > maxTimeout:
 			errs = append(errs, fmt.Errorf("agentKeepAliveTimeoutBuffer must be between 0 and %s, not %s", maxTimeout, *o.KeepAliveTimeoutBuffer))
@@ -151,7 +151,7 @@ func (o Options) settings(b scenario.NodeBehaviour) settings {
 		s.timeout = *o.Timeout
 	}
 	s.hintBuffer = time.Duration(b.AgentHintBufferMs) * time.Millisecond
-	if b.AgentBufferOption && o.KeepAliveTimeoutBuffer != nil {
+	if b.AgentBufferKnob && o.KeepAliveTimeoutBuffer != nil {
 		s.hintBuffer = *o.KeepAliveTimeoutBuffer
 	}
 	if s.host == "" {

@@ -88,7 +88,7 @@ func handCases(b scenario.NodeBehaviour) []Case {
 		{Name: "global", Global: true,
 			Requests: []Req{get(0, "/"), get(500, "/"), get(1900, "/")}, EndMs: 3500},
 	}
-	if b.AgentBufferOption {
+	if b.AgentBufferKnob {
 		cs = append(cs,
 			Case{Name: "buffer1500", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000), AgentKeepAliveTimeoutBuffer: ptr(1500)},
 				Requests: []Req{get(0, "/"), get(200, "/"), get(1100, "/")}, EndMs: 2000},

@@ -66,7 +66,7 @@ func Generate(seed uint64, n int, b scenario.NodeBehaviour, tm Timers) []Case {
 		if r.IntN(4) > 0 {
 			a.TimeoutMs = ptr([]int{700, 1500, 5000}[r.IntN(3)])
 		}
-		if b.AgentBufferOption && r.IntN(3) == 0 {
+		if b.AgentBufferKnob && r.IntN(3) == 0 {
 			a.AgentKeepAliveTimeoutBuffer = ptr([]int{0, 500, 1500}[r.IntN(3)])
 		}
 		// The timers a request is placed around, counted from the
