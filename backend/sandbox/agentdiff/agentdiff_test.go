@@ -3,7 +3,10 @@ package agentdiff
 import (
 	"context"
 	"flag"
+	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +54,7 @@ func hangupServer(rt string) scenario.Server {
 
 var (
 	genSeed  = flag.Uint64("agentdiff.seed", 1, "the seed of the generated cases")
-	genCases = flag.Int("agentdiff.cases", 10, "generated cases per Node line")
+	genCases = flag.Int("agentdiff.cases", 8, "generated cases per Node line")
 )
 
 func get(at int, path string) Req { return Req{At: at, Method: "GET", Path: path} }
@@ -148,7 +151,7 @@ const retries = 3
 // concurrent bounds the schedules running at once (each is two node
 // processes, the real client and the server, beside the emulation): on
 // two loaded cores more of them stall each other's timers.
-var concurrent = make(chan struct{}, 2)
+var concurrent = make(chan struct{}, 3)
 
 // diff runs sched on both sides (at once) against the server at addr and
 // fails on any case whose difference persists over retries.
@@ -156,6 +159,9 @@ func diff(t *testing.T, rt string, sched Schedule, addr string) (skipped int) {
 	t.Helper()
 	for try := 0; ; try++ {
 		emu, ref := runBoth(t, rt, sched, addr)
+		if try == 0 {
+			t.Logf("real Node: %s", summary(ref))
+		}
 		var failing []Case
 		var report []string
 		for ci, c := range sched.Cases {
@@ -180,6 +186,28 @@ func diff(t *testing.T, rt string, sched Schedule, addr string) (skipped int) {
 		t.Logf("try %d differs (run again alone):\n%s", try, strings.Join(report, "\n"))
 		sched.Cases = failing
 	}
+}
+
+// summary counts a run's outcomes by kind, to show what a schedule reached.
+func summary(outs []Outcome) string {
+	n := map[string]int{}
+	for _, o := range outs {
+		switch {
+		case o.Ev == "close":
+			n["closes"]++
+		case o.Msg != "":
+			n[o.Msg]++
+		case o.Reused:
+			n["reused"]++
+		default:
+			n["new socket"]++
+		}
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(n)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, n[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // only is case ci's outcomes, renumbered as case 0.
@@ -216,6 +244,31 @@ func runBoth(t *testing.T, rt string, sched Schedule, addr string) (emu, ref []O
 	return emu, ref
 }
 
+// hangupSeedOffset draws the hang-up server's generated cases from
+// another seed than the keep-alive server's.
+const hangupSeedOffset = 1000
+
+// defaultKeepAliveMs is Node's keepAliveTimeout, which the hang-up server
+// keeps.
+const defaultKeepAliveMs = 5000
+
+// generated diffs a schedule and fails when most of its generated cases
+// were coin flips.
+func generated(t *testing.T, rt string, sched Schedule, addr string) {
+	t.Helper()
+	n := 0
+	for _, c := range sched.Cases {
+		if c.Generated {
+			n++
+		}
+	}
+	// A case run again alone is judged again, so skips are counted over
+	// the whole run.
+	if skipped := diff(t, rt, sched, addr); skipped > n/2 {
+		t.Errorf("%d of %d generated cases were coin flips: the generator no longer keeps clear of the edges", skipped, n)
+	}
+}
+
 // nodeLines is every Node runtime (realnode.Require skips one whose
 // release is missing, and fails under CI).
 func nodeLines(t *testing.T) []scenario.Runtime {
@@ -238,29 +291,47 @@ func TestAgentDifferential(t *testing.T) {
 	for _, rt := range nodeLines(t) {
 		t.Run(rt.Name, func(t *testing.T) {
 			t.Parallel()
+			// One schedule per demo server: its hand-picked cases, then
+			// generated ones timed against its timers.
 			t.Run("keepalive-server", func(t *testing.T) {
 				t.Parallel()
 				addr, port := startServer(t, keepAliveServer(rt.Name))
-				sched := Schedule{Port: port, Cases: handCases(rt.Node)}
-				sched.Cases = append(sched.Cases, Case{Name: "refused", Agent: AgentOptions{KeepAlive: true},
+				cases := handCases(rt.Node)
+				cases = append(cases, Case{Name: "refused", Agent: AgentOptions{KeepAlive: true},
 					Port: closedPort(t), Requests: []Req{get(0, "/")}, EndMs: 500})
-				diff(t, rt.Name, sched, addr)
-			})
-			t.Run("generated", func(t *testing.T) {
-				t.Parallel()
-				addr, port := startServer(t, keepAliveServer(rt.Name))
-				cases := Generate(*genSeed, *genCases, rt.Node, Timers{SlowMs: slowMs, ServerKeepAliveMs: hintServerKeepAliveMs, SlowPath: "/slow"})
-				// A case run again alone is judged again, so skips are
-				// counted over the whole run.
-				if skipped := diff(t, rt.Name, Schedule{Port: port, Cases: cases}, addr); skipped > len(cases)/2 {
-					t.Errorf("%d of %d generated cases were coin flips: the generator no longer keeps clear of the edges", skipped, len(cases))
-				}
+				cases = append(cases, Generate(*genSeed, *genCases, rt.Node,
+					Timers{SlowMs: slowMs, ServerKeepAliveMs: hintServerKeepAliveMs, SlowPath: "/slow"})...)
+				generated(t, rt.Name, stagger(Schedule{Port: port, Cases: cases}), addr)
 			})
 			t.Run("hangup-server", func(t *testing.T) {
 				t.Parallel()
 				addr, port := startServer(t, hangupServer(rt.Name))
-				diff(t, rt.Name, Schedule{Port: port, Cases: hangupCases()}, addr)
+				cases := append(hangupCases(), Generate(*genSeed+hangupSeedOffset, *genCases/2, rt.Node, Timers{SlowMs: hangupSlowMs,
+					ServerKeepAliveMs: defaultKeepAliveMs, ServerSocketTimeoutMs: hangupSocketTimeoutMs, SlowPath: "/slow"})...)
+				generated(t, rt.Name, stagger(Schedule{Port: port, Cases: cases}), addr)
 			})
 		})
 	}
+}
+
+// staggerMs spreads the cases' starts: a real node that starts twenty
+// agents in one instant stalls its first answers past the tolerance on
+// two loaded cores.
+const staggerMs = 30
+
+// stagger starts case i staggerMs*i later (its requests timed from the
+// start, and its end).
+func stagger(s Schedule) Schedule {
+	for i := range s.Cases {
+		c := &s.Cases[i]
+		reqs := slices.Clone(c.Requests)
+		for k := range reqs {
+			if reqs[k].After == nil {
+				reqs[k].At += i * staggerMs
+			}
+		}
+		c.Requests = reqs
+		c.EndMs += i * staggerMs
+	}
+	return s
 }

@@ -17,6 +17,9 @@ type Timers struct {
 	// ServerKeepAliveMs is the server's keepAliveTimeout; it advertises
 	// Keep-Alive: timeout=ServerKeepAliveMs/1000.
 	ServerKeepAliveMs int
+	// ServerSocketTimeoutMs is the server's socket timeout (0: none): it
+	// closes a socket idle that long, free or waiting for an answer.
+	ServerSocketTimeoutMs int
 	// SlowPath is the path the server answers after SlowMs.
 	SlowPath string
 }
@@ -72,6 +75,9 @@ func Generate(seed uint64, n int, b scenario.NodeBehaviour, tm Timers) []Case {
 		// The timers a request is placed around, counted from the
 		// previous request's outcome (0: right after it).
 		timers := []int{0, tm.ServerKeepAliveMs + b.KeepAliveBufferMs}
+		if tm.ServerSocketTimeoutMs > 0 {
+			timers = append(timers, tm.ServerSocketTimeoutMs)
+		}
 		if a.TimeoutMs != nil {
 			timers = append(timers, *a.TimeoutMs)
 			if b.AgentHintBufferMs > 0 {
