@@ -370,6 +370,9 @@ func (a *Agent) assignLocked(s *socket, p *pending) {
 func (a *Agent) writeLocked(s *socket, p *pending) {
 	s.requests++
 	s.dec = NewDecoder(p.req.Method)
+	if a.s.b.LLHTTP6 {
+		s.dec = NewDecoderLLHTTP6(p.req.Method)
+	}
 	if _, err := s.conn.Write(a.render(p)); err != nil {
 		msg, code := sysError("write", err)
 		a.failLocked(p, msg, code)
@@ -440,6 +443,9 @@ func (a *Agent) dataLocked(s *socket, b []byte) {
 		if errors.As(err, &pe) {
 			code = pe.Code
 		}
+		// The parser's error is the request's ('error' on req), so
+		// the caller sees no status even after a head.
+		s.dec = nil
 		a.failLocked(p, err.Error(), code)
 		a.destroyLocked(s, ClosedByAgent, err.Error())
 		return

@@ -126,7 +126,7 @@ func TestErrors(t *testing.T) {
 		{name: "parse error", handle: func(c net.Conn, r *bufio.Reader) {
 			readRequest(r)
 			c.Write([]byte("HTTX/1.1 200 OK\r\n\r\n"))
-		}, msg: "Parse Error: Expected HTTP/", code: "HPE_INVALID_CONSTANT", wantClosedBy: ClosedByAgent},
+		}, msg: "Parse Error: Expected HTTP/, RTSP/ or ICE/", code: "HPE_INVALID_CONSTANT", wantClosedBy: ClosedByAgent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,167 @@
+package agentdiff
+
+import (
+	"bufio"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// scriptedJunkDelay is how long after its answer the scripted server's
+// /junk path writes bytes on the now free socket.
+const scriptedJunkDelay = 20 * time.Millisecond
+
+// scriptedAnswers are the scripted server's paths: answers (and closes)
+// no Node server writes, which Node's client must still take as it does.
+var scriptedAnswers = map[string]string{
+	"/":            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/junk":        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/chunked":     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n3;x=y\r\n!!!\r\n0\r\n\r\n",
+	"/close":       "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
+	"/http10":      "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/http10-ka":   "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi",
+	"/continue":    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/hint1":       "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nhi",
+	"/hint2":       "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2, max=5\r\nContent-Length: 2\r\n\r\nhi",
+	"/no-content":  "HTTP/1.1 204 No Content\r\n\r\n",
+	"/until-close": "HTTP/1.1 200 OK\r\n\r\nhi",
+	"/abort":       "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi",
+	"/bad-version": "HTTX/1.1 200 OK\r\n\r\n",
+	"/bad-status":  "HTTP/1.1 2x0 OK\r\n\r\n",
+	"/bad-header":  "HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 0\r\n\r\n",
+	"/bad-length":  "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+	"/bad-chunk":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+	"/hangup":      "",
+	"/reset":       "",
+}
+
+// scriptedServer answers each request by its path (scriptedAnswers): the
+// same server for both sides.
+func scriptedServer(t *testing.T) (addr string, port int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); scripted(c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String(), ln.Addr().(*net.TCPAddr).Port
+}
+
+func scripted(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		method, path := "", ""
+		if f := strings.Fields(line); len(f) >= 2 {
+			method, path = f[0], f[1]
+		}
+		length := 0
+		for {
+			h, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if h == "\r\n" {
+				break
+			}
+			if k, v, ok := strings.Cut(h, ":"); ok && strings.EqualFold(k, "Content-Length") {
+				length, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+		}
+		if _, err := r.Discard(length); err != nil {
+			return
+		}
+		switch path {
+		case "/hangup":
+			return
+		case "/reset":
+			c.(*net.TCPConn).SetLinger(0)
+			return
+		}
+		answer := scriptedAnswers[path]
+		if answer == "" {
+			answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+		}
+		if method == "HEAD" {
+			answer = answer[:strings.Index(answer, "\r\n\r\n")+4]
+		}
+		if _, err := c.Write([]byte(answer)); err != nil {
+			return
+		}
+		switch path {
+		case "/junk":
+			time.Sleep(scriptedJunkDelay)
+			c.Write([]byte("junk"))
+		case "/close", "/http10", "/until-close", "/abort", "/bad-version", "/bad-status", "/bad-header", "/bad-length", "/bad-chunk":
+			return
+		}
+	}
+}
+
+// scriptedCases run against the scripted server.
+func scriptedCases() []Case {
+	ka := AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)}
+	var cs []Case
+	// Each path, then a request that shows whether the socket was kept.
+	for _, p := range []string{"/", "/junk", "/chunked", "/close", "/http10", "/http10-ka", "/continue", "/hint1", "/hint2",
+		"/no-content", "/until-close", "/abort", "/bad-version", "/bad-status", "/bad-header", "/bad-length", "/bad-chunk",
+		"/hangup", "/reset"} {
+		cs = append(cs, Case{Name: "path" + p, Agent: ka, Requests: []Req{get(0, p), get(300, "/")}, EndMs: 800})
+	}
+	cs = append(cs,
+		Case{Name: "head-with-length", Agent: ka, Requests: []Req{{At: 0, Method: "HEAD", Path: "/"}, get(300, "/")}, EndMs: 800},
+		Case{Name: "head-chunked", Agent: ka, Requests: []Req{{At: 0, Method: "HEAD", Path: "/chunked"}, get(300, "/")}, EndMs: 800},
+		// hint2 less the 1 s buffer: a free socket for 1 s (Node >= 20).
+		Case{Name: "hint2-timer", Agent: ka, Requests: []Req{get(0, "/hint2"), get(1400, "/")}, EndMs: 2200},
+	)
+	return cs
+}
+
+// TestAgentScripted holds nodeagent to real Node's Agent against a
+// scripted server: framings, interim answers, closes, resets and parse
+// errors no Node server writes, and bytes on a free socket.
+func TestAgentScripted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential runs take seconds")
+	}
+	for _, rt := range nodeLines(t) {
+		t.Run(rt.Name, func(t *testing.T) {
+			t.Parallel()
+			addr, port := scriptedServer(t)
+			diff(t, rt.Name, stagger(Schedule{Port: port, Cases: scriptedCases()}), addr)
+		})
+	}
+}
