@@ -68,10 +68,10 @@ type Decoder struct {
 	// table's LLHTTP6), which words two errors otherwise and takes header
 	// names holding spaces.
 	llhttp6 bool
-	st     decState
-	buf    []byte // unconsumed bytes of the head, a chunk line or trailers
-	resp   Response
-	left   int64 // body bytes left (Content-Length or current chunk)
+	st      decState
+	buf     []byte // unconsumed bytes of the head, a chunk line or trailers
+	resp    Response
+	left    int64 // body bytes left (Content-Length or current chunk)
 	// Interim counts the 1xx responses skipped.
 	Interim int
 }
