@@ -369,10 +369,7 @@ func (a *Agent) assignLocked(s *socket, p *pending) {
 // connections take a request's bytes without blocking for long.
 func (a *Agent) writeLocked(s *socket, p *pending) {
 	s.requests++
-	s.dec = NewDecoder(p.req.Method)
-	if a.s.b.LLHTTP6 {
-		s.dec = NewDecoderLLHTTP6(p.req.Method)
-	}
+	s.dec = a.newDecoder(p.req.Method)
 	if _, err := s.conn.Write(a.render(p)); err != nil {
 		msg, code := sysError("write", err)
 		a.failLocked(p, msg, code)
@@ -426,6 +423,13 @@ func chunkedByDefault(method string) bool {
 	return true
 }
 
+func (a *Agent) newDecoder(method string) *Decoder {
+	if a.s.b.LLHTTP6 {
+		return NewDecoderLLHTTP6(method)
+	}
+	return NewDecoder(method)
+}
+
 // dataLocked handles bytes read from s.
 func (a *Agent) dataLocked(s *socket, b []byte) {
 	p := s.cur
@@ -453,10 +457,31 @@ func (a *Agent) dataLocked(s *socket, b []byte) {
 	if !s.dec.Done() {
 		return
 	}
-	a.responseEndLocked(s, p)
-	if s.state != StateClosed && n < len(b) {
-		a.dataLocked(s, b[n:]) // bytes past the response, on the socket as it now is
+	if rest := b[n:]; len(rest) > 0 {
+		// The same parser.execute goes on past the response, before
+		// the response's end is handed back: bytes that are no response
+		// fail the request; a second response head destroys the socket
+		// (parserOnIncomingClient: "the server sent a double response").
+		next := a.newDecoder("GET")
+		if _, err := next.Feed(rest); err != nil {
+			var pe *ParseError
+			code := ""
+			if errors.As(err, &pe) {
+				code = pe.Code
+			}
+			s.dec = nil
+			a.failLocked(p, err.Error(), code)
+			a.destroyLocked(s, ClosedByAgent, err.Error())
+			return
+		}
+		if next.HeadDone() {
+			a.succeedLocked(p, s.dec.Response())
+			s.cur = nil
+			a.destroyLocked(s, ClosedByAgent, "a second response before the request was done")
+			return
+		}
 	}
+	a.responseEndLocked(s, p)
 }
 
 // responseEndLocked is responseOnEnd: the response is complete.

@@ -168,6 +168,15 @@ func (d *Decoder) checkBuf() error {
 	if d.st == stHead && len(d.buf) > maxHeadBytes {
 		return &ParseError{Code: "HPE_HEADER_OVERFLOW", Reason: "Header overflow"}
 	}
+	if d.st == stHead {
+		// llhttp fails at the first byte that cannot start a status
+		// line (after the CR LFs it skips), not at the line's end.
+		start := bytes.TrimLeft(d.buf, "\r\n")
+		k := min(len(start), len("HTTP/"))
+		if !bytes.Equal(start[:k], []byte("HTTP/")[:k]) {
+			return d.constantError()
+		}
+	}
 	if d.st != stHead && len(d.buf) > maxChunkLineBytes {
 		return &ParseError{Code: "HPE_INVALID_CHUNK_SIZE", Reason: "Invalid character in chunk size"}
 	}
@@ -189,11 +198,11 @@ func (d *Decoder) head(head []byte) error {
 	}
 	r := Response{}
 	sl := lines[0]
-	if !strings.HasPrefix(sl, "HTTP/") || len(sl) < len("HTTP/1.1 200") {
-		if d.llhttp6 {
-			return &ParseError{Code: "HPE_INVALID_CONSTANT", Reason: "Expected HTTP/"}
-		}
-		return &ParseError{Code: "HPE_INVALID_CONSTANT", Reason: "Expected HTTP/, RTSP/ or ICE/"}
+	if !strings.HasPrefix(sl, "HTTP/") {
+		return d.constantError()
+	}
+	if len(sl) < len("HTTP/1.1 200") {
+		return &ParseError{Code: "HPE_INVALID_VERSION", Reason: "Invalid major version"}
 	}
 	if sl[5] < '0' || sl[5] > '9' || sl[6] != '.' || sl[7] < '0' || sl[7] > '9' {
 		return &ParseError{Code: "HPE_INVALID_VERSION", Reason: "Invalid major version"}
@@ -234,6 +243,13 @@ func (d *Decoder) head(head []byte) error {
 	}
 	d.resp = r
 	return d.framing()
+}
+
+func (d *Decoder) constantError() error {
+	if d.llhttp6 {
+		return &ParseError{Code: "HPE_INVALID_CONSTANT", Reason: "Expected HTTP/"}
+	}
+	return &ParseError{Code: "HPE_INVALID_CONSTANT", Reason: "Expected HTTP/, RTSP/ or ICE/"}
 }
 
 // framing decides how the body is delimited (RFC 9112 section 6.3, as

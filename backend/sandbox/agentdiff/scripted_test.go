@@ -17,25 +17,29 @@ const scriptedJunkDelay = 20 * time.Millisecond
 // scriptedAnswers are the scripted server's paths: answers (and closes)
 // no Node server writes, which Node's client must still take as it does.
 var scriptedAnswers = map[string]string{
-	"/":            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
-	"/junk":        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
-	"/chunked":     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n3;x=y\r\n!!!\r\n0\r\n\r\n",
-	"/close":       "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
-	"/http10":      "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
-	"/http10-ka":   "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi",
-	"/continue":    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
-	"/hint1":       "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nhi",
-	"/hint2":       "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2, max=5\r\nContent-Length: 2\r\n\r\nhi",
-	"/no-content":  "HTTP/1.1 204 No Content\r\n\r\n",
-	"/until-close": "HTTP/1.1 200 OK\r\n\r\nhi",
-	"/abort":       "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi",
-	"/bad-version": "HTTX/1.1 200 OK\r\n\r\n",
-	"/bad-status":  "HTTP/1.1 2x0 OK\r\n\r\n",
-	"/bad-header":  "HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 0\r\n\r\n",
-	"/bad-length":  "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
-	"/bad-chunk":   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-	"/hangup":      "",
-	"/reset":       "",
+	"/":                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/junk":            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/chunked":         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n3;x=y\r\n!!!\r\n0\r\n\r\n",
+	"/close":           "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
+	"/http10":          "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/http10-ka":       "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi",
+	"/continue":        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	"/hint1":           "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nhi",
+	"/hint2":           "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2, max=5\r\nContent-Length: 2\r\n\r\nhi",
+	"/no-content":      "HTTP/1.1 204 No Content\r\n\r\n",
+	"/until-close":     "HTTP/1.1 200 OK\r\n\r\nhi",
+	"/abort":           "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi",
+	"/bad-version":     "HTTX/1.1 200 OK\r\n\r\n",
+	"/bad-status":      "HTTP/1.1 2x0 OK\r\n\r\n",
+	"/bad-header":      "HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 0\r\n\r\n",
+	"/bad-length":      "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+	"/bad-chunk":       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+	"/junk-same-write": "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhijunk",
+	"/double":          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbye",
+	"/hint0":           "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=0\r\nContent-Length: 2\r\n\r\nhi",
+	"/lower-hint":      "HTTP/1.1 200 OK\r\nkeep-alive: timeout=2\r\nContent-Length: 2\r\n\r\nhi",
+	"/hangup":          "",
+	"/reset":           "",
 }
 
 // scriptedServer answers each request by its path (scriptedAnswers): the
@@ -138,7 +142,7 @@ func scriptedCases() []Case {
 	// Each path, then a request that shows whether the socket was kept.
 	for _, p := range []string{"/", "/junk", "/chunked", "/close", "/http10", "/http10-ka", "/continue", "/hint1", "/hint2",
 		"/no-content", "/until-close", "/abort", "/bad-version", "/bad-status", "/bad-header", "/bad-length", "/bad-chunk",
-		"/hangup", "/reset"} {
+		"/hangup", "/reset", "/junk-same-write", "/double", "/hint0", "/lower-hint"} {
 		cs = append(cs, Case{Name: "path" + p, Agent: ka, Requests: []Req{get(0, p), get(300, "/")}, EndMs: 800})
 	}
 	cs = append(cs,
