@@ -95,6 +95,7 @@ type Agent struct {
 
 type socket struct {
 	a        *Agent
+	ctx      context.Context // the agent's until Destroy: it ends a dial
 	conn     net.Conn // nil while connecting
 	label    string
 	state    SocketState
@@ -168,8 +169,8 @@ func (a *Agent) Sockets() []SocketInfo {
 // (a request in flight fails with socket hang up). It waits for the
 // sockets' goroutines.
 func (a *Agent) Destroy() {
-	a.cancel()
 	a.mu.Lock()
+	a.cancel() // a dial under way ends
 	socks := append(append([]*socket{}, a.free...), a.active...)
 	for _, s := range socks {
 		a.destroyLocked(s, ClosedByAgent, "agent.destroy()")
@@ -182,6 +183,10 @@ func (a *Agent) Destroy() {
 	a.queue = nil
 	a.mu.Unlock()
 	a.wg.Wait()
+	// The agent stays usable after destroy(), as Node's does.
+	a.mu.Lock()
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.mu.Unlock()
 	a.changed()
 }
 
@@ -282,7 +287,7 @@ func (a *Agent) takeFree() *socket {
 // (oncreate runs in the same turn as createConnection); p (nil when
 // removeSocket makes a socket for the queue) gets it once it connects.
 func (a *Agent) createSocketLocked(p *pending) {
-	s := &socket{a: a, state: StateActive, timeout: a.s.timeout}
+	s := &socket{a: a, ctx: a.ctx, state: StateActive, timeout: a.s.timeout}
 	a.active = append(a.active, s)
 	a.all = append(a.all, s)
 	a.total++
@@ -298,7 +303,7 @@ func (a *Agent) createSocketLocked(p *pending) {
 func (s *socket) run() {
 	a := s.a
 	defer a.wg.Done()
-	conn, err := a.dial(a.ctx)
+	conn, err := a.dial(s.ctx)
 	a.mu.Lock()
 	if err != nil && s.state == StateClosed { // destroyed while connecting
 		a.mu.Unlock()

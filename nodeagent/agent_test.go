@@ -407,3 +407,26 @@ func TestGlobalAgent(t *testing.T) {
 		})
 	}
 }
+
+// TestDestroyThenUse: agent.destroy() ends every socket, and the agent
+// still serves requests on new ones.
+func TestDestroyThenUse(t *testing.T) {
+	s := serve(t, func(c net.Conn, r *bufio.Reader) {
+		for {
+			if _, ok := readRequest(r); !ok {
+				return
+			}
+			c.Write([]byte(okResponse))
+		}
+	})
+	a := newAgent(t, Options{Release: scenario.DefaultRuntime(), KeepAlive: true}, s)
+	first := a.Do(context.Background(), Request{})
+	a.Destroy()
+	if si := a.Sockets()[0]; si.State != StateClosed || si.ClosedBy != ClosedByAgent {
+		t.Fatalf("after Destroy: %+v", si)
+	}
+	second := a.Do(context.Background(), Request{})
+	if second.Err != "" || second.Conn == first.Conn || second.Reused {
+		t.Errorf("after Destroy: %+v (first on %s)", second, first.Conn)
+	}
+}
