@@ -96,7 +96,7 @@ type Agent struct {
 type socket struct {
 	a        *Agent
 	ctx      context.Context // the agent's until Destroy: it ends a dial
-	conn     net.Conn // nil while connecting
+	conn     net.Conn        // nil while connecting
 	label    string
 	state    SocketState
 	requests int
