@@ -151,7 +151,7 @@ const retries = 3
 // concurrent bounds the schedules running at once (each is two node
 // processes, the real client and the server, beside the emulation): on
 // two loaded cores more of them stall each other's timers.
-var concurrent = make(chan struct{}, 3)
+var concurrent = make(chan struct{}, 4)
 
 // diff runs sched on both sides (at once) against the server at addr and
 // fails on any case whose difference persists over retries.
@@ -288,6 +288,7 @@ func TestAgentDifferential(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential runs take seconds")
 	}
+	t.Parallel() // the schedules of both tests share the concurrent slots
 	for _, rt := range nodeLines(t) {
 		t.Run(rt.Name, func(t *testing.T) {
 			t.Parallel()

@@ -30,7 +30,7 @@ const (
 	genMaxRequests = 4
 	// genMaxAtMs is the latest a generated request is sent, which bounds
 	// a schedule's length (and the test's wall time).
-	genMaxAtMs = 5000
+	genMaxAtMs = 4000
 	// genTailMs is how long a generated case runs past its last request,
 	// so that closes after it are compared.
 	genTailMs = 1500

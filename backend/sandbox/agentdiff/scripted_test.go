@@ -161,6 +161,7 @@ func TestAgentScripted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential runs take seconds")
 	}
+	t.Parallel() // the schedules of both tests share the concurrent slots
 	for _, rt := range nodeLines(t) {
 		t.Run(rt.Name, func(t *testing.T) {
 			t.Parallel()
