@@ -30,7 +30,9 @@ const (
 	// slowMs is the keep-alive server's /slow delay.
 	slowMs = 600
 	// hangupSocketTimeoutMs is the hang-up server's socket timeout: it
-	// destroys a socket whose /slow answer (hangupSlowMs) is still due.
+	// destroys a new socket whose first answer, /slow (hangupSlowMs), is
+	// still due (on a socket that has answered, keepAliveTimeout has
+	// replaced it).
 	hangupSocketTimeoutMs = 800
 	hangupSlowMs          = 1500
 	// hangupMaxRequests is the hang-up server's maxRequestsPerSocket: its
@@ -105,6 +107,8 @@ func handCases(b scenario.NodeBehaviour) []Case {
 func hangupCases() []Case {
 	return []Case{
 		{Name: "hangup", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
+			Requests: []Req{get(0, "/slow"), get(1200, "/")}, EndMs: 2000},
+		{Name: "slow-on-a-reused-socket", Agent: AgentOptions{KeepAlive: true, TimeoutMs: ptr(5000)},
 			Requests: []Req{get(0, "/"), get(200, "/slow"), get(1400, "/")}, EndMs: 2600},
 		// The server's Connection: close ends the socket instead of
 		// pooling it; the next request takes a new one.
