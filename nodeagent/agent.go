@@ -397,11 +397,13 @@ func (a *Agent) render(p *pending) []byte {
 			hasLen = true
 		}
 	}
-	if !hasHost {
-		b.WriteString("Host: " + a.s.host + "\r\n")
-	}
+	// The options' headers first, then Host (the ClientRequest
+	// constructor sets it after them), then what _storeHeader adds.
 	for _, h := range p.req.Header {
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
+	}
+	if !hasHost {
+		b.WriteString("Host: " + a.s.host + "\r\n")
 	}
 	if !hasConn {
 		if p.keepAlive {

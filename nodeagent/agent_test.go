@@ -356,6 +356,8 @@ func TestRender(t *testing.T) {
 			want: "GET / HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\n\r\n"},
 		{name: "post body", opts: Options{KeepAlive: true}, req: Request{Method: "POST", Path: "/", Body: "a=1"},
 			want: "POST / HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\na=1"},
+		{name: "headers before Host", opts: Options{KeepAlive: true}, req: Request{Method: "POST", Path: "/x", Header: [][2]string{{"X-A", "1"}}, Body: "ab"},
+			want: "POST /x HTTP/1.1\r\nX-A: 1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nab"},
 		{name: "empty post", opts: Options{KeepAlive: true}, req: Request{Method: "POST", Path: "/"},
 			want: "POST / HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"},
 	}
