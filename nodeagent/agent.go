@@ -412,7 +412,9 @@ func (a *Agent) render(p *pending) []byte {
 			b.WriteString("Connection: close\r\n")
 		}
 	}
-	if !hasLen && (p.req.Body != "" || chunkedByDefault(p.req.Method)) {
+	// req.end(body) gives a Content-Length only to methods that have a
+	// body by default: a GET's body goes out unframed, as Node sends it.
+	if !hasLen && chunkedByDefault(p.req.Method) {
 		b.WriteString("Content-Length: " + strconv.Itoa(len(p.req.Body)) + "\r\n")
 	}
 	b.WriteString("\r\n")

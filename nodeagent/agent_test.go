@@ -358,6 +358,10 @@ func TestRender(t *testing.T) {
 			want: "POST / HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\na=1"},
 		{name: "headers before Host", opts: Options{KeepAlive: true}, req: Request{Method: "POST", Path: "/x", Header: [][2]string{{"X-A", "1"}}, Body: "ab"},
 			want: "POST /x HTTP/1.1\r\nX-A: 1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nab"},
+		{name: "get body unframed", opts: Options{KeepAlive: true}, req: Request{Method: "GET", Path: "/x", Body: "ab"},
+			want: "GET /x HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\n\r\nab"},
+		{name: "empty put", opts: Options{KeepAlive: true}, req: Request{Method: "PUT", Path: "/x"},
+			want: "PUT /x HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"},
 		{name: "empty post", opts: Options{KeepAlive: true}, req: Request{Method: "POST", Path: "/"},
 			want: "POST / HTTP/1.1\r\nHost: demo\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"},
 	}
