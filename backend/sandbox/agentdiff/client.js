@@ -19,7 +19,7 @@ let last = 0;
 const warm = new http.Agent({keepAlive: true, timeout: 5000, maxSockets: 1});
 let started = false;
 const begin = () => { if (!started) { started = true; warm.destroy(); start(); } };
-const warmOne = (then) => http.get({host: '127.0.0.1', port: sched.port, path: '/', agent: warm}, (res) => {
+const warmOne = (then) => http.get({host: '127.0.0.1', port: sched.port, path: '/warm-up', agent: warm}, (res) => {
   res.resume();
   res.on('end', () => setImmediate(then));
 }).on('error', begin);

@@ -2,7 +2,10 @@ package agentdiff
 
 import (
 	"bufio"
+	"io"
 	"net"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +47,48 @@ var scriptedAnswers = map[string]string{
 
 // scriptedServer answers each request by its path (scriptedAnswers): the
 // same server for both sides.
-func scriptedServer(t *testing.T) (addr string, port int) {
+// heads records the request heads a scripted server read, the Host
+// header's value masked (each side names the server its own way).
+type heads struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (h *heads) add(head string) {
+	h.mu.Lock()
+	h.got = append(h.got, head)
+	h.mu.Unlock()
+}
+
+// sorted is every head read, in order of their text: the two sides'
+// requests interleave differently.
+func (h *heads) sorted() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Sorted(slices.Values(h.got))
+}
+
+// warmUpPath is client.js's warm-up request, before its clock starts.
+const warmUpPath = "/warm-up"
+
+// apart is what only a has and what only b has (sorted multisets).
+func apart(a, b []string) (onlyA, onlyB []string) {
+	for len(a) > 0 || len(b) > 0 {
+		switch {
+		case len(b) == 0 || len(a) > 0 && a[0] < b[0]:
+			onlyA, a = append(onlyA, a[0]), a[1:]
+		case len(a) == 0 || b[0] < a[0]:
+			onlyB, b = append(onlyB, b[0]), b[1:]
+		default:
+			a, b = a[1:], b[1:]
+		}
+	}
+	return onlyA, onlyB
+}
+
+var hostRe = regexp.MustCompile(`(?m)^Host: .*\r$`)
+
+func scriptedServer(t *testing.T, rec *heads) (addr string, port int) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,7 +109,7 @@ func scriptedServer(t *testing.T) (addr string, port int) {
 			conns = append(conns, c)
 			mu.Unlock()
 			wg.Add(1)
-			go func() { defer wg.Done(); scripted(c) }()
+			go func() { defer wg.Done(); scripted(c, rec) }()
 		}
 	}()
 	t.Cleanup(func() {
@@ -80,7 +124,7 @@ func scriptedServer(t *testing.T) (addr string, port int) {
 	return ln.Addr().String(), ln.Addr().(*net.TCPAddr).Port
 }
 
-func scripted(c net.Conn) {
+func scripted(c net.Conn, rec *heads) {
 	defer c.Close()
 	r := bufio.NewReader(c)
 	for {
@@ -93,11 +137,13 @@ func scripted(c net.Conn) {
 			method, path = f[0], f[1]
 		}
 		length := 0
+		head := line
 		for {
 			h, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
+			head += h
 			if h == "\r\n" {
 				break
 			}
@@ -105,8 +151,12 @@ func scripted(c net.Conn) {
 				length, _ = strconv.Atoi(strings.TrimSpace(v))
 			}
 		}
-		if _, err := r.Discard(length); err != nil {
+		body := make([]byte, length)
+		if _, err := io.ReadFull(r, body); err != nil {
 			return
+		}
+		if path != warmUpPath {
+			rec.add(hostRe.ReplaceAllString(head, "Host: (masked)\r") + string(body))
 		}
 		switch path {
 		case "/hangup":
@@ -148,6 +198,9 @@ func scriptedCases() []Case {
 	cs = append(cs,
 		Case{Name: "head-with-length", Agent: ka, Requests: []Req{{At: 0, Method: "HEAD", Path: "/"}, get(300, "/")}, EndMs: 800},
 		Case{Name: "head-chunked", Agent: ka, Requests: []Req{{At: 0, Method: "HEAD", Path: "/chunked"}, get(300, "/")}, EndMs: 800},
+		// The bytes of requests with bodies (a GET's goes out unframed).
+		Case{Name: "post-body", Agent: ka, Requests: []Req{{At: 0, Method: "POST", Path: "/", Body: "a=1"}, {At: 300, Method: "PUT", Path: "/"}}, EndMs: 800},
+		Case{Name: "get-body", Agent: ka, Requests: []Req{{At: 0, Method: "GET", Path: "/", Body: "x"}, get(300, "/")}, EndMs: 800},
 		// hint2 less the 1 s buffer: a free socket for 1 s (Node >= 20).
 		Case{Name: "hint2-timer", Agent: ka, Requests: []Req{get(0, "/hint2"), get(1400, "/")}, EndMs: 2200},
 	)
@@ -165,8 +218,15 @@ func TestAgentScripted(t *testing.T) {
 	for _, rt := range nodeLines(t) {
 		t.Run(rt.Name, func(t *testing.T) {
 			t.Parallel()
-			addr, port := scriptedServer(t)
+			// A server for each side, so that each records what its
+			// side sent: the same requests, byte for byte.
+			var realHeads, emuHeads heads
+			_, port := scriptedServer(t, &realHeads)
+			addr, _ := scriptedServer(t, &emuHeads)
 			diff(t, rt.Name, stagger(Schedule{Port: port, Cases: scriptedCases()}), addr)
+			if only, extra := apart(realHeads.sorted(), emuHeads.sorted()); len(only)+len(extra) > 0 {
+				t.Errorf("the requests' bytes differ:\nonly real Node sent %q\nonly the emulation sent %q", only, extra)
+			}
 		})
 	}
 }
