@@ -7,6 +7,8 @@ BIN      := bin/playground
 ADDR     ?= localhost:8080
 # The shared packages build for the browser and the server alike.
 SHARED   := ./timeline/... ./scenario/... ./wire/... ./codeview/... ./fragment/... ./lessons/... ./export/...
+# Platform-neutral too, but tested on loopback TCP, so not under GOOS=js.
+NEUTRAL  := ./nodeagent/...
 # What the shared packages must never import.
 FORBIDDEN := net/http|github.com/gorilla/websocket|syscall/js
 TESTFLAGS ?=
@@ -32,7 +34,7 @@ test: vet fmt-check shared-check build deps-browser deps-node deps-exports deps-
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... $(SHARED)
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... $(SHARED) $(NEUTRAL)
 
 fmt-check:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
@@ -45,8 +47,8 @@ fmt-check:
 shared-check:
 	@for os in linux js; do \
 	  arch=amd64; [ $$os = js ] && arch=wasm; \
-	  bad=$$(GOOS=$$os GOARCH=$$arch $(GO) list -deps $(SHARED) | grep -E '^(net/http|github.com/gorilla/websocket)$$' || true); \
-	  own=$$(GOOS=$$os GOARCH=$$arch $(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}: {{join .Imports " "}}{{end}}' $(SHARED) | grep -E ' (syscall/js|net/http|github.com/gorilla/websocket)( |$$)' || true); \
+	  bad=$$(GOOS=$$os GOARCH=$$arch $(GO) list -deps $(SHARED) $(NEUTRAL) | grep -E '^(net/http|github.com/gorilla/websocket)$$' || true); \
+	  own=$$(GOOS=$$os GOARCH=$$arch $(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}: {{join .Imports " "}}{{end}}' $(SHARED) $(NEUTRAL) | grep -E ' (syscall/js|net/http|github.com/gorilla/websocket)( |$$)' || true); \
 	  if [ -n "$$bad$$own" ]; then echo "shared packages import forbidden packages ($$os): $$bad $$own"; exit 1; fi; \
 	done; echo "shared-check: ok"
 

@@ -89,8 +89,14 @@ func (p *pooled) runScript(sc scenario.Scenario) {
 func (p *pooled) startScript(sc scenario.Scenario) {
 	gen := p.gen
 	for _, pl := range sc.Client.Pools {
+		if pl.Kind == scenario.PoolNodeAgent {
+			// Node's http.Agent of the pool's line (nodeagent, in pool.wasm).
+			opts, _ := json.Marshal(map[string]any{"nodeAgent": pl, "server": sc.Server})
+			p.api.Call("pool", pl.Name, string(opts))
+			continue
+		}
 		if pl.Kind != scenario.PoolGo {
-			p.c.showError("Pool " + pl.Name + ": Node's http.Agent is not in this build yet; its steps do not run.")
+			p.c.showError("Pool " + pl.Name + ": " + pl.Kind + " is not a pooled client this page has; its steps do not run.")
 			continue
 		}
 		opts, _ := json.Marshal(map[string]any{
@@ -102,7 +108,7 @@ func (p *pooled) startScript(sc scenario.Scenario) {
 	}
 	for _, st := range wire.PoolSteps(&sc) {
 		pl, ok := sc.Client.FindPool(st.Pool)
-		if !ok || pl.Kind != scenario.PoolGo {
+		if !ok || pl.Kind != scenario.PoolGo && pl.Kind != scenario.PoolNodeAgent {
 			continue
 		}
 		time.AfterFunc(time.Until(p.zero.Add(time.Duration(st.At)*time.Millisecond)), func() {

@@ -113,3 +113,43 @@ func TestComposerPooledSendReportsItsOutcome(t *testing.T) {
 		t.Errorf("outcomes %q, want the composer's request", got)
 	}
 }
+
+// TestScenarioNodeAgentPoolSteps: a node-agent pool's steps run in the
+// page through Node's http.Agent of the line (nodeagent in pool.wasm):
+// the second reuses web1, and the third takes web2, because the free
+// socket ended 1 s after its answer (the server's Keep-Alive: timeout=2
+// less the agent's 1 s buffer on node26).
+func TestScenarioNodeAgentPoolSteps(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	dir := p.downloads()
+	p.open(mustDecode(t, `{"v":1,"title":"Node's http.Agent from the script","server":{"runtime":"node26","keepAliveTimeoutMs":2000},
+	 "client":{"pools":[{"name":"web","kind":"node-agent","keepAlive":true,"timeoutMs":5000}],
+	  "steps":[{"at":0,"pool":"web","request":{"path":"/a"}},{"at":500,"pool":"web","request":{"path":"/b"}},{"at":2600,"pool":"web","request":{"path":"/c"}}]},
+	 "durationMs":3500}`))
+	p.waitJS("the pooled client", `document.documentElement.dataset.poolReady === "true"`, readyTimeout+10*time.Second)
+	p.click("#run")
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, readyTimeout+10*time.Second)
+	evs := p.exportJSONL(dir)
+	got := strings.Join(outcomeLines(evs), "\n")
+	want := "web web1 /a 200 reused=false\nweb web1 /b 200 reused=true\nweb web2 /c 200 reused=false"
+	if got != want {
+		t.Errorf("outcomes:\n%s\nwant\n%s", got, want)
+		for _, e := range evs {
+			t.Logf("%8.1f %-5s %-8s %s %s %d %s %s", e.T, e.Conn, e.Kind, e.Method, e.Path, e.Status, e.By, e.Reason)
+		}
+	}
+	// The agent, not the server, ended web1: its free-socket timer.
+	for _, e := range evs {
+		if e.Conn == "web1" && e.Kind == timeline.Close && e.By != timeline.ByClient {
+			t.Errorf("web1 was first closed by %s; the agent's timer should end it", e.By)
+		}
+		if e.Conn == "web1" && e.Kind == timeline.Close {
+			break
+		}
+	}
+	p.screenshot("scenario-node-agent-pool-steps")
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
+}

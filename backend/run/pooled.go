@@ -59,7 +59,7 @@ func newPooled(p scenario.Pool, sv scenario.Server, send func(wire.Msg)) (Pooled
 	case scenario.PoolGo:
 		return newGoPooled(p, send), nil
 	case scenario.PoolNodeAgent:
-		return nil, fmt.Errorf("pool %s: Node's http.Agent (%s) is not in this build yet", p.Name, p.AgentRuntime(sv))
+		return newNodePooled(p, sv, send)
 	}
 	return nil, fmt.Errorf("pool %s: %q is not a pool kind", p.Name, p.Kind)
 }

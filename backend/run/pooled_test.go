@@ -213,16 +213,3 @@ func TestGoPoolRace(t *testing.T) {
 		})
 	}
 }
-
-// TestNodeAgentPoolNotYet: until Node's http.Agent is in the build, a
-// scenario with one says so instead of running without it.
-func TestNodeAgentPoolNotYet(t *testing.T) {
-	sc, err := scenario.Decode([]byte(`{"v":1,"server":{"runtime":"node22"},"client":{"pools":[{"name":"web","kind":"node-agent"}],"steps":[{"at":0,"pool":"web","request":{}}]}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Run(context.Background(), sc, all.Runtimes())
-	if err == nil || !strings.Contains(err.Error(), "http.Agent (node22)") {
-		t.Errorf("Run: %v, want the sentence that the agent is not in this build", err)
-	}
-}

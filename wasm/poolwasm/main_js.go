@@ -17,11 +17,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/nodeagent"
+	"github.com/keepalive-playground/playground/scenario"
+	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
 	"github.com/keepalive-playground/playground/wasm/pool"
 	"github.com/keepalive-playground/playground/wire"
@@ -32,11 +38,22 @@ import (
 // client's own timeout error.
 const requestTimeout = 30 * time.Second
 
-// poolOptions are a scenario pool's knobs as the page passes them.
+// poolOptions are a scenario pool's knobs as the page passes them. A
+// node-agent pool comes whole, with the server whose line it may take.
 type poolOptions struct {
 	IdleConnTimeoutMs   int  `json:"idleConnTimeoutMs"`
 	MaxIdleConnsPerHost int  `json:"maxIdleConnsPerHost"`
 	DisableKeepAlives   bool `json:"disableKeepAlives"`
+
+	NodeAgent *scenario.Pool  `json:"nodeAgent,omitempty"`
+	Server    scenario.Server `json:"server"`
+}
+
+// agentPool is a node-agent pool: Node's http.Agent (nodeagent) over
+// virtual connections.
+type agentPool struct {
+	d *pool.Dialer
+	a *nodeagent.Agent
 }
 
 func main() {
@@ -55,15 +72,23 @@ func main() {
 	// goroutine, the requests' done callbacks on others.
 	var mu sync.Mutex
 	named := map[string]*pool.Pool{}
-	each := func(f func(*pool.Pool)) {
+	agents := map[string]agentPool{}
+	each := func(f func(*pool.Pool), g func(agentPool)) {
 		mu.Lock()
 		ps := []*pool.Pool{p}
 		for _, q := range named {
 			ps = append(ps, q)
 		}
+		var as []agentPool
+		for _, a := range agents {
+			as = append(as, a)
+		}
 		mu.Unlock()
 		for _, q := range ps {
 			f(q)
+		}
+		for _, a := range as {
+			g(a)
 		}
 	}
 	do := func(q *pool.Pool, name string, args []js.Value) {
@@ -87,7 +112,7 @@ func main() {
 	api.Set("deliver", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		m, err := wire.Decode([]byte(args[0].String()))
 		if err == nil {
-			each(func(q *pool.Pool) { q.Deliver(m) })
+			each(func(q *pool.Pool) { q.Deliver(m) }, func(a agentPool) { a.d.Deliver(m) })
 		}
 		return nil
 	}))
@@ -100,6 +125,26 @@ func main() {
 		var o poolOptions
 		if err := json.Unmarshal([]byte(args[1].String()), &o); err != nil {
 			js.Global().Get("console").Call("warn", "pool: options:", err.Error())
+		}
+		if o.NodeAgent != nil {
+			opts, err := nodeagent.FromPool(*o.NodeAgent, o.Server)
+			var a *nodeagent.Agent
+			d := pool.NewDialer(send, name)
+			if err == nil {
+				a, err = nodeagent.New(opts, d.Dial)
+			}
+			if err != nil {
+				js.Global().Get("console").Call("warn", "pool "+name+":", err.Error())
+				return nil
+			}
+			mu.Lock()
+			old, had := agents[name]
+			agents[name] = agentPool{d: d, a: a}
+			mu.Unlock()
+			if had {
+				go old.a.Destroy() // it waits for its sockets: never inside a callback
+			}
+			return nil
 		}
 		q := pool.New(send, pool.Options{
 			Prefix:              name,
@@ -120,7 +165,39 @@ func main() {
 		name := args[0].String()
 		mu.Lock()
 		q := named[name]
+		ag, isAgent := agents[name]
 		mu.Unlock()
+		if isAgent {
+			method, path, body, done := args[1].String(), args[2].String(), args[4].String(), args[5]
+			var header map[string][]string
+			json.Unmarshal([]byte(args[3].String()), &header)
+			var h [][2]string
+			for _, k := range slices.Sorted(maps.Keys(header)) {
+				for _, v := range header[k] {
+					h = append(h, [2]string{k, v})
+				}
+			}
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+				defer cancel()
+				r := ag.a.Do(ctx, nodeagent.Request{Method: method, Path: path, Header: h, Body: body})
+				ev := timeline.Event{Kind: timeline.Outcome, Conn: r.Conn, Pool: name, Method: method, Path: path,
+					Status: r.Status, Error: r.Message(), Reused: r.Reused}
+				if ev.Error != "" {
+					ev.Status = 0
+				}
+				outcome, _ := json.Marshal(ev)
+				summary := fmt.Sprintf("%s %s → %d on %s", method, path, r.Status, r.Conn)
+				if r.Reused {
+					summary += " (reused)"
+				}
+				if ev.Error != "" {
+					summary = fmt.Sprintf("%s %s → %s", method, path, ev.Error)
+				}
+				done.Invoke(summary, ev.Error == "", string(outcome))
+			}()
+			return nil
+		}
 		if q == nil {
 			outcome, _ := json.Marshal(pool.Result{Err: "no pool " + name}.Outcome(name, args[1].String(), args[2].String()))
 			args[5].Invoke("no pool "+name, false, string(outcome))
@@ -135,7 +212,7 @@ func main() {
 	}))
 	api.Set("abandon", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		why := errors.New(args[0].String())
-		each(func(q *pool.Pool) { q.Abandon(why) })
+		each(func(q *pool.Pool) { q.Abandon(why) }, func(a agentPool) { a.d.Abandon(why) })
 		return nil
 	}))
 	js.Global().Set("kapPool", api)
