@@ -69,9 +69,13 @@ type app struct {
 	sc         scenario.Scenario
 	loaded     scenario.Scenario
 	pendingRun bool // run sc's steps once it has loaded
-	events     []timeline.Event
-	exited     bool
-	closed     bool
+	// loadSeq numbers the loads this page sends; a loaded that answers
+	// an earlier one (Show solution, then Run at once, on a slow link)
+	// is not the scenario on screen.
+	loadSeq uint64
+	events  []timeline.Event
+	exited  bool
+	closed  bool
 	// ended is set once the session ended the run (wire.End), at endMs
 	// for endReason; runStart is the run's start on the wall clock, for
 	// exports that stamp absolute times.
@@ -226,7 +230,11 @@ func (a *app) apply(run bool) {
 		// The ready handler applies the scenario once connected.
 		return
 	}
-	a.send(wire.Msg{Type: wire.Load, Scenario: raw, Run: run})
+	// A run's steps are played by the session itself, on its clock
+	// (wire.Msg.Play): sent from here after `loaded`, they would start
+	// one link latency late.
+	a.loadSeq++
+	a.send(wire.Msg{Type: wire.Load, Scenario: raw, Run: run, Play: run, Seq: a.loadSeq})
 }
 
 // showTimeline brings the timeline into view when a run starts and it is
@@ -397,6 +405,10 @@ func (a *app) socketMessage(m wire.Msg) {
 }
 
 func (a *app) loadedScenario(m wire.Msg) {
+	if m.Seq != a.loadSeq {
+		// An earlier load's answer: the one this page sent last follows.
+		return
+	}
 	var sc scenario.Scenario
 	if err := json.Unmarshal(m.Scenario, &sc); err != nil {
 		a.say.showError("The server loaded a scenario this page cannot read: " + err.Error())
@@ -409,7 +421,6 @@ func (a *app) loadedScenario(m wire.Msg) {
 		a.pendingRun = false
 		for _, step := range wire.Steps(&a.loaded) {
 			a.conns.scripted(step)
-			a.send(step)
 		}
 	}
 }

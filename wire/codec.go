@@ -79,10 +79,11 @@ const (
 	fVariant
 	fVariants
 	fPartings
+	fPlay
 	nFields
 )
 
-var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram", "run", "reason", "variant", "variants", "partings"}
+var fieldNames = [nFields]string{"v", "session", "seq", "conn", "data", "at", "action", "scenario", "event", "code", "message", "now", "program", "sent", "proxyProgram", "run", "reason", "variant", "variants", "partings", "play"}
 
 type rule struct {
 	allowed  []field
@@ -100,7 +101,7 @@ var rules = map[string]rule{
 	Write:   {allowed: []field{fConn, fData, fAt}, required: []field{fConn, fData}},
 	Shut:    {allowed: []field{fConn, fAt}, required: []field{fConn}},
 	Reset:   {allowed: []field{fConn, fAt}, required: []field{fConn}},
-	Load:    {allowed: []field{fScenario, fRun}, required: []field{fScenario}},
+	Load:    {allowed: []field{fScenario, fRun, fPlay, fSeq}, required: []field{fScenario}},
 	Control: {allowed: []field{fAction}, required: []field{fAction}},
 	Restart: {},
 	Compare: {allowed: []field{fScenario}, required: []field{fScenario}},
@@ -108,7 +109,7 @@ var rules = map[string]rule{
 	Ready:  {allowed: []field{fV, fSession, fNow}, required: []field{fV, fSession}},
 	Pong:   {allowed: []field{fSeq, fNow, fSent}},
 	Ev:     {allowed: []field{fSeq, fEvent}, required: []field{fEvent}},
-	Loaded: {allowed: []field{fScenario, fProgram, fProxyProgram, fNow}, required: []field{fScenario}},
+	Loaded: {allowed: []field{fScenario, fProgram, fProxyProgram, fNow, fSeq}, required: []field{fScenario}},
 	Error:  {allowed: []field{fCode, fMessage, fConn}, required: []field{fCode, fMessage}},
 	Bye:    {allowed: []field{fMessage}},
 	EOF:    {allowed: []field{fConn, fNow}, required: []field{fConn}},
@@ -128,6 +129,7 @@ func (m *Msg) set() [nFields]bool {
 		fMessage: m.Message != "", fNow: m.Now != 0, fProgram: m.Program != "", fSent: m.Sent != 0,
 		fProxyProgram: m.ProxyProgram != "", fRun: m.Run, fReason: m.Reason != "",
 		fVariant: m.Variant != 0, fVariants: len(m.Variants) > 0, fPartings: len(m.Partings) > 0,
+		fPlay: m.Play,
 	}
 }
 

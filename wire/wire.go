@@ -37,7 +37,7 @@ const (
 	Write   = "write"   // Conn, Data, At optional
 	Shut    = "shut"    // Conn: half-close (the client's FIN)
 	Reset   = "reset"   // Conn: abort with RST
-	Load    = "load"    // Scenario: replace the demo server; Run: this load is a run (see End)
+	Load    = "load"    // Scenario: replace the demo server; Run: this load is a run (see End); Play: the session plays its steps; Seq: echoed in its loaded
 	Control = "control" // Action: close, closeIdle, closeAll, shutdown, exit
 	Restart = "restart" // restart the demo server with the current scenario
 	// Compare runs every variant of Scenario's comparison (its compare
@@ -50,7 +50,7 @@ const (
 	Ready  = "ready"  // V, Session, Now
 	Pong   = "pong"   // Seq, Now
 	Ev     = "event"  // Seq (increasing per session), Event
-	Loaded = "loaded" // Scenario as loaded, Program: the server program behind it
+	Loaded = "loaded" // Scenario as loaded, Program: the server program behind it; Seq: the load's it answers
 	Error  = "error"  // Code, Message; Conn when about one connection
 	Bye    = "bye"    // Message: the backend is going away (shutdown)
 	// EOF says the client end of Conn read end-of-stream: the server's FIN
@@ -124,6 +124,13 @@ type Msg struct {
 	// Run, in a load, makes the load a run: it ends at the scenario's
 	// durationMs, or sooner when nothing more can happen, with an End.
 	Run bool `json:"run,omitempty"`
+	// Play, in a load, has the session play the scenario's own client
+	// steps (Steps) on its clock as soon as the demo server listens. Steps
+	// a page sends after `loaded` reach the session one link latency
+	// late, and on a slow link the first steps of every run would be
+	// squeezed together; a client that sends its own steps leaves Play
+	// unset.
+	Play bool `json:"play,omitempty"`
 	// Reason, in an end, says why the run ended.
 	Reason string `json:"reason,omitempty"`
 	// Variant, in a cevent, is the run of the comparison (1-based).

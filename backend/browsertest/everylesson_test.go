@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,20 +33,43 @@ func TestEveryLessonInThePageAndInRun(t *testing.T) {
 		t.Fatal("no lessons")
 	}
 	pg := startPlayground(t, "127.0.0.1:0")
-	// Two pages side by side: the runs mostly wait on timers, and one
-	// after another they would take minutes.
-	const pages = 2
-	for g := range pages {
-		t.Run(fmt.Sprintf("page%d", g+1), func(t *testing.T) {
-			t.Parallel()
-			p := newPage(t, pg.URL())
-			for i, l := range ls {
-				if i%pages == g {
+	// Pages side by side: the runs mostly wait on timers, and one after
+	// another they would take minutes. Each page has its own goroutine
+	// rather than t.Parallel, which `-parallel` (GOMAXPROCS, 2 on CI)
+	// would hold to two pages.
+	const pages = 3
+	var wg sync.WaitGroup
+	for g, group := range byRunLength(ls, pages) {
+		wg.Go(func() {
+			t.Run(fmt.Sprintf("page%d", g+1), func(t *testing.T) {
+				p := newPage(t, pg.URL())
+				for _, l := range group {
 					lessonBothWays(t, p, l)
 				}
-			}
+			})
 		})
 	}
+	wg.Wait()
+}
+
+// byRunLength deals the lessons to n pages so that each page's runs last
+// about as long (longest first, each to the page with the least so far):
+// one 30 s lesson beside a row of short ones would otherwise decide the
+// test's wall time.
+func byRunLength(ls []*lessons.Lesson, n int) [][]*lessons.Lesson {
+	length := func(l *lessons.Lesson) int {
+		return l.Start.WithDefaults().DurationMs + l.Solution.WithDefaults().DurationMs
+	}
+	sorted := slices.Clone(ls)
+	slices.SortStableFunc(sorted, func(a, b *lessons.Lesson) int { return length(b) - length(a) })
+	groups := make([][]*lessons.Lesson, n)
+	total := make([]int, n)
+	for _, l := range sorted {
+		g := slices.Index(total, slices.Min(total))
+		groups[g] = append(groups[g], l)
+		total[g] += length(l)
+	}
+	return groups
 }
 
 // lessonBothWays runs lesson l's start and solution in page p and

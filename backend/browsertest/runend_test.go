@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 )
 
 // TestRunHasAnEnd: a run lasts its durationMs in the page. Lesson 6's
@@ -43,5 +46,36 @@ func TestRunHasAnEnd(t *testing.T) {
 	p.waitJS("the notice", `!document.getElementById("notice").hidden && document.getElementById("notice").textContent.includes("The run has ended")`, stepTimeout)
 	if probs := p.problemsExcept(); len(probs) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
+}
+
+// TestSlowLinkKeepsStepTimes: on a slow link (every message from the page
+// reaches the backend 400 ms late) a run's steps still run at their times
+// on the session clock: lesson 8's solution asks /slow on B at 100 ms and
+// its task wants the answer at about 900 ms. Before the session played
+// the steps itself, the page sent them after `loaded` and every step ran
+// one latency late, failing the task on any distant learner's link.
+func TestSlowLinkKeepsStepTimes(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	const slowUplink = `(() => { const send = WebSocket.prototype.send;
+		WebSocket.prototype.send = function (data) { setTimeout(() => send.call(this, data), 400) } })()`
+	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: slowUplink}); err != nil {
+		t.Fatal(err)
+	}
+	// A new document, so that the script above runs in it.
+	p.do(chromedp.Navigate("about:blank"))
+	p.do(chromedp.Navigate(p.url + "#lesson=close-idle-vs-all"))
+	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
+	p.waitJS("the lesson", `document.getElementById("lesson-solution") !== null`, stepTimeout)
+	p.click("#lesson-solution")
+	p.click("#run")
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
+	p.nextFrame()
+	t.Logf("link: %s", evalJS[string](p, `document.getElementById("conn-status").textContent`))
+	if pass := evalJS[bool](p, `document.querySelector('[data-task="1"]').dataset.pass === "true"`); !pass {
+		detail := evalJS[string](p, `document.querySelector('[data-task="1"]').textContent`)
+		p.screenshot("slow-link-failed")
+		t.Errorf("on a slow link the solution's task fails:\n%s", detail)
 	}
 }

@@ -116,7 +116,7 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sess := session.New(session.Config{ID: "run", Run: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
+	sess := session.New(session.Config{ID: "run", Run: true, Play: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 
@@ -128,12 +128,6 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		return nil, fmt.Errorf("session ended before the scenario loaded: %v", err)
 	case <-time.After(5 * time.Second):
 		return nil, fmt.Errorf("the demo server did not start: %v", res.Errors)
-	}
-
-	for _, m := range wire.Steps(&full) {
-		if !sess.Deliver(ctx, m) {
-			break
-		}
 	}
 
 	// The session ends the run (wire.End) at durationMs or sooner, as

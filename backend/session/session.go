@@ -107,6 +107,9 @@ type Config struct {
 	// wire.End at the scenario's durationMs or sooner. The headless runner
 	// sets it.
 	Run bool
+	// Play has the session play the initial scenario's client steps
+	// itself (wire.Load's Play). The headless runner sets it.
+	Play bool
 }
 
 // ErrSlowClient ends a session whose browser does not read its messages.
@@ -129,6 +132,10 @@ type Session struct {
 	demo     emitter
 	demoWake chan struct{}
 
+	// loadSeq is the Seq of the last load message; every loaded (a
+	// restart's too) echoes it, so that a page that sent two loads in a
+	// row knows which one a loaded answers.
+	loadSeq uint64
 	// clock is the session clock; the demo server's goroutines read it.
 	clock clock
 
@@ -311,8 +318,15 @@ func (s *Session) Run(ctx context.Context) error {
 		return err
 	} else if err != nil {
 		s.fail(wire.CodeScenario, "", err)
-	} else if s.cfg.Run {
-		s.beginRun()
+	} else {
+		if s.cfg.Run {
+			s.beginRun()
+		}
+		if s.cfg.Play {
+			if err := s.play(sc); err != nil {
+				return err
+			}
+		}
 	}
 	for {
 		s.flushDemo()
@@ -584,14 +598,20 @@ func (s *Session) handle(m wire.Msg) error {
 			return nil
 		}
 		s.forgetRun()
+		s.loadSeq = m.Seq
 		if err := s.load(sc, true); errors.Is(err, ErrSlowClient) {
 			// The page is not reading: not the scenario's fault, and
 			// the session ends.
 			return err
 		} else if err != nil {
 			s.fail(wire.CodeScenario, "", err)
-		} else if m.Run {
-			s.beginRun()
+		} else {
+			if m.Run {
+				s.beginRun()
+			}
+			if m.Play {
+				return s.play(sc)
+			}
 		}
 	case wire.Restart:
 		s.forgetRun()
@@ -628,6 +648,18 @@ func (s *Session) handle(m wire.Msg) error {
 		return s.scheduleOp(m)
 	default:
 		s.fail(wire.CodeBadMessage, "", fmt.Errorf("a %q message is not expected here", m.Type))
+	}
+	return nil
+}
+
+// play schedules sc's client steps on the clock that has just started,
+// as if the page had sent them the moment the demo server listened.
+func (s *Session) play(sc scenario.Scenario) error {
+	full := sc.WithDefaults()
+	for _, m := range wire.Steps(&full) {
+		if err := s.scheduleOp(m); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -714,7 +746,7 @@ func (s *Session) load(sc scenario.Scenario, fresh bool) error {
 	if s.last.program == "" || !bytes.Equal(s.last.programFor, raw) {
 		s.last.program, s.last.programFor = codeview.Program(full), raw
 	}
-	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, ProxyProgram: codeview.Proxy(full), Now: s.now()}) {
+	if !s.out(wire.Msg{Type: wire.Loaded, Scenario: raw, Program: s.last.program, ProxyProgram: codeview.Proxy(full), Now: s.now(), Seq: s.loadSeq}) {
 		return ErrSlowClient
 	}
 	return nil

@@ -426,3 +426,46 @@ func TestClockStartsWhenTheServerListens(t *testing.T) {
 		t.Errorf("steps at 0 and 200 ms ran %.1f ms apart", d)
 	}
 }
+
+// TestLoadPlaysItsSteps: a load with Play runs the scenario's own steps on
+// the session clock, so that a page on a slow link (which would send them
+// one latency after `loaded`) still sees steps at 0 and 200 ms run 200 ms
+// apart from the start. Without Play the session waits for the client's
+// own steps, as a client that sends them expects.
+func TestLoadPlaysItsSteps(t *testing.T) {
+	const sc = `{"v":1,"server":{"runtime":"node26"},"client":{"steps":[
+		{"at":0,"conn":"A","send":"one"},{"at":200,"conn":"B","send":"two"}]},"durationMs":1000}`
+	for _, tc := range []struct {
+		name string
+		play bool
+	}{
+		{"play", true},
+		{"the client's own steps", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t)
+			h.send(wire.Msg{Type: wire.Load, Scenario: []byte(sc), Run: true, Play: tc.play})
+			loaded := h.wait("loaded", func(m wire.Msg) bool { return m.Type == wire.Loaded })
+			if !tc.play {
+				time.Sleep(300 * time.Millisecond)
+				for _, e := range h.events() {
+					if e.Conn != "" {
+						t.Fatalf("without Play the session ran a step itself: %+v", e)
+					}
+				}
+				return
+			}
+			a := h.waitEvent("A", timeline.Send)
+			b := h.waitEvent("B", timeline.Send)
+			if a.T-loaded.Now > 30 {
+				t.Errorf("the step at 0 ms ran at %.1f ms, %.1f ms after the load", a.T, a.T-loaded.Now)
+			}
+			if d := b.T - a.T; d < 180 || d > 260 {
+				t.Errorf("steps at 0 and 200 ms ran %.1f ms apart", d)
+			}
+			if a.Data != "one" || b.Data != "two" {
+				t.Errorf("sent %q on A and %q on B, want the steps' bytes", a.Data, b.Data)
+			}
+		})
+	}
+}
