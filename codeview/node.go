@@ -325,8 +325,10 @@ var nodeInstrumentation = `
 // One JSON line per event on stdout; control commands on stdin.
 const dc = require('diagnostics_channel');
 const { HTTPParser } = require('_http_common');
+// wall: when it happened, on the clock the runner reads too (ms since
+// the epoch, fractional), so the pipe's delay is not in the timeline.
 const emit = (kind, fields) =>
-  process.stdout.write(JSON.stringify({ v: ` + strconv.Itoa(NodeEventVersion) + `, kind, ...fields }) + '\n');
+  process.stdout.write(JSON.stringify({ v: ` + strconv.Itoa(NodeEventVersion) + `, kind, wall: performance.timeOrigin + performance.now(), ...fields }) + '\n');
 const sockets = new Set();
 let closing = null; // the reason for sockets a server.close*() call destroys
 

@@ -24,6 +24,9 @@ func Table(w io.Writer, r *Run) error {
 	if r.EndReason != "" {
 		ew.printf("\nThe run ended at %.1f ms: %s.\n", r.EndMs, wire.EndSentence(r.EndReason))
 	}
+	if err := Outcomes(ew, r.Events); err != nil {
+		return err
+	}
 	if err := LastingStates(ew, r.Events); err != nil {
 		return err
 	}
@@ -84,6 +87,9 @@ func EventTable(w io.Writer, events []timeline.Event) error {
 // request, the status, the TCP state, or the bytes with CR and LF shown
 // as escapes.
 func Detail(e timeline.Event) string {
+	if e.Kind == timeline.Outcome {
+		return OutcomeText(e)
+	}
 	var parts []string
 	if e.Side != "" {
 		parts = append(parts, e.Side+" end")
@@ -118,4 +124,50 @@ func Detail(e timeline.Event) string {
 		parts = append(parts, e.Error)
 	}
 	return strings.Join(parts, " ")
+}
+
+// OutcomeText says what a pooled request came to, as the client saw it:
+// "pool app: GET /b → 200 on app1 (reused)", "pool web: GET / → socket
+// hang up on web1 (reused)".
+func OutcomeText(e timeline.Event) string {
+	answer := fmt.Sprint(e.Status)
+	if e.Error != "" {
+		answer = e.Error
+	}
+	s := fmt.Sprintf("pool %s: %s %s → %s", e.Pool, e.Method, e.Path, answer)
+	if e.Conn != "" {
+		s += " on " + e.Conn
+	}
+	var notes []string
+	if e.Reused {
+		notes = append(notes, "reused")
+	}
+	if e.Retried {
+		notes = append(notes, "retried")
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return s
+}
+
+// Outcomes writes the pooled requests' outcomes, one a line, when the run
+// has any: what the client's program would have logged.
+func Outcomes(w io.Writer, events []timeline.Event) error {
+	first := true
+	for _, e := range events {
+		if e.Kind != timeline.Outcome {
+			continue
+		}
+		if first {
+			if _, err := fmt.Fprintf(w, "\nThe pooled requests, as their clients saw them:\n"); err != nil {
+				return err
+			}
+			first = false
+		}
+		if _, err := fmt.Fprintf(w, "  %9.1f ms  %s\n", e.T, OutcomeText(e)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

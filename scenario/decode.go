@@ -495,6 +495,9 @@ func (s *Scenario) canonicalize() {
 	if len(s.Client.Steps) == 0 {
 		s.Client.Steps = nil
 	}
+	if len(s.Client.Pools) == 0 {
+		s.Client.Pools = nil
+	}
 	if len(s.Checks) == 0 {
 		s.Checks = nil
 	}

@@ -270,6 +270,9 @@ func (s Scenario) WithDefaults() Scenario {
 		sv.Routes[i].Status = sv.Routes[i].Code()
 		sv.Routes[i].Then = slices.Clone(sv.Routes[i].Actions())
 	}
+	for i := range out.Client.Pools {
+		out.Client.Pools[i].withDefaults(out.Server)
+	}
 	for i := range out.Client.Steps {
 		r := out.Client.Steps[i].Request
 		if r == nil {
@@ -280,6 +283,10 @@ func (s Scenario) WithDefaults() Scenario {
 		}
 		if r.Path == "" {
 			r.Path = DefaultPath
+		}
+		if out.Client.Steps[i].Pool != "" {
+			// The pooled client writes its own version and Host.
+			continue
 		}
 		if r.Version == "" {
 			r.Version = DefaultVersion
@@ -321,6 +328,10 @@ func (s *Scenario) clone() Scenario {
 	if out.Proxy != nil {
 		out.Proxy = out.Proxy.clone()
 	}
+	out.Client.Pools = slices.Clone(out.Client.Pools)
+	for i := range out.Client.Pools {
+		out.Client.Pools[i] = out.Client.Pools[i].clone()
+	}
 	out.Client.Steps = slices.Clone(out.Client.Steps)
 	for i := range out.Client.Steps {
 		st := &out.Client.Steps[i]
@@ -354,6 +365,11 @@ func (s *Scenario) clone() Scenario {
 		if c.MinMs != nil {
 			v := *c.MinMs
 			c.MinMs = &v
+		}
+		for _, b := range []**bool{&c.Reused, &c.Retried} {
+			if *b != nil {
+				*b = boolp(**b)
+			}
 		}
 		if c.MaxMs != nil {
 			v := *c.MaxMs

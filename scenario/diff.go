@@ -61,6 +61,7 @@ func Diff(a, b Scenario) []Change {
 	var d differ
 	d.server(a.Server, b.Server)
 	d.proxy(a.Proxy, b.Proxy)
+	d.pools(a, b)
 	d.steps(a.Client.Steps, b.Client.Steps)
 	if x, y := a.Duration().Milliseconds(), b.Duration().Milliseconds(); x != y {
 		d.changed("durationMs", "Run length", msText(int(x), a.DurationMs == 0), msText(int(y), b.DurationMs == 0))
@@ -319,7 +320,7 @@ func (d *differ) steps(a, b []Step) {
 		for _, i := range gapA {
 			k := -1
 			for n, j := range gapB {
-				if !used[n] && a[i].Conn == b[j].Conn && stepAction(a[i]) == stepAction(b[j]) {
+				if !used[n] && a[i].Conn == b[j].Conn && a[i].Pool == b[j].Pool && stepAction(a[i]) == stepAction(b[j]) {
 					k = n
 					break
 				}
@@ -370,10 +371,10 @@ func (d *differ) step(a, b []Step, p pair) {
 	switch {
 	case p.a < 0:
 		s := b[p.b]
-		d.add(Change{Op: DiffAdded, Path: stepPath(p.b), What: "a step of connection " + s.Conn, To: stepText(s)})
+		d.add(Change{Op: DiffAdded, Path: stepPath(p.b), What: "a step of " + stepWho(s), To: stepText(s)})
 	case p.b < 0:
 		s := a[p.a]
-		d.add(Change{Op: DiffRemoved, Path: stepPath(p.a), What: "a step of connection " + s.Conn, From: stepText(s)})
+		d.add(Change{Op: DiffRemoved, Path: stepPath(p.a), What: "a step of " + stepWho(s), From: stepText(s)})
 	default:
 		x, y := a[p.a], b[p.b]
 		path, what := stepPath(p.b), "the step where "+stepAct(y)
@@ -438,7 +439,68 @@ func stepAct(s Step) string {
 	default:
 		act = "does nothing"
 	}
+	if s.Pool != "" {
+		return "pool " + s.Pool + " " + act
+	}
 	return s.Conn + " " + act
+}
+
+// stepWho names whose step it is: "connection A", "pool app".
+func stepWho(s Step) string {
+	if s.Pool != "" {
+		return "pool " + s.Pool
+	}
+	return "connection " + s.Conn
+}
+
+// pools compares the script's pooled clients, matched by name: a pool
+// added or removed is one change, a pool's knob another (unset knobs as
+// the kind's defaults, so unset and default agree).
+func (d *differ) pools(a, b Scenario) {
+	pa, pb := a.Client.Pools, b.Client.Pools
+	for _, x := range pa {
+		if _, ok := b.Client.FindPool(x.Name); !ok {
+			d.add(Change{Op: DiffRemoved, Path: poolPath(x.Name), What: "the " + poolText(x) + " pool " + x.Name, From: compactJSON(x)})
+		}
+	}
+	for _, y := range pb {
+		x, ok := a.Client.FindPool(y.Name)
+		if !ok {
+			d.add(Change{Op: DiffAdded, Path: poolPath(y.Name), What: "a " + poolText(y) + " pool " + y.Name, To: compactJSON(y)})
+			continue
+		}
+		path := poolPath(y.Name)
+		if x.Kind != y.Kind {
+			d.changed(path+".kind", "Pool "+y.Name+": client", poolText(x), poolText(y))
+			continue
+		}
+		x, y = x.clone(), y.clone()
+		x.withDefaults(a.Server)
+		y.withDefaults(b.Server)
+		ra, rb := jsonObject(x), jsonObject(y)
+		delete(ra, "name")
+		delete(rb, "name")
+		delete(ra, "kind")
+		delete(rb, "kind")
+		start := len(d.out)
+		d.json(path, ra, rb)
+		for i := start; i < len(d.out); i++ {
+			d.out[i].What = "pool " + y.Name + "'s " + d.out[i].What
+		}
+	}
+}
+
+func poolPath(name string) string { return "client.pools[" + strconv.Quote(name) + "]" }
+
+// poolText names a pool's client for a person.
+func poolText(p Pool) string {
+	switch p.Kind {
+	case PoolGo:
+		return "Go net/http"
+	case PoolNodeAgent:
+		return "Node http.Agent"
+	}
+	return p.Kind
 }
 
 func or(s, dflt string) string {

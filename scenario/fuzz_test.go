@@ -13,6 +13,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(js)
 	}
 	f.Add([]byte(base))
+	for _, js := range extraDecodeSeeds {
+		f.Add(js)
+	}
 	f.Add([]byte(`{"v":1,"server":{"runtime":"go","routes":[]},"checks":[],"client":{"steps":[{"at":0,"conn":"A","request":{"headers":{}}}]}}`))
 	f.Add([]byte(`{"v":1,"server":{"runtime":"node20","routes":[{"path":"*","thne":"x"}]}}`))
 	f.Add([]byte(`{"v":2}`))
@@ -100,3 +103,6 @@ func roundTrip(t *testing.T, s *Scenario) {
 		t.Fatalf("link round trip changed the scenario")
 	}
 }
+
+// extraDecodeSeeds are scenarios of the schema's extensions (pools).
+var extraDecodeSeeds = [][]byte{[]byte(poolJSON)}

@@ -86,7 +86,7 @@ func (st Step) Bytes() []byte {
 func (c Client) Conns() []string {
 	var out []string
 	for _, st := range c.Steps {
-		if !slices.Contains(out, st.Conn) {
+		if st.Pool == "" && !slices.Contains(out, st.Conn) {
 			out = append(out, st.Conn)
 		}
 	}

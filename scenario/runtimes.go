@@ -54,6 +54,24 @@ type Runtime struct {
 // lib/_http_server.js (or llhttp) at the pinned release and measured on
 // its real binary; the differential test holds the emulation to it.
 type NodeBehaviour struct {
+	// The client side, http.Agent (lib/_http_agent.js of the line), as
+	// package nodeagent emulates it (AgentBufferKnob below too).
+
+	// AgentGlobalKeepAlive: http.globalAgent is new Agent({keepAlive:
+	// true, scheduling: 'lifo', timeout: 5000}) (Node >= 19); before, a
+	// plain new Agent() that closes every socket after its response.
+	AgentGlobalKeepAlive bool
+	// AgentHintBufferMs: a free socket's timeout is lowered to the
+	// server's Keep-Alive: timeout=N hint less this many ms
+	// (keepSocketAlive, Node >= 20; a hint at or below it destroys the
+	// socket); the agentKeepAliveTimeoutBuffer option's default where
+	// AgentBufferKnob. 0: the line ignores the hint.
+	AgentHintBufferMs int
+	// AgentFreeDataGuard: a free socket that receives a byte is destroyed
+	// (installFreeSocketDataGuard, Node >= 22); before, the bytes are
+	// dropped and the socket stays in the pool.
+	AgentFreeDataGuard bool
+
 	// CloseClosesIdle: server.close() also calls closeIdleConnections()
 	// (Node >= 19, httpServerPreClose). Before, close() only stops
 	// accepting and idle keep-alive connections stay open.
@@ -93,6 +111,11 @@ type NodeBehaviour struct {
 	// keep the connection alive) never emits 'finish' (Node 24 on: the
 	// destroy fails the pending write callback); before, it still did.
 	ErrorDropsFinish bool
+	// AgentBufferKnob: http.Agent has the agentKeepAliveTimeoutBuffer
+	// option (Node 22 on), subtracted from the server's Keep-Alive:
+	// timeout= hint; a node-agent pool's keepAliveTimeoutBufferMs is
+	// refused on the lines without it.
+	AgentBufferKnob bool
 }
 
 // Knob is one server knob: a field of Server, by its JSON name.
@@ -265,17 +288,22 @@ func nodeLine(major, release, support string, b NodeBehaviour) Runtime {
 // newest Node line first (the default), then older lines, then Go.
 var runtimeTable = []Runtime{
 	nodeLine("26", "26.12.1", "active LTS", NodeBehaviour{
+		AgentGlobalKeepAlive: true, AgentHintBufferMs: 1_000, AgentFreeDataGuard: true,
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true, IdleBeforeRequest: true,
-		ErrorDropsFinish: true,
+		ErrorDropsFinish: true, AgentBufferKnob: true,
 	}),
 	nodeLine("24", "24.22.3", "maintenance LTS", NodeBehaviour{
+		AgentGlobalKeepAlive: true, AgentHintBufferMs: 1_000, AgentFreeDataGuard: true,
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true,
-		ErrorDropsFinish: true,
+		ErrorDropsFinish: true, AgentBufferKnob: true,
 	}),
 	nodeLine("22", "22.23.5", "maintenance LTS", NodeBehaviour{
+		AgentGlobalKeepAlive: true, AgentHintBufferMs: 1_000, AgentFreeDataGuard: true,
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, BufferKnob: true, RequireHost: true,
+		AgentBufferKnob: true,
 	}),
 	nodeLine("20", "20.20.2", "end of life", NodeBehaviour{
+		AgentGlobalKeepAlive: true, AgentHintBufferMs: 1_000,
 		CloseClosesIdle: true, KeepAliveBufferMs: 1_000, RequireHost: true,
 	}),
 	nodeLine("18", "18.20.8", "end of life", NodeBehaviour{

@@ -153,13 +153,19 @@ const (
 // Client is the scripted client.
 type Client struct {
 	Steps []Step `json:"steps,omitempty"`
+	// Pools are the pooled HTTP clients that steps with "pool" send
+	// their requests through (see Pool).
+	Pools []Pool `json:"pools,omitempty"`
 }
 
 // Step is one client action at a time on the session clock. Exactly one of
-// Send, Request, Open, Close, Reset is set.
+// Send, Request, Open, Close, Reset is set. A pool step names Pool instead
+// of Conn and sends its Request through that pooled client, which picks
+// the connection.
 type Step struct {
 	At      int      `json:"at"`
-	Conn    string   `json:"conn"`
+	Conn    string   `json:"conn,omitempty"`
+	Pool    string   `json:"pool,omitempty"`
 	Send    *string  `json:"send,omitempty"`
 	Request *Request `json:"request,omitempty"`
 	Open    bool     `json:"open,omitempty"`

@@ -118,6 +118,7 @@ func (s *Scenario) Validate() error {
 		ps.add("durationMs", "%d is outside 1..%d (0 or unset means %d)", s.DurationMs, MaxDurationMs, DefaultDurationMs)
 	}
 	s.Client.validate(&ps, duration)
+	s.Client.validatePools(&ps, s.Server, s.Proxy != nil)
 	if s.Proxy != nil {
 		for i, st := range s.Client.Steps {
 			if IsUpstreamLabel(st.Conn) {
@@ -353,11 +354,20 @@ func (c *Client) validate(ps *Problems, durationMs int) {
 		if st.At < 0 || st.At > durationMs {
 			ps.add(field+".at", "%d is outside 0..%d (durationMs)", st.At, durationMs)
 		}
+		if st.Pool != "" {
+			c.validatePoolStep(ps, field, st)
+			if st.Request != nil {
+				st.Request.validate(ps, field+".request")
+			}
+			continue
+		}
 		switch {
 		case st.Conn == "":
 			ps.add(field+".conn", "missing; a label such as \"A\"")
 		case !ValidConn(st.Conn):
 			ps.add(field+".conn", "%q is not a label: a letter, then up to %d letters, digits, '_' or '-'", st.Conn, MaxConnLabelLen-1)
+		case c.PoolOf(st.Conn) != "":
+			ps.add(field+".conn", "%q is a connection of pool %q; give the step's connection another label", st.Conn, c.PoolOf(st.Conn))
 		case !conns[st.Conn]:
 			conns[st.Conn] = true
 			if len(conns) == MaxConns+1 {

@@ -14,6 +14,11 @@ type Match struct {
 	Contains string `json:"contains,omitempty"` // Data or Error contains this text
 	Hop      string `json:"hop,omitempty"`      // "upstream": only a proxy's upstream connections
 	Upstream string `json:"upstream,omitempty"` // forward / proxy-error about this upstream connection
+	// Pool, Reused and Retried select outcome events: of this pool, on a
+	// reused connection or not, sent more than once or not.
+	Pool    string `json:"pool,omitempty"`
+	Reused  *bool  `json:"reused,omitempty"`
+	Retried *bool  `json:"retried,omitempty"`
 }
 
 // Check is one predicate over a run's events, shared by lessons, scenarios

@@ -13,7 +13,7 @@ import (
 // Kinds lists every event kind of the contract, connection kinds first.
 var Kinds = []string{
 	Connect, Accept, Send, Request, Response, Recv, Idle, Close, Reset, Refused, TCP,
-	Forward, ProxyError,
+	Forward, ProxyError, Outcome,
 	Listen, CloseCalled, CloseIdleCalled, CloseAllCalled, ShutdownCalled,
 	ListenerClosed, BeforeExit, Exit,
 }
@@ -138,6 +138,9 @@ func validateMatch(m Match, prefix string, add func(field, format string, args .
 	if len(m.Contains) > MaxContains {
 		add(prefix+"contains", "%d bytes; the limit is %d", len(m.Contains), MaxContains)
 	}
+	if len(m.Pool) > 64 {
+		add(prefix+"pool", "too long")
+	}
 	if len(m.Conn) > 64 || len(m.Method) > 64 || len(m.Path) > MaxContains {
 		add(prefix+"conn", "conn, method or path is too long")
 	}
@@ -156,6 +159,9 @@ func (m Match) Matches(e Event) bool {
 		(m.State == "" || m.State == e.State) &&
 		(m.Hop == "" || m.Hop == e.Hop) &&
 		(m.Upstream == "" || m.Upstream == e.Upstream) &&
+		(m.Pool == "" || m.Pool == e.Pool) &&
+		(m.Reused == nil || *m.Reused == e.Reused) &&
+		(m.Retried == nil || *m.Retried == e.Retried) &&
 		(m.Contains == "" || strings.Contains(e.Data, m.Contains) || strings.Contains(e.Error, m.Contains))
 }
 
@@ -448,6 +454,15 @@ func describeMatch(m Match) string {
 	if m.Hop != "" {
 		parts = append(parts, "on the "+m.Hop+" hop")
 	}
+	if m.Pool != "" {
+		parts = append(parts, "of pool "+m.Pool)
+	}
+	if m.Reused != nil {
+		parts = append(parts, map[bool]string{true: "on a reused connection", false: "on a new connection"}[*m.Reused])
+	}
+	if m.Retried != nil {
+		parts = append(parts, map[bool]string{true: "retried", false: "not retried"}[*m.Retried])
+	}
 	if m.Contains != "" {
 		parts = append(parts, "containing '"+escapeBytes(m.Contains)+"'")
 	}
@@ -458,7 +473,7 @@ func describeMatch(m Match) string {
 // (socket-timeout)", "conn B request GET /end", "exit".
 func describeEvent(e Event) string {
 	return describeMatch(Match{Conn: e.Conn, Kind: e.Kind, By: e.By, Reason: e.Reason,
-		Method: e.Method, Path: e.Path, Status: e.Status, Side: e.Side, State: e.State, Upstream: e.Upstream})
+		Method: e.Method, Path: e.Path, Status: e.Status, Side: e.Side, State: e.State, Upstream: e.Upstream, Pool: e.Pool})
 }
 
 // escapeBytes shows CR, LF and other control bytes as Go escapes (\r\n):

@@ -37,6 +37,15 @@ type Event struct {
 	// close without Open is the second FIN: both ends are now closed.
 	// A reset closes both ends at once and never carries Open.
 	Open string `json:"open,omitempty"`
+	// Pool, Reused and Retried are set on outcome events (an extension):
+	// the pooled client (client.pools) that made the request, whether
+	// the connection it took was reused (Node's req.reusedSocket, Go's
+	// GotConnInfo.Reused), and whether the request was sent more than
+	// once (Go's Transport retrying on a new connection, or the app's
+	// retryReused).
+	Pool    string `json:"pool,omitempty"`
+	Reused  bool   `json:"reused,omitempty"`
+	Retried bool   `json:"retried,omitempty"`
 }
 
 // OtherEnd names the peer of the end that closed (by) on a connection:
@@ -134,6 +143,14 @@ const (
 	// log line.
 	ProxyError = "proxy-error"
 )
+
+// Outcome is a pooled client's report of one request it made (an
+// extension): Conn the connection it ended on ("" when none), Method,
+// Path, Pool, and either Status or Error, the client's own words
+// ("socket hang up", `Get "http://demo/": EOF`); Reused and Retried.
+// The client reports it and the session stamps it, so it is the moment
+// the client knew, not when the bytes moved.
+const Outcome = "outcome"
 
 // Server event kinds (no Conn).
 const (

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strconv"
-	"strings"
 	"syscall/js"
 
 	"github.com/keepalive-playground/playground/codeview"
@@ -70,16 +68,7 @@ func (c *codeTab) edited(sc scenario.Scenario, err error) {
 }
 
 // copy puts one of the Code tab's programs on the clipboard.
-func (c *codeTab) copy(text, what string) {
-	ok := copyText(c.loop, text,
-		func() {
-			c.say.notice("The " + what + " is copied to the clipboard (" + strconv.Itoa(strings.Count(text, "\n")+1) + " lines).")
-		},
-		func() { c.say.notice("The clipboard refused: select the " + what + " and copy it.") })
-	if !ok {
-		c.say.notice("The clipboard is not available here: select the " + what + " and copy it.")
-	}
-}
+func (c *codeTab) copy(text, what string) { copyLines(c.loop, c.say, text, what) }
 
 // AWS's pages the alb kind is modelled from (codeview.ALBDocs and
 // ALBTroubleshooting), linked from the Code tab's caption.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -85,6 +87,19 @@ func (m *messages) notice(msg string, actions ...noticeAction) {
 		wait *= 3
 	}
 	m.noticeT = time.AfterFunc(wait, func() { m.loop.Post(func() { n.Set("hidden", true) }) })
+}
+
+// copyLines puts text (the what, "program", "transcript of A") on the
+// clipboard and says how it went.
+func copyLines(loop *dom.Loop, say notifier, text, what string) {
+	ok := copyText(loop, text,
+		func() {
+			say.notice("The " + what + " is copied to the clipboard (" + strconv.Itoa(strings.Count(text, "\n")+1) + " lines).")
+		},
+		func() { say.notice("The clipboard refused: select the " + what + " and copy it.") })
+	if !ok {
+		say.notice("The clipboard is not available here: select the " + what + " and copy it.")
+	}
 }
 
 // copyText puts text on the clipboard and calls copied or refused on the

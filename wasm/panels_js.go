@@ -31,27 +31,41 @@ type connPanel struct {
 	list  js.Value
 	cards map[string]*connCard
 	ls    *dom.Listeners
+	// trDraw draws the transcripts' new entries, once a frame.
+	trDraw int
+	// upSec holds the cards of a proxy's upstream connections, after the
+	// client's (the Connections list is the client's own); made on the
+	// first upstream connection of a run.
+	upSec, upList js.Value
 }
 
 type connCard struct {
 	label string
-	// pooled: the pooled client's connection, which only it writes to.
-	pooled bool
-	state  lanes.CardState
-	halfBy string // the end whose FIN came first, while half-closed
-	recv   strings.Builder
-	el     js.Value
-	stateE js.Value
-	recvE  js.Value
-	input  js.Value
-	crlf   js.Value
-	errE   js.Value
-	ls     *dom.Listeners
+	// pooled: the pooled client's connection, which only it writes to;
+	// upstream: a proxy's own connection to the demo server (u1, …),
+	// whose card is its transcript alone.
+	pooled, upstream bool
+	state            lanes.CardState
+	halfBy           string // the end whose FIN came first, while half-closed
+	recv             strings.Builder
+	el               js.Value
+	stateE           js.Value
+	recvE            js.Value
+	input            js.Value
+	crlf             js.Value
+	errE             js.Value
+	ls               *dom.Listeners
+	tv               *transcriptView
 }
 
 func newConnPanel(a *app) *connPanel {
 	p := &connPanel{a: a, list: dom.ByID("connections"), cards: map[string]*connCard{}, ls: dom.NewListeners(a.loop)}
 	p.ls.On(dom.ByID("new-conn"), "click", func(js.Value) { p.openNew() })
+	p.trDraw = a.loop.Drawer(func() {
+		for _, c := range p.cards {
+			c.tv.draw()
+		}
+	})
 	return p
 }
 
@@ -89,6 +103,7 @@ func (p *connPanel) card(label string) *connCard {
 	c.crlf = dom.El("input", []dom.Attr{dom.A("type", "checkbox"), dom.A("id", id+"-crlf"), dom.A(".checked", true)})
 	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("role", "alert"), dom.A("hidden", true)})
 	c.recvE = dom.El("pre", []dom.Attr{dom.A("class", "conn-recv"), dom.A("aria-label", "Bytes received on "+label), dom.A("tabindex", "0")})
+	c.tv = newTranscriptView(p, c, "")
 	send := func() {
 		data, err := client.Unescape(c.input.Get("value").String(), c.crlf.Get("checked").Bool())
 		if err != nil {
@@ -137,8 +152,10 @@ func (p *connPanel) card(label string) *connCard {
 			btn("Send", "Send the bytes (Ctrl+Enter)", send),
 		),
 		c.errE,
+		c.tv.el,
 		c.recvE,
 	)
+	c.el.Get("dataset").Set("view", "transcript")
 	c.ls.On(c.input, "keydown", func(ev js.Value) {
 		if ev.Get("key").String() == "Enter" && (ev.Get("ctrlKey").Bool() || ev.Get("metaKey").Bool()) {
 			send()
@@ -159,6 +176,7 @@ func (p *connPanel) poolCard(c *connCard, id string) *connCard {
 	c.stateE = dom.El("span", []dom.Attr{dom.A("class", "conn-state"), dom.A("role", "status")})
 	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("role", "alert"), dom.A("hidden", true)})
 	c.recvE = dom.El("pre", []dom.Attr{dom.A("class", "conn-recv"), dom.A("aria-label", "Bytes received on "+c.label), dom.A("tabindex", "0")})
+	c.tv = newTranscriptView(p, c, "")
 	c.el = dom.El("article", []dom.Attr{dom.A("class", "conn-card"), dom.A("id", id), dom.A("data-label", c.label), dom.A("data-pooled", "true"), dom.A("aria-labelledby", id+"-h")},
 		dom.El("header", []dom.Attr{dom.A("class", "conn-head")},
 			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Connection "+c.label),
@@ -166,11 +184,45 @@ func (p *connPanel) poolCard(c *connCard, id string) *connCard {
 		),
 		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client (Go's net/http Transport), which writes, reuses and closes it; send requests through it in the composer."),
 		c.errE,
+		c.tv.el,
 		c.recvE,
 	)
+	c.el.Get("dataset").Set("view", "transcript")
 	p.cards[c.label] = c
 	p.list.Call("appendChild", c.el)
 	c.setState("", "")
+	return c
+}
+
+// upstreamCard makes the card of one of a proxy's own connections to the
+// demo server (u1, …): its transcript, the bytes the proxy forwarded and
+// what the app answered, which the client's card cannot show.
+func (p *connPanel) upstreamCard(label string) *connCard {
+	c := &connCard{label: label, upstream: true, ls: dom.NewListeners(p.a.loop)}
+	id := "conn-" + label
+	c.stateE = dom.El("span", []dom.Attr{dom.A("class", "conn-state"), dom.A("role", "status")})
+	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("hidden", true)})
+	c.recvE = dom.El("pre", []dom.Attr{dom.A("class", "conn-recv"), dom.A("aria-label", "Bytes the proxy received on "+label), dom.A("tabindex", "0")})
+	c.tv = newTranscriptView(p, c, timeline.HopUpstream)
+	c.el = dom.El("article", []dom.Attr{dom.A("class", "conn-card"), dom.A("id", id), dom.A("data-label", label), dom.A("data-upstream", "true"), dom.A("aria-labelledby", id+"-h")},
+		dom.El("header", []dom.Attr{dom.A("class", "conn-head")},
+			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Upstream connection "+label),
+			c.stateE,
+		),
+		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "The proxy's own connection to the app: → is what the proxy sent, ← what the app answered."),
+		c.tv.el,
+		c.recvE,
+	)
+	c.el.Get("dataset").Set("view", "transcript")
+	p.cards[label] = c
+	if p.upSec.IsUndefined() {
+		p.upList = dom.El("div", []dom.Attr{dom.A("class", "conn-list")})
+		p.upSec = dom.El("section", []dom.Attr{dom.A("class", "upstream-conns"), dom.A("aria-labelledby", "upstream-conns-h")},
+			dom.El("h3", []dom.Attr{dom.A("id", "upstream-conns-h")}, "The proxy's connections to the app"),
+			p.upList)
+		p.list.Call("after", p.upSec)
+	}
+	p.upList.Call("appendChild", c.el)
 	return c
 }
 
@@ -198,12 +250,30 @@ func (p *connPanel) scripted(m wire.Msg) {
 }
 
 func (p *connPanel) event(ev timeline.Event) {
-	if ev.Conn == "" || ev.Hop == timeline.HopUpstream {
-		// The proxy's own upstream connections are on the timeline; the
-		// cards are the client's connections.
+	if ev.Conn == "" {
 		return
 	}
-	c := p.card(ev.Conn)
+	c := p.cards[ev.Conn]
+	switch {
+	case c != nil:
+	case ev.Hop == timeline.HopUpstream:
+		c = p.upstreamCard(ev.Conn)
+	default:
+		c = p.card(ev.Conn)
+	}
+	// The run's events are a.events; this one was added last.
+	if c.tv.add(len(p.a.events)-1, ev) {
+		p.a.loop.Invalidate(p.trDraw)
+	}
+	if c.upstream {
+		// The proxy's own connection: its lane and its transcript say
+		// the rest; the card's states are worded for the client's.
+		if ev.Kind == timeline.Recv && c.recv.Len() < maxShownBytes {
+			c.recv.WriteString(ev.Data)
+			appendVisible(c.recvE, ev.Data)
+		}
+		return
+	}
 	switch ev.Kind {
 	case timeline.Connect:
 		c.setState(lanes.CardOpen, "")
@@ -290,6 +360,10 @@ func (p *connPanel) reset() {
 		c.ls.Release()
 		c.el.Call("remove")
 		delete(p.cards, label)
+	}
+	if !p.upSec.IsUndefined() {
+		p.upSec.Call("remove")
+		p.upSec, p.upList = js.Undefined(), js.Undefined()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -23,6 +24,14 @@ type pooled struct {
 	api   js.Value
 	// loading is the composer's "Loading…" line, removed once loaded.
 	loading js.Value
+
+	// The scenario's pool steps (client.pools): script is the run's
+	// scenario waiting for pool.wasm (nil when none waits), zero when its
+	// session clock started, gen the run they belong to (a new run stops
+	// the old one's timers).
+	script *scenario.Scenario
+	zero   time.Time
+	gen    int
 }
 
 // poolLoad is how far pool.wasm has come: requests wait in the queue until
@@ -51,6 +60,95 @@ func (p *pooled) do(r scenario.Request) {
 	if p.state == poolNotLoaded {
 		p.load()
 	}
+}
+
+// runScript starts the run's pool steps: each goes through its pool at
+// its time on the session clock, which started about now (the scenario
+// has just loaded). Until pool.wasm is ready they wait; a step whose
+// time has passed by then goes at once.
+func (p *pooled) runScript(sc scenario.Scenario) {
+	if len(wire.PoolSteps(&sc)) == 0 {
+		return
+	}
+	p.zero = time.Now()
+	switch p.state {
+	case poolFailed:
+		p.c.showError("The pooled client could not be loaded, so the scenario's pool steps do not run; reload the page to try again.")
+	case poolReady:
+		p.startScript(sc)
+	default:
+		p.script = &sc
+		if p.state == poolNotLoaded {
+			p.load()
+		}
+	}
+}
+
+// startScript makes the scenario's pools in pool.wasm and arms a timer
+// per step; the timers only post to the loop.
+func (p *pooled) startScript(sc scenario.Scenario) {
+	gen := p.gen
+	for _, pl := range sc.Client.Pools {
+		if pl.Kind != scenario.PoolGo {
+			p.c.showError("Pool " + pl.Name + ": Node's http.Agent is not in this build yet; its steps do not run.")
+			continue
+		}
+		opts, _ := json.Marshal(map[string]any{
+			"idleConnTimeoutMs":   pl.GoIdleConnTimeout().Milliseconds(),
+			"maxIdleConnsPerHost": pl.GoMaxIdleConnsPerHost(),
+			"disableKeepAlives":   pl.GoKeepAlivesDisabled(),
+		})
+		p.api.Call("pool", pl.Name, string(opts))
+	}
+	for _, st := range wire.PoolSteps(&sc) {
+		pl, ok := sc.Client.FindPool(st.Pool)
+		if !ok || pl.Kind != scenario.PoolGo {
+			continue
+		}
+		time.AfterFunc(time.Until(p.zero.Add(time.Duration(st.At)*time.Millisecond)), func() {
+			p.a.loop.Post(func() {
+				if p.gen == gen {
+					p.step(pl, *st.Request, false)
+				}
+			})
+		})
+	}
+}
+
+// step sends one pool step's request and reports its outcome; with
+// retryReused, an idempotent request that failed on a reused connection
+// goes once more (retry).
+func (p *pooled) step(pl scenario.Pool, r scenario.Request, retry bool) {
+	gen := p.gen
+	p.call("doOn", pl.Name, r, func(summary string, ok bool, ev timeline.Event) {
+		if p.gen != gen {
+			return
+		}
+		if retry {
+			ev.Retried = true
+		}
+		p.report(ev)
+		p.c.result("pool "+pl.Name+": "+r.Method+" "+r.Path+": "+summary, ok)
+		if !retry && pl.RetryReused && ev.Error != "" && ev.Reused && scenario.Idempotent(r.Method) {
+			p.step(pl, r, true)
+		}
+	})
+}
+
+// report sends an outcome to the session, which stamps it into the
+// timeline.
+func (p *pooled) report(ev timeline.Event) {
+	ev.T = 0
+	if len(ev.Error) > wire.MaxOutcomeErrorBytes {
+		ev.Error = strings.ToValidUTF8(ev.Error[:wire.MaxOutcomeErrorBytes], "")
+	}
+	p.a.send(wire.Msg{Type: wire.Outcome, Event: &ev})
+}
+
+// owns reports whether conn is one of the pooled clients' connections:
+// the composer's (pool1, …) or a scenario pool's (app1, …).
+func (p *pooled) owns(conn string) bool {
+	return strings.HasPrefix(conn, client.PoolPrefix) || p.a.loaded.Client.PoolOf(conn) != ""
 }
 
 // load fetches and starts pool.wasm. Its callbacks only post to the loop.
@@ -103,6 +201,8 @@ func (p *pooled) load() {
 
 func (p *pooled) ready() {
 	p.state = poolReady
+	// Tests (and the curious) can tell the client has started.
+	p.a.root.Get("dataset").Set("poolReady", "true")
 	p.api = js.Global().Get("kapPool")
 	p.loaded()
 	q := p.queue
@@ -110,11 +210,19 @@ func (p *pooled) ready() {
 	for _, r := range q {
 		p.send(r)
 	}
+	if sc := p.script; sc != nil {
+		p.script = nil
+		p.startScript(*sc)
+	}
 }
 
 func (p *pooled) failed(why string) {
 	p.state = poolFailed
 	p.queue = nil
+	if p.script != nil {
+		p.script = nil
+		p.c.showError("The scenario's pool steps do not run.")
+	}
 	p.loaded()
 	p.c.showError("The pooled client could not be loaded: " + why)
 }
@@ -127,9 +235,19 @@ func (p *pooled) loaded() {
 	}
 }
 
-// send hands one request to the pool; the answer comes back as a line in
-// the composer.
+// send hands one request to the composer's pool; the answer comes back
+// as a line in the composer, and its outcome goes to the timeline.
 func (p *pooled) send(r scenario.Request) {
+	p.call("do", "", r, func(summary string, ok bool, ev timeline.Event) {
+		p.c.result(summary, ok)
+		p.report(ev)
+	})
+}
+
+// call runs one request in pool.wasm (fn "do" for the composer's pool,
+// "doOn" with the pool's name for a scenario's); then runs on the loop
+// with the summary line and the outcome event.
+func (p *pooled) call(fn, name string, r scenario.Request, then func(summary string, ok bool, ev timeline.Event)) {
 	header := map[string][]string{}
 	for k, v := range r.Headers {
 		header[k] = []string{v}
@@ -137,14 +255,23 @@ func (p *pooled) send(r scenario.Request) {
 	hj, _ := json.Marshal(header)
 	var done js.Func
 	done = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		summary, ok := args[0].String(), args[1].Bool()
+		summary, ok, outcome := args[0].String(), args[1].Bool(), args[2].String()
 		p.a.loop.Post(func() {
 			done.Release()
-			p.c.result(summary, ok)
+			var ev timeline.Event
+			if err := json.Unmarshal([]byte(outcome), &ev); err != nil {
+				js.Global().Get("console").Call("warn", "pool sent a bad outcome:", err.Error())
+				return
+			}
+			then(summary, ok, ev)
 		})
 		return nil
 	})
-	p.api.Call("do", r.Method, r.Path, string(hj), r.Body, done)
+	args := []any{r.Method, r.Path, string(hj), r.Body, done}
+	if fn == "doOn" {
+		args = append([]any{name}, args...)
+	}
+	p.api.Call(fn, args...)
 }
 
 // deliver passes the pool what concerns its connections.
@@ -153,9 +280,9 @@ func (p *pooled) deliver(m wire.Msg) {
 		return
 	}
 	switch {
-	case m.Type == wire.Ev && !strings.HasPrefix(m.Event.Conn, client.PoolPrefix):
+	case m.Type == wire.Ev && !p.owns(m.Event.Conn):
 		return
-	case m.Type == wire.EOF && !strings.HasPrefix(m.Conn, client.PoolPrefix):
+	case m.Type == wire.EOF && !p.owns(m.Conn):
 		return
 	}
 	data, err := wire.Encode(m)
@@ -168,9 +295,21 @@ func (p *pooled) deliver(m wire.Msg) {
 // event passes a timeline event to the pool.
 func (p *pooled) event(ev timeline.Event) { p.deliver(wire.Msg{Type: wire.Ev, Event: &ev}) }
 
-// reset: a new run started; the backend dropped every connection.
+// reset: a new run started; the backend dropped every connection. The
+// run's own pool steps start here (newRun has just taken its scenario;
+// pendingRun says the load is a run, whose steps go now).
 func (p *pooled) reset() {
+	p.gen++
+	p.script = nil
 	if p.state == poolReady {
 		p.api.Call("abandon", "a new run started")
+	}
+	switch {
+	case p.a.pendingRun:
+		p.runScript(p.a.loaded)
+	case p.state == poolNotLoaded && len(wire.PoolSteps(&p.a.loaded)) > 0:
+		// A scenario with pool steps is on screen: load the client now,
+		// so that Run starts its steps on time, not a load later.
+		p.load()
 	}
 }

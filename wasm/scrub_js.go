@@ -30,6 +30,10 @@ type scrubber struct {
 	// a.events, which are also the timeline's event ids); nil while no
 	// finished run is on screen.
 	order []int
+	// rank is each event's place in order (an index into a.events to its
+	// position), so a transcript asks of an entry's event whether it had
+	// happened by the instant.
+	rank []int
 	// k is the instant: the first k events of order have happened; k ==
 	// len(order) is the live view.
 	k int
@@ -99,6 +103,10 @@ func scrubKey(ev js.Value) bool {
 func (s *scrubber) finished() {
 	s.live()
 	s.order = timeline.TimeOrder(s.a.events)
+	s.rank = make([]int, len(s.order))
+	for pos, i := range s.order {
+		s.rank[i] = pos
+	}
 	n := len(s.order)
 	if n == 0 {
 		s.order = nil
@@ -115,7 +123,7 @@ func (s *scrubber) finished() {
 // hand.
 func (s *scrubber) reset() {
 	s.live()
-	s.order = nil
+	s.order, s.rank = nil, nil
 	s.k = 0
 	s.bar.Set("hidden", true)
 }
@@ -178,6 +186,9 @@ func (s *scrubber) live() {
 	if s.saved == nil {
 		return
 	}
+	for _, c := range s.a.conns.cards {
+		c.tv.at(nil)
+	}
 	for label, sv := range s.saved {
 		c := s.a.conns.cards[label]
 		if c == nil {
@@ -207,9 +218,14 @@ func (s *scrubber) cardsAt(k int) {
 			s.saved[label] = savedCard{text: c.stateE.Get("textContent").String(), state: c.el.Get("dataset").Get("state").String()}
 		}
 	}
+	happened := func(event int) bool { return event < len(s.rank) && s.rank[event] < k }
 	for label, c := range s.a.conns.cards {
-		if _, ok := s.saved[label]; !ok {
-			continue // made while scrubbing: it has no live state to restore
+		// The transcript: only what had happened by the instant.
+		c.tv.at(happened)
+		if _, ok := s.saved[label]; !ok || c.upstream {
+			// Made while scrubbing, it has no live state to restore; a
+			// proxy's own connection's card is its transcript alone.
+			continue
 		}
 		at := cards[label]
 		if at == nil {

@@ -26,7 +26,7 @@ const MaxTextBytes = 256
 // fromBrowser holds the types the browser sends; they are bounded by
 // MaxMessageBytes, the backend's by MaxServerMessageBytes.
 var fromBrowser = map[string]bool{
-	Hello: true, Ping: true, Open: true, Write: true, Shut: true, Reset: true, Load: true, Control: true, Restart: true, Compare: true,
+	Hello: true, Ping: true, Open: true, Write: true, Shut: true, Reset: true, Load: true, Control: true, Restart: true, Compare: true, Outcome: true,
 }
 
 // Limit is the most bytes one message of type typ may take: MaxMessageBytes
@@ -105,6 +105,7 @@ var rules = map[string]rule{
 	Control: {allowed: []field{fAction}, required: []field{fAction}},
 	Restart: {},
 	Compare: {allowed: []field{fScenario}, required: []field{fScenario}},
+	Outcome: {allowed: []field{fEvent}, required: []field{fEvent}},
 
 	Ready:  {allowed: []field{fV, fSession, fNow}, required: []field{fV, fSession}},
 	Pong:   {allowed: []field{fSeq, fNow, fSent}},
@@ -200,6 +201,9 @@ func (m *Msg) Check() error {
 		if err := m.Event.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("event.%w", err))
 		}
+	}
+	if m.Type == Outcome && m.Event != nil {
+		errs = append(errs, checkOutcome(m.Event)...)
 	}
 	for _, t := range []struct{ name, v string }{{"session", m.Session}, {"code", m.Code}} {
 		if len(t.v) > MaxTextBytes {

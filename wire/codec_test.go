@@ -148,6 +148,8 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"type":"load","scenario":{ "v" : 1 }}`))
+	f.Add([]byte(`{"type":"outcome","event":{"t":0,"kind":"outcome","conn":"web1","pool":"web","method":"GET","path":"/","error":"socket hang up","reused":true}}`))
+	f.Add([]byte(`{"type":"outcome","event":{"t":0,"kind":"outcome","pool":"app","status":200,"retried":true}}`))
 	f.Add([]byte(`{"type":"write","conn":"A","data":"","at":1e308}`))
 	f.Add([]byte(`{"type":"event","event":{"t":0,"kind":"recv","data":"\u003c"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -43,6 +43,11 @@ const (
 	// Compare runs every variant of Scenario's comparison (its compare
 	// field), each on a demo server of its own, beside the live one.
 	Compare = "compare" // Scenario
+	// Outcome is a pooled client's report of one request it made (an
+	// extension): Event holds a timeline.Outcome event without t (conn,
+	// method, path, pool, status or error, reused, retried). The session
+	// stamps it on its clock and sends it on as an event.
+	Outcome = "outcome" // Event
 )
 
 // Backend → browser.

@@ -20,7 +20,7 @@ func TestHalfCloseShowsBothEnds(t *testing.T) {
 			p.click(`#conn-A .conn-send button`)
 			p.waitJS("the response on A", `document.querySelector('#conn-A .conn-recv').textContent.includes("HTTP/1.1 200 OK")`, stepTimeout)
 			p.waitJS("click Half-close", `(() => { const b = [...document.querySelectorAll('#conn-A button')].find(b => b.textContent === 'Half-close'); if (!b) return false; b.click(); return true })()`, stepTimeout)
-			p.waitJS("the server's end closed too", `document.querySelector('#conn-A[data-state="closed"]') !== null && document.querySelector('#conn-A').textContent.includes("the server closed its end too")`, stepTimeout)
+			p.waitJS("the server's end closed too", `document.querySelector('#conn-A[data-state="closed"]') !== null && document.querySelector('#conn-A .conn-state').textContent.includes("the server closed its end too")`, stepTimeout)
 			p.waitJS("the lane ends at the server's FIN", `document.querySelector('#timeline [data-conn="A"][data-close-by]') !== null`, stepTimeout)
 			p.screenshot("half-close-both-ends-" + rt)
 			if probs := p.problemsExcept(); len(probs) > 0 {

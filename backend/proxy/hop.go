@@ -252,6 +252,13 @@ func (c *hopConn) run() {
 	wg.Wait()
 }
 
+// FINSeen is the Reason of a close the hop reports only to say when it
+// read the server's FIN: not a timeline event of its own, it moves the
+// demo server's report of that FIN (which has the reason, and comes
+// through a pipe from a real release) back to the instant the FIN was
+// on the wire. The session never sends it on.
+const FINSeen = "fin-seen"
+
 // item is one thing crossing the hop: bytes, or the end of a direction.
 type item struct {
 	data []byte
@@ -300,6 +307,20 @@ func (c *hopConn) pump(src, dst *net.TCPConn, up bool) {
 			}
 			if !up && end == endFIN {
 				c.serverFIN.Store(true)
+				if !c.proxyFIN.Load() {
+					// When the server's FIN left, to the relay's reading;
+					// the demo server's report of it says why, and may
+					// reach the session a few ms later than the FIN.
+					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Close, By: timeline.ByServer, Reason: FINSeen})
+				} else {
+					// The server's FIN answers the proxy's (an idle
+					// upstream connection the proxy let go): the second
+					// FIN of the connection, which the demo server's one
+					// report of the socket (the proxy's end) leaves out.
+					// When the server reports its end itself, the first
+					// report of that end wins in the session.
+					c.h.emit(timeline.Event{Conn: c.label, Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonPeerFin})
+				}
 			}
 			if up {
 				c.proxyFIN.Store(true)

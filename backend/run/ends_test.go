@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -145,5 +146,65 @@ func TestBothEndsOfEveryClose(t *testing.T) {
 				t.Errorf("half-close lasts %.1f ms on the emulation, %.1f ms on real %s", half["emulation"], r, rt.Name)
 			}
 		})
+	}
+}
+
+// TestBothEndsOfUpstreamCloses: behind a proxy, an upstream connection's
+// two FINs are two close events in the order they crossed the wire, on
+// the emulation and on the real release: Go's Transport lets an idle
+// connection go and the server answers its FIN (the server's answer was
+// missing: the demo server reports one close per socket); nginx's
+// default upstream is HTTP/1.0, so the server closes first and nginx
+// answers (a real release reports its close through a pipe, after its
+// socket's close event, which put it after nginx's answer).
+func TestBothEndsOfUpstreamCloses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real binaries")
+	}
+	for _, tc := range []struct {
+		proxy string
+		first string // the end whose FIN comes first
+		// answers are the reasons the second FIN may have: nginx closes
+		// an HTTP/1.0 upstream connection once it has read the whole
+		// answer, whether or not the server's FIN came with it.
+		answers []string
+	}{
+		{`{"kind": "go", "upstreamIdleTimeoutMs": 300}`, timeline.ByProxy, []string{timeline.ReasonPeerFin}},
+		{`{"kind": "nginx"}`, timeline.ByServer, []string{timeline.ReasonPeerFin, timeline.ReasonConnectionClose}},
+	} {
+		for _, name := range []string{scenario.DefaultRuntime(), "go"} {
+			rt, _ := scenario.Lookup(name)
+			t.Run(rt.Name, func(t *testing.T) {
+				t.Parallel()
+				for kind, f := range emulationAndReal(t, rt) {
+					sc, err := scenario.Decode([]byte(fmt.Sprintf(`{"v": 1, "server": {"runtime": %q}, "proxy": %s,
+"client": {"steps": [{"at": 0, "conn": "A", "request": {"path": "/"}}]}, "durationMs": 900}`, rt.Name, tc.proxy)))
+					if err != nil {
+						t.Fatal(err)
+					}
+					evs := runEnds(t, sc, f)
+					var cs []timeline.Event
+					for _, e := range evs {
+						if e.Conn == "u1" && (e.Kind == timeline.Close || e.Kind == timeline.Reset) {
+							cs = append(cs, e)
+						}
+					}
+					if len(cs) != 2 || cs[0].Kind != timeline.Close || cs[1].Kind != timeline.Close {
+						t.Fatalf("%s %s: u1's ends %+v, want two closes", tc.proxy, kind, cs)
+					}
+					second := timeline.OtherEnd(tc.first, timeline.HopUpstream, true)
+					if cs[0].By != tc.first || cs[0].Open != second || cs[1].By != second || cs[1].Open != "" {
+						t.Errorf("%s %s: u1 closed by %s (open %q) then %s (open %q), want %s then %s",
+							tc.proxy, kind, cs[0].By, cs[0].Open, cs[1].By, cs[1].Open, tc.first, second)
+					}
+					if !slices.Contains(tc.answers, cs[1].Reason) {
+						t.Errorf("%s %s: the answering FIN's reason %q, want one of %q", tc.proxy, kind, cs[1].Reason, tc.answers)
+					}
+					if d := cs[1].T - cs[0].T; d > maxAnswerFinMs {
+						t.Errorf("%s %s: the answer came %.1f ms after the first FIN", tc.proxy, kind, d)
+					}
+				}
+			})
+		}
 	}
 }

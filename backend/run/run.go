@@ -82,10 +82,12 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		loaded = make(chan float64, 1)
 		ended  = make(chan struct{})
 	)
+	var pooled *pooledRun
 	out := func(m wire.Msg) bool {
 		if opt.Observe != nil {
 			opt.Observe(m)
 		}
+		ours := pooled.route(m)
 		mu.Lock()
 		defer mu.Unlock()
 		switch m.Type {
@@ -104,6 +106,11 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 			default:
 			}
 		case wire.Error:
+			if ours {
+				// About a pooled client's own connection: the client
+				// meets it as its own error, which its outcome says.
+				break
+			}
 			msg := m.Message
 			if m.Conn != "" {
 				msg = m.Conn + ": " + msg
@@ -116,19 +123,32 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sess := session.New(session.Config{ID: "run", Run: true, Play: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
+	// The pooled clients send through the session like the page's do;
+	// their messages stop once the run's context ends.
+	var sess *session.Session
+	pooled, err := startPooled(&full, func(m wire.Msg) { sess.Deliver(ctx, m) })
+	if err != nil {
+		return nil, err
+	}
+	sess = session.New(session.Config{ID: "run", Run: true, Play: true, Runtimes: runtimes, Proxies: opt.Proxies, OpenHop: opt.OpenHop, Out: out, Scenario: sc, NoTCPStates: noTCP})
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(ctx) }()
 
 	// The session loads the scenario at start; wait for it so the step
 	// times line up with the clock the events are stamped with.
+	var zero time.Time
 	select {
 	case <-loaded:
+		zero = time.Now()
 	case err := <-done:
 		return nil, fmt.Errorf("session ended before the scenario loaded: %v", err)
 	case <-time.After(5 * time.Second):
 		return nil, fmt.Errorf("the demo server did not start: %v", res.Errors)
 	}
+
+	// The session plays the connections' steps itself (Play); the pool
+	// steps are the pooled clients' to send.
+	pooled.schedule(ctx, zero, wire.PoolSteps(&full))
 
 	// The session ends the run (wire.End) at durationMs or sooner, as
 	// it does for the page; endGrace only guards against a session that
@@ -147,6 +167,11 @@ func run(ctx context.Context, sc *scenario.Scenario, runtimes map[string]sandbox
 		done <- err
 	}
 	cancel()
+	if !pooled.finish() {
+		mu.Lock()
+		res.Errors = append(res.Errors, errPooledStuck.Error())
+		mu.Unlock()
+	}
 	if err := <-done; err != nil {
 		mu.Lock()
 		res.Errors = append(res.Errors, err.Error())

@@ -426,6 +426,12 @@ func (s *Session) handleNote(n note) error {
 		c.eofT = n.t
 		if c.closed {
 			s.answerFin(c)
+		} else {
+			by := timeline.ByServer
+			if s.px != nil {
+				by = timeline.ByProxy
+			}
+			s.held = append(s.held, held{ev: timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Close, By: by}, finSeen: true})
 		}
 		s.emitEOF(n.t, n.label)
 		return nil

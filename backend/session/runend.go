@@ -33,6 +33,9 @@ type runState struct {
 	exited bool
 	// finishing: the early end is armed.
 	finishing bool
+	// poolPending counts the pool steps whose client has not reported an
+	// outcome yet.
+	poolPending int
 }
 
 // beginRun starts a run of the scenario just loaded (the clock was reset).
@@ -40,6 +43,7 @@ func (s *Session) beginRun() {
 	s.stopRunTimer()
 	full := s.sc.WithDefaults()
 	s.run = runState{active: true, endMs: float64(full.DurationMs), open: map[string]bool{}}
+	s.runPoolSteps()
 	s.armRunEnd(s.run.endMs)
 }
 
@@ -112,7 +116,7 @@ func (s *Session) runCheck() {
 
 // runFinished reports whether nothing more can happen in the run.
 func (s *Session) runFinished() bool {
-	return s.run.exited && len(s.run.open) == 0 && len(s.sched) == 0 && s.now() >= s.run.lastStepMs
+	return s.run.exited && len(s.run.open) == 0 && len(s.sched) == 0 && s.now() >= s.run.lastStepMs && s.run.poolPending == 0
 }
 
 // runTimer handles the run's timer: the end, or an early end whose

@@ -398,6 +398,13 @@ func (s *Session) out(m wire.Msg) bool {
 // each for a few milliseconds lets them go out in the order they happened.
 const holdMs = 10
 
+// finWaitMs is how long the events after a FIN our side read wait for
+// the demo server's report of it, so that the report (whose close event
+// can run, and whose line can travel, after the peer's answer to the
+// FIN) goes out in the FIN's place. Only a real release is ever that
+// late; a report that never comes stops nothing after this.
+const finWaitMs = 100
+
 // held is an event waiting for its turn, or (eof) the wire.EOF message
 // for ev.Conn, which must follow the bytes received before the FIN.
 // charge is the budget its bytes hold until it is handed to Out.
@@ -409,6 +416,10 @@ type held struct {
 	// upstream connection: the proxy's own report of that end, when it
 	// comes, says why and replaces it.
 	weak bool
+	// finSeen marks when our side read an end's FIN (the session's own
+	// socket, or the hop's relay): never sent, it moves the same end's
+	// reported close, if that is held too, back to this instant.
+	finSeen bool
 }
 
 // emit queues one event; flushEvents sends it in time order.
@@ -427,6 +438,7 @@ func (s *Session) flushEvents(all bool) error {
 	if len(s.held) == 0 {
 		return nil
 	}
+	s.placeFINs()
 	slices.SortStableFunc(s.held, func(a, b held) int {
 		if c := cmp.Compare(a.ev.T, b.ev.T); c != 0 {
 			return c
@@ -436,6 +448,7 @@ func (s *Session) flushEvents(all bool) error {
 		return cmp.Compare(b2i(a.ev.Kind == timeline.TCP), b2i(b.ev.Kind == timeline.TCP))
 	})
 	cut := len(s.held)
+	waiting := false
 	if !all {
 		now := s.now()
 		cut, _ = slices.BinarySearchFunc(s.held, now-holdMs, func(h held, t float64) int {
@@ -444,10 +457,18 @@ func (s *Session) flushEvents(all bool) error {
 			}
 			return 1
 		})
+		for i, h := range s.held[:cut] {
+			if h.finSeen && now-h.ev.T < finWaitMs && !s.finReported(h.ev) {
+				cut, waiting = i, true
+				break
+			}
+		}
 	}
 	for i, h := range s.held[:cut] {
 		var err error
 		switch {
+		case h.finSeen:
+			// Only a time for the report of this FIN (placeFINs).
 		case h.weak && s.strongClose(h.ev):
 			// The proxy's own report of this end is here too.
 		case h.eof && s.afterEnd():
@@ -468,10 +489,43 @@ func (s *Session) flushEvents(all bool) error {
 	s.held = slices.Delete(s.held, 0, cut)
 	s.flushT.Stop()
 	if len(s.held) > 0 {
-		wait := time.Duration((s.held[0].ev.T + holdMs - s.now()) * float64(time.Millisecond))
-		s.flushT.Reset(max(wait, 0))
+		due := s.held[0].ev.T + holdMs
+		if waiting {
+			due = s.held[0].ev.T + finWaitMs // the FIN that waits for its report
+		}
+		s.flushT.Reset(max(time.Duration((due-s.now())*float64(time.Millisecond)), 0))
 	}
 	return nil
+}
+
+// finReported reports whether the close a finSeen stands for is held or
+// already sent.
+func (s *Session) finReported(fin timeline.Event) bool {
+	if slices.Contains(s.closeSent[fin.Conn], fin.By) {
+		return true
+	}
+	return slices.ContainsFunc(s.held, func(h held) bool {
+		return !h.finSeen && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == fin.Conn && h.ev.By == fin.By
+	})
+}
+
+// placeFINs moves each held close to the instant our side read that FIN,
+// when that came first: a real release reports a close when its socket's
+// close event runs and through a pipe, a few ms after its FIN went out
+// and, on a loaded machine, after the peer's answer to it, which would put
+// the half-close the wrong way round.
+func (s *Session) placeFINs() {
+	for _, f := range s.held {
+		if !f.finSeen {
+			continue
+		}
+		for i := range s.held {
+			h := &s.held[i]
+			if !h.finSeen && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == f.ev.Conn && h.ev.By == f.ev.By && f.ev.T < h.ev.T {
+				h.ev.T = f.ev.T
+			}
+		}
+	}
 }
 
 // strongClose reports whether a held close that is not weak is of the
@@ -640,6 +694,8 @@ func (s *Session) handle(m wire.Msg) error {
 		if err := s.srv.Control(m.Action); err != nil {
 			s.fail(wire.CodeConn, "", err)
 		}
+	case wire.Outcome:
+		s.outcome(m)
 	case wire.Open, wire.Write, wire.Shut, wire.Reset:
 		if s.afterEnd() {
 			s.fail(wire.CodeConn, m.Conn, errRunEnded)
@@ -895,6 +951,10 @@ func (s *Session) emitDemo(ev timeline.Event) {
 				return
 			}
 		}
+	}
+	if ev.Kind == timeline.Close && ev.Reason == proxy.FINSeen {
+		s.held = append(s.held, held{ev: ev, finSeen: true})
+		return
 	}
 	if s.hop != nil && ev.Kind == timeline.ListenerClosed && ev.Conn == "" {
 		// The demo server stopped listening: the proxy's next connect is

@@ -63,6 +63,9 @@ type Editor struct {
 	warnings  js.Value
 	routeList js.Value
 	stepList  js.Value
+	// poolNote says what the form keeps without showing (client.pools
+	// and their steps); hidden when there are none.
+	poolNote  js.Value
 	checkList js.Value
 	addRoute  js.Value
 	addStep   js.Value
@@ -321,7 +324,9 @@ func (e *Editor) build() {
 	e.top[KeySteps] = &ctl{msg: dom.El("p", []dom.Attr{dom.A("class", "ed-msg"), dom.A("id", e.id("steps-msg"))})}
 	e.stepList = dom.El("ol", []dom.Attr{dom.A("class", "ed-list"), dom.A("aria-label", "Client steps")})
 	e.addStep = dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("data-act", "add-step")}, "Add step")
+	e.poolNote = dom.El("p", []dom.Attr{dom.A("class", "ed-help"), dom.A("id", e.id("pool-note")), dom.A("hidden", "")})
 	dom.Append(steps, e.top[KeySteps].msg)
+	dom.Append(steps, e.poolNote)
 	dom.Append(steps, e.stepList)
 	dom.Append(steps, e.addStep)
 	dom.Append(e.form, steps)
@@ -399,7 +404,10 @@ func (e *Editor) applyProxy() {
 
 // render fills the form from f.
 func (e *Editor) render(f Form) {
-	e.carried = Form{V: f.V, Lesson: f.Lesson, Checks: f.Checks}
+	e.carried = Form{V: f.V, Lesson: f.Lesson, Checks: f.Checks, Pools: f.Pools, PoolSteps: f.PoolSteps}
+	note := f.PoolNote()
+	dom.SetText(e.poolNote, note)
+	e.poolNote.Set("hidden", note == "")
 	e.top["title"].in.Set("value", f.Title)
 	setOptions(e.top["server.runtime"].in, Options(scenario.RuntimeNames(), f.Runtime), RuntimeLabel, f.Runtime)
 	for _, k := range Knobs {
@@ -627,7 +635,8 @@ func (e *Editor) applyRuntime() {
 func val(v js.Value) string { return v.Get("value").String() }
 
 func (e *Editor) read() Form {
-	f := Form{V: e.carried.V, Lesson: e.carried.Lesson, Checks: e.carried.Checks, Knobs: map[string]string{}, ProxyKnobs: map[string]string{}}
+	f := Form{V: e.carried.V, Lesson: e.carried.Lesson, Checks: e.carried.Checks, Pools: e.carried.Pools, PoolSteps: e.carried.PoolSteps,
+		Knobs: map[string]string{}, ProxyKnobs: map[string]string{}}
 	num := func(key string, in js.Value) string {
 		if in.Get("validity").Get("badInput").Bool() {
 			f.BadInput = append(f.BadInput, key)

@@ -32,6 +32,12 @@ type Form struct {
 	Routes     []RouteForm
 	Steps      []StepForm
 
+	// Pools and PoolSteps are the script's pooled clients and the steps
+	// that send through them, kept as they are: the JSON tab edits them,
+	// not the form. PoolSteps come after the form's steps.
+	Pools     []scenario.Pool
+	PoolSteps []scenario.Step
+
 	// ProxyKind is "" for no proxy; ProxyKnobs holds its knobs by
 	// ProxyKnob.Name as typed (nextUpstream: words separated by spaces).
 	ProxyKind  string
@@ -142,7 +148,12 @@ func FromScenario(sc scenario.Scenario) Form {
 			Readiness: optBool(r.Readiness),
 		})
 	}
+	f.Pools = slices.Clone(sc.Client.Pools)
 	for _, st := range sc.Client.Steps {
+		if st.Pool != "" {
+			f.PoolSteps = append(f.PoolSteps, st)
+			continue
+		}
 		f.Steps = append(f.Steps, stepForm(st))
 	}
 	return f
@@ -308,6 +319,8 @@ func (f Form) Scenario() (scenario.Scenario, scenario.Problems) {
 		}
 		sc.Client.Steps = append(sc.Client.Steps, st)
 	}
+	sc.Client.Pools = slices.Clone(f.Pools)
+	sc.Client.Steps = append(sc.Client.Steps, f.PoolSteps...)
 	return sc, ps
 }
 
@@ -594,4 +607,26 @@ func ReadinessLabel(v string) string {
 		return "readiness check: " + strconv.Itoa(scenario.ReadinessDrainingStatus) + " " + scenario.ReadinessDrainingBody + " once drained"
 	}
 	return "no"
+}
+
+// PoolNote says what the form keeps without showing it: the script's
+// pooled clients (client.pools) and the steps that send through them,
+// which the JSON tab edits; "" when there are none.
+func (f Form) PoolNote() string {
+	if len(f.Pools) == 0 && len(f.PoolSteps) == 0 {
+		return ""
+	}
+	names := make([]string, len(f.Pools))
+	for i, p := range f.Pools {
+		names[i] = p.Name
+	}
+	clients := fmt.Sprintf("%d pooled clients (%s)", len(f.Pools), strings.Join(names, ", "))
+	if len(f.Pools) == 1 {
+		clients = "1 pooled client (" + names[0] + ")"
+	}
+	steps := fmt.Sprintf("%d steps that send through them", len(f.PoolSteps))
+	if len(f.PoolSteps) == 1 {
+		steps = "1 step that sends through them"
+	}
+	return "The script also has " + clients + " and " + steps + ", kept as they are: edit them in the JSON tab."
 }

@@ -101,6 +101,16 @@ func TestRoundTrip(t *testing.T) {
 		{"bad request fields", scenario.Scenario{V: 1, Client: scenario.Client{Steps: []scenario.Step{{Conn: "A",
 			Request: &scenario.Request{Method: "G T", Path: "/a b", Version: "HTTP/2", Headers: map[string]string{"Bad Name": "v\r\n", "x": "1", "X": "2"}}}}}}},
 		{"negative duration", scenario.Scenario{V: 1, DurationMs: -3}},
+		// The form keeps the pools and their steps (after its own steps),
+		// which the JSON tab edits.
+		{"pools kept", scenario.Scenario{V: 1, Server: scenario.Server{Runtime: "go"}, Client: scenario.Client{
+			Pools: []scenario.Pool{{Name: "app", Kind: scenario.PoolGo, IdleConnTimeoutMs: ip(100)}, {Name: "web", Kind: scenario.PoolNodeAgent, RetryReused: true}},
+			Steps: []scenario.Step{
+				{At: 0, Conn: "A", Open: true},
+				{At: 5, Pool: "app", Request: &scenario.Request{Path: "/a"}},
+				{At: 10, Pool: "web", Request: &scenario.Request{Method: "DELETE"}},
+			},
+		}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { roundTrip(t, tt.sc) })
@@ -584,5 +594,27 @@ func TestRowKeysReadBack(t *testing.T) {
 	}
 	if path, _ := scenario.ParsePath(StepKey(5, "")); f.Control(path) != StepKey(5, "action") {
 		t.Errorf("Control(StepKey(5)) = %q", f.Control(path))
+	}
+}
+
+func TestPoolNote(t *testing.T) {
+	tests := []struct {
+		name string
+		sc   scenario.Scenario
+		want string
+	}{
+		{"none", scenario.Default(), ""},
+		{"one of each", scenario.Scenario{Client: scenario.Client{Pools: []scenario.Pool{{Name: "app"}}, Steps: []scenario.Step{{Pool: "app"}}}},
+			"The script also has 1 pooled client (app) and 1 step that sends through them, kept as they are: edit them in the JSON tab."},
+		{"two pools", scenario.Scenario{Client: scenario.Client{Pools: []scenario.Pool{{Name: "app"}, {Name: "web"}},
+			Steps: []scenario.Step{{Pool: "app"}, {Conn: "A", Open: true}, {Pool: "web"}}}},
+			"The script also has 2 pooled clients (app, web) and 2 steps that send through them, kept as they are: edit them in the JSON tab."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FromScenario(tt.sc).PoolNote(); got != tt.want {
+				t.Errorf("PoolNote = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

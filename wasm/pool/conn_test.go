@@ -221,7 +221,7 @@ func TestVconnDial(t *testing.T) {
 
 func TestOwns(t *testing.T) {
 	p := New(func(wire.Msg) {}, Options{Prefix: "Q"})
-	p.next = 12
+	p.d.next = 12
 	for label, want := range map[string]bool{"Q1": true, "Q12": true, "Q13": false, "Q0": false, "Q01": false, "Q": false, "P1": false, "Qx": false, "": false} {
 		if got := p.Owns(label); got != want {
 			t.Errorf("Owns(%q) = %v, want %v", label, got, want)
@@ -267,9 +267,9 @@ func FuzzDeliver(f *testing.F) {
 			return
 		}
 		p := New(func(wire.Msg) {}, Options{})
-		c := newVconn("P1", func(wire.Msg) {}, p.closed)
-		p.next = 1
-		p.conns["P1"] = c
+		c := newVconn("P1", func(wire.Msg) {}, p.d.closed)
+		p.d.next = 1
+		p.d.conns["P1"] = c
 		p.Deliver(m)
 		c.SetReadDeadline(time.Now().Add(-time.Second))
 		c.Read(make([]byte, 16))

@@ -19,9 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,8 +57,6 @@ const maxConnInfos = 64
 // timer and the trace hook that stamps IdleSince.
 const idleSlack = 5 * time.Millisecond
 
-var prefixRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,7}$`)
-
 // Options configure the client as an http.Transport is configured.
 type Options struct {
 	// IdleConnTimeout closes a connection idle this long; 0 means never
@@ -82,16 +78,14 @@ type Options struct {
 
 // Pool is a pooled HTTP client over virtual connections.
 type Pool struct {
-	send   func(wire.Msg)
+	d      *Dialer
 	opts   Options
 	tr     *http.Transport
 	client *http.Client
 
 	mu        sync.Mutex
-	next      int
-	conns     map[string]*vconn // open or dialing; routed by Deliver
-	infos     []*ConnInfo       // every connection, oldest first
-	closeIdle int               // CloseIdle calls in progress
+	infos     []*ConnInfo // every connection, oldest first
+	closeIdle int         // CloseIdle calls in progress
 }
 
 // New makes a pool whose connections send wire messages through send.
@@ -101,10 +95,20 @@ func New(send func(wire.Msg), opts Options) *Pool {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
-	if !prefixRE.MatchString(opts.Prefix) {
-		panic(fmt.Sprintf("pool: prefix %q: want a letter then up to %d letters, digits, '_' or '-'", opts.Prefix, maxPrefix-1))
+	p := &Pool{d: NewDialer(send, opts.Prefix), opts: opts}
+	p.d.hooks = dialHooks{
+		dialing: func(label string) {
+			p.mu.Lock()
+			p.addInfoLocked(&ConnInfo{Label: label, State: Dialing, Opened: time.Now()})
+			p.mu.Unlock()
+			p.changed()
+		},
+		failed: func(label string, err error) {
+			p.update(label, func(ci *ConnInfo) { ci.State, ci.Note = Failed, err.Error() })
+		},
+		open:   func(label string) { p.update(label, func(ci *ConnInfo) { ci.State = Active }) },
+		closed: p.closed,
 	}
-	p := &Pool{send: send, opts: opts, conns: make(map[string]*vconn)}
 	p.tr = &http.Transport{
 		DialContext:         p.dial,
 		IdleConnTimeout:     opts.IdleConnTimeout,
@@ -128,25 +132,7 @@ func New(send func(wire.Msg), opts Options) *Pool {
 // requests; Do records more.
 func (p *Pool) Client() *http.Client { return p.client }
 
-func (p *Pool) dial(ctx context.Context, network, _ string) (net.Conn, error) {
-	p.mu.Lock()
-	p.next++
-	label := p.opts.Prefix + strconv.Itoa(p.next)
-	c := newVconn(label, p.send, p.closed)
-	p.conns[label] = c
-	p.addInfoLocked(&ConnInfo{Label: label, State: Dialing, Opened: time.Now()})
-	p.mu.Unlock()
-	p.changed()
-	if err := c.dial(ctx); err != nil {
-		p.update(label, func(ci *ConnInfo) {
-			ci.State, ci.Note = Failed, err.Error()
-		})
-		p.forget(c)
-		return nil, err
-	}
-	p.update(label, func(ci *ConnInfo) { ci.State = Active })
-	return c, nil
-}
+func (p *Pool) dial(ctx context.Context, _, _ string) (net.Conn, error) { return p.d.Dial(ctx) }
 
 // closed is a connection's report that the Transport closed it.
 func (p *Pool) closed(c *vconn) {
@@ -183,61 +169,21 @@ func (p *Pool) closed(c *vconn) {
 			ci.ClosedBy = timeline.ByClient
 		}
 	})
-	p.forget(c)
-}
-
-func (p *Pool) forget(c *vconn) {
-	p.mu.Lock()
-	if p.conns[c.label] == c {
-		delete(p.conns, c.label)
-	}
-	p.mu.Unlock()
 }
 
 // Owns reports whether label is one of the pool's connections.
-func (p *Pool) Owns(label string) bool {
-	rest, ok := strings.CutPrefix(label, p.opts.Prefix)
-	if !ok || rest == "" || rest[0] == '0' {
-		return false
-	}
-	n, err := strconv.Atoi(rest)
-	if err != nil {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return n >= 1 && n <= p.next
-}
+func (p *Pool) Owns(label string) bool { return p.d.Owns(label) }
 
 // Deliver routes a message from the backend — an event, eof or error
 // about one of the pool's connections — to that connection, and reports
-// whether the connection is the pool's. The app still shows the event on
-// its timeline; Deliver only feeds the client. A bye fails every
-// connection. Deliver never blocks.
+// whether the connection is the pool's (Dialer.Deliver). A bye fails
+// every connection. Deliver never blocks.
 func (p *Pool) Deliver(m wire.Msg) bool {
-	var label string
-	switch m.Type {
-	case wire.Ev:
-		if m.Event == nil {
-			return false
-		}
-		label = m.Event.Conn
-	case wire.EOF, wire.Error:
-		label = m.Conn
-	case wire.Bye:
+	if m.Type == wire.Bye {
 		p.Abandon(errors.New("the playground backend is going away"))
 		return false
 	}
-	if label == "" || !p.Owns(label) {
-		return false
-	}
-	p.mu.Lock()
-	c := p.conns[label]
-	p.mu.Unlock()
-	if c != nil {
-		c.deliver(m)
-	}
-	return true
+	return p.d.Deliver(m)
 }
 
 // Abandon fails every connection the pool holds with why. Call it just
@@ -245,15 +191,7 @@ func (p *Pool) Deliver(m wire.Msg) bool {
 // connection without an event, and a client waiting on one would wait
 // for its own timeouts.
 func (p *Pool) Abandon(why error) {
-	p.mu.Lock()
-	cs := make([]*vconn, 0, len(p.conns))
-	for _, c := range p.conns {
-		cs = append(cs, c)
-	}
-	p.mu.Unlock()
-	for _, c := range cs {
-		c.lost(why)
-	}
+	p.d.Abandon(why)
 	// The Transport notices idle ones at once (its read loop is waiting
 	// on them); close them so none is handed to the next request.
 	p.tr.CloseIdleConnections()

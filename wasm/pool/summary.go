@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/keepalive-playground/playground/timeline"
 )
 
 // Summary says in one line what the request did, as the composer lists
@@ -55,4 +57,19 @@ func round(d time.Duration) string {
 		return d.Round(100 * time.Microsecond).String()
 	}
 	return d.String()
+}
+
+// Outcome is the request as an outcome event (timeline.Outcome) of the
+// pool named pool, for the session to stamp: the connection it ended on,
+// reused, retried, and the status or the client's own error.
+func (r Result) Outcome(pool, method, path string) timeline.Event {
+	ev := timeline.Event{Kind: timeline.Outcome, Conn: r.Conn, Pool: pool, Method: method, Path: path,
+		Status: r.Status, Error: r.Err, Reused: r.Reused, Retried: r.Retried}
+	switch {
+	case r.Err != "":
+		ev.Status = 0 // a body cut short: the client's error is the outcome
+	case r.Status == 0:
+		ev.Error = "no status"
+	}
+	return ev
 }

@@ -115,8 +115,10 @@ func TestIdleConnTimeout(t *testing.T) {
 	checkForwards(t, evs)
 	c := find(evs, timeline.Match{Conn: "u1", Kind: timeline.Close})
 	idle := find(evs, timeline.Match{Conn: "u1", Kind: timeline.Idle})
-	if len(c) != 1 || c[0].By != timeline.ByProxy || c[0].Reason != timeline.ReasonUpstreamIdleTimeout || len(idle) == 0 {
-		t.Fatalf("want u1 closed by the proxy's IdleConnTimeout, got %v\n%s", c, dump(evs))
+	// The proxy's FIN, then the server's answer to it: both ends.
+	if len(c) != 2 || c[0].By != timeline.ByProxy || c[0].Reason != timeline.ReasonUpstreamIdleTimeout || c[0].Open != timeline.ByServer ||
+		c[1].By != timeline.ByServer || c[1].Reason != timeline.ReasonPeerFin || len(idle) == 0 {
+		t.Fatalf("want u1 closed by the proxy's IdleConnTimeout and the server's answering FIN, got %v\n%s", c, dump(evs))
 	}
 	if d := c[0].T - idle[0].T; d < 380 || d > 700 {
 		t.Errorf("closed %.1f ms after going idle, want about 400\n%s", d, dump(evs))

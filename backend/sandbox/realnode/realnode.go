@@ -5,8 +5,10 @@
 // emulation in package node is tested against; it is not meant for
 // serving sessions (one process per session).
 //
-// The program prints one JSON line per event; realnode stamps each with
-// Config.Now on receipt and passes it to Config.Emit. When the process
+// The program prints one JSON line per event with the wall-clock time it
+// saw it; realnode stamps each on the session clock (Config.Now on
+// receipt, less the line's time in the pipe) and passes it to
+// Config.Emit. When the process
 // ends, the kernel closes the sockets it still had: realnode reports each
 // as close by the server with reason exit, as the emulation does.
 package realnode
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,6 +121,29 @@ type line struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	Status int    `json:"status"`
+	// Wall is when the program saw the event, in ms since the epoch.
+	Wall float64 `json:"wall"`
+}
+
+// maxPipeDelay bounds the correction for a line's time in the pipe: a
+// clock that disagrees by more than this is not trusted.
+const maxPipeDelay = 100 * time.Millisecond
+
+// stamp is the session-clock time of an event the program saw at wall,
+// read at now (session clock) and recv (wall clock): the line's time in
+// the pipe (a millisecond or two, more on a loaded machine) is taken off,
+// so that a close the program reports is not put after the peer's answer
+// to it.
+func stamp(now float64, recv time.Time, wall float64) float64 {
+	if wall <= 0 {
+		return now
+	}
+	delay := recv.Sub(time.UnixMicro(int64(wall * 1000)))
+	if delay <= 0 || delay > maxPipeDelay {
+		return now
+	}
+	// To 0.1 ms, as the session clock reads.
+	return max(math.Round((now-float64(delay.Microseconds())/1000)*10)/10, 0)
 }
 
 type server struct {
@@ -200,7 +226,7 @@ func (s *server) read(stdout io.Reader, listening chan<- int) {
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 4096), maxLineBytes)
 	for sc.Scan() {
-		now := s.cfg.Now()
+		now, recv := s.cfg.Now(), time.Now()
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil || l.Kind == "" {
 			continue // not an event line
@@ -218,7 +244,7 @@ func (s *server) read(stdout io.Reader, listening chan<- int) {
 		case timeline.Close:
 			delete(open, l.Peer)
 		}
-		s.cfg.Emit(l.Peer, timeline.Event{T: now, Kind: l.Kind, By: l.By, Reason: l.Reason,
+		s.cfg.Emit(l.Peer, timeline.Event{T: stamp(now, recv, l.Wall), Kind: l.Kind, By: l.By, Reason: l.Reason,
 			Method: l.Method, Path: l.Path, Status: l.Status})
 	}
 	s.cmd.Wait()
