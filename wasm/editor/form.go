@@ -437,9 +437,11 @@ func (f Form) Keys() []string {
 // (a Problem's Path), or "" when only the summary can (v, lesson, or a
 // problem about the scenario as a whole).
 func (f Form) Control(path scenario.Path) string {
-	if i, rest, ok := path.Item("client", "steps"); ok {
+	// A step past the form's rows is one the form keeps without showing
+	// (a pool step): its problems go to the steps section.
+	if i, rest, ok := path.Item("client", "steps"); ok && i < len(f.Steps) {
 		if name, ok := rest.Under("request", "headers"); ok && len(name) == 1 {
-			if name[0].Name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
+			if name[0].Name == "Connection" && f.Steps[i].Connection != "" {
 				return StepKey(i, "request.connection")
 			}
 			return StepKey(i, "request.headers")

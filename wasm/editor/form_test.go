@@ -239,9 +239,9 @@ func TestControl(t *testing.T) {
 // each candidate up in f.Keys(); keys is the set of f.Keys().
 // TestControlAgreesWithKeys holds Control to it.
 func keysControl(f Form, keys map[string]bool, path scenario.Path) string {
-	if i, rest, ok := path.Item("client", "steps"); ok {
+	if i, rest, ok := path.Item("client", "steps"); ok && i < len(f.Steps) {
 		if name, ok := rest.Under("request", "headers"); ok && len(name) == 1 {
-			if name[0].Name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
+			if name[0].Name == "Connection" && f.Steps[i].Connection != "" {
 				return "client.steps[" + strconv.Itoa(i) + "].request.connection"
 			}
 			return "client.steps[" + strconv.Itoa(i) + "].request.headers"

@@ -13,6 +13,18 @@ import (
 // top: the scenario as a whole, and fields the form has no control for.
 var atTheTop = []string{"", "v", "lesson"}
 
+// shownAtTheTop reports whether a problem at field is one the summary
+// alone shows: atTheTop, or one about the script's pooled clients, which
+// the form keeps without showing (the JSON tab edits them).
+func shownAtTheTop(field string) bool {
+	if slices.Contains(atTheTop, field) {
+		return true
+	}
+	p, _ := scenario.ParsePath(field)
+	_, ok := p.Under("client", "pools")
+	return ok
+}
+
 // TestEveryValidatorProblemMapsToAField runs Validate over scenarios
 // broken in every part of the schema — every knob of every runtime and
 // proxy kind out of range or not offered, routes, steps of every action,
@@ -25,14 +37,17 @@ func TestEveryValidatorProblemMapsToAField(t *testing.T) {
 	for name, sc := range brokenCorpus(t) {
 		f := FromScenario(sc)
 		keys := f.Keys()
-		ps, _ := sc.Validate().(scenario.Problems)
+		// The form's own check: its scenario's steps are the form's rows,
+		// then the pool steps it keeps, so the indexes are the rows'.
+		_, err := f.Check()
+		ps, _ := err.(scenario.Problems)
 		ps = append(ps, sc.HopWarnings()...)
 		for _, p := range ps {
 			n++
 			shapes[shape(p.Field)] = true
 			k := f.Control(p.Path())
 			switch {
-			case k == "" && slices.Contains(atTheTop, p.Field):
+			case k == "" && shownAtTheTop(p.Field):
 			case k == "":
 				t.Errorf("%s: problem %q has no place in the form (and is not one the summary shows alone)", name, p)
 			case !slices.Contains(keys, k):
@@ -156,13 +171,28 @@ func brokenCorpus(t *testing.T) map[string]scenario.Scenario {
 			}
 		}
 	}
+	// Pooled clients and steps that send through them, between the
+	// form's own steps.
+	sc := base(map[string]any{"runtime": "node20"}, []any{
+		map[string]any{"conn": "A", "request": get},
+		map[string]any{"pool": "nope", "conn": "A", "request": map[string]any{"method": "("}},
+		map[string]any{"at": -1, "conn": "B", "request": get},
+		map[string]any{"pool": "app", "send": "x"},
+	})
+	sc["client"].(map[string]any)["pools"] = []any{
+		map[string]any{"name": "", "kind": "nope"},
+		map[string]any{"name": "pool", "kind": scenario.PoolGo, "idleConnTimeoutMs": -1, "maxIdleConnsPerHost": -1, "keepAliveMsecs": -1},
+		map[string]any{"name": "app", "kind": scenario.PoolNodeAgent, "maxSockets": -1, "timeoutMs": -1, "scheduling": "nope", "runtime": "go"},
+		map[string]any{"name": "app", "kind": scenario.PoolNodeAgent},
+	}
+	add("pools", sc)
 	// Checks: unknown kinds, bad fields, too many.
 	checks := []any{
 		map[string]any{"match": map[string]any{"kind": "nope", "conn": "1"}},
 		map[string]any{"match": map[string]any{"kind": "close", "by": "nobody", "reason": "nope"}, "within": map[string]any{"min": 5, "max": 1}},
 		map[string]any{},
 	}
-	sc := base(map[string]any{"runtime": "node20"}, nil)
+	sc = base(map[string]any{"runtime": "node20"}, nil)
 	sc["checks"] = checks
 	add("checks", sc)
 	manyChecks := make([]any, scenario.MaxChecks+1)
