@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"syscall/js"
 	"time"
 
@@ -381,7 +380,7 @@ func (a *app) socketMessage(m wire.Msg) {
 		a.composer.deliver(m)
 	case wire.Error:
 		msg := m.Message
-		if strings.HasPrefix(m.Conn, client.PoolPrefix) {
+		if a.composer.pool.owns(m.Conn) {
 			// Go's Transport owns the connection, not the person: it
 			// is told (a retry, or its own error), and the composer's
 			// line for the request says what came of it. The backend's

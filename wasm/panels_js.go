@@ -86,7 +86,7 @@ func (p *connPanel) card(label string) *connCard {
 	if c := p.cards[label]; c != nil {
 		return c
 	}
-	c := &connCard{label: label, ls: dom.NewListeners(p.a.loop), pooled: strings.HasPrefix(label, client.PoolPrefix)}
+	c := &connCard{label: label, ls: dom.NewListeners(p.a.loop), pooled: p.a.composer.pool.owns(label)}
 	id := "conn-" + label
 	if c.pooled {
 		return p.poolCard(c, id)
@@ -242,8 +242,8 @@ func (p *connPanel) remove(label string) {
 
 // scripted notes a scenario step, so its connection has a card.
 func (p *connPanel) scripted(m wire.Msg) {
-	// The pooled client's connections get their cards as they connect.
-	if strings.HasPrefix(m.Conn, client.PoolPrefix) {
+	// The pooled clients' connections get their cards as they connect.
+	if p.a.composer.pool.owns(m.Conn) {
 		return
 	}
 	p.card(m.Conn)

@@ -2,11 +2,9 @@ package main
 
 import (
 	"strconv"
-	"strings"
 	"syscall/js"
 
 	"github.com/keepalive-playground/playground/timeline"
-	"github.com/keepalive-playground/playground/wasm/client"
 	"github.com/keepalive-playground/playground/wasm/dom"
 	"github.com/keepalive-playground/playground/wasm/lanes"
 )
@@ -210,7 +208,7 @@ func (s *scrubber) live() {
 // of them. A card whose connection had no event yet was not connected.
 func (s *scrubber) cardsAt(k int) {
 	cards := lanes.CardsAt(s.a.events, s.order, k, func(conn string) bool {
-		return strings.HasPrefix(conn, client.PoolPrefix)
+		return s.a.composer.pool.owns(conn)
 	}, maxShownBytes)
 	if s.saved == nil {
 		s.saved, s.drawn = map[string]savedCard{}, map[string]lanes.Card{}

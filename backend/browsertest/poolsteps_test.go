@@ -83,6 +83,11 @@ func TestScenarioPoolSteps(t *testing.T) {
 	if len(lines) < 2 || !strings.Contains(strings.Join(lines, "\n"), "pool app: GET /b: app1 (reused") {
 		t.Errorf("composer lines %q", lines)
 	}
+	// The pool's connections are the pool's, not the person's: their
+	// cards have no controls of a person's connection.
+	if !evalJS[bool](p, `document.querySelector('#conn-app1[data-pooled="true"]') !== null`) {
+		t.Errorf("app1's card is not a pooled client's card")
+	}
 	p.screenshot("scenario-pool-steps")
 	if probs := p.problemsExcept(); len(probs) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
