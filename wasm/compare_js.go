@@ -20,7 +20,8 @@ import (
 // the other on one clock as their events arrive, with the points where
 // they part numbered and explained. Its state is the loop goroutine's.
 type comparePanel struct {
-	a    *app
+	loop *dom.Loop
+	host compareHost
 	ls   *dom.Listeners
 	root js.Value
 	draw int
@@ -52,9 +53,19 @@ type comparePanel struct {
 	pending bool
 }
 
-func newComparePanel(a *app) *comparePanel {
-	c := &comparePanel{a: a, ls: dom.NewListeners(a.loop), root: dom.ByID("compare"), boxes: map[string]js.Value{}}
-	c.draw = a.loop.Drawer(c.redraw)
+// compareHost is what the compare view needs from the page: the scenario
+// as edited (which may ask for a comparison, kept there), whether a
+// recorded run is on screen, and the session.
+type compareHost interface {
+	Editing() scenario.Scenario
+	setCompare(cmp *scenario.Compare)
+	replaying() bool
+	send(m wire.Msg) bool
+}
+
+func newComparePanel(loop *dom.Loop, host compareHost) *comparePanel {
+	c := &comparePanel{loop: loop, host: host, ls: dom.NewListeners(loop), root: dom.ByID("compare"), boxes: map[string]js.Value{}}
+	c.draw = loop.Drawer(c.redraw)
 	c.mode = dom.ByID("compare-mode")
 	c.knob = dom.ByID("compare-knob")
 	c.values = dom.ByID("compare-values")
@@ -85,10 +96,10 @@ func newComparePanel(a *app) *comparePanel {
 func (c *comparePanel) open(cmp *scenario.Compare, run bool) {
 	c.root.Set("hidden", false)
 	if cmp == nil {
-		cmp = c.a.sc.Compare
+		cmp = c.host.Editing().Compare
 	}
 	if cmp == nil {
-		cmp = &scenario.Compare{Runtimes: contrast(c.a.sc.WithDefaults().Server.Runtime)}
+		cmp = &scenario.Compare{Runtimes: contrast(c.host.Editing().WithDefaults().Server.Runtime)}
 	}
 	c.pick(*cmp)
 	c.root.Call("scrollIntoView", map[string]any{"block": "nearest"})
@@ -179,16 +190,15 @@ func (c *comparePanel) start() {
 		c.fail(err.Error())
 		return
 	}
-	sc := c.a.sc
+	sc := c.host.Editing()
 	sc.Compare = &cmp
 	variants, err := sc.Variants()
 	if err != nil {
 		c.fail(err.Error())
 		return
 	}
-	c.a.sc.Compare = &cmp
-	c.a.setEditor(c.a.sc)
-	if c.a.offline {
+	c.host.setCompare(&cmp)
+	if c.host.replaying() {
 		c.fail("A comparison runs on the playground's server: go back to the live playground to run it.")
 		return
 	}
@@ -203,7 +213,7 @@ func (c *comparePanel) start() {
 		c.runs[i] = lanes.CompareRun{Name: v.Name, Model: lanes.NewModel(lanes.ConfigOf(v.Scenario.WithDefaults()))}
 	}
 	c.partings, c.errs, c.failed, c.done = nil, nil, "", false
-	if !c.a.send(wire.Msg{Type: wire.Compare, Scenario: raw}) {
+	if !c.host.send(wire.Msg{Type: wire.Compare, Scenario: raw}) {
 		// Not connected yet (a link opened the page): run on ready.
 		c.pending = true
 		c.running = false
@@ -233,9 +243,8 @@ func (c *comparePanel) close() {
 	c.root.Set("hidden", true)
 	// The scenario no longer asks for a comparison: a shared link opens
 	// the plain scenario.
-	if c.a.sc.Compare != nil {
-		c.a.sc.Compare = nil
-		c.a.setEditor(c.a.sc)
+	if c.host.Editing().Compare != nil {
+		c.host.setCompare(nil)
 	}
 }
 
@@ -275,7 +284,7 @@ func (c *comparePanel) disconnected() {
 	}
 }
 
-func (c *comparePanel) invalidate() { c.a.loop.Invalidate(c.draw) }
+func (c *comparePanel) invalidate() { c.loop.Invalidate(c.draw) }
 
 // redraw draws the comparison: the status line, each run's notes, the
 // runs on one clock and the partings in words.

@@ -6,15 +6,24 @@
 // Threading: every JavaScript callback only posts to the dom.Loop, whose
 // goroutine alone touches the DOM and the WebSocket; drawing happens on
 // requestAnimationFrame (see package dom).
+//
+// The app holds the run (the scenario as edited and as loaded, its
+// events, its end) and wires the parts, each in its own file with the
+// few methods it needs from the others: the socket (socket_js.go), the
+// messages (notices_js.go), the tabs, the server bar, the Code tab, the
+// shortcuts (keys_js.go), share links (share_js.go), the page's address
+// (route_js.go), trace import/export (trace_js.go), and the panels.
 package main
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"syscall/js"
 	"time"
 
+	"github.com/keepalive-playground/playground/export"
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
@@ -47,11 +56,9 @@ type app struct {
 	loop *dom.Loop
 	root js.Value
 
-	conn  *client.Conn
-	ws    js.Value
-	wsLs  *dom.Listeners
-	wsURL string
-	retry *time.Timer
+	// conn is the connection's state, which sock updates.
+	conn *client.Conn
+	sock *socket
 	// countdown redraws the retry countdown; nil when none is due.
 	countdown *time.Timer
 	offline   bool // a trace is shown: no backend needed
@@ -81,11 +88,18 @@ type app struct {
 	lessons  *lessons.Panel
 	conns    *connPanel
 	composer *composer
-	chrome   *chrome
 	compare  *comparePanel
 	scrub    *scrubber
 
+	say    *messages
+	tabs   *tabs
+	bar    *serverBar
+	code   *codeTab
+	share  *sharer
+	router *router
+
 	statusDraw int
+	lessonEv   int // drawer id: hand events to the lessons once per frame
 }
 
 func newApp(loop *dom.Loop) *app {
@@ -103,22 +117,50 @@ func (a *app) start() {
 		a.fatal(err)
 		return
 	}
-	a.wsURL = u
-	a.chrome = newChrome(a)
+	ls := dom.NewListeners(a.loop)
+	a.say = newMessages(a.loop, ls)
+	a.sock = newSocket(a.loop, u, a.conn, a, a.say)
+	a.tabs = newTabs(ls, func(name string) {
+		if name == "editor" {
+			a.showEditor()
+		}
+	})
+	a.bar = newServerBar(a.loop, a.say, func(action string) bool {
+		return a.send(wire.Msg{Type: wire.Control, Action: action})
+	})
+	a.code = newCodeTab(a.loop, ls, a.say, a.runsEdited)
+	a.share = &sharer{loop: a.loop, say: a.say, src: a}
+	ls.On(dom.ByID("run"), "click", func(js.Value) { a.apply(true) })
+	// The edited scenario is what a person expects to restart with.
+	ls.On(dom.ByID("restart"), "click", func(js.Value) { a.apply(false) })
+	ls.On(dom.ByID("share"), "click", func(js.Value) { a.share.share() })
+	ls.On(dom.ByID("reconnect"), "click", func(js.Value) { a.sock.reconnect() })
 	a.statusDraw = a.loop.Drawer(a.drawStatus)
+	a.lessonEv = a.loop.Drawer(func() { a.lessons.Events(a.events) })
+	traces := newTraces(a.loop, ls, a.say, a, a.share.shareRun)
+	newKeys(ls, map[string]func(){
+		"r": func() { a.apply(true) },
+		"n": func() { a.conns.openNew() },
+		"s": a.share.share,
+		"e": traces.exportTrace,
+		"1": func() { a.tabs.selectTab("lesson") },
+		"2": func() { a.tabs.selectTab("editor") },
+		"3": func() { a.tabs.selectTab("code") },
+	})
 	a.timeline = lanes.Mount(a.loop, dom.ByID("timeline"), dom.ByID("timeline-tools"))
-	a.timeline.Link = a.chrome.exportLink
+	a.timeline.Link = a.share.link
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a)
 	a.composer = newComposer(a)
-	a.compare = newComparePanel(a)
+	a.compare = newComparePanel(a.loop, a)
 	a.scrub = newScrubber(a)
-	a.chrome.showScenario(a.sc.WithDefaults(), "", "")
-	a.chrome.openFromURL()
+	a.router = newRouter(ls, a, a.lessons, a.tabs, a.say)
+	a.showScenario(a.sc.WithDefaults(), "", "")
+	a.router.open()
 	// Last, once the page can show what arrives: main.js opened the
 	// session's socket while this program was compiling, and what it has
 	// received is handled now.
-	a.connect()
+	a.sock.connect()
 	// One ticker for the page's life, across reconnects: a per-socket
 	// ticker would leave its goroutine behind, as Stop does not close C.
 	go func() {
@@ -152,7 +194,7 @@ func (a *app) setEditor(sc scenario.Scenario) {
 func (a *app) Load(sc scenario.Scenario, run bool) {
 	a.sc = sc
 	a.setEditor(sc)
-	a.chrome.codeEdited(sc, sc.Validate())
+	a.code.edited(sc, sc.Validate())
 	a.apply(run)
 }
 
@@ -166,17 +208,17 @@ func (a *app) apply(run bool) {
 		a.editor.Flush()
 	}
 	if err := a.sc.Validate(); err != nil {
-		a.chrome.showError("The scenario has problems; fix them in the Scenario tab first:\n" + err.Error())
-		a.chrome.selectTab("editor")
+		a.say.showError("The scenario has problems; fix them in the Scenario tab first:\n" + err.Error())
+		a.tabs.selectTab("editor")
 		return
 	}
 	if a.offline {
 		a.offline = false
-		a.chrome.notice("Back to the live playground.")
+		a.say.notice("Back to the live playground.")
 	}
 	raw, err := scenario.Marshal(&a.sc)
 	if err != nil {
-		a.chrome.showError("The scenario cannot be encoded: " + err.Error())
+		a.say.showError("The scenario cannot be encoded: " + err.Error())
 		return
 	}
 	a.pendingRun = run
@@ -211,8 +253,48 @@ func (a *app) edited(sc scenario.Scenario, err error) {
 	if err == nil {
 		a.lessons.Edited(sc)
 	}
-	a.chrome.scenarioEdited(err)
-	a.chrome.codeEdited(sc, err)
+	runButton(err)
+	a.code.edited(sc, err)
+}
+
+// runButton is on when the edited scenario can run.
+func runButton(err error) {
+	run := dom.ByID("run")
+	run.Set("disabled", err != nil)
+	if err != nil {
+		run.Set("title", "Fix the scenario's problems first")
+	} else {
+		run.Set("title", "Run the scenario's client steps on a fresh demo server (R)")
+	}
+}
+
+// linkScenario is what a share link carries: the edited scenario, with
+// the open lesson.
+func (a *app) linkScenario() scenario.Scenario {
+	sc := a.sc
+	sc.Lesson = a.lessons.Current()
+	return sc
+}
+
+// setCompare makes the edited scenario ask for cmp (nil: for no
+// comparison), in the editor too.
+func (a *app) setCompare(cmp *scenario.Compare) {
+	a.sc.Compare = cmp
+	a.setEditor(a.sc)
+}
+
+// replaying reports whether a recorded run is on screen, not the live
+// session's.
+func (a *app) replaying() bool { return a.offline }
+
+// openCompare opens the compare view on cmp, running it.
+func (a *app) openCompare(cmp *scenario.Compare) { a.compare.open(cmp, true) }
+
+// showScenario updates the server bar and the code view for sc, a fresh
+// server's.
+func (a *app) showScenario(sc scenario.Scenario, program, proxyProgram string) {
+	a.bar.show(sc)
+	a.code.show(sc, program, proxyProgram, false)
 }
 
 // runsEdited reports whether the demo server runs the edited scenario.
@@ -223,126 +305,13 @@ func (a *app) runsEdited() bool {
 	return err1 == nil && err2 == nil && bytes.Equal(ed, run)
 }
 
-// connect opens a new WebSocket, or takes the one main.js opened while
-// the program loaded; its callbacks only post to the loop.
-func (a *app) connect() {
-	ws, opened, queued := a.takeEarlySocket()
-	if ws.IsUndefined() {
-		ws = js.Global().Get("WebSocket").New(a.wsURL)
-	}
-	a.ws = ws
-	a.wsLs = dom.NewListeners(a.loop)
-	a.wsLs.On(ws, "open", func(js.Value) {
-		if !ws.Equal(a.ws) {
-			return
-		}
-		js.Global().Get("performance").Call("mark", "kap:ws-open")
-		a.conn.Opened()
-		a.send(client.Hello())
-		a.invalidate()
-	})
-	a.wsLs.On(ws, "message", func(ev js.Value) {
-		if ws.Equal(a.ws) {
-			a.received(ev.Get("data").String())
-		}
-	})
-	a.wsLs.On(ws, "close", func(ev js.Value) {
-		if !ws.Equal(a.ws) {
-			return
-		}
-		a.dropSocket()
-		a.conn.Closed(ev.Get("code").Int(), ev.Get("reason").String(), time.Now())
-		if !a.conn.EverConnected && a.conn.Attempt >= 3 {
-			a.root.Get("dataset").Set("state", "error")
-		}
-		a.conns.disconnected()
-		a.compare.disconnected()
-		if a.conn.State == client.Waiting {
-			a.retry = time.AfterFunc(time.Until(a.conn.RetryAt), func() { a.loop.Post(a.reconnect) })
-		}
-		a.invalidate()
-	})
-	if opened {
-		// main.js said hello; the replies so far are handled in order.
-		a.conn.Opened()
-		for _, data := range queued {
-			if !ws.Equal(a.ws) {
-				break // a message ended this socket
-			}
-			a.received(data)
-		}
-	}
-	a.invalidate()
-}
-
-// takeEarlySocket takes the socket main.js opened (see its comment), once:
-// open with hello said (opened), with the messages received so far; not
-// yet open there (opened false, ws defined: this page's open handler says
-// hello); or none (ws undefined) when there is none to take, it already
-// failed, or it is not for this page's address.
-func (a *app) takeEarlySocket() (ws js.Value, opened bool, queued []string) {
-	take := js.Global().Get("kapTakeSocket")
-	if take.Type() != js.TypeFunction {
-		return js.Undefined(), false, nil
-	}
-	early := take.Invoke()
-	if !early.Truthy() {
-		return js.Undefined(), false, nil
-	}
-	ws = early.Get("ws")
-	switch {
-	case ws.Get("url").String() != a.wsURL || ws.Get("readyState").Int() > 1: // closing or closed
-		ws.Call("close")
-		return js.Undefined(), false, nil
-	case !early.Get("helloSent").Bool():
-		return ws, false, nil
-	}
-	msgs := early.Get("messages")
-	for i := range msgs.Length() {
-		queued = append(queued, msgs.Index(i).String())
-	}
-	return ws, true, queued
-}
-
-// received handles one message from the backend.
-func (a *app) received(data string) {
-	m, err := wire.Decode([]byte(data))
-	if err != nil {
-		js.Global().Get("console").Call("warn", "bad message from server:", err.Error())
-		a.chrome.showError("The server sent a message this page does not understand. Reload the page.")
-		return
-	}
-	a.receive(m)
-}
-
-func (a *app) reconnect() {
-	if a.conn.State != client.Waiting && a.conn.State != client.Stopped {
-		return
-	}
-	if a.retry != nil {
-		a.retry.Stop()
-	}
-	a.conn.Retry()
-	a.connect()
-}
-
-// dropSocket forgets the current socket and releases its callbacks.
-func (a *app) dropSocket() {
-	if a.ws.IsUndefined() || a.ws.IsNull() {
-		return
-	}
-	a.wsLs.Release()
-	a.ws.Call("close")
-	a.ws = js.Undefined()
-}
-
 // send writes one message; false when there is no open socket.
 func (a *app) send(m wire.Msg) bool {
 	switch m.Type {
 	case wire.Open, wire.Write, wire.Shut, wire.Reset, wire.Control:
 		if a.ended {
 			// The session would refuse it; say so here, without a round trip.
-			a.chrome.notice("The run has ended: press Run to run it again, or Restart server to try things by hand.")
+			a.say.notice("The run has ended: press Run to run it again, or Restart server to try things by hand.")
 			return false
 		}
 	case wire.Restart:
@@ -355,19 +324,24 @@ func (a *app) send(m wire.Msg) bool {
 			a.root.Get("dataset").Delete("runEnded")
 		}
 	}
-	if a.ws.IsUndefined() || a.ws.IsNull() || a.ws.Get("readyState").Int() != 1 {
-		return false
-	}
-	data, err := wire.Encode(m)
-	if err != nil {
-		js.Global().Get("console").Call("warn", "encode message:", err.Error())
-		return false
-	}
-	a.ws.Call("send", string(data))
-	return true
+	return a.sock.send(m)
 }
 
-func (a *app) receive(m wire.Msg) {
+// socketChanged is socketHost: the status line shows the new state.
+func (a *app) socketChanged() { a.invalidate() }
+
+// socketClosed is socketHost: the socket is gone (a retry may be due).
+func (a *app) socketClosed() {
+	if !a.conn.EverConnected && a.conn.Attempt >= 3 {
+		a.root.Get("dataset").Set("state", "error")
+	}
+	a.conns.disconnected()
+	a.compare.disconnected()
+	a.invalidate()
+}
+
+// socketMessage is socketHost: one message from the backend.
+func (a *app) socketMessage(m wire.Msg) {
 	a.conn.Received(m, time.Now())
 	if a.offline {
 		switch m.Type {
@@ -388,7 +362,7 @@ func (a *app) receive(m wire.Msg) {
 		}
 		ds.Set("state", "ready")
 		js.Global().Get("performance").Call("mark", "kap:ready")
-		a.chrome.clearConnError()
+		a.say.clearConnError()
 		a.send(a.conn.Ping(time.Now()))
 		// The session starts with the default scenario; ours may differ
 		// (an edit, a link, a lesson), and a fresh timeline is wanted.
@@ -418,13 +392,13 @@ func (a *app) receive(m wire.Msg) {
 			a.conns.failed(m.Conn, msg)
 			msg = "Connection " + m.Conn + ": " + msg
 		}
-		a.chrome.showError(msg)
+		a.say.showError(msg)
 	case wire.End:
 		a.runEnded(m.Now, m.Reason)
 	case wire.Comparing, wire.CEvent, wire.Compared:
 		a.compare.receive(m)
 	case wire.Bye:
-		a.chrome.notice(m.Message)
+		a.say.notice(m.Message)
 	}
 	a.invalidate()
 }
@@ -436,7 +410,7 @@ func (a *app) loadedScenario(m wire.Msg) {
 	}
 	var sc scenario.Scenario
 	if err := json.Unmarshal(m.Scenario, &sc); err != nil {
-		a.chrome.showError("The server loaded a scenario this page cannot read: " + err.Error())
+		a.say.showError("The server loaded a scenario this page cannot read: " + err.Error())
 		return
 	}
 	a.newRun(sc.WithDefaults(), m.Program, m.ProxyProgram)
@@ -465,7 +439,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.conns.reset()
 	a.composer.reset()
 	a.lessons.Events(nil)
-	a.chrome.showScenario(a.loaded, program, proxyProgram)
+	a.showScenario(a.loaded, program, proxyProgram)
 }
 
 // runEnded shows the end of the run: when and why, on the timeline and in
@@ -489,8 +463,54 @@ func (a *app) event(ev timeline.Event) {
 	a.conns.event(ev)
 	a.composer.event(ev)
 	a.closed, a.exited = lanes.ServerAfter(a.closed, a.exited, ev)
-	a.chrome.serverState(a.closed, a.exited)
-	a.chrome.eventsChanged()
+	a.bar.state(a.closed, a.exited)
+	a.loop.Invalidate(a.lessonEv)
+}
+
+// trace is the current run as a trace.
+func (a *app) trace() (timeline.Trace, error) {
+	raw, err := scenario.Marshal(&a.loaded)
+	if err != nil {
+		return timeline.Trace{}, err
+	}
+	return timeline.Trace{V: timeline.TraceVersion, Scenario: raw, Events: a.events}, nil
+}
+
+// exportRun is the run on screen for package export.
+func (a *app) exportRun() *export.Run {
+	sc := a.loaded
+	return &export.Run{Scenario: &sc, Events: a.events, Checks: timeline.EvalAll(sc.Checks, a.events), Start: a.runStart,
+		Link: a.share.link(), Tool: "Keep-Alive Playground", EndMs: a.endMs, EndReason: a.endReason}
+}
+
+// replay shows a recorded run, without the backend.
+func (a *app) replay(t *timeline.Trace) {
+	var sc scenario.Scenario
+	if len(t.Scenario) > 0 {
+		if err := json.Unmarshal(t.Scenario, &sc); err != nil {
+			a.say.showError("The trace's scenario cannot be read: " + err.Error())
+			return
+		}
+	}
+	if sc.Server.Runtime == "" {
+		sc = scenario.Default()
+	}
+	// A recorded run is not a run of the open lesson's scenario here.
+	a.lessons.Foreign()
+	a.offline = true
+	a.newRun(sc.WithDefaults(), "", "")
+	end := 0.0
+	for _, ev := range t.Events {
+		a.event(ev)
+		end = max(end, ev.T)
+	}
+	// A recording is a finished run: its clock rests at its last event
+	// (the "now" line does not run on, nor the view follow it), and it
+	// can be stepped through.
+	a.timeline.End(end)
+	a.scrub.finished()
+	a.invalidate() // the status line counts the events
+	a.say.notice("Replaying a recorded trace (" + strconv.Itoa(len(t.Events)) + " events); Run goes live again.")
 }
 
 func (a *app) invalidate() { a.loop.Invalidate(a.statusDraw) }

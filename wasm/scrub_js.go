@@ -172,7 +172,7 @@ func (s *scrubber) draw() {
 	for _, i := range s.order[:k] {
 		closed, exited = lanes.ServerAfter(closed, exited, s.a.events[i])
 	}
-	s.a.chrome.serverState(closed, exited)
+	s.a.bar.state(closed, exited)
 }
 
 // live puts the timeline, the cards and the tasks back to the whole run.
@@ -180,7 +180,7 @@ func (s *scrubber) live() {
 	s.a.root.Get("dataset").Delete("scrubbing")
 	s.a.timeline.SetCursor(lanes.NoCursor)
 	s.a.lessons.At(0)
-	s.a.chrome.serverState(s.a.closed, s.a.exited)
+	s.a.bar.state(s.a.closed, s.a.exited)
 	if s.saved == nil {
 		return
 	}

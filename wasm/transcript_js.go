@@ -41,7 +41,7 @@ func newTranscriptView(p *connPanel, c *connCard, hop string) *transcriptView {
 	copyBtn := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "tr-copy"),
 		dom.A("title", "Copy the transcript as text, CR LF written \\r\\n")}, "Copy")
 	c.ls.On(copyBtn, "click", func(js.Value) {
-		p.a.chrome.copyCode(v.text(), "transcript of "+c.label)
+		copyLines(p.a.loop, p.a.say, v.text(), "transcript of "+c.label)
 	})
 	toggle := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "tr-toggle"), dom.A("aria-pressed", "false"),
 		dom.A("title", "Show only the bytes received, without times")}, "Received only")

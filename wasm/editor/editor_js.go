@@ -715,7 +715,7 @@ func (e *Editor) show(f Form, sc scenario.Scenario, err error) {
 	msgs := map[string][]string{}
 	ctrls := make([]string, len(ps)) // each problem's control, or ""
 	for i, p := range ps {
-		ctrls[i] = f.Control(p.Field)
+		ctrls[i] = f.Control(p.Path())
 		if k := ctrls[i]; k != "" {
 			msgs[k] = append(msgs[k], p.Msg)
 		}
@@ -791,7 +791,7 @@ func (e *Editor) showWarnings(f Form, sc scenario.Scenario) {
 	e.warnings.Set("hidden", len(ws) == 0)
 	for _, w := range ws {
 		li := dom.El("li", nil, dom.El("strong", nil, "Warning: "))
-		if k := f.Control(w.Field); k != "" {
+		if k := f.Control(w.Path()); k != "" {
 			dom.Append(li, dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "ed-link"), dom.A("data-focus", k)}, w.Field))
 			dom.Append(li, ": "+w.Msg)
 		} else {

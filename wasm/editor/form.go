@@ -390,7 +390,8 @@ const (
 
 // RouteKey is the key of field of route i ("server.routes[2].then"); ""
 // for the route as a whole. StepKey is the same for step i. They are the
-// one place a row's key is written; listIndex reads them back.
+// one place a row's key is written; Control finds them from a problem's
+// scenario.Path.
 func RouteKey(i int, field string) string { return rowKeyOf(KeyRoutes, i, field) }
 
 // StepKey: see RouteKey.
@@ -432,137 +433,58 @@ func (f Form) Keys() []string {
 	return append(keys, "durationMs", KeyChecks)
 }
 
-// The field matchers below are written out by hand rather than as regular
-// expressions so that package regexp, with the Unicode tables it builds at
-// start-up, stays out of the browser's wasm.
-
-// stepIndex splits a field "client.steps[N]…" into the digits N, as
-// written, and what follows the closing bracket.
-func stepIndex(field string) (digits, rest string, ok bool) {
-	return listIndex(field, "client.steps[")
-}
-
-// listIndex splits a field "PREFIXN]…", where prefix ends in '[', into
-// the digits N, as written, and what follows the closing bracket.
-func listIndex(field, prefix string) (digits, rest string, ok bool) {
-	rest, ok = strings.CutPrefix(field, prefix)
-	if !ok {
-		return "", "", false
-	}
-	n := 0
-	for n < len(rest) && '0' <= rest[n] && rest[n] <= '9' {
-		n++
-	}
-	if n == 0 || n == len(rest) || rest[n] != ']' {
-		return "", "", false
-	}
-	return rest[:n], rest[n+1:], true
-}
-
-// stepHeaderField splits a field about one header of a step's request,
-// "client.steps[N].request.headers.NAME".
-//
-// It matches the same language as
-// `^client\.steps\[(\d+)\]\.request\.headers\.(.+)$`, and digits and name
-// are that pattern's two submatches; like the pattern's '.', name may hold
-// anything but a newline.
-func stepHeaderField(field string) (digits, name string, ok bool) {
-	digits, rest, ok := stepIndex(field)
-	if !ok {
-		return "", "", false
-	}
-	name, ok = strings.CutPrefix(rest, ".request.headers.")
-	if !ok || name == "" || strings.Contains(name, "\n") {
-		return "", "", false
-	}
-	return digits, name, true
-}
-
-// stepWholeField reports the digits N of a field about a step as a whole,
-// "client.steps[N]" or "client.steps[N].request".
-//
-// It matches the same language as `^client\.steps\[(\d+)\](\.request)?$`,
-// and digits is that pattern's first submatch.
-func stepWholeField(field string) (digits string, ok bool) {
-	digits, rest, ok := stepIndex(field)
-	if !ok || (rest != "" && rest != ".request") {
-		return "", false
-	}
-	return digits, true
-}
-
-// Control returns the key of the control that shows a problem about field
-// (a Problem.Field), or "" when only the summary can (v, lesson).
-func (f Form) Control(field string) string {
-	if digits, name, ok := stepHeaderField(field); ok {
-		i, _ := strconv.Atoi(digits)
-		if name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
-			return StepKey(i, "request.connection")
+// Control returns the key of the control that shows a problem at path
+// (a Problem's Path), or "" when only the summary can (v, lesson, or a
+// problem about the scenario as a whole).
+func (f Form) Control(path scenario.Path) string {
+	// A step past the form's rows is one the form keeps without showing
+	// (a pool step): its problems go to the steps section.
+	if i, rest, ok := path.Item("client", "steps"); ok && i < len(f.Steps) {
+		if name, ok := rest.Under("request", "headers"); ok && len(name) == 1 {
+			if name[0].Name == "Connection" && f.Steps[i].Connection != "" {
+				return StepKey(i, "request.connection")
+			}
+			return StepKey(i, "request.headers")
 		}
-		return StepKey(i, "request.headers")
+		if len(rest) == 0 || rest.Is("request") {
+			// "needs exactly one action", "renders to N bytes".
+			return StepKey(i, "action")
+		}
 	}
-	if digits, ok := stepWholeField(field); ok {
-		// "needs exactly one action", "renders to N bytes".
-		return "client.steps[" + digits + "].action"
-	}
-	if field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
+	if _, ok := path.Under(KeyChecks); ok {
 		return KeyChecks
 	}
-	for k := field; k != ""; {
-		if f.isKey(k) {
-			return k
+	for n := len(path); n > 0; n-- {
+		if f.isKey(path[:n]) {
+			return path[:n].String()
 		}
-		cut := strings.LastIndexAny(k, ".[")
-		if cut < 0 {
-			break
-		}
-		k = k[:cut]
 	}
 	return ""
 }
 
-// isKey reports whether k is one of f.Keys(), without building them.
-func (f Form) isKey(k string) bool {
-	switch k {
-	case "title", "server.runtime", KeyRoutes, KeySteps, "durationMs", KeyChecks, "proxy.kind":
+// isKey reports whether path is one of f.Keys(), without building them.
+func (f Form) isKey(path scenario.Path) bool {
+	for _, k := range []string{"title", "durationMs", KeyChecks} {
+		if path.Is(k) {
+			return true
+		}
+	}
+	if path.Is("server", "runtime") || path.Is("server", "routes") || path.Is("client", "steps") || path.Is("proxy", "kind") {
 		return true
 	}
-	if name, ok := strings.CutPrefix(k, "proxy."); ok {
-		for _, kn := range ProxyKnobs {
-			if kn.Name == name {
-				return true
-			}
-		}
+	if name, ok := path.Under("proxy"); ok && len(name) == 1 {
+		return slices.ContainsFunc(ProxyKnobs, func(k ProxyKnob) bool { return name.Is(k.Name) })
 	}
-	if name, ok := strings.CutPrefix(k, "server."); ok {
-		for _, kn := range Knobs {
-			if kn.Name == name {
-				return true
-			}
-		}
+	if name, ok := path.Under("server"); ok && len(name) == 1 {
+		return slices.ContainsFunc(Knobs, func(k Knob) bool { return name.Is(k.Name) })
 	}
-	if i, s, ok := rowKey(k, "server.routes["); ok {
-		return i < len(f.Routes) && slices.Contains(RouteFields, s)
+	if i, rest, ok := path.Item("server", "routes"); ok {
+		return i < len(f.Routes) && slices.ContainsFunc(RouteFields, func(s string) bool { return rest.Is(strings.Split(s, ".")...) })
 	}
-	if i, s, ok := rowKey(k, "client.steps["); ok {
-		return i < len(f.Steps) && slices.Contains(StepFields, s)
+	if i, rest, ok := path.Item("client", "steps"); ok {
+		return i < len(f.Steps) && slices.ContainsFunc(StepFields, func(s string) bool { return rest.Is(strings.Split(s, ".")...) })
 	}
 	return false
-}
-
-// rowKey splits a key "PREFIXN].S", with N written as %d writes an int
-// (no sign, no leading zeros), into N and S.
-func rowKey(k, prefix string) (i int, s string, ok bool) {
-	digits, rest, ok := listIndex(k, prefix)
-	if !ok || (len(digits) > 1 && digits[0] == '0') {
-		return 0, "", false
-	}
-	i, err := strconv.Atoi(digits)
-	if err != nil {
-		return 0, "", false
-	}
-	s, ok = strings.CutPrefix(rest, ".")
-	return i, s, ok
 }
 
 // ElementID turns a control key into an HTML id:

@@ -227,7 +227,8 @@ func TestControl(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
-			if got := f.Control(tt.field); got != tt.want {
+			path, _ := scenario.ParsePath(tt.field)
+			if got := f.Control(path); got != tt.want {
 				t.Errorf("Control(%q) = %q, want %q", tt.field, got, tt.want)
 			}
 		})
@@ -237,29 +238,25 @@ func TestControl(t *testing.T) {
 // keysControl is Control as it was written before isKey, which looked
 // each candidate up in f.Keys(); keys is the set of f.Keys().
 // TestControlAgreesWithKeys holds Control to it.
-func keysControl(f Form, keys map[string]bool, field string) string {
-	if digits, name, ok := stepHeaderField(field); ok {
-		i, _ := strconv.Atoi(digits)
-		if name == "Connection" && i < len(f.Steps) && f.Steps[i].Connection != "" {
-			return "client.steps[" + strconv.Itoa(i) + "].request.connection"
+func keysControl(f Form, keys map[string]bool, path scenario.Path) string {
+	if i, rest, ok := path.Item("client", "steps"); ok && i < len(f.Steps) {
+		if name, ok := rest.Under("request", "headers"); ok && len(name) == 1 {
+			if name[0].Name == "Connection" && f.Steps[i].Connection != "" {
+				return "client.steps[" + strconv.Itoa(i) + "].request.connection"
+			}
+			return "client.steps[" + strconv.Itoa(i) + "].request.headers"
 		}
-		return "client.steps[" + strconv.Itoa(i) + "].request.headers"
+		if len(rest) == 0 || rest.Is("request") {
+			return "client.steps[" + strconv.Itoa(i) + "].action"
+		}
 	}
-	if digits, ok := stepWholeField(field); ok {
-		return "client.steps[" + digits + "].action"
-	}
-	if field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
+	if field := path.String(); field == KeyChecks || strings.HasPrefix(field, KeyChecks+"[") {
 		return KeyChecks
 	}
-	for k := field; k != ""; {
-		if keys[k] {
-			return k
+	for n := len(path); n > 0; n-- {
+		if keys[path[:n].String()] {
+			return path[:n].String()
 		}
-		cut := strings.LastIndexAny(k, ".[")
-		if cut < 0 {
-			break
-		}
-		k = k[:cut]
 	}
 	return ""
 }
@@ -298,14 +295,10 @@ func TestControlAgreesWithKeys(t *testing.T) {
 		for _, suf := range []string{"x", ".x", "[0]", ".", "[", "]"} {
 			cands[k+suf] = true
 		}
-		if d, rest, ok := listIndex(k, "server.routes["); ok {
+		if open, end := strings.IndexByte(k, '['), strings.IndexByte(k, ']'); open >= 0 && end > open {
+			d := k[open+1 : end]
 			for _, nd := range []string{"0" + d, "+" + d, d + "0", "-" + d, " " + d} {
-				cands["server.routes["+nd+"]"+rest] = true
-			}
-		}
-		if d, rest, ok := stepIndex(k); ok {
-			for _, nd := range []string{"0" + d, "+" + d, d + "0", "-" + d, " " + d} {
-				cands["client.steps["+nd+"]"+rest] = true
+				cands[k[:open+1]+nd+k[end:]] = true
 			}
 		}
 	}
@@ -315,10 +308,18 @@ func TestControlAgreesWithKeys(t *testing.T) {
 			keys[k] = true
 		}
 		for c := range cands {
-			if got, want := f.isKey(c), keys[c]; got != want {
+			path, ok := scenario.ParsePath(c)
+			if !ok {
+				// Not a path Validate writes: no control, and no key.
+				if got := f.Control(path); got != "" || keys[c] {
+					t.Errorf("%s: %q does not parse, yet Control = %q, key %v", name, c, got, keys[c])
+				}
+				continue
+			}
+			if got, want := f.isKey(path), keys[c]; got != want {
 				t.Errorf("%s: isKey(%q) = %v, want %v", name, c, got, want)
 			}
-			if got, want := f.Control(c), keysControl(f, keys, c); got != want {
+			if got, want := f.Control(path), keysControl(f, keys, path); got != want {
 				t.Errorf("%s: Control(%q) = %q, want %q", name, c, got, want)
 			}
 		}
@@ -351,7 +352,7 @@ func TestEveryProblemHasAPlace(t *testing.T) {
 		t.Fatalf("Validate() = %v; the test needs a badly broken scenario", err)
 	}
 	for _, p := range ps {
-		k := f.Control(p.Field)
+		k := f.Control(p.Path())
 		if !slices.Contains(keys, k) {
 			t.Errorf("problem %q maps to %q, which is no control", p, k)
 		}
@@ -563,26 +564,36 @@ func TestNewStep(t *testing.T) {
 	}
 }
 
-// TestRowKeysReadBack: the one writer of a row's key and its reader agree.
+// TestRowKeysReadBack: the one writer of a row's key and scenario's path
+// reader agree: a key is a path, and Control finds it.
 func TestRowKeysReadBack(t *testing.T) {
+	f := FromScenario(scenario.Scenario{Server: scenario.Server{Routes: make([]scenario.Route, 13)},
+		Client: scenario.Client{Steps: make([]scenario.Step, 6)}})
 	for _, tt := range []struct {
-		key, prefix, field string
-		i                  int
+		key, list, field string
+		i                int
 	}{
-		{RouteKey(0, "then"), KeyRoutes + "[", "then", 0},
-		{RouteKey(12, "delayMs"), KeyRoutes + "[", "delayMs", 12},
-		{StepKey(3, "request.headers"), KeySteps + "[", "request.headers", 3},
+		{RouteKey(0, "then"), KeyRoutes, "then", 0},
+		{RouteKey(12, "delayMs"), KeyRoutes, "delayMs", 12},
+		{StepKey(3, "request.headers"), KeySteps, "request.headers", 3},
 	} {
-		i, field, ok := rowKey(tt.key, tt.prefix)
-		if !ok || i != tt.i || field != tt.field {
-			t.Errorf("rowKey(%q) = %d, %q, %v; want %d, %q", tt.key, i, field, ok, tt.i, tt.field)
+		path, ok := scenario.ParsePath(tt.key)
+		if !ok || path.String() != tt.key {
+			t.Fatalf("ParsePath(%q) = %v, %v", tt.key, path, ok)
+		}
+		i, rest, ok := path.Item(strings.Split(tt.list, ".")...)
+		if !ok || i != tt.i || !rest.Is(strings.Split(tt.field, ".")...) {
+			t.Errorf("%q: Item = %d, %v, %v; want %d, %q", tt.key, i, rest, ok, tt.i, tt.field)
+		}
+		if got := f.Control(path); got != tt.key {
+			t.Errorf("Control(%q) = %q", tt.key, got)
 		}
 	}
 	if got := StepKey(2, ""); got != "client.steps[2]" {
 		t.Errorf("StepKey(2, \"\") = %q", got)
 	}
-	if digits, ok := stepWholeField(StepKey(5, "")); !ok || digits != "5" {
-		t.Errorf("stepWholeField(StepKey(5)) = %q, %v", digits, ok)
+	if path, _ := scenario.ParsePath(StepKey(5, "")); f.Control(path) != StepKey(5, "action") {
+		t.Errorf("Control(StepKey(5)) = %q", f.Control(path))
 	}
 }
 

@@ -65,11 +65,11 @@ func TestProxyProblemsHaveAPlace(t *testing.T) {
 	}
 	keys := f.Keys()
 	for _, p := range ps {
-		if k := f.Control(p.Field); !slices.Contains(keys, k) || !strings.HasPrefix(k, "proxy.") {
+		if k := f.Control(p.Path()); !slices.Contains(keys, k) || !strings.HasPrefix(k, "proxy.") {
 			t.Errorf("problem %q maps to %q", p, k)
 		}
 	}
-	if f.Control("proxy.nextUpstream[0]") != "proxy.nextUpstream" {
+	if p, _ := scenario.ParsePath("proxy.nextUpstream[0]"); f.Control(p) != "proxy.nextUpstream" {
 		t.Errorf("a word's problem shows at the word list")
 	}
 }

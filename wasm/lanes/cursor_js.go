@@ -26,7 +26,7 @@ func (v *View) SetCursor(c Cursor) {
 	ds.Set("cursorEvent", c.Event)
 	// The detail card was about another event; focusing the timeline
 	// shows the cursor's.
-	v.card.Set("hidden", true)
+	v.card.hide()
 	if c.Event >= 0 && c.Event < len(v.model.Events) {
 		v.focus.Event, v.focusSpan = c.Event, false
 		v.focusLane = -1

@@ -5,7 +5,7 @@
 // The package is split so that everything but the browser glue is tested
 // with plain `go test`: the Model turns events into lanes of spans and
 // marks, a Viewport maps session time to pixels, and Layout turns both into
-// a Display list of shapes that the canvas renderer (view_js.go) and the
+// a Display list of shapes that the canvas renderer (render_js.go) and the
 // SVG exporter (svg.go) draw alike, so an export is the same picture.
 package lanes
 
