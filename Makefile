@@ -52,8 +52,13 @@ shared-check:
 	  if [ -n "$$bad$$own" ]; then echo "shared packages import forbidden packages ($$os): $$bad $$own"; exit 1; fi; \
 	done; echo "shared-check: ok"
 
+# TESTPKGS test binaries run at once: most of the long ones (the browser,
+# the real releases, the proxies) wait on timers, so one per core would
+# leave the cores idle. Set TESTPKGS=1 to find a test that only fails
+# under load.
+TESTPKGS ?= 3
 test-go:
-	$(GO) test -race -timeout 10m $(TESTFLAGS) ./...
+	$(GO) test -race -p $(TESTPKGS) -timeout 10m $(TESTFLAGS) ./...
 
 # The shared packages' tests, run inside Node under GOOS=js.
 test-js: deps-node

@@ -25,6 +25,8 @@ import (
 // thing in both, so the checks must agree. The solution must pass every
 // task in both; the start must not pass them all.
 func TestEveryLessonInThePageAndInRun(t *testing.T) {
+	// Its runs mostly wait on timers: beside the other parallel tests.
+	t.Parallel()
 	ls, err := lessons.Load(os.DirFS("../../lessons"), ".")
 	if err != nil {
 		t.Fatal(err)

@@ -83,6 +83,8 @@ func TestProxyInTheEditor(t *testing.T) {
 // keepAliveTimeout above the balancer's idle timeout in the editor, run
 // again, and see both tasks pass.
 func TestLessonIntermittent502(t *testing.T) {
+	// Its two runs wait out the balancer's 20 s: beside the other tests.
+	t.Parallel()
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
 	p.do(chromedp.Navigate(p.url + "#lesson=alb-502"))
