@@ -63,19 +63,25 @@ func (s *Server) startCompare(ctx context.Context, c *client, m wire.Msg) {
 		return
 	}
 	c.jobs.Go(func() {
-		defer func() {
-			s.releaseRuns(c.ip, len(variants))
-			c.mu.Lock()
-			c.comparing = false
-			c.mu.Unlock()
-		}()
-		s.compare(ctx, c, variants)
+		done := s.compare(ctx, c, variants)
+		// The slots are free before the page hears the comparison is
+		// over, so that a Compare it sends at once is not "already
+		// running".
+		s.releaseRuns(c.ip, len(variants))
+		c.mu.Lock()
+		c.comparing = false
+		c.mu.Unlock()
+		if done != nil && !c.out(*done) {
+			c.end(CloseSlow, slowMessage)
+		}
 	})
 }
 
-// compare runs variants and streams them to the page. A page that does
-// not read what it is sent is dropped, as a live session's would be.
-func (s *Server) compare(ctx context.Context, c *client, variants []scenario.Variant) {
+// compare runs variants and streams them to the page, and returns the
+// compared message that ends them (nil when the page went away). A page
+// that does not read what it is sent is dropped, as a live session's
+// would be.
+func (s *Server) compare(ctx context.Context, c *client, variants []scenario.Variant) *wire.Msg {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	infos := make([]wire.VariantInfo, len(variants))
@@ -99,21 +105,24 @@ func (s *Server) compare(ctx context.Context, c *client, variants []scenario.Var
 	switch {
 	case slow.Load():
 		c.end(CloseSlow, slowMessage)
-		return
+		return nil
 	case ctx.Err() != nil:
-		return // the page went away
+		return nil // the page went away
 	case err != nil:
 		s.log.Info("comparison failed", "session", c.id, "err", err)
 		msg := session.CapError("The comparison could not run: " + err.Error())
 		send(wire.Msg{Type: wire.Error, Code: wire.CodeInternal, Message: msg})
-		send(wire.Msg{Type: wire.Compared, Variants: infos, Message: msg})
-		return
+		return &wire.Msg{Type: wire.Compared, Variants: infos, Message: msg}
 	}
 	for i, r := range cmp.Runs {
 		infos[i].EndMs, infos[i].EndReason = r.EndMs, r.EndReason
 		infos[i].Errors = r.Errors[:min(len(r.Errors), maxVariantErrors)]
 	}
-	send(wire.Msg{Type: wire.Compared, Variants: infos, Partings: partingsForPage(cmp.Partings)})
+	if slow.Load() {
+		c.end(CloseSlow, slowMessage)
+		return nil
+	}
+	return &wire.Msg{Type: wire.Compared, Variants: infos, Partings: partingsForPage(cmp.Partings)}
 }
 
 // partingsForPage keeps what the page draws of each parting: the events'
