@@ -427,11 +427,7 @@ func (s *Session) handleNote(n note) error {
 		if c.closed {
 			s.answerFin(c)
 		} else {
-			by := timeline.ByServer
-			if s.px != nil {
-				by = timeline.ByProxy
-			}
-			s.held = append(s.held, held{ev: timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Close, By: by}, finSeen: true})
+			s.held = append(s.held, held{ev: timeline.Event{T: n.t, Conn: n.label, Kind: timeline.Close, By: s.clientPeer()}, finSeen: true})
 		}
 		s.emitEOF(n.t, n.label)
 		return nil
@@ -469,11 +465,16 @@ func (s *Session) answerFin(c *vconn) {
 	if c.reset || c.eofT < c.shutT {
 		return // the server's FIN came first: the demo server reports it
 	}
-	by := timeline.ByServer
+	s.held = append(s.held, held{ev: timeline.Event{T: c.eofT, Conn: c.label, Kind: timeline.Close, By: s.clientPeer(), Reason: timeline.ReasonPeerFin}})
+}
+
+// clientPeer names the end a client connection's FIN comes from: the
+// demo server, or the proxy in front of it.
+func (s *Session) clientPeer() string {
 	if s.px != nil {
-		by = timeline.ByProxy // the client's peer is the proxy
+		return timeline.ByProxy
 	}
-	s.held = append(s.held, held{ev: timeline.Event{T: c.eofT, Conn: c.label, Kind: timeline.Close, By: by, Reason: timeline.ReasonPeerFin}})
+	return timeline.ByServer
 }
 
 func isReset(err error) bool {

@@ -504,9 +504,7 @@ func (s *Session) finReported(fin timeline.Event) bool {
 	if slices.Contains(s.closeSent[fin.Conn], fin.By) {
 		return true
 	}
-	return slices.ContainsFunc(s.held, func(h held) bool {
-		return !h.finSeen && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == fin.Conn && h.ev.By == fin.By
-	})
+	return slices.ContainsFunc(s.held, func(h held) bool { return h.closes(fin) })
 }
 
 // placeFINs moves each held close to the instant our side read that FIN,
@@ -521,7 +519,7 @@ func (s *Session) placeFINs() {
 		}
 		for i := range s.held {
 			h := &s.held[i]
-			if !h.finSeen && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == f.ev.Conn && h.ev.By == f.ev.By && f.ev.T < h.ev.T {
+			if h.closes(f.ev) && f.ev.T < h.ev.T {
 				h.ev.T = f.ev.T
 			}
 		}
@@ -531,9 +529,13 @@ func (s *Session) placeFINs() {
 // strongClose reports whether a held close that is not weak is of the
 // same end as ev.
 func (s *Session) strongClose(ev timeline.Event) bool {
-	return slices.ContainsFunc(s.held, func(h held) bool {
-		return !h.weak && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == ev.Conn && h.ev.By == ev.By
-	})
+	return slices.ContainsFunc(s.held, func(h held) bool { return !h.weak && h.closes(ev) })
+}
+
+// closes reports whether h is a close event (not an eof, not a finSeen
+// mark) of the same end as ev: the connection and who closed it.
+func (h held) closes(ev timeline.Event) bool {
+	return !h.finSeen && !h.eof && h.ev.Kind == timeline.Close && h.ev.Conn == ev.Conn && h.ev.By == ev.By
 }
 
 // send numbers and sends one event.
