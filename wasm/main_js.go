@@ -151,7 +151,7 @@ func (a *app) start() {
 	a.timeline.Link = a.share.link
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a)
-	a.composer = newComposer(a)
+	a.composer = newComposer(a.loop, a, a.conns)
 	a.compare = newComparePanel(a.loop, a)
 	a.scrub = newScrubber(a)
 	a.router = newRouter(ls, a, a.lessons, a.tabs, a.say)
@@ -437,7 +437,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.root.Get("dataset").Delete("runEnded")
 	a.timeline.Reset(a.loaded)
 	a.conns.reset()
-	a.composer.reset()
+	a.composer.reset(a.loaded, a.pendingRun)
 	a.lessons.Events(nil)
 	a.showScenario(a.loaded, program, proxyProgram)
 }

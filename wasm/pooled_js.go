@@ -9,6 +9,7 @@ import (
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
+	"github.com/keepalive-playground/playground/wasm/dom"
 	"github.com/keepalive-playground/playground/wire"
 )
 
@@ -17,8 +18,11 @@ import (
 // (wasm/poolwasm), loaded the first time it is needed; until then
 // requests wait in a queue.
 type pooled struct {
-	a     *app
-	c     *composer
+	loop *dom.Loop
+	host composerHost
+	c    poolOutput
+	// sc is the run's scenario (defaults applied): its pools and steps.
+	sc    scenario.Scenario
 	state poolLoad
 	queue []scenario.Request
 	api   js.Value
@@ -45,7 +49,16 @@ const (
 	poolFailed                    // it could not be loaded; reload to retry
 )
 
-func newPooled(a *app, c *composer) *pooled { return &pooled{a: a, c: c} }
+// poolOutput is where the pooled clients' answers go: the composer's
+// output list.
+type poolOutput interface {
+	result(text string, ok bool) js.Value
+	showError(msg string)
+}
+
+func newPooled(loop *dom.Loop, host composerHost, out poolOutput) *pooled {
+	return &pooled{loop: loop, host: host, c: out}
+}
 
 func (p *pooled) do(r scenario.Request) {
 	switch p.state {
@@ -112,7 +125,7 @@ func (p *pooled) startScript(sc scenario.Scenario) {
 			continue
 		}
 		time.AfterFunc(time.Until(p.zero.Add(time.Duration(st.At)*time.Millisecond)), func() {
-			p.a.loop.Post(func() {
+			p.loop.Post(func() {
 				if p.gen == gen {
 					p.step(pl, *st.Request, false)
 				}
@@ -148,13 +161,13 @@ func (p *pooled) report(ev timeline.Event) {
 	if len(ev.Error) > wire.MaxOutcomeErrorBytes {
 		ev.Error = strings.ToValidUTF8(ev.Error[:wire.MaxOutcomeErrorBytes], "")
 	}
-	p.a.send(wire.Msg{Type: wire.Outcome, Event: &ev})
+	p.host.send(wire.Msg{Type: wire.Outcome, Event: &ev})
 }
 
 // owns reports whether conn is one of the pooled clients' connections:
 // the composer's (pool1, …) or a scenario pool's (app1, …).
 func (p *pooled) owns(conn string) bool {
-	return strings.HasPrefix(conn, client.PoolPrefix) || p.a.loaded.Client.PoolOf(conn) != ""
+	return strings.HasPrefix(conn, client.PoolPrefix) || p.sc.Client.PoolOf(conn) != ""
 }
 
 // load fetches and starts pool.wasm. Its callbacks only post to the loop.
@@ -162,7 +175,7 @@ func (p *pooled) load() {
 	p.state = poolLoading
 	p.loading = p.c.result("Loading Go's net/http client…", true)
 	p.loading.Get("dataset").Set("loading", "true")
-	url := p.a.root.Get("dataset").Get("poolWasm")
+	url := dom.Doc().Get("documentElement").Get("dataset").Get("poolWasm")
 	if url.IsUndefined() {
 		p.failed("the page does not name the pooled client's program")
 		return
@@ -177,19 +190,19 @@ func (p *pooled) load() {
 	}
 	js.Global().Set("kapPoolSend", fn(func(args []js.Value) {
 		data := args[0].String()
-		p.a.loop.Post(func() {
+		p.loop.Post(func() {
 			m, err := wire.Decode([]byte(data))
 			if err != nil {
 				js.Global().Get("console").Call("warn", "pool sent a bad message:", err.Error())
 				return
 			}
-			if !p.a.send(m) {
+			if !p.host.send(m) {
 				p.c.showError("Not connected to the playground.")
 			}
 		})
 	}))
 	js.Global().Set("kapPoolReady", fn(func([]js.Value) {
-		p.a.loop.Post(p.ready)
+		p.loop.Post(p.ready)
 	}))
 	inst := js.Global().Get("Go").New()
 	started := fn(func(args []js.Value) {
@@ -198,7 +211,7 @@ func (p *pooled) load() {
 	})
 	failed := fn(func(args []js.Value) {
 		msg := args[0].Call("toString").String()
-		p.a.loop.Post(func() { p.failed(msg) })
+		p.loop.Post(func() { p.failed(msg) })
 	})
 	wasm := js.Global().Get("WebAssembly")
 	wasm.Call("instantiateStreaming", js.Global().Call("fetch", url), inst.Get("importObject")).
@@ -208,7 +221,7 @@ func (p *pooled) load() {
 func (p *pooled) ready() {
 	p.state = poolReady
 	// Tests (and the curious) can tell the client has started.
-	p.a.root.Get("dataset").Set("poolReady", "true")
+	dom.Doc().Get("documentElement").Get("dataset").Set("poolReady", "true")
 	p.api = js.Global().Get("kapPool")
 	p.loaded()
 	q := p.queue
@@ -262,7 +275,7 @@ func (p *pooled) call(fn, name string, r scenario.Request, then func(summary str
 	var done js.Func
 	done = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		summary, ok, outcome := args[0].String(), args[1].Bool(), args[2].String()
-		p.a.loop.Post(func() {
+		p.loop.Post(func() {
 			done.Release()
 			var ev timeline.Event
 			if err := json.Unmarshal([]byte(outcome), &ev); err != nil {
@@ -301,19 +314,20 @@ func (p *pooled) deliver(m wire.Msg) {
 // event passes a timeline event to the pool.
 func (p *pooled) event(ev timeline.Event) { p.deliver(wire.Msg{Type: wire.Ev, Event: &ev}) }
 
-// reset: a new run started; the backend dropped every connection. The
-// run's own pool steps start here (newRun has just taken its scenario;
-// pendingRun says the load is a run, whose steps go now).
-func (p *pooled) reset() {
+// reset: a new run of sc started; the backend dropped every connection.
+// The run's own pool steps start here when run says the load is a run,
+// whose steps go now.
+func (p *pooled) reset(sc scenario.Scenario, run bool) {
 	p.gen++
 	p.script = nil
+	p.sc = sc
 	if p.state == poolReady {
 		p.api.Call("abandon", "a new run started")
 	}
 	switch {
-	case p.a.pendingRun:
-		p.runScript(p.a.loaded)
-	case p.state == poolNotLoaded && len(wire.PoolSteps(&p.a.loaded)) > 0:
+	case run:
+		p.runScript(sc)
+	case p.state == poolNotLoaded && len(wire.PoolSteps(&sc)) > 0:
 		// A scenario with pool steps is on screen: load the client now,
 		// so that Run starts its steps on time, not a load later.
 		p.load()
