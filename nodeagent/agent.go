@@ -76,8 +76,8 @@ type SocketInfo struct {
 	// timeout option; "" when no timer runs.
 	FreeTimer string
 	ClosedBy  string
-	Note         string
-	ClosedAt     time.Time
+	Note      string
+	ClosedAt  time.Time
 }
 
 // Agent is one http.Agent. Its state is guarded by mu; each socket has a
