@@ -37,7 +37,9 @@ type composer struct {
 	body, target, out, errE              js.Value
 	ls                                   *dom.Listeners
 	pool                                 *pooled
-	targetsDraw                          int // drawer id of the "Send on" choices
+	panel                                *poolPanel
+	clients                              []poolClient // the "Send on" pooled clients
+	targetsDraw                          int          // drawer id of the "Send on" choices
 }
 
 func newComposer(loop *dom.Loop, host composerHost, conns sendTargets) *composer {
@@ -79,7 +81,10 @@ func newComposer(loop *dom.Loop, host composerHost, conns sendTargets) *composer
 	dom.Append(c.form, c.errE)
 	dom.Append(c.form, c.out)
 	c.ls.On(c.form, "submit", func(js.Value) { c.submit() }, dom.Always)
-	c.pool = newPooled(loop, host, c)
+	c.panel = newPoolPanel(loop, c.form.Get("parentElement"))
+	c.pool = newPooled(loop, host, c, c.panel)
+	c.clients = composerClients()
+	c.panel.clients = c.clients
 	c.targetsDraw = loop.Drawer(c.drawTargets)
 	c.drawTargets()
 	return c
@@ -99,11 +104,18 @@ func (c *composer) targetsChanged() { c.loop.Invalidate(c.targetsDraw) }
 func (c *composer) drawTargets() {
 	cur := c.target.Get("value").String()
 	dom.Clear(c.target)
-	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetNew)}, "a new connection"))
+	conns := dom.El("optgroup", []dom.Attr{dom.A("label", "Your connections")},
+		dom.El("option", []dom.Attr{dom.A("value", targetNew)}, "a new connection"))
 	for _, l := range sortedLabels(c.conns.open()) {
-		dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", l)}, "connection "+l))
+		dom.Append(conns, dom.El("option", []dom.Attr{dom.A("value", l)}, "connection "+l))
 	}
-	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetPool)}, "the pooled client (Go net/http)"))
+	dom.Append(c.target, conns)
+	// Each pooled client is a pool of its own, with its own connections.
+	clients := dom.El("optgroup", []dom.Attr{dom.A("label", "A pooled client")})
+	for _, cl := range c.clients {
+		dom.Append(clients, dom.El("option", []dom.Attr{dom.A("value", cl.value)}, cl.label))
+	}
+	dom.Append(c.target, clients)
 	if cur != "" {
 		c.target.Set("value", cur)
 		if c.target.Get("value").String() == "" {
@@ -151,9 +163,14 @@ func (c *composer) submit() {
 		return
 	}
 	c.showError("")
-	switch target := c.target.Get("value").String(); target {
-	case targetPool:
-		c.pool.do(r)
+	target := c.target.Get("value").String()
+	for _, cl := range c.clients {
+		if cl.value == target {
+			c.pool.do(cl, r)
+			return
+		}
+	}
+	switch target {
 	case targetNew, "":
 		label := c.conns.openNew()
 		c.host.send(wire.Msg{Type: wire.Write, Conn: label, Data: r.Bytes()})

@@ -178,7 +178,7 @@ func (p *connPanel) poolCard(c *connCard, id string) *connCard {
 			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Connection "+c.label),
 			c.stateE,
 		),
-		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client (Go's net/http Transport), which writes, reuses and closes it; send requests through it in the composer."),
+		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client ("+p.a.composer.pool.clientOf(c.label)+"), which writes, reuses and closes it; send requests through it in the composer."),
 		c.errE,
 		c.tv.el,
 		c.recvE,
