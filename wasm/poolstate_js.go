@@ -56,6 +56,9 @@ func newPoolPanel(loop *dom.Loop, parent js.Value) *poolPanel {
 	pp.el = dom.El("section", []dom.Attr{dom.A("id", "pool-state"), dom.A("class", "pool-state"), dom.A("aria-labelledby", "pool-state-h"), dom.A("hidden", true)},
 		dom.El("h3", []dom.Attr{dom.A("id", "pool-state-h")}, "Pools"),
 		dom.El("p", []dom.Attr{dom.A("class", "muted pool-help")}, "Each pooled client's sockets: active, free in the pool (the client's own timer counting down), closed and by whom; and the socket each request took."),
+		// Shown while the scrubber steps through the run (the page's
+		// data-scrubbing): the panel stays live.
+		dom.El("p", []dom.Attr{dom.A("class", "pool-live"), dom.A("role", "note")}, "These are the pools as they are now; stepping through the run does not step them."),
 		pp.list)
 	dom.Append(parent, pp.el)
 	pp.draw = loop.Drawer(pp.render)
