@@ -202,7 +202,12 @@ func (p *pooled) step(pl scenario.Pool, r scenario.Request, retry bool) {
 		}
 		p.panel.done(req, ev)
 		p.report(ev)
-		p.c.result("pool "+pl.Name+": "+r.Method+" "+r.Path+": "+summary, ok)
+		line := "pool " + pl.Name + ": " + r.Method + " " + r.Path + ": " + summary
+		if pl.Kind == scenario.PoolNodeAgent {
+			// Node's lines name the request themselves.
+			line = "pool " + pl.Name + " (" + poolLabel(pl, p.sc.Server) + "): " + summary
+		}
+		p.c.result(line, ok)
 		if !retry && pl.RetryReused && ev.Error != "" && ev.Reused && scenario.Idempotent(r.Method) {
 			p.step(pl, r, true)
 		}
@@ -363,7 +368,9 @@ func (p *pooled) send(cl poolClient, r scenario.Request) {
 		p.report(ev)
 	}
 	if cl.agent.Kind == "" {
-		p.call("do", "", r, then)
+		p.call("do", "", r, func(summary string, ok bool, ev timeline.Event) {
+			then(cl.label+": "+r.Method+" "+r.Path+": "+summary, ok, ev)
+		})
 		return
 	}
 	if !p.made[cl.name] {
