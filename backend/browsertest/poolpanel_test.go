@@ -141,6 +141,13 @@ func TestComposerNodeAgents(t *testing.T) {
 		}
 	}
 
+	// The global agent's timer fires: the agent, not the server, closes
+	// the free socket (the hint less the buffer is below the server's 5 s).
+	p.waitJS("glob26-1 timed out", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), 10*time.Second)
+	if l := p.sockLine(glob26, glob26+"1"); !strings.Contains(l, "closed by the agent: free socket timeout") {
+		t.Errorf("%s1 after its timer: %q", glob26, l)
+	}
+
 	// A phone's width, light and dark: the panel fits.
 	p.do(chromedp.EmulateViewport(390, 844))
 	evalJS[bool](p, `(document.getElementById("pool-state").scrollIntoView({block: "start"}), true)`)
