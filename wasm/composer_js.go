@@ -14,9 +14,11 @@ import (
 )
 
 // composerHost is what the composer needs of the page: the session's
-// socket.
+// socket, and whether the run has ended (the session then takes no
+// more of the run's client messages).
 type composerHost interface {
 	send(m wire.Msg) bool
+	runOver() bool
 }
 
 // sendTargets are the person's own connections a request can go on

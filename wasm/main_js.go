@@ -327,6 +327,9 @@ func (a *app) send(m wire.Msg) bool {
 	return a.sock.send(m)
 }
 
+// runOver is composerHost: the session has ended the run.
+func (a *app) runOver() bool { return a.ended }
+
 // socketChanged is socketHost: the status line shows the new state.
 func (a *app) socketChanged() { a.invalidate() }
 

@@ -292,6 +292,17 @@ func (p *pooled) load() {
 				js.Global().Get("console").Call("warn", "pool sent a bad message:", err.Error())
 				return
 			}
+			if p.host.runOver() {
+				// The session has let go of the run's connections: a
+				// client closing one by its own timer (an agent's free
+				// socket, Go's IdleConnTimeout) is past the run and
+				// tells nobody; a request the person sends is refused
+				// with the page's notice that the run has ended.
+				if m.Type != wire.Shut && m.Type != wire.Reset {
+					p.host.send(m)
+				}
+				return
+			}
 			if !p.host.send(m) {
 				p.c.showError("Not connected to the playground.")
 			}

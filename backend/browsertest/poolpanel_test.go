@@ -243,3 +243,28 @@ func TestComposerNodeAgentHangUp(t *testing.T) {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
 	}
 }
+
+// TestPoolTimerAfterTheRunIsQuiet: a pooled client's own timer that
+// fires after the run has ended (Node 26's global agent, 4 s) closes its
+// socket in the panel without telling the person the run has ended or
+// that the page is not connected: nobody asked to send anything.
+func TestPoolTimerAfterTheRunIsQuiet(t *testing.T) {
+	glob26 := scenario.ComposerAgentPrefix("node26", true)
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	p.open(mustDecode(t, `{"v":1,"title":"after the run","server":{"runtime":"node26"},"durationMs":2000}`))
+	p.sendOn("+pool") // pool.wasm is loaded before the run starts
+	p.click("#run")
+	p.waitJS("the run", `document.querySelectorAll(".composer-out li").length === 0`, stepTimeout)
+	p.sendOn("+" + glob26)
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 15*time.Second)
+	p.waitJS("the timer's close", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), 10*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	p.nextFrame()
+	if n := evalJS[string](p, `(n => n.hidden ? "" : n.textContent)(document.getElementById("notice"))`); strings.Contains(n, "The run has ended") {
+		t.Errorf("a notice after the agent's own timer: %q", n)
+	}
+	if e := evalJS[string](p, `(e => e.hidden ? "" : e.textContent)(document.querySelector("#composer .conn-error"))`); e != "" {
+		t.Errorf("the composer says %q after the agent's own timer", e)
+	}
+}
