@@ -57,9 +57,9 @@ const (
 const ReservedPoolName = "pool"
 
 // ComposerAgentPrefix names the page's own Node client of a release line
-// (a "Send on" choice of the composer): "agent26-" for new
-// http.Agent({ keepAlive: true }), "glob26-" for http.globalAgent, whose
-// connections are agent26-1, agent26-2, …; a scenario's pool may not take
+// (a "Send on" choice of the composer): "n26-" for new
+// http.Agent({ keepAlive: true }), "g26-" for http.globalAgent, whose
+// connections are n26-1, n26-2, …; a scenario's pool may not take
 // it. "" for a runtime that is not a Node line.
 func ComposerAgentPrefix(runtime string, global bool) string {
 	rt := row(runtime)
@@ -68,9 +68,9 @@ func ComposerAgentPrefix(runtime string, global bool) string {
 	}
 	major, _, _ := strings.Cut(rt.Release, ".")
 	if global {
-		return "glob" + major + "-"
+		return "g" + major + "-"
 	}
-	return "agent" + major + "-"
+	return "n" + major + "-"
 }
 
 // composerPool reports whether name is one of the page's own pooled

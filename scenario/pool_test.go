@@ -62,7 +62,7 @@ func TestPoolValidate(t *testing.T) {
 			c.Pools[0].Name = ComposerAgentPrefix(DefaultRuntime(), true)
 			c.Steps[0].Pool = c.Pools[0].Name
 		}, []string{
-			`client.pools[0].name: "glob26-" is the page's own pooled client (the composer's glob26-1, glob26-2, …); give the pool another name`,
+			`client.pools[0].name: "g26-" is the page's own pooled client (the composer's g26-1, g26-2, …); give the pool another name`,
 		}},
 		{"the page's own pool", func(c *Client, _ *Scenario) { c.Pools[0].Name = "pool"; c.Steps[0].Pool = "pool" }, []string{
 			`client.pools[0].name: "pool" is the page's own pooled client (the composer's pool1, pool2, …); give the pool another name`,

@@ -225,7 +225,7 @@ func (p *pooled) report(ev timeline.Event) {
 }
 
 // owns reports whether conn is one of the pooled clients' connections:
-// the composer's (pool1, …, agent26-1, …) or a scenario pool's (app1, …).
+// the composer's (pool1, …, n26-1, …) or a scenario pool's (app1, …).
 func (p *pooled) owns(conn string) bool {
 	if strings.HasPrefix(conn, client.PoolPrefix) || p.sc.Client.PoolOf(conn) != "" {
 		return true

@@ -43,7 +43,7 @@ func release(t *testing.T, name string) string {
 
 // TestComposerNodeAgents sends through Node 26's http.Agent and Node 18's
 // http.globalAgent from the composer: each answers in its own words
-// (req.reusedSocket), is a pool of its own (agent26-1, glob18-1), has
+// (req.reusedSocket), is a pool of its own (n26-1, g18-1), has
 // cards in the Connections panel and outcomes on the timeline, and the
 // pool panel shows its sockets: a kept socket free with no timer (no
 // timeout option), Node 18's global agent closing each socket (keepAlive
@@ -74,7 +74,7 @@ func TestComposerNodeAgents(t *testing.T) {
 	if !strings.Contains(second, agent26+"1, req.reusedSocket true") {
 		t.Errorf("the second answer did not reuse %s1: %q", agent26, second)
 	}
-	p.waitJS("agent26-1 free in the panel", fmt.Sprintf(`document.querySelector('#pool-state article[data-pool=%q] li[data-label="%s1"][data-state="free"]') !== null`, agent26, agent26), stepTimeout)
+	p.waitJS("n26-1 free in the panel", fmt.Sprintf(`document.querySelector('#pool-state article[data-pool=%q] li[data-label="%s1"][data-state="free"]') !== null`, agent26, agent26), stepTimeout)
 	if l := p.sockLine(agent26, agent26+"1"); !strings.Contains(l, "(2 requests)") || !strings.Contains(l, "no timer") {
 		t.Errorf("%s1 in the panel: %q", agent26, l)
 	}
@@ -94,7 +94,7 @@ func TestComposerNodeAgents(t *testing.T) {
 	if !strings.HasPrefix(g1, "Node "+n18+" http.globalAgent (keepAlive off): GET / → 200") || !strings.Contains(g2, glob18+"2, req.reusedSocket false") {
 		t.Errorf("Node 18's global agent answered %q then %q", g1, g2)
 	}
-	p.waitJS("glob18-1 closed", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob18), stepTimeout)
+	p.waitJS("g18-1 closed", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob18), stepTimeout)
 	if l := p.sockLine(glob18, glob18+"1"); !strings.Contains(l, "closed by the agent") {
 		t.Errorf("%s1 in the panel: %q", glob18, l)
 	}
@@ -102,7 +102,7 @@ func TestComposerNodeAgents(t *testing.T) {
 	// Node 26's global agent: timeout 5000, lowered to the server's
 	// Keep-Alive: timeout=5 less 1000 ms: the free socket's 4 s count down.
 	p.sendOn("+" + glob26)
-	p.waitJS("glob26-1 counting down", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"] .sock-left') !== null`, glob26), stepTimeout)
+	p.waitJS("g26-1 counting down", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"] .sock-left') !== null`, glob26), stepTimeout)
 	left := func() float64 {
 		p.nextFrame()
 		s := evalJS[string](p, fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"] .sock-left').textContent`, glob26))
@@ -143,7 +143,7 @@ func TestComposerNodeAgents(t *testing.T) {
 
 	// The global agent's timer fires: the agent, not the server, closes
 	// the free socket (the hint less the buffer is below the server's 5 s).
-	p.waitJS("glob26-1 timed out", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), 10*time.Second)
+	p.waitJS("g26-1 timed out", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), 10*time.Second)
 	if l := p.sockLine(glob26, glob26+"1"); !strings.Contains(l, "closed by the agent: free socket timeout") {
 		t.Errorf("%s1 after its timer: %q", glob26, l)
 	}
