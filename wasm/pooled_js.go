@@ -114,6 +114,12 @@ func newPooled(loop *dom.Loop, host composerHost, out poolOutput, panel *poolPan
 
 // do sends r through the composer's pooled client cl.
 func (p *pooled) do(cl poolClient, r scenario.Request) {
+	if p.host.runOver() {
+		// The session takes nothing more of the run: the client would
+		// dial and wait for its own timeout.
+		p.c.showError("The run has ended: press Run to run it again, or Restart server to try things by hand.")
+		return
+	}
 	switch p.state {
 	case poolFailed:
 		p.c.showError("The pooled client could not be loaded; reload the page to try again.")

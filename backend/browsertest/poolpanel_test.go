@@ -267,4 +267,9 @@ func TestPoolTimerAfterTheRunIsQuiet(t *testing.T) {
 	if e := evalJS[string](p, `(e => e.hidden ? "" : e.textContent)(document.querySelector("#composer .conn-error"))`); e != "" {
 		t.Errorf("the composer says %q after the agent's own timer", e)
 	}
+	// A request the person sends now is refused at once, not left to
+	// the client's own 30 s timeout.
+	p.do(chromedp.SetValue(chromedp.CSS("#req-target"), "+"+glob26))
+	p.click(`#composer button[type="submit"]`)
+	p.waitJS("the composer's refusal", `(e => !e.hidden && e.textContent.includes("The run has ended"))(document.querySelector("#composer .conn-error"))`, stepTimeout)
 }
