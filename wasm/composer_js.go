@@ -85,7 +85,7 @@ func newComposer(loop *dom.Loop, host composerHost, conns sendTargets) *composer
 	c.ls.On(c.form, "submit", func(js.Value) { c.submit() }, dom.Always)
 	c.panel = newPoolPanel(loop, c.form.Get("parentElement"))
 	c.pool = newPooled(loop, host, c, c.panel)
-	c.clients = composerClients()
+	c.clients = pooledClients
 	c.panel.clients = c.clients
 	c.targetsDraw = loop.Drawer(c.drawTargets)
 	c.drawTargets()

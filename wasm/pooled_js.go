@@ -98,6 +98,8 @@ func composerClients() []poolClient {
 			agent: scenario.Pool{Name: name, Kind: scenario.PoolNodeAgent, Runtime: rt.Name, KeepAlive: &on}})
 		global := "keepAlive off"
 		if rt.Node.AgentGlobalKeepAlive {
+			// nodeagent.GlobalAgent's options, spelled here: package
+			// nodeagent (and its regexp) lives in pool.wasm only.
 			global = "keepAlive, timeout 5000 ms"
 		}
 		name = scenario.ComposerAgentPrefix(rt.Name, true)
@@ -107,6 +109,9 @@ func composerClients() []poolClient {
 	}
 	return out
 }
+
+// pooledClients are composerClients, made once: owns asks about every event.
+var pooledClients = composerClients()
 
 func newPooled(loop *dom.Loop, host composerHost, out poolOutput, panel *poolPanel) *pooled {
 	return &pooled{loop: loop, host: host, c: out, panel: panel, made: map[string]bool{}}
@@ -236,7 +241,7 @@ func (p *pooled) owns(conn string) bool {
 	if strings.HasPrefix(conn, client.PoolPrefix) || p.sc.Client.PoolOf(conn) != "" {
 		return true
 	}
-	for _, cl := range composerClients() {
+	for _, cl := range pooledClients {
 		if rest, ok := strings.CutPrefix(conn, cl.name); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
 			return true
 		}
@@ -252,7 +257,7 @@ func (p *pooled) clientOf(conn string) string {
 			return poolLabel(sp, p.sc.Server)
 		}
 	}
-	for _, cl := range composerClients()[1:] {
+	for _, cl := range pooledClients[1:] {
 		if rest, ok := strings.CutPrefix(conn, cl.name); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
 			return cl.label
 		}
