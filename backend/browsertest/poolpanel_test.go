@@ -74,7 +74,9 @@ func TestComposerNodeAgents(t *testing.T) {
 	if !strings.Contains(second, agent26+"1, req.reusedSocket true") {
 		t.Errorf("the second answer did not reuse %s1: %q", agent26, second)
 	}
-	p.waitJS("n26-1 free in the panel", fmt.Sprintf(`document.querySelector('#pool-state article[data-pool=%q] li[data-label="%s1"][data-state="free"]') !== null`, agent26, agent26), stepTimeout)
+	// The panel draws on the next frame, after pool.wasm's report.
+	p.waitJS("n26-1 free after two requests in the panel", fmt.Sprintf(`(li => li !== null && li.textContent.includes("(2 requests)"))(document.querySelector('#pool-state article[data-pool=%q] li[data-label="%s1"][data-state="free"]'))`, agent26, agent26), stepTimeout)
+	p.waitJS("both requests in the panel", fmt.Sprintf(`document.querySelectorAll('#pool-state article[data-pool=%q] .pool-reqs li[data-done="true"]').length === 2`, agent26), stepTimeout)
 	if l := p.sockLine(agent26, agent26+"1"); !strings.Contains(l, "(2 requests)") || !strings.Contains(l, "no timer") {
 		t.Errorf("%s1 in the panel: %q", agent26, l)
 	}
