@@ -228,6 +228,7 @@ func TestComposerNodeAgentHangUp(t *testing.T) {
 	if l := p.sockLine(agent26, sock); !strings.Contains(l, "closed by the server") {
 		t.Errorf("%s in the panel: %q", sock, l)
 	}
+	p.waitJS("the failed request in the panel", fmt.Sprintf(`document.querySelector('#pool-state article[data-pool=%q] .pool-reqs li[data-ok="false"]') !== null`, agent26), stepTimeout)
 	if r := evalJS[string](p, fmt.Sprintf(`[...document.querySelectorAll('#pool-state article[data-pool=%q] .pool-reqs li[data-ok="false"]')].map(li => li.textContent).join("|")`, agent26)); !strings.Contains(r, sock+", reused · Error: socket hang up (ECONNRESET)") {
 		t.Errorf("the panel's failed requests: %q", r)
 	}
