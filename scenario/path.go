@@ -6,10 +6,11 @@ import (
 )
 
 // Path is where in a scenario a problem is: the JSON path a Problem's
-// Field spells (server.routes[2].then), as its parts. Problems are
-// written with their Field; Problem.Path reads it back here, the one
-// place a path is parsed, so that what shows a problem (the editor)
-// branches on parts, not on strings.
+// Field spells (server.routes[2].then), as its parts. Validate builds
+// each problem's Path (Fields, Dot, At) and writes Field from it, so
+// that what shows a problem (the editor) branches on parts, not on
+// strings; ParsePath reads back a path that only exists as text (a
+// problem made with a Field alone, a check's own field names).
 type Path []PathElem
 
 // PathElem is a list index Index (>= 0) or, with Index -1, the member
@@ -23,9 +24,34 @@ type PathElem struct {
 func member(name string) PathElem { return PathElem{Name: name, Index: -1} }
 func item(i int) PathElem         { return PathElem{Index: i} }
 
+// Fields is the path of the members names, one inside the other
+// (Fields("server", "routes") is server.routes).
+func Fields(names ...string) Path { return Path(nil).Dot(names...) }
+
+// Dot is the path of the members names inside p; At the path of p's list
+// item i. Neither shares p's backing array, so one p may be extended
+// many ways.
+func (p Path) Dot(names ...string) Path {
+	q := make(Path, len(p), len(p)+len(names))
+	copy(q, p)
+	for _, n := range names {
+		q = append(q, member(n))
+	}
+	return q
+}
+
+func (p Path) At(i int) Path {
+	q := make(Path, len(p), len(p)+1)
+	copy(q, p)
+	return append(q, item(i))
+}
+
 // Path is the problem's field as parts; nil for a problem about the
-// scenario as a whole (or a field that is not a path).
+// scenario as a whole (or a Field that is not a path).
 func (p Problem) Path() Path {
+	if p.Where != nil {
+		return p.Where
+	}
 	path, _ := ParsePath(p.Field)
 	return path
 }

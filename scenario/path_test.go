@@ -71,21 +71,64 @@ func TestPathMatchers(t *testing.T) {
 	}
 }
 
-// TestEveryProblemPathParses holds Validate's problems to ParsePath: each
-// field it writes reads back to the same text.
-func TestEveryProblemPathParses(t *testing.T) {
+// TestEveryProblemHasItsPath: each problem Validate writes carries the
+// path it was built with (Where, what Path returns, no parsing), its
+// Field is that path's text, and the text reads back to the same parts.
+func TestEveryProblemHasItsPath(t *testing.T) {
+	n := 0
 	for _, sc := range brokenScenarios() {
 		err := sc.Validate()
 		ps, _ := err.(Problems)
 		for _, p := range ps {
+			n++
 			if p.Field == "" {
+				if p.Where != nil {
+					t.Errorf("problem %q about the whole scenario has the path %#v", p, p.Where)
+				}
 				continue
 			}
-			path := p.Path()
-			if path == nil || path.String() != p.Field {
-				t.Errorf("problem %q: Path() = %#v", p, path)
+			if p.Where == nil {
+				t.Errorf("problem %q: no path built", p)
+				continue
+			}
+			if got := p.Where.String(); got != p.Field {
+				t.Errorf("problem %q: its path writes %q", p, got)
+			}
+			if parsed, ok := ParsePath(p.Field); !ok || !reflect.DeepEqual(parsed, p.Where) {
+				t.Errorf("problem %q: built %#v, its text parses to %#v", p, p.Where, parsed)
 			}
 		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d problems: the broken scenarios are not broken enough", n)
+	}
+}
+
+func TestPathBuilders(t *testing.T) {
+	n, x := member, item
+	base := Fields("client", "steps").At(2)
+	tests := []struct {
+		name string
+		got  Path
+		want Path
+	}{
+		{"fields", Fields("server", "routes"), Path{n("server"), n("routes")}},
+		{"item", base, Path{n("client"), n("steps"), x(2)}},
+		{"dot", base.Dot("request", "headers", "X.Y"), Path{n("client"), n("steps"), x(2), n("request"), n("headers"), n("X.Y")}},
+		{"base untouched", base.Dot("conn")[:3], base},
+		{"none", Fields(), Path{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %#v, want %#v", tt.got, tt.want)
+			}
+		})
+	}
+	// Two paths made from one base do not write over each other.
+	a, b := base.Dot("conn"), base.Dot("at")
+	if a.String() != "client.steps[2].conn" || b.String() != "client.steps[2].at" {
+		t.Errorf("paths from one base: %q, %q", a, b)
 	}
 }
 

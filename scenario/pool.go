@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -260,30 +259,30 @@ func Duration(msKnob *int) *time.Duration {
 
 func (c *Client) validatePools(ps *Problems, server Server, proxy bool) {
 	if len(c.Pools) > MaxPools {
-		ps.add("client.pools", "%d pools; the limit is %d", len(c.Pools), MaxPools)
+		ps.add(Fields("client", "pools"), "%d pools; the limit is %d", len(c.Pools), MaxPools)
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Pools {
-		field := fmt.Sprintf("client.pools[%d]", i)
+		field := Fields("client", "pools").At(i)
 		switch {
 		case p.Name == "":
-			ps.add(field+".name", `missing; a name such as "app"`)
+			ps.add(field.Dot("name"), `missing; a name such as "app"`)
 		case !ValidPoolName(p.Name):
-			ps.add(field+".name", "%q is not a pool name: a letter, then up to %d letters, digits, '_' or '-', not ending in a digit (its connections are %s1, %s2, …)", p.Name, MaxPoolNameLen-1, p.Name, p.Name)
+			ps.add(field.Dot("name"), "%q is not a pool name: a letter, then up to %d letters, digits, '_' or '-', not ending in a digit (its connections are %s1, %s2, …)", p.Name, MaxPoolNameLen-1, p.Name, p.Name)
 		case composerPool(p.Name):
-			ps.add(field+".name", "%q is the page's own pooled client (the composer's %s1, %s2, …); give the pool another name", p.Name, p.Name, p.Name)
+			ps.add(field.Dot("name"), "%q is the page's own pooled client (the composer's %s1, %s2, …); give the pool another name", p.Name, p.Name, p.Name)
 		case proxy && p.Name == "u":
-			ps.add(field+".name", `"u" would label its connections as the proxy's upstream ones (u1, u2, …); give the pool another name`)
+			ps.add(field.Dot("name"), `"u" would label its connections as the proxy's upstream ones (u1, u2, …); give the pool another name`)
 		case seen[p.Name]:
-			ps.add(field+".name", "%q names two pools", p.Name)
+			ps.add(field.Dot("name"), "%q names two pools", p.Name)
 		}
 		seen[p.Name] = true
 		switch {
 		case p.Kind == "":
-			ps.add(field+".kind", "missing; one of %s", strings.Join(PoolKinds, ", "))
+			ps.add(field.Dot("kind"), "missing; one of %s", strings.Join(PoolKinds, ", "))
 			continue
 		case !slices.Contains(PoolKinds, p.Kind):
-			ps.add(field+".kind", "%q is not one of %s", p.Kind, strings.Join(PoolKinds, ", "))
+			ps.add(field.Dot("kind"), "%q is not one of %s", p.Kind, strings.Join(PoolKinds, ", "))
 			continue
 		}
 		for _, k := range poolKnobs {
@@ -292,14 +291,14 @@ func (c *Client) validatePools(ps *Problems, server Server, proxy bool) {
 			}
 			switch {
 			case k.kind != p.Kind:
-				ps.add(field+"."+k.name, "not a knob of the %s pool (it has %s)", p.Kind, strings.Join(PoolKnobs(p.Kind), ", "))
+				ps.add(field.Dot(k.name), "not a knob of the %s pool (it has %s)", p.Kind, strings.Join(PoolKnobs(p.Kind), ", "))
 			case p.GlobalAgent && agentOption(k.name):
-				ps.add(field+"."+k.name, "http.globalAgent takes no options: set globalAgent to false for new http.Agent({%s})", k.name)
+				ps.add(field.Dot(k.name), "http.globalAgent takes no options: set globalAgent to false for new http.Agent({%s})", k.name)
 			}
 		}
 		checkRange := func(name string, v *int, lo, hi int, unset string) {
 			if v != nil && (*v < lo || *v > hi) {
-				ps.add(field+"."+name, "%d is outside %d..%d (unset: %s)", *v, lo, hi, unset)
+				ps.add(field.Dot(name), "%d is outside %d..%d (unset: %s)", *v, lo, hi, unset)
 			}
 		}
 		checkRange("idleConnTimeoutMs", p.IdleConnTimeoutMs, 0, MaxTimeoutMs, "Go's 90000; 0: no limit")
@@ -311,19 +310,19 @@ func (c *Client) validatePools(ps *Problems, server Server, proxy bool) {
 		checkRange("timeoutMs", p.TimeoutMs, 1, MaxTimeoutMs, "no timeout option")
 		checkRange("keepAliveTimeoutBufferMs", p.KeepAliveTimeoutBufferMs, 0, MaxTimeoutMs, "the line's 1000")
 		if p.Scheduling != "" && p.Scheduling != SchedulingLIFO && p.Scheduling != SchedulingFIFO {
-			ps.add(field+".scheduling", "%q is not one of %s, %s", p.Scheduling, SchedulingLIFO, SchedulingFIFO)
+			ps.add(field.Dot("scheduling"), "%q is not one of %s, %s", p.Scheduling, SchedulingLIFO, SchedulingFIFO)
 		}
 		if p.Kind != PoolNodeAgent {
 			continue
 		}
 		if p.Runtime != "" {
 			if rt := row(p.Runtime); rt == nil || !rt.IsNode() {
-				ps.add(field+".runtime", "%q is not a Node release line; one of %s", p.Runtime, strings.Join(nodeLines(), ", "))
+				ps.add(field.Dot("runtime"), "%q is not a Node release line; one of %s", p.Runtime, strings.Join(nodeLines(), ", "))
 				continue
 			}
 		}
 		if rt := row(p.AgentRuntime(server)); rt != nil && p.KeepAliveTimeoutBufferMs != nil && !rt.Node.AgentBufferKnob {
-			ps.add(field+".keepAliveTimeoutBufferMs", "%s's http.Agent has no agentKeepAliveTimeoutBuffer (only %s)", rt.Name, strings.Join(agentBufferLines(), ", "))
+			ps.add(field.Dot("keepAliveTimeoutBufferMs"), "%s's http.Agent has no agentKeepAliveTimeoutBuffer (only %s)", rt.Name, strings.Join(agentBufferLines(), ", "))
 		}
 	}
 }
@@ -351,26 +350,26 @@ func agentBufferLines() []string {
 
 // validatePoolStep checks a step that sends through a pool: a request
 // alone, to a pool the script has.
-func (c *Client) validatePoolStep(ps *Problems, field string, st Step) {
+func (c *Client) validatePoolStep(ps *Problems, field Path, st Step) {
 	if _, ok := c.FindPool(st.Pool); !ok {
 		var names []string
 		for _, p := range c.Pools {
 			names = append(names, p.Name)
 		}
 		if len(names) == 0 {
-			ps.add(field+".pool", "%q: the script has no pools (client.pools)", st.Pool)
+			ps.add(field.Dot("pool"), "%q: the script has no pools (client.pools)", st.Pool)
 		} else {
-			ps.add(field+".pool", "%q is not one of the script's pools (%s)", st.Pool, strings.Join(names, ", "))
+			ps.add(field.Dot("pool"), "%q is not one of the script's pools (%s)", st.Pool, strings.Join(names, ", "))
 		}
 	}
 	if st.Conn != "" {
-		ps.add(field+".conn", "a pool step has no conn: the pool picks the connection (%s1, %s2, …)", st.Pool, st.Pool)
+		ps.add(field.Dot("conn"), "a pool step has no conn: the pool picks the connection (%s1, %s2, …)", st.Pool, st.Pool)
 	}
 	if st.Send != nil || st.Open || st.Close || st.Reset || st.Request == nil {
 		ps.add(field, "a pool step takes a request alone (no send, open, close or reset)")
 	}
 	if st.Request != nil && st.Request.Version != "" {
-		ps.add(field+".request.version", "a pooled client speaks HTTP/1.1 on its own; leave version out")
+		ps.add(field.Dot("request", "version"), "a pooled client speaks HTTP/1.1 on its own; leave version out")
 	}
 }
 

@@ -159,20 +159,20 @@ func ProxyKnobs(kind string) []string {
 func (p *Proxy) validate(ps *Problems) {
 	switch {
 	case p.Kind == "":
-		ps.add("proxy.kind", "missing; one of %s", strings.Join(ProxyKinds, ", "))
+		ps.add(Fields("proxy", "kind"), "missing; one of %s", strings.Join(ProxyKinds, ", "))
 		return
 	case !slices.Contains(ProxyKinds, p.Kind):
-		ps.add("proxy.kind", "%q is not one of %s", p.Kind, strings.Join(ProxyKinds, ", "))
+		ps.add(Fields("proxy", "kind"), "%q is not one of %s", p.Kind, strings.Join(ProxyKinds, ", "))
 		return
 	}
 	for _, k := range proxyKnobs {
 		if k.set(p) && !slices.Contains(k.kinds, p.Kind) {
-			ps.add("proxy."+k.name, "not a knob of the %s proxy (it has %s)", p.Kind, strings.Join(ProxyKnobs(p.Kind), ", "))
+			ps.add(Fields("proxy", k.name), "not a knob of the %s proxy (it has %s)", p.Kind, strings.Join(ProxyKnobs(p.Kind), ", "))
 		}
 	}
 	checkRange := func(name string, v *int, lo, hi int) {
 		if v != nil && (*v < lo || *v > hi) {
-			ps.add("proxy."+name, "%d is outside %d..%d", *v, lo, hi)
+			ps.add(Fields("proxy", name), "%d is outside %d..%d", *v, lo, hi)
 		}
 	}
 	checkRange("keepalive", p.Keepalive, 0, MaxKeepalive)
@@ -187,11 +187,11 @@ func (p *Proxy) validate(ps *Problems) {
 	checkRange("upstreamLatencyMs", p.UpstreamLatencyMs, 0, MaxUpstreamLatencyMs)
 	if p.NextUpstream != nil {
 		if len(p.NextUpstream) == 0 {
-			ps.add("proxy.nextUpstream", `empty; nginx needs at least one word ("off" for none)`)
+			ps.add(Fields("proxy", "nextUpstream"), `empty; nginx needs at least one word ("off" for none)`)
 		}
 		seen := map[string]bool{}
 		for i, w := range p.NextUpstream {
-			field := fmt.Sprintf("proxy.nextUpstream[%d]", i)
+			field := Fields("proxy", "nextUpstream").At(i)
 			switch {
 			case !slices.Contains(NextUpstreamWords, w):
 				ps.add(field, "%q is not one of %s", w, strings.Join(NextUpstreamWords, ", "))
@@ -408,14 +408,17 @@ func (s *Scenario) HopWarnings() Problems {
 // IdleCloseMs is how long the demo server keeps an idle keep-alive
 // connection before it closes it (0: forever), as the runtime really
 // does it, and the knob that sets it.
-func (sv Server) IdleCloseMs() (int, string) { return sv.idleCloseMs() }
+func (sv Server) IdleCloseMs() (int, string) {
+	ms, knob := sv.idleCloseMs()
+	return ms, knob.String()
+}
 
-func (sv Server) idleCloseMs() (int, string) {
+func (sv Server) idleCloseMs() (int, Path) {
 	if !sv.KeepAlives() {
-		return 0, ""
+		return 0, nil
 	}
 	if !sv.Spec().IsNode() {
-		return int(sv.IdleTimeout().Milliseconds()), "server.idleTimeoutMs"
+		return int(sv.IdleTimeout().Milliseconds()), Fields("server", "idleTimeoutMs")
 	}
 	ka := int(sv.KeepAliveTimeout().Milliseconds())
 	if ka > 0 {
@@ -424,9 +427,9 @@ func (sv Server) idleCloseMs() (int, string) {
 	st := int(sv.SocketTimeout().Milliseconds())
 	switch {
 	case ka == 0:
-		return st, "server.socketTimeoutMs"
+		return st, Fields("server", "socketTimeoutMs")
 	case st > 0 && st < ka:
-		return st, "server.socketTimeoutMs"
+		return st, Fields("server", "socketTimeoutMs")
 	}
-	return ka, "server.keepAliveTimeoutMs"
+	return ka, Fields("server", "keepAliveTimeoutMs")
 }

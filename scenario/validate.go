@@ -14,6 +14,9 @@ import (
 type Problem struct {
 	Field string // JSON path, e.g. server.routes[2].then
 	Msg   string
+	// Where is Field as parts, as Validate built it (nil for a problem
+	// made with a Field alone; Path reads that back).
+	Where Path `json:"-"`
 }
 
 func (p Problem) String() string {
@@ -35,8 +38,9 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-func (ps *Problems) add(field, format string, args ...any) {
-	*ps = append(*ps, Problem{Field: field, Msg: fmt.Sprintf(format, args...)})
+// add notes a problem at the field at (nil: the scenario as a whole).
+func (ps *Problems) add(at Path, format string, args ...any) {
+	*ps = append(*ps, Problem{Field: at.String(), Msg: fmt.Sprintf(format, args...), Where: at})
 }
 
 // Thens returns the route actions a runtime offers, by name (nil for an
@@ -98,13 +102,13 @@ func isToken(s string) bool {
 func (s *Scenario) Validate() error {
 	var ps Problems
 	if s.V != Version {
-		ps.add("v", "must be %d, the schema version this build writes (got %d)", Version, s.V)
+		ps.add(Fields("v"), "must be %d, the schema version this build writes (got %d)", Version, s.V)
 	}
 	if n := utf8.RuneCountInString(s.Title); n > MaxTitleChars {
-		ps.add("title", "%d characters; the limit is %d", n, MaxTitleChars)
+		ps.add(Fields("title"), "%d characters; the limit is %d", n, MaxTitleChars)
 	}
 	if n := utf8.RuneCountInString(s.Lesson); n > MaxLessonChars {
-		ps.add("lesson", "%d characters; the limit is %d", n, MaxLessonChars)
+		ps.add(Fields("lesson"), "%d characters; the limit is %d", n, MaxLessonChars)
 	}
 	s.Server.validate(&ps)
 	if s.Proxy != nil {
@@ -115,35 +119,35 @@ func (s *Scenario) Validate() error {
 		duration = DefaultDurationMs
 	}
 	if s.DurationMs < 0 || s.DurationMs > MaxDurationMs {
-		ps.add("durationMs", "%d is outside 1..%d (0 or unset means %d)", s.DurationMs, MaxDurationMs, DefaultDurationMs)
+		ps.add(Fields("durationMs"), "%d is outside 1..%d (0 or unset means %d)", s.DurationMs, MaxDurationMs, DefaultDurationMs)
 	}
 	s.Client.validate(&ps, duration)
 	s.Client.validatePools(&ps, s.Server, s.Proxy != nil)
 	if s.Proxy != nil {
 		for i, st := range s.Client.Steps {
 			if IsUpstreamLabel(st.Conn) {
-				ps.add(fmt.Sprintf("client.steps[%d].conn", i), "%q names one of the proxy's upstream connections (u1, u2, …); give the client's connection another label", st.Conn)
+				ps.add(Fields("client", "steps").At(i).Dot("conn"), "%q names one of the proxy's upstream connections (u1, u2, …); give the client's connection another label", st.Conn)
 			}
 		}
 	}
 	if len(s.Checks) > MaxChecks {
-		ps.add("checks", "%d checks; the limit is %d", len(s.Checks), MaxChecks)
+		ps.add(Fields("checks"), "%d checks; the limit is %d", len(s.Checks), MaxChecks)
 	}
 	for i, c := range s.Checks {
-		field := fmt.Sprintf("checks[%d]", i)
+		field := Fields("checks").At(i)
 		if err := c.Validate(); err != nil {
 			addCheckProblems(&ps, field, err)
 		}
 		if c.Conn != "" && !ValidConn(c.Conn) {
-			ps.add(field+".conn", "%q is not a connection label", c.Conn)
+			ps.add(field.Dot("conn"), "%q is not a connection label", c.Conn)
 		}
 		if c.Since != nil && c.Since.Conn != "" && c.Since.Conn != timeline.AnyConn && !ValidConn(c.Since.Conn) {
-			ps.add(field+".since.conn", "%q is not a connection label", c.Since.Conn)
+			ps.add(field.Dot("since", "conn"), "%q is not a connection label", c.Since.Conn)
 		}
 	}
 	if s.Compare != nil && len(ps) == 0 {
 		if _, err := s.Variants(); err != nil {
-			ps.add("", "%s", err)
+			ps.add(nil, "%s", err)
 		}
 	}
 	if len(ps) == 0 {
@@ -153,7 +157,7 @@ func (s *Scenario) Validate() error {
 }
 
 // addCheckProblems lifts a check's field errors under the check's path.
-func addCheckProblems(ps *Problems, field string, err error) {
+func addCheckProblems(ps *Problems, field Path, err error) {
 	var errs []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = j.Unwrap()
@@ -163,14 +167,19 @@ func addCheckProblems(ps *Problems, field string, err error) {
 	for _, e := range errs {
 		var fe *timeline.FieldError
 		if errors.As(e, &fe) {
-			ps.add(field+"."+fe.Field, "%s", fe.Msg)
+			// A check's own fields come from package timeline as text.
+			if sub, ok := ParsePath(fe.Field); ok {
+				ps.add(append(field.Dot(), sub...), "%s", fe.Msg)
+			} else {
+				ps.add(field.Dot(fe.Field), "%s", fe.Msg)
+			}
 		} else {
 			ps.add(field, "%s", e.Error())
 		}
 	}
 }
 
-func checkMs(ps *Problems, field string, p *int, max int) {
+func checkMs(ps *Problems, field Path, p *int, max int) {
 	if p != nil && (*p < 0 || *p > max) {
 		ps.add(field, "%d is outside 0..%d", *p, max)
 	}
@@ -181,12 +190,12 @@ func (sv *Server) validate(ps *Problems) {
 	rt := row(sv.Runtime)
 	switch {
 	case sv.Runtime == "":
-		ps.add("server.runtime", "missing; one of %s", names)
+		ps.add(Fields("server", "runtime"), "missing; one of %s", names)
 	case rt == nil:
-		ps.add("server.runtime", "%q is not one of %s", sv.Runtime, names)
+		ps.add(Fields("server", "runtime"), "%q is not one of %s", sv.Runtime, names)
 	}
 	for _, k := range knobCatalogue {
-		field := "server." + k.Name
+		field := Fields("server", k.Name)
 		set := false
 		if p := sv.BoolKnob(k.Name); p != nil {
 			set = *p != nil
@@ -212,29 +221,29 @@ func (sv *Server) validate(ps *Problems) {
 		// Node's http.Server constructor throws ERR_OUT_OF_RANGE for this
 		// combination; the playground says so before starting anything.
 		if h, r := sv.HeadersTimeout(), sv.RequestTimeout(); r > 0 && h > 0 && h > r {
-			ps.add("server.headersTimeoutMs", "%d must be <= requestTimeoutMs (%d), as Node requires", h.Milliseconds(), r.Milliseconds())
+			ps.add(Fields("server", "headersTimeoutMs"), "%d must be <= requestTimeoutMs (%d), as Node requires", h.Milliseconds(), r.Milliseconds())
 		}
 	}
 
 	if len(sv.Routes) > MaxRoutes {
-		ps.add("server.routes", "%d routes; the limit is %d", len(sv.Routes), MaxRoutes)
+		ps.add(Fields("server", "routes"), "%d routes; the limit is %d", len(sv.Routes), MaxRoutes)
 	}
 	for i, r := range sv.Routes {
-		field := fmt.Sprintf("server.routes[%d]", i)
+		field := Fields("server", "routes").At(i)
 		if err := checkRoutePath(r.Path); err != nil {
-			ps.add(field+".path", "%s", err)
+			ps.add(field.Dot("path"), "%s", err)
 		}
 		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
-			ps.add(field+".status", "%d is outside 100..599", r.Status)
+			ps.add(field.Dot("status"), "%d is outside 100..599", r.Status)
 		}
 		if len(r.Body) > MaxBodyBytes {
-			ps.add(field+".body", "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
+			ps.add(field.Dot("body"), "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
 		}
 		if r.DelayMs < 0 || r.DelayMs > MaxDelayMs {
-			ps.add(field+".delayMs", "%d is outside 0..%d", r.DelayMs, MaxDelayMs)
+			ps.add(field.Dot("delayMs"), "%d is outside 0..%d", r.DelayMs, MaxDelayMs)
 		}
 		if rt != nil {
-			checkThen(ps, field+".then", r.Then, rt)
+			checkThen(ps, field.Dot("then"), r.Then, rt)
 		}
 	}
 }
@@ -248,7 +257,7 @@ func CheckThen(runtime string, then Then) error {
 		return fmt.Errorf("%q is not a runtime", runtime)
 	}
 	var ps Problems
-	checkThen(&ps, "then", then, rt)
+	checkThen(&ps, Fields("then"), then, rt)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -258,7 +267,7 @@ func CheckThen(runtime string, then Then) error {
 // checkThen checks a route's actions against its runtime: each one it
 // offers, "none" alone, none twice, and one that ends the handler only
 // last.
-func checkThen(ps *Problems, field string, then Then, rt *Runtime) {
+func checkThen(ps *Problems, field Path, then Then, rt *Runtime) {
 	if len(then) > MaxThenActions {
 		ps.add(field, "%d actions; the limit is %d", len(then), MaxThenActions)
 		return
@@ -346,32 +355,32 @@ func checkRoutePath(p string) error {
 
 func (c *Client) validate(ps *Problems, durationMs int) {
 	if len(c.Steps) > MaxSteps {
-		ps.add("client.steps", "%d steps; the limit is %d", len(c.Steps), MaxSteps)
+		ps.add(Fields("client", "steps"), "%d steps; the limit is %d", len(c.Steps), MaxSteps)
 	}
 	conns := map[string]bool{}
 	for i, st := range c.Steps {
-		field := fmt.Sprintf("client.steps[%d]", i)
+		field := Fields("client", "steps").At(i)
 		if st.At < 0 || st.At > durationMs {
-			ps.add(field+".at", "%d is outside 0..%d (durationMs)", st.At, durationMs)
+			ps.add(field.Dot("at"), "%d is outside 0..%d (durationMs)", st.At, durationMs)
 		}
 		if st.Pool != "" {
 			c.validatePoolStep(ps, field, st)
 			if st.Request != nil {
-				st.Request.validate(ps, field+".request")
+				st.Request.validate(ps, field.Dot("request"))
 			}
 			continue
 		}
 		switch {
 		case st.Conn == "":
-			ps.add(field+".conn", "missing; a label such as \"A\"")
+			ps.add(field.Dot("conn"), "missing; a label such as \"A\"")
 		case !ValidConn(st.Conn):
-			ps.add(field+".conn", "%q is not a label: a letter, then up to %d letters, digits, '_' or '-'", st.Conn, MaxConnLabelLen-1)
+			ps.add(field.Dot("conn"), "%q is not a label: a letter, then up to %d letters, digits, '_' or '-'", st.Conn, MaxConnLabelLen-1)
 		case c.PoolOf(st.Conn) != "":
-			ps.add(field+".conn", "%q is a connection of pool %q; give the step's connection another label", st.Conn, c.PoolOf(st.Conn))
+			ps.add(field.Dot("conn"), "%q is a connection of pool %q; give the step's connection another label", st.Conn, c.PoolOf(st.Conn))
 		case !conns[st.Conn]:
 			conns[st.Conn] = true
 			if len(conns) == MaxConns+1 {
-				ps.add(field+".conn", "more than %d connections", MaxConns)
+				ps.add(field.Dot("conn"), "more than %d connections", MaxConns)
 			}
 		}
 		actions := 0
@@ -384,10 +393,10 @@ func (c *Client) validate(ps *Problems, durationMs int) {
 			ps.add(field, "needs exactly one of send, request, open, close, reset (has %d)", actions)
 		}
 		if st.Send != nil && len(*st.Send) > MaxSendBytes {
-			ps.add(field+".send", "%d bytes; the limit is %d", len(*st.Send), MaxSendBytes)
+			ps.add(field.Dot("send"), "%d bytes; the limit is %d", len(*st.Send), MaxSendBytes)
 		}
 		if st.Request != nil {
-			st.Request.validate(ps, field+".request")
+			st.Request.validate(ps, field.Dot("request"))
 		}
 	}
 }
@@ -398,34 +407,34 @@ func (c *Client) validate(ps *Problems, durationMs int) {
 // request itself (method, headers.Host, …).
 func (r *Request) Validate() error {
 	var ps Problems
-	r.validate(&ps, "")
+	r.validate(&ps, nil)
 	if len(ps) > 0 {
 		return ps
 	}
 	return nil
 }
 
-func (r *Request) validate(ps *Problems, field string) {
+func (r *Request) validate(ps *Problems, field Path) {
 	if r.Method != "" && !isToken(r.Method) {
-		ps.add(join(field, "method"), "%q is not an HTTP method token", r.Method)
+		ps.add(field.Dot("method"), "%q is not an HTTP method token", r.Method)
 	}
 	if r.Path != "" {
 		if len(r.Path) > MaxTargetBytes {
-			ps.add(join(field, "path"), "%d bytes; the limit is %d", len(r.Path), MaxTargetBytes)
+			ps.add(field.Dot("path"), "%d bytes; the limit is %d", len(r.Path), MaxTargetBytes)
 		}
 		if strings.ContainsAny(r.Path, " \t\r\n") {
-			ps.add(join(field, "path"), "%q has whitespace; it would break the request line", r.Path)
+			ps.add(field.Dot("path"), "%q has whitespace; it would break the request line", r.Path)
 		}
 	}
 	if r.Version != "" && r.Version != "HTTP/1.0" && r.Version != "HTTP/1.1" {
-		ps.add(join(field, "version"), "%q is not one of HTTP/1.0, HTTP/1.1", r.Version)
+		ps.add(field.Dot("version"), "%q is not one of HTTP/1.0, HTTP/1.1", r.Version)
 	}
 	if len(r.Headers) > MaxHeaders {
-		ps.add(join(field, "headers"), "%d headers; the limit is %d", len(r.Headers), MaxHeaders)
+		ps.add(field.Dot("headers"), "%d headers; the limit is %d", len(r.Headers), MaxHeaders)
 	}
 	lower := map[string]string{}
 	for _, name := range sortedKeys(r.Headers) {
-		hf := join(field, "headers."+name)
+		hf := field.Dot("headers", name)
 		if !isToken(name) {
 			ps.add(hf, "%q is not a header name token", name)
 		}
@@ -438,17 +447,9 @@ func (r *Request) validate(ps *Problems, field string) {
 		lower[strings.ToLower(name)] = name
 	}
 	if len(r.Body) > MaxBodyBytes {
-		ps.add(join(field, "body"), "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
+		ps.add(field.Dot("body"), "%d bytes; the limit is %d", len(r.Body), MaxBodyBytes)
 	}
 	if n := len(r.Bytes()); n > MaxSendBytes {
 		ps.add(field, "renders to %d bytes; the limit is %d", n, MaxSendBytes)
 	}
-}
-
-// join names a field inside the one at path ("" at the top).
-func join(path, field string) string {
-	if path == "" {
-		return field
-	}
-	return path + "." + field
 }

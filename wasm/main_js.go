@@ -150,10 +150,10 @@ func (a *app) start() {
 	a.timeline = lanes.Mount(a.loop, dom.ByID("timeline"), dom.ByID("timeline-tools"))
 	a.timeline.Link = a.share.link
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
-	a.conns = newConnPanel(a)
+	a.conns = newConnPanel(a.loop, a.say, a)
 	a.composer = newComposer(a.loop, a, a.conns)
 	a.compare = newComparePanel(a.loop, a)
-	a.scrub = newScrubber(a)
+	a.scrub = newScrubber(a.loop, a.root, a, scrubViews{timeline: a.timeline, tasks: a.lessons, server: a.bar.state, cards: a.conns})
 	a.router = newRouter(ls, a, a.lessons, a.tabs, a.say)
 	a.showScenario(a.sc.WithDefaults(), "", "")
 	a.router.open()
@@ -189,6 +189,18 @@ func (a *app) setEditor(sc scenario.Scenario) {
 		a.editor.Set(sc)
 	}
 }
+
+// pooledConn, proxied and connsChanged are the connection cards'
+// cardHost.
+func (a *app) pooledConn(label string) bool   { return a.composer.pool.owns(label) }
+func (a *app) poolClient(label string) string { return a.composer.pool.clientOf(label) }
+func (a *app) proxied() bool                  { return a.loaded.Proxy != nil }
+func (a *app) connsChanged()                  { a.composer.targetsChanged() }
+
+// runEvents, runRuntime and serverAtEnd are the scrubber's scrubRun.
+func (a *app) runEvents() []timeline.Event        { return a.events }
+func (a *app) runRuntime() string                 { return a.loaded.Server.Runtime }
+func (a *app) serverAtEnd() (closed, exited bool) { return a.closed, a.exited }
 
 // Load is lessons.Host: put sc in the editor and on the demo server.
 func (a *app) Load(sc scenario.Scenario, run bool) {
@@ -463,7 +475,7 @@ func (a *app) event(ev timeline.Event) {
 	}
 	a.events = append(a.events, ev)
 	a.timeline.Add(ev)
-	a.conns.event(ev)
+	a.conns.event(len(a.events)-1, ev)
 	a.composer.event(ev)
 	a.closed, a.exited = lanes.ServerAfter(a.closed, a.exited, ev)
 	a.bar.state(a.closed, a.exited)

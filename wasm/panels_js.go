@@ -23,7 +23,9 @@ Connection: keep-alive
 
 // connPanel is the list of connections, one card each, netcat style.
 type connPanel struct {
-	a     *app
+	loop  *dom.Loop
+	say   notifier
+	host  cardHost
 	list  js.Value
 	cards map[string]*connCard
 	ls    *dom.Listeners
@@ -54,10 +56,28 @@ type connCard struct {
 	tv               *transcriptView
 }
 
-func newConnPanel(a *app) *connPanel {
-	p := &connPanel{a: a, list: dom.ByID("connections"), cards: map[string]*connCard{}, ls: dom.NewListeners(a.loop)}
+// cardHost is what the connection cards need of the rest of the page:
+// the socket, the run's shape, and the composer, whose pooled client owns
+// some connections and which offers the open ones as targets.
+type cardHost interface {
+	send(wire.Msg) bool
+	// pooledConn: the pooled client's connection, which only it writes
+	// to (its card says so and has no input).
+	pooledConn(label string) bool
+	// poolClient names the client that owns a pooled connection, in
+	// its card ("Go's net/http Transport", "Node 26.12.1 http.Agent").
+	poolClient(label string) string
+	// proxied: the loaded scenario has a proxy (a transcript names the
+	// hop it was seen on).
+	proxied() bool
+	// connsChanged: a connection opened or closed.
+	connsChanged()
+}
+
+func newConnPanel(loop *dom.Loop, say notifier, host cardHost) *connPanel {
+	p := &connPanel{loop: loop, say: say, host: host, list: dom.ByID("connections"), cards: map[string]*connCard{}, ls: dom.NewListeners(loop)}
 	p.ls.On(dom.ByID("new-conn"), "click", func(js.Value) { p.openNew() })
-	p.trDraw = a.loop.Drawer(func() {
+	p.trDraw = loop.Drawer(func() {
 		for _, c := range p.cards {
 			c.tv.draw()
 		}
@@ -70,7 +90,7 @@ func (p *connPanel) openNew() string {
 	label := client.NextLabel(func(l string) bool { return p.cards[l] != nil })
 	c := p.card(label)
 	c.setState(lanes.CardConnecting, "")
-	if !p.a.send(wire.Msg{Type: wire.Open, Conn: label}) {
+	if !p.host.send(wire.Msg{Type: wire.Open, Conn: label}) {
 		c.setState(lanes.CardLost, "not connected to the playground")
 	}
 	c.input.Call("focus")
@@ -82,7 +102,7 @@ func (p *connPanel) card(label string) *connCard {
 	if c := p.cards[label]; c != nil {
 		return c
 	}
-	c := &connCard{label: label, ls: dom.NewListeners(p.a.loop), pooled: p.a.composer.pool.owns(label)}
+	c := &connCard{label: label, ls: dom.NewListeners(p.loop), pooled: p.host.pooledConn(label)}
 	id := "conn-" + label
 	if c.pooled {
 		return p.poolCard(c, id)
@@ -116,7 +136,7 @@ func (p *connPanel) card(label string) *connCard {
 			c.recv.Reset()
 			dom.Clear(c.recvE)
 		}
-		if p.a.send(wire.Msg{Type: wire.Write, Conn: label, Data: data}) {
+		if p.host.send(wire.Msg{Type: wire.Write, Conn: label, Data: data}) {
 			c.input.Set("value", "")
 		} else {
 			c.showError("Not connected to the playground.")
@@ -133,10 +153,10 @@ func (p *connPanel) card(label string) *connCard {
 					c.input.Call("focus")
 				}),
 				btn("Half-close", "Send FIN: shutdown(SHUT_WR), as netcat does at end of input", func() {
-					p.a.send(wire.Msg{Type: wire.Shut, Conn: label})
+					p.host.send(wire.Msg{Type: wire.Shut, Conn: label})
 				}),
 				btn("Reset", "Abort with RST (SO_LINGER 0)", func() {
-					p.a.send(wire.Msg{Type: wire.Reset, Conn: label})
+					p.host.send(wire.Msg{Type: wire.Reset, Conn: label})
 				}),
 				btn("Remove", "Remove this card (resets the connection if it is open)", func() { p.remove(label) }),
 			),
@@ -178,7 +198,7 @@ func (p *connPanel) poolCard(c *connCard, id string) *connCard {
 			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Connection "+c.label),
 			c.stateE,
 		),
-		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client ("+p.a.composer.pool.clientOf(c.label)+"), which writes, reuses and closes it; send requests through it in the composer."),
+		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client ("+p.host.poolClient(c.label)+"), which writes, reuses and closes it; send requests through it in the composer."),
 		c.errE,
 		c.tv.el,
 		c.recvE,
@@ -194,7 +214,7 @@ func (p *connPanel) poolCard(c *connCard, id string) *connCard {
 // demo server (u1, …): its transcript, the bytes the proxy forwarded and
 // what the app answered, which the client's card cannot show.
 func (p *connPanel) upstreamCard(label string) *connCard {
-	c := &connCard{label: label, upstream: true, ls: dom.NewListeners(p.a.loop)}
+	c := &connCard{label: label, upstream: true, ls: dom.NewListeners(p.loop)}
 	id := "conn-" + label
 	c.stateE = dom.El("span", []dom.Attr{dom.A("class", "conn-state"), dom.A("role", "status")})
 	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("hidden", true)})
@@ -228,24 +248,26 @@ func (p *connPanel) remove(label string) {
 		return
 	}
 	if c.state.Live() {
-		p.a.send(wire.Msg{Type: wire.Reset, Conn: label})
+		p.host.send(wire.Msg{Type: wire.Reset, Conn: label})
 	}
 	c.ls.Release()
 	c.el.Call("remove")
 	delete(p.cards, label)
-	p.a.composer.targetsChanged()
+	p.host.connsChanged()
 }
 
 // scripted notes a scenario step, so its connection has a card.
 func (p *connPanel) scripted(m wire.Msg) {
 	// The pooled clients' connections get their cards as they connect.
-	if p.a.composer.pool.owns(m.Conn) {
+	if p.host.pooledConn(m.Conn) {
 		return
 	}
 	p.card(m.Conn)
 }
 
-func (p *connPanel) event(ev timeline.Event) {
+// event shows the run's event i (its index in the run's events, which is
+// also the timeline's id for it) on its connection's card.
+func (p *connPanel) event(i int, ev timeline.Event) {
 	if ev.Conn == "" {
 		return
 	}
@@ -257,9 +279,8 @@ func (p *connPanel) event(ev timeline.Event) {
 	default:
 		c = p.card(ev.Conn)
 	}
-	// The run's events are a.events; this one was added last.
-	if c.tv.add(len(p.a.events)-1, ev) {
-		p.a.loop.Invalidate(p.trDraw)
+	if c.tv.add(i, ev) {
+		p.loop.Invalidate(p.trDraw)
 	}
 	if c.upstream {
 		// The proxy's own connection: its lane and its transcript say
@@ -273,7 +294,7 @@ func (p *connPanel) event(ev timeline.Event) {
 	switch ev.Kind {
 	case timeline.Connect:
 		c.setState(lanes.CardOpen, "")
-		p.a.composer.targetsChanged()
+		p.host.connsChanged()
 	case timeline.Recv:
 		if c.recv.Len() < maxShownBytes {
 			c.recv.WriteString(ev.Data)
@@ -293,7 +314,7 @@ func (p *connPanel) event(ev timeline.Event) {
 			c.halfBy = ev.By
 		}
 		c.setState(state, detail)
-		p.a.composer.targetsChanged()
+		p.host.connsChanged()
 	case timeline.Reset:
 		detail := "reset by you"
 		if c.pooled {
@@ -303,10 +324,10 @@ func (p *connPanel) event(ev timeline.Event) {
 			detail = "reset by the " + ev.By + ": " + ev.Error
 		}
 		c.setState(lanes.CardReset, detail)
-		p.a.composer.targetsChanged()
+		p.host.connsChanged()
 	case timeline.Refused:
 		c.setState(lanes.CardRefused, ev.Error)
-		p.a.composer.targetsChanged()
+		p.host.connsChanged()
 	}
 }
 

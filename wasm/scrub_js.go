@@ -19,7 +19,10 @@ const scrubPage = 10
 // live view; End, or a new run, goes back there. Loop goroutine only, as
 // everything that touches the page.
 type scrubber struct {
-	a                            *app
+	loop                         *dom.Loop
+	root                         js.Value
+	run                          scrubRun
+	view                         scrubViews
 	bar, rng, prev, next, endBtn js.Value
 	text                         js.Value
 	ls                           *dom.Listeners
@@ -50,11 +53,31 @@ type savedCard struct {
 	text, state string
 }
 
-func newScrubber(a *app) *scrubber {
-	s := &scrubber{a: a, ls: dom.NewListeners(a.loop),
+// scrubRun is what the scrubber reads of the run on screen.
+type scrubRun interface {
+	// runEvents are the run's events as they arrived; an event's index
+	// is its id in the timeline.
+	runEvents() []timeline.Event
+	// runRuntime is the loaded scenario's runtime, whose words the
+	// instant's line uses.
+	runRuntime() string
+	// serverAtEnd is the demo server's state after the whole run.
+	serverAtEnd() (closed, exited bool)
+}
+
+// scrubViews are the parts that show the run at an instant.
+type scrubViews struct {
+	timeline interface{ SetCursor(lanes.Cursor) }
+	tasks    interface{ At(k int) }
+	server   func(closed, exited bool)
+	cards    *connPanel
+}
+
+func newScrubber(loop *dom.Loop, root js.Value, run scrubRun, view scrubViews) *scrubber {
+	s := &scrubber{loop: loop, root: root, run: run, view: view, ls: dom.NewListeners(loop),
 		bar: dom.ByID("scrub"), rng: dom.ByID("scrub-range"), prev: dom.ByID("scrub-prev"),
 		next: dom.ByID("scrub-next"), endBtn: dom.ByID("scrub-end"), text: dom.ByID("scrub-text")}
-	s.drawID = a.loop.Drawer(s.draw)
+	s.drawID = loop.Drawer(s.draw)
 	s.ls.On(s.prev, "click", func(js.Value) { s.step(-1) })
 	s.ls.On(s.next, "click", func(js.Value) { s.step(+1) })
 	s.ls.On(s.endBtn, "click", func(js.Value) { s.to(len(s.order)) })
@@ -100,7 +123,7 @@ func scrubKey(ev js.Value) bool {
 // run's end, the live view.
 func (s *scrubber) finished() {
 	s.live()
-	s.order = timeline.TimeOrder(s.a.events)
+	s.order = timeline.TimeOrder(s.run.runEvents())
 	s.rank = make([]int, len(s.order))
 	for pos, i := range s.order {
 		s.rank[i] = pos
@@ -139,8 +162,8 @@ func (s *scrubber) to(k int) {
 		return
 	}
 	s.k = k
-	ev := s.a.events[s.order[k-1]]
-	line := lanes.ScrubText(k, n, ev, s.a.loaded.Server.Runtime)
+	ev := s.run.runEvents()[s.order[k-1]]
+	line := lanes.ScrubText(k, n, ev, s.run.runRuntime())
 	dom.SetText(s.text, line)
 	s.rng.Set("value", k)
 	s.rng.Call("setAttribute", "aria-valuetext", line)
@@ -155,10 +178,10 @@ func (s *scrubber) to(k int) {
 		return
 	}
 	ds.Set("scrubbing", "true")
-	s.a.root.Get("dataset").Set("scrubbing", "true")
-	s.a.timeline.SetCursor(lanes.Cursor{On: true, T: ev.T, Event: s.order[k-1]})
-	s.a.lessons.At(k)
-	s.a.loop.Invalidate(s.drawID)
+	s.root.Get("dataset").Set("scrubbing", "true")
+	s.view.timeline.SetCursor(lanes.Cursor{On: true, T: ev.T, Event: s.order[k-1]})
+	s.view.tasks.At(k)
+	s.loop.Invalidate(s.drawID)
 }
 
 // draw shows the cards and the server bar at the instant.
@@ -169,26 +192,27 @@ func (s *scrubber) draw() {
 	}
 	s.cardsAt(k)
 	closed, exited := false, false
+	evs := s.run.runEvents()
 	for _, i := range s.order[:k] {
-		closed, exited = lanes.ServerAfter(closed, exited, s.a.events[i])
+		closed, exited = lanes.ServerAfter(closed, exited, evs[i])
 	}
-	s.a.bar.state(closed, exited)
+	s.view.server(closed, exited)
 }
 
 // live puts the timeline, the cards and the tasks back to the whole run.
 func (s *scrubber) live() {
-	s.a.root.Get("dataset").Delete("scrubbing")
-	s.a.timeline.SetCursor(lanes.NoCursor)
-	s.a.lessons.At(0)
-	s.a.bar.state(s.a.closed, s.a.exited)
+	s.root.Get("dataset").Delete("scrubbing")
+	s.view.timeline.SetCursor(lanes.NoCursor)
+	s.view.tasks.At(0)
+	s.view.server(s.run.serverAtEnd())
 	if s.saved == nil {
 		return
 	}
-	for _, c := range s.a.conns.cards {
+	for _, c := range s.view.cards.cards {
 		c.tv.at(nil)
 	}
 	for label, sv := range s.saved {
-		c := s.a.conns.cards[label]
+		c := s.view.cards.cards[label]
 		if c == nil {
 			continue
 		}
@@ -207,17 +231,15 @@ func (s *scrubber) live() {
 // it: its state, and the bytes it had received by then in place of all
 // of them. A card whose connection had no event yet was not connected.
 func (s *scrubber) cardsAt(k int) {
-	cards := lanes.CardsAt(s.a.events, s.order, k, func(conn string) bool {
-		return s.a.composer.pool.owns(conn)
-	}, maxShownBytes)
+	cards := lanes.CardsAt(s.run.runEvents(), s.order, k, s.view.cards.host.pooledConn, maxShownBytes)
 	if s.saved == nil {
 		s.saved, s.drawn = map[string]savedCard{}, map[string]lanes.Card{}
-		for label, c := range s.a.conns.cards {
+		for label, c := range s.view.cards.cards {
 			s.saved[label] = savedCard{text: c.stateE.Get("textContent").String(), state: c.el.Get("dataset").Get("state").String()}
 		}
 	}
 	happened := func(event int) bool { return event < len(s.rank) && s.rank[event] < k }
-	for label, c := range s.a.conns.cards {
+	for label, c := range s.view.cards.cards {
 		// The transcript: only what had happened by the instant.
 		c.tv.at(happened)
 		if _, ok := s.saved[label]; !ok || c.upstream {

@@ -34,14 +34,14 @@ type shownEntry struct {
 // alone (the card sets its data-view to "transcript" once it is made);
 // hop is the connection's (HopUpstream on a proxy's own connections).
 func newTranscriptView(p *connPanel, c *connCard, hop string) *transcriptView {
-	v := &transcriptView{tr: timeline.NewTranscript(hop, p.a.loaded.Proxy != nil)}
+	v := &transcriptView{tr: timeline.NewTranscript(hop, p.host.proxied())}
 	id := "conn-" + c.label + "-tr"
 	v.list = dom.El("ol", []dom.Attr{dom.A("class", "transcript"), dom.A("id", id), dom.A("tabindex", "0"),
 		dom.A("aria-label", "Transcript of connection "+c.label+": bytes sent (→) and received (←) with their times, and how the connection opened and ended")})
 	copyBtn := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "tr-copy"),
 		dom.A("title", "Copy the transcript as text, CR LF written \\r\\n")}, "Copy")
 	c.ls.On(copyBtn, "click", func(js.Value) {
-		copyLines(p.a.loop, p.a.say, v.text(), "transcript of "+c.label)
+		copyLines(p.loop, p.say, v.text(), "transcript of "+c.label)
 	})
 	toggle := dom.El("button", []dom.Attr{dom.A("type", "button"), dom.A("class", "tr-toggle"), dom.A("aria-pressed", "false"),
 		dom.A("title", "Show only the bytes received, without times")}, "Received only")

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -84,4 +85,51 @@ func TestLessonTextBeforeTheProgram(t *testing.T) {
 		t.Errorf("the panel's title is %q, want %q", got, l.Title)
 	}
 	p.viewShot("firstpaint-program")
+}
+
+// TestLessonTextAsItIsParsed: preview.js opens a linked lesson while the
+// page is parsed, as soon as that lesson's template is closed; each
+// lesson of the course, the first and the last too, opens whole (its
+// title, every task, its documentation) with the program blocked, and a
+// lesson picked from the list then opens as well.
+func TestLessonTextAsItIsParsed(t *testing.T) {
+	ls, err := lessons.Load(os.DirFS("../../lessons"), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	if _, err := chromedp.Call(p.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(p.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/*.wasm", Block: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	whole := func(i int) {
+		t.Helper()
+		l := ls[i]
+		p.waitJS("lesson "+l.ID+" open", fmt.Sprintf(`(() => {
+			const h = document.querySelector("#panel-lesson article.lesson:not([hidden]) h2");
+			return h !== null && h.textContent === %q;
+		})()`, l.Title), stepTimeout)
+		if n := evalJS[int](p, `document.querySelectorAll("#panel-lesson article.lesson .lesson-tasks > li").length`); n != len(l.Tasks) {
+			t.Errorf("lesson %s: %d tasks shown, want %d", l.ID, n, len(l.Tasks))
+		}
+		if n := evalJS[int](p, `document.querySelectorAll("#panel-lesson article.lesson .lesson-docs > li").length`); n != len(l.Docs) {
+			t.Errorf("lesson %s: %d documentation links shown, want %d", l.ID, n, len(l.Docs))
+		}
+		if evalJS[bool](p, `document.querySelector("#panel-lesson details.lesson-index").open`) {
+			t.Errorf("lesson %s: the list is still open over it", l.ID)
+		}
+	}
+	for _, i := range []int{0, len(ls) - 1} {
+		p.do(chromedp.Navigate("about:blank"))
+		p.do(chromedp.Navigate(pg.URL() + "#lesson=" + ls[i].ID))
+		whole(i)
+	}
+	// Another lesson's link followed, the page parsed and still no
+	// program: the hash changes (as a click on the list does).
+	evalJS[bool](p, fmt.Sprintf(`(location.hash = "#lesson=" + %q, true)`, ls[1].ID))
+	whole(1)
 }
