@@ -153,7 +153,7 @@ func (a *app) start() {
 	a.conns = newConnPanel(a.loop, a.say, a)
 	a.composer = newComposer(a.loop, a, a.conns)
 	a.compare = newComparePanel(a.loop, a)
-	a.scrub = newScrubber(a.loop, a.root, a, scrubViews{timeline: a.timeline, tasks: a.lessons, server: a.bar.state, cards: a.conns})
+	a.scrub = newScrubber(a.loop, a.root, a, scrubViews{timeline: a.timeline, tasks: a.lessons, server: a.bar.state, cards: a.conns, pools: a.composer.panel})
 	a.router = newRouter(ls, a, a.lessons, a.tabs, a.say)
 	a.showScenario(a.sc.WithDefaults(), "", "")
 	a.router.open()

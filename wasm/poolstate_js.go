@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"syscall/js"
 
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/dom"
+	"github.com/keepalive-playground/playground/wasm/lanes"
 	"github.com/keepalive-playground/playground/wasm/pool"
 )
 
@@ -24,8 +26,9 @@ const (
 // scenario's pools): its sockets, active, free (with the client's own
 // timer counting down) or closed (by whom), and the socket each request
 // took. pool.wasm reports the sockets (watch); the requests are the
-// page's own, as it sends them. It shows the live state: the scrubber
-// does not step it (pool.wasm keeps no history of its sockets).
+// page's own, as it sends them. While the scrubber shows an instant of a
+// finished run, the panel shows the pools as the run's events had left
+// them then (lanes.PoolsAt), without timers: those are the clients' own.
 type poolPanel struct {
 	loop *dom.Loop
 	el   js.Value
@@ -38,7 +41,9 @@ type poolPanel struct {
 	pools []pool.PoolState
 	reqs  map[string][]*poolReq
 	draw  int // drawer: the panel
-	tick  int // drawer: the free sockets' countdowns, every frame while one runs
+	// instant is the pools at the scrubber's instant; nil: live.
+	instant []lanes.PoolAt
+	tick    int // drawer: the free sockets' countdowns, every frame while one runs
 }
 
 // poolReq is one request a pooled client was given.
@@ -57,8 +62,8 @@ func newPoolPanel(loop *dom.Loop, parent js.Value) *poolPanel {
 		dom.El("h3", []dom.Attr{dom.A("id", "pool-state-h")}, "Pools"),
 		dom.El("p", []dom.Attr{dom.A("class", "muted pool-help")}, "Each pooled client's sockets: active, free in the pool (the client's own timer counting down), closed and by whom; and the socket each request took."),
 		// Shown while the scrubber steps through the run (the page's
-		// data-scrubbing): the panel stays live.
-		dom.El("p", []dom.Attr{dom.A("class", "pool-live"), dom.A("role", "note")}, "These are the pools as they are now; stepping through the run does not step them."),
+		// data-scrubbing).
+		dom.El("p", []dom.Attr{dom.A("class", "pool-live"), dom.A("role", "note")}, "The pools at this instant of the run, as its events show them; the clients' own timers are not in the run."),
 		pp.list)
 	dom.Append(parent, pp.el)
 	pp.draw = loop.Drawer(pp.render)
@@ -119,7 +124,57 @@ func (pp *poolPanel) label(name string) (string, bool) {
 	return name, false
 }
 
+// at shows the pools at an instant of the run: after the events
+// happened (indices into evs, in time order); nil happened: live.
+func (pp *poolPanel) at(evs []timeline.Event, happened []int) {
+	pp.instant = nil
+	if happened != nil {
+		pp.instant = lanes.PoolsAt(evs, happened, pp.poolOf)
+		if pp.instant == nil {
+			pp.instant = []lanes.PoolAt{}
+		}
+	}
+	// Now, not a frame later: the scrubber draws the cards at the
+	// instant in this frame too.
+	pp.render()
+}
+
+// poolOf names the pool of a connection: a composer client's or a
+// scenario pool's; "" for the person's own.
+func (pp *poolPanel) poolOf(conn string) string {
+	for _, cl := range pp.clients {
+		if rest, ok := strings.CutPrefix(conn, cl.name); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			return cl.name
+		}
+	}
+	return pp.sc.Client.PoolOf(conn)
+}
+
+// renderAt draws the pools at the scrubber's instant.
+func (pp *poolPanel) renderAt() {
+	dom.Clear(pp.list)
+	for _, pa := range pp.instant {
+		label, node := pp.label(pa.Name)
+		socks := dom.El("ul", []dom.Attr{dom.A("class", "pool-socks"), dom.A("aria-label", "Sockets of "+label)})
+		for _, s := range pa.Sockets {
+			socks.Call("append", sockItem(pool.SocketView{Label: s.Label, State: s.State, Requests: s.Requests, ClosedBy: s.ClosedBy}, node, true))
+		}
+		rl := dom.El("ol", []dom.Attr{dom.A("class", "pool-reqs"), dom.A("aria-label", "Requests through "+label)})
+		outs := pa.Outcomes[max(0, len(pa.Outcomes)-maxShownRequests):]
+		for _, ev := range outs {
+			dom.Append(rl, reqItem(&poolReq{pool: pa.Name, method: ev.Method, path: ev.Path, done: true, ev: ev}))
+		}
+		dom.Append(pp.list, dom.El("article", []dom.Attr{dom.A("class", "pool"), dom.A("data-pool", pa.Name), dom.A("data-at", "true")},
+			dom.El("h4", nil, label), socks, rl))
+	}
+	pp.el.Set("hidden", len(pp.instant) == 0)
+}
+
 func (pp *poolPanel) render() {
+	if pp.instant != nil {
+		pp.renderAt()
+		return
+	}
 	dom.Clear(pp.list)
 	shown := 0
 	for _, st := range pp.pools {
@@ -138,7 +193,7 @@ func (pp *poolPanel) render() {
 					continue
 				}
 			}
-			socks.Call("prepend", sockItem(s, node))
+			socks.Call("prepend", sockItem(s, node, false))
 		}
 		if len(st.Sockets) == 0 {
 			dom.Append(socks, dom.El("li", []dom.Attr{dom.A("class", "muted")}, "no sockets yet"))
@@ -155,8 +210,9 @@ func (pp *poolPanel) render() {
 	pp.countdown()
 }
 
-// sockItem is one socket's line.
-func sockItem(s pool.SocketView, node bool) js.Value {
+// sockItem is one socket's line; at: at the scrubber's instant, where no
+// timer is known.
+func sockItem(s pool.SocketView, node, at bool) js.Value {
 	li := dom.El("li", []dom.Attr{dom.A("data-label", s.Label), dom.A("data-state", s.State)},
 		dom.El("code", nil, s.Label), " ")
 	owner := "the Transport"
@@ -173,6 +229,10 @@ func sockItem(s pool.SocketView, node bool) js.Value {
 		dom.Append(li, uses)
 	case pool.SockFree:
 		dom.Append(li, dom.El("span", []dom.Attr{dom.A("class", "sock-state")}, "free"))
+		if at {
+			dom.Append(li, uses)
+			break
+		}
 		dom.Append(li, uses+" — ")
 		if s.DeadlineMs > 0 {
 			dom.Append(li, dom.El("span", []dom.Attr{dom.A("class", "sock-left"), dom.A("data-deadline", fmt.Sprint(s.DeadlineMs))}))
@@ -186,7 +246,7 @@ func sockItem(s pool.SocketView, node bool) js.Value {
 			by = "closed by the server"
 		}
 		dom.Append(li, dom.El("span", []dom.Attr{dom.A("class", "sock-state")}, by))
-		if s.Note != "" && s.Note != by {
+		if s.Note != "" && s.Note != by && !strings.HasPrefix(s.Note, by) {
 			dom.Append(li, dom.El("span", []dom.Attr{dom.A("class", "sock-why")}, ": "+s.Note))
 		}
 		dom.Append(li, uses)

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -275,4 +276,51 @@ func TestPoolTimerAfterTheRunIsQuiet(t *testing.T) {
 	p.do(chromedp.SetValue(chromedp.CSS("#req-target"), "+"+glob26))
 	p.click(`#composer button[type="submit"]`)
 	p.waitJS("the composer's refusal", `(e => !e.hidden && e.textContent.includes("The run has ended"))(document.querySelector("#composer .conn-error"))`, stepTimeout)
+}
+
+// TestPoolPanelFollowsTheScrubber: stepping back through a finished run
+// with node-agent pool steps, the pool panel shows the pool as the run's
+// events left it at each instant: web1 connecting, carrying /a, free
+// after its answer, carrying /b (its outcome is the run's last event, the
+// live view); End brings the live panel back.
+func TestPoolPanelFollowsTheScrubber(t *testing.T) {
+	pg := startPlayground(t, "127.0.0.1:0")
+	p := newPage(t, pg.URL())
+	p.open(mustDecode(t, `{"v":1,"title":"scrubbing a pool","server":{"runtime":"node26","keepAliveTimeoutMs":2000},
+	 "client":{"pools":[{"name":"web","kind":"node-agent","keepAlive":true,"timeoutMs":5000}],
+	  "steps":[{"at":0,"pool":"web","request":{"path":"/a"}},{"at":500,"pool":"web","request":{"path":"/b"}}]},
+	 "durationMs":1500}`))
+	p.waitJS("the pooled client", `document.documentElement.dataset.poolReady === "true"`, readyTimeout+10*time.Second)
+	p.click("#run")
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, readyTimeout+10*time.Second)
+	p.waitJS("the live panel", `document.querySelectorAll('#pool-state article[data-pool="web"] .pool-reqs li[data-done="true"]').length === 2`, stepTimeout)
+	n := evalJS[int](p, `+document.getElementById("scrub-range").max`)
+	var seen []string
+	for k := 1; k < n; k++ {
+		evalJS[bool](p, fmt.Sprintf(`(r => (r.value = %d, r.dispatchEvent(new Event("input")), true))(document.getElementById("scrub-range"))`, k))
+		p.waitJS("the scrubber's step", fmt.Sprintf(`document.getElementById("scrub").dataset.k === "%d"`, k), stepTimeout)
+		p.nextFrame()
+		at := evalJS[string](p, `(a => a ? [a.dataset.at, a.querySelector(".pool-socks").textContent, a.querySelectorAll(".pool-reqs li").length].join(" | ") : "")(document.querySelector('#pool-state article[data-pool="web"]'))`)
+		if len(seen) == 0 || seen[len(seen)-1] != at {
+			seen = append(seen, at)
+		}
+	}
+	t.Logf("the panel through the run:\n%s", strings.Join(seen, "\n"))
+	all := strings.Join(seen, "\n")
+	for _, want := range []string{"true | web1 active (0 requests) | 0", "true | web1 free (1 request) | 1", "true | web1 active (1 request) | 1", "true | web1 active (2 requests) | 1"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the panel never showed %q at an instant", want)
+		}
+	}
+	p.do(chromedp.Focus(chromedp.CSS("#scrub-range")), chromedp.KeyEvent(kb.End))
+	p.nextFrame()
+	if at := evalJS[bool](p, `document.querySelector('#pool-state article[data-at]') !== null`); at {
+		t.Error("End left the panel at an instant")
+	}
+	if n := evalJS[int](p, `document.querySelectorAll('#pool-state article[data-pool="web"] .pool-reqs li[data-done="true"]').length`); n != 2 {
+		t.Errorf("the live panel after End lists %d answered requests, want 2", n)
+	}
+	if probs := p.problemsExcept(); len(probs) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
+	}
 }
