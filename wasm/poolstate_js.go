@@ -10,7 +10,7 @@ import (
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/dom"
 	"github.com/keepalive-playground/playground/wasm/lanes"
-	"github.com/keepalive-playground/playground/wasm/pool"
+	"github.com/keepalive-playground/playground/wasm/pool/poolview"
 )
 
 // Pool panel limits: what a phone's screen holds per pool.
@@ -38,7 +38,7 @@ type poolPanel struct {
 	clients []poolClient
 	sc      scenario.Scenario
 	// pools is pool.wasm's last report; reqs the requests by pool.
-	pools []pool.PoolState
+	pools []poolview.PoolState
 	reqs  map[string][]*poolReq
 	draw  int // drawer: the panel
 	// instant is the pools at the scrubber's instant; nil: live.
@@ -100,9 +100,9 @@ func (pp *poolPanel) done(q *poolReq, ev timeline.Event) {
 	pp.loop.Invalidate(pp.draw)
 }
 
-// states takes pool.wasm's report ([]pool.PoolState as JSON).
+// states takes pool.wasm's report ([]poolview.PoolState as JSON).
 func (pp *poolPanel) states(data string) {
-	var ps []pool.PoolState
+	var ps []poolview.PoolState
 	if err := json.Unmarshal([]byte(data), &ps); err != nil {
 		js.Global().Get("console").Call("warn", "pool sent a bad state:", err.Error())
 		return
@@ -157,7 +157,7 @@ func (pp *poolPanel) renderAt() {
 		label, node := pp.label(pa.Name)
 		socks := dom.El("ul", []dom.Attr{dom.A("class", "pool-socks"), dom.A("aria-label", "Sockets of "+label)})
 		for _, s := range pa.Sockets {
-			socks.Call("append", sockItem(pool.SocketView{Label: s.Label, State: s.State, Requests: s.Requests, ClosedBy: s.ClosedBy}, node, true))
+			socks.Call("append", sockItem(poolview.SocketView{Label: s.Label, State: s.State, Requests: s.Requests, ClosedBy: s.ClosedBy}, node, true))
 		}
 		rl := dom.El("ol", []dom.Attr{dom.A("class", "pool-reqs"), dom.A("aria-label", "Requests through "+label)})
 		outs := pa.Outcomes[max(0, len(pa.Outcomes)-maxShownRequests):]
@@ -188,7 +188,7 @@ func (pp *poolPanel) render() {
 		closed := 0
 		for i := len(st.Sockets) - 1; i >= 0; i-- {
 			s := st.Sockets[i]
-			if s.State == pool.SockClosed {
+			if s.State == poolview.SockClosed {
 				if closed++; closed > maxShownClosed {
 					continue
 				}
@@ -212,7 +212,7 @@ func (pp *poolPanel) render() {
 
 // sockItem is one socket's line; at: at the scrubber's instant, where no
 // timer is known.
-func sockItem(s pool.SocketView, node, at bool) js.Value {
+func sockItem(s poolview.SocketView, node, at bool) js.Value {
 	li := dom.El("li", []dom.Attr{dom.A("data-label", s.Label), dom.A("data-state", s.State)},
 		dom.El("code", nil, s.Label), " ")
 	owner := "the Transport"
@@ -224,10 +224,10 @@ func sockItem(s pool.SocketView, node, at bool) js.Value {
 		uses = " (1 request)"
 	}
 	switch s.State {
-	case pool.SockActive:
+	case poolview.SockActive:
 		dom.Append(li, dom.El("span", []dom.Attr{dom.A("class", "sock-state")}, "active"))
 		dom.Append(li, uses)
-	case pool.SockFree:
+	case poolview.SockFree:
 		dom.Append(li, dom.El("span", []dom.Attr{dom.A("class", "sock-state")}, "free"))
 		if at {
 			dom.Append(li, uses)

@@ -1,13 +1,16 @@
 package lanes
 
-import "github.com/keepalive-playground/playground/timeline"
+import (
+	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/pool/poolview"
+)
 
 // Pooled socket states at an instant (PoolSocket.State), the words of the
-// page's pool panel.
+// page's pool panel (poolview's, which pool.wasm reports live).
 const (
-	PoolSockActive = "active" // connecting, or carrying a request
-	PoolSockFree   = "free"   // its last request is answered; in the pool
-	PoolSockClosed = "closed"
+	PoolSockActive = poolview.SockActive // connecting, or carrying a request
+	PoolSockFree   = poolview.SockFree   // its last request is answered; in the pool
+	PoolSockClosed = poolview.SockClosed
 )
 
 // PoolSocket is one pooled client's connection as the run stood at an

@@ -6,40 +6,21 @@ import (
 
 	"github.com/keepalive-playground/playground/nodeagent"
 	"github.com/keepalive-playground/playground/timeline"
+	"github.com/keepalive-playground/playground/wasm/pool/poolview"
 )
 
-// Socket states of a PoolState, one vocabulary for both clients:
-// Node's words (agent.sockets, agent.freeSockets).
+// The panel's vocabulary lives in package poolview, which main.wasm
+// imports without this package (and net/http with it).
 const (
-	SockActive = string(nodeagent.StateActive) // carrying a request, or connecting
-	SockFree   = string(nodeagent.StateFree)   // idle in the pool
-	SockClosed = string(nodeagent.StateClosed)
+	SockActive = poolview.SockActive
+	SockFree   = poolview.SockFree
+	SockClosed = poolview.SockClosed
 )
 
-// PoolState is one pooled client's sockets as the page's pool panel shows
-// them, the same for Go's Transport and Node's agent.
-type PoolState struct {
-	Name    string       `json:"name"`
-	Sockets []SocketView `json:"sockets"`
-}
-
-// SocketView is one socket of a PoolState. Times are Unix milliseconds,
-// the page's Date.now() clock, so the page counts the timer down itself.
-type SocketView struct {
-	Label    string `json:"label"`
-	State    string `json:"state"`
-	Requests int    `json:"requests"`
-	// FreeSinceMs is when it last became free; DeadlineMs when the
-	// client's own timer closes it (0: no timer runs), and Timer says
-	// which timer that is.
-	FreeSinceMs int64  `json:"freeSinceMs,omitempty"`
-	DeadlineMs  int64  `json:"deadlineMs,omitempty"`
-	Timer       string `json:"timer,omitempty"`
-	// ClosedBy is "client" or "server"; Note says how, in the client's
-	// own terms.
-	ClosedBy string `json:"closedBy,omitempty"`
-	Note     string `json:"note,omitempty"`
-}
+type (
+	PoolState  = poolview.PoolState
+	SocketView = poolview.SocketView
+)
 
 func unixMs(t time.Time) int64 {
 	if t.IsZero() {
