@@ -1,5 +1,6 @@
 // Package export renders a run for other tools: a table for the terminal,
-// JSON lines, a curl -v style transcript, a Mermaid sequence diagram and
+// JSON lines, a curl -v style transcript, an nc -v style two-way
+// transcript per connection, a Mermaid sequence diagram and
 // a HAR 1.2 log; and it carries a scenario's link inside exported SVG and
 // PNG images, so that an image reopens the scenario it shows.
 // `playground run --format` and the page's export menu use the same code,
@@ -18,7 +19,7 @@ import (
 )
 
 // Formats are the text formats, by the name `--format` takes.
-var Formats = []string{"table", "json", "curl", "mermaid", "har"}
+var Formats = []string{"table", "json", "curl", "transcript", "mermaid", "har"}
 
 // Run is what every format renders: one run of a scenario.
 type Run struct {
@@ -50,6 +51,8 @@ func Write(w io.Writer, format string, r *Run) error {
 		return timeline.WriteJSONL(w, r.Events)
 	case "curl":
 		return Curl(w, r)
+	case "transcript":
+		return Transcript(w, r)
 	case "mermaid":
 		return Mermaid(w, r)
 	case "har":

@@ -3,6 +3,7 @@ package nodeagent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"regexp"
@@ -70,9 +71,13 @@ type SocketInfo struct {
 	Requests     int
 	FreeSince    time.Time
 	FreeDeadline time.Time // zero: no timer
-	ClosedBy     string
-	Note         string
-	ClosedAt     time.Time
+	// FreeTimer says which timer FreeDeadline is, in Node's terms: the
+	// server's Keep-Alive hint less the agent's buffer, or the agent's
+	// timeout option; "" when no timer runs.
+	FreeTimer string
+	ClosedBy  string
+	Note      string
+	ClosedAt  time.Time
 }
 
 // Agent is one http.Agent. Its state is guarded by mu; each socket has a
@@ -107,6 +112,7 @@ type socket struct {
 	timer        *time.Timer
 	freeSince    time.Time
 	freeDeadline time.Time
+	freeTimer    string // SocketInfo.FreeTimer
 	closedBy     string
 	note         string
 	closedAt     time.Time
@@ -160,7 +166,7 @@ func (a *Agent) Sockets() []SocketInfo {
 	out := make([]SocketInfo, 0, len(a.all))
 	for _, s := range a.all {
 		out = append(out, SocketInfo{Label: s.label, State: s.state, Requests: s.requests, FreeSince: s.freeSince,
-			FreeDeadline: s.freeDeadline, ClosedBy: s.closedBy, Note: s.note, ClosedAt: s.closedAt})
+			FreeDeadline: s.freeDeadline, FreeTimer: s.freeTimer, ClosedBy: s.closedBy, Note: s.note, ClosedAt: s.closedAt})
 	}
 	return out
 }
@@ -363,7 +369,7 @@ func (a *Agent) assignLocked(s *socket, p *pending) {
 	p.sock = s
 	s.cur = p
 	s.state = StateActive
-	s.freeSince, s.freeDeadline = time.Time{}, time.Time{}
+	s.freeSince, s.freeDeadline, s.freeTimer = time.Time{}, time.Time{}, ""
 	s.stopTimer()
 	if s.conn != nil {
 		a.writeLocked(s, p)
@@ -551,6 +557,7 @@ var hintRe = regexp.MustCompile(`^timeout=(\d+)`)
 func (a *Agent) keepSocketAliveLocked(s *socket) bool {
 	t := a.s.timeout
 	ok := true
+	why := fmt.Sprintf("the agent's timeout option (%d ms)", t.Milliseconds())
 	if a.s.b.AgentHintBufferMs > 0 {
 		if hint := s.lastResp.Get("Keep-Alive"); hint != "" {
 			if m := hintRe.FindStringSubmatch(hint); m != nil {
@@ -563,11 +570,16 @@ func (a *Agent) keepSocketAliveLocked(s *socket) bool {
 					ok = false
 				} else if h < t {
 					t = h
+					why = fmt.Sprintf("the server's Keep-Alive: timeout=%d less the agent's %d ms buffer", n, a.s.hintBuffer.Milliseconds())
 				}
 			}
 		}
 	}
 	s.timeout = t
+	s.freeTimer = ""
+	if t > 0 {
+		s.freeTimer = why
+	}
 	return ok
 }
 
@@ -623,7 +635,7 @@ func (a *Agent) destroyLocked(s *socket, by, note string) {
 	}
 	s.stopTimer()
 	s.state, s.closedBy, s.note, s.closedAt = StateClosed, by, note, time.Now()
-	s.freeDeadline = time.Time{}
+	s.freeDeadline, s.freeTimer = time.Time{}, ""
 	if s.conn != nil {
 		s.conn.Close()
 	}

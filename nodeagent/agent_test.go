@@ -266,6 +266,19 @@ func TestFreeTimer(t *testing.T) {
 				if got != d {
 					t.Errorf("free for %s, want %s", got, d)
 				}
+				// The page's pool panel names the timer: the hint's when
+				// it lowered the timeout option, else the option's.
+				wantTimer := ""
+				switch {
+				case d == 0:
+				case tt.timeout != nil && d < *tt.timeout:
+					wantTimer = "the server's Keep-Alive: timeout="
+				default:
+					wantTimer = "the agent's timeout option"
+				}
+				if !strings.HasPrefix(si.FreeTimer, wantTimer) || (wantTimer == "") != (si.FreeTimer == "") {
+					t.Errorf("FreeTimer %q, want one starting %q", si.FreeTimer, wantTimer)
+				}
 			})
 		}
 	}

@@ -55,6 +55,39 @@ const (
 // composer's, pool1, pool2, …): a scenario's pool may not take it.
 const ReservedPoolName = "pool"
 
+// ComposerAgentPrefix names the page's own Node client of a release line
+// (a "Send on" choice of the composer): "n26-" for new
+// http.Agent({ keepAlive: true }), "g26-" for http.globalAgent, whose
+// connections are n26-1, n26-2, …; a scenario's pool may not take
+// it. "" for a runtime that is not a Node line.
+func ComposerAgentPrefix(runtime string, global bool) string {
+	rt := row(runtime)
+	if rt == nil || !rt.IsNode() {
+		return ""
+	}
+	major, _, _ := strings.Cut(rt.Release, ".")
+	if global {
+		return "g" + major + "-"
+	}
+	return "n" + major + "-"
+}
+
+// composerPool reports whether name is one of the page's own pooled
+// clients' (the composer's Go Transport, its Node agents).
+func composerPool(name string) bool {
+	if name == ReservedPoolName {
+		return true
+	}
+	for _, rt := range runtimeTable {
+		for _, global := range []bool{false, true} {
+			if pre := ComposerAgentPrefix(rt.Name, global); pre != "" && name == pre {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Pool is one pooled HTTP client of the script (client.pools). Steps
 // with "pool" send a request through it; its connections are labelled
 // with its name and a number (app1, app2, …). Each knob belongs to one
@@ -236,7 +269,7 @@ func (c *Client) validatePools(ps *Problems, server Server, proxy bool) {
 			ps.add(field.Dot("name"), `missing; a name such as "app"`)
 		case !ValidPoolName(p.Name):
 			ps.add(field.Dot("name"), "%q is not a pool name: a letter, then up to %d letters, digits, '_' or '-', not ending in a digit (its connections are %s1, %s2, …)", p.Name, MaxPoolNameLen-1, p.Name, p.Name)
-		case p.Name == ReservedPoolName:
+		case composerPool(p.Name):
 			ps.add(field.Dot("name"), "%q is the page's own pooled client (the composer's %s1, %s2, …); give the pool another name", p.Name, p.Name, p.Name)
 		case proxy && p.Name == "u":
 			ps.add(field.Dot("name"), `"u" would label its connections as the proxy's upstream ones (u1, u2, …); give the pool another name`)

@@ -58,6 +58,12 @@ func TestPoolValidate(t *testing.T) {
 		{"name too long", func(c *Client, _ *Scenario) { c.Pools[0].Name = "abcdefghi"; c.Steps[0].Pool = "abcdefghi" }, []string{
 			`client.pools[0].name: "abcdefghi" is not a pool name: a letter, then up to 7 letters, digits, '_' or '-', not ending in a digit (its connections are abcdefghi1, abcdefghi2, …)`,
 		}},
+		{"the page's own Node agent", func(c *Client, _ *Scenario) {
+			c.Pools[0].Name = ComposerAgentPrefix(DefaultRuntime(), true)
+			c.Steps[0].Pool = c.Pools[0].Name
+		}, []string{
+			`client.pools[0].name: "g26-" is the page's own pooled client (the composer's g26-1, g26-2, …); give the pool another name`,
+		}},
 		{"the page's own pool", func(c *Client, _ *Scenario) { c.Pools[0].Name = "pool"; c.Steps[0].Pool = "pool" }, []string{
 			`client.pools[0].name: "pool" is the page's own pooled client (the composer's pool1, pool2, …); give the pool another name`,
 		}},

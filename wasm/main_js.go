@@ -151,9 +151,9 @@ func (a *app) start() {
 	a.timeline.Link = a.share.link
 	a.lessons = lessons.Mount(a.loop, dom.ByID("panel-lesson"), a)
 	a.conns = newConnPanel(a.loop, a.say, a)
-	a.composer = newComposer(a)
+	a.composer = newComposer(a.loop, a, a.conns)
 	a.compare = newComparePanel(a.loop, a)
-	a.scrub = newScrubber(a.loop, a.root, a, scrubViews{timeline: a.timeline, tasks: a.lessons, server: a.bar.state, cards: a.conns})
+	a.scrub = newScrubber(a.loop, a.root, a, scrubViews{timeline: a.timeline, tasks: a.lessons, server: a.bar.state, cards: a.conns, pools: a.composer.panel})
 	a.router = newRouter(ls, a, a.lessons, a.tabs, a.say)
 	a.showScenario(a.sc.WithDefaults(), "", "")
 	a.router.open()
@@ -192,9 +192,10 @@ func (a *app) setEditor(sc scenario.Scenario) {
 
 // pooledConn, proxied and connsChanged are the connection cards'
 // cardHost.
-func (a *app) pooledConn(label string) bool { return a.composer.pool.owns(label) }
-func (a *app) proxied() bool                { return a.loaded.Proxy != nil }
-func (a *app) connsChanged()                { a.composer.targetsChanged() }
+func (a *app) pooledConn(label string) bool   { return a.composer.pool.owns(label) }
+func (a *app) poolClient(label string) string { return a.composer.pool.clientOf(label) }
+func (a *app) proxied() bool                  { return a.loaded.Proxy != nil }
+func (a *app) connsChanged()                  { a.composer.targetsChanged() }
 
 // runEvents, runRuntime and serverAtEnd are the scrubber's scrubRun.
 func (a *app) runEvents() []timeline.Event        { return a.events }
@@ -338,6 +339,9 @@ func (a *app) send(m wire.Msg) bool {
 	return a.sock.send(m)
 }
 
+// runOver is composerHost: the session has ended the run.
+func (a *app) runOver() bool { return a.ended }
+
 // socketChanged is socketHost: the status line shows the new state.
 func (a *app) socketChanged() { a.invalidate() }
 
@@ -448,7 +452,7 @@ func (a *app) newRun(sc scenario.Scenario, program, proxyProgram string) {
 	a.root.Get("dataset").Delete("runEnded")
 	a.timeline.Reset(a.loaded)
 	a.conns.reset()
-	a.composer.reset()
+	a.composer.reset(a.loaded, a.pendingRun)
 	a.lessons.Events(nil)
 	a.showScenario(a.loaded, program, proxyProgram)
 }

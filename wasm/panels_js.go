@@ -1,13 +1,9 @@
 package main
 
 import (
-	"cmp"
-	"fmt"
-	"slices"
 	"strings"
 	"syscall/js"
 
-	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
 	"github.com/keepalive-playground/playground/wasm/dom"
@@ -68,6 +64,9 @@ type cardHost interface {
 	// pooledConn: the pooled client's connection, which only it writes
 	// to (its card says so and has no input).
 	pooledConn(label string) bool
+	// poolClient names the client that owns a pooled connection, in
+	// its card ("Go's net/http Transport", "Node 26.12.1 http.Agent").
+	poolClient(label string) string
 	// proxied: the loaded scenario has a proxy (a transcript names the
 	// hop it was seen on).
 	proxied() bool
@@ -199,7 +198,7 @@ func (p *connPanel) poolCard(c *connCard, id string) *connCard {
 			dom.El("h3", []dom.Attr{dom.A("id", id+"-h")}, "Connection "+c.label),
 			c.stateE,
 		),
-		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client (Go's net/http Transport), which writes, reuses and closes it; send requests through it in the composer."),
+		dom.El("p", []dom.Attr{dom.A("class", "muted conn-owner")}, "Opened by the pooled client ("+p.host.poolClient(c.label)+"), which writes, reuses and closes it; send requests through it in the composer."),
 		c.errE,
 		c.tv.el,
 		c.recvE,
@@ -417,172 +416,4 @@ func (c *connCard) setState(state lanes.CardState, detail string) {
 func (c *connCard) showError(msg string) {
 	dom.SetText(c.errE, msg)
 	c.errE.Set("hidden", msg == "")
-}
-
-// composer builds HTTP requests and sends them on a connection, a new
-// one, or through the pooled client.
-type composer struct {
-	a                                    *app
-	form                                 js.Value
-	method, path, version, connHdr, hdrs js.Value
-	body, target, out, errE              js.Value
-	ls                                   *dom.Listeners
-	pool                                 *pooled
-	targetsDraw                          int // drawer id of the "Send on" choices
-}
-
-func newComposer(a *app) *composer {
-	c := &composer{a: a, form: dom.ByID("composer"), ls: dom.NewListeners(a.loop)}
-	field := func(id, label string, input js.Value) js.Value {
-		input.Call("setAttribute", "id", id)
-		return dom.El("div", []dom.Attr{dom.A("class", "field")}, dom.El("label", []dom.Attr{dom.A("for", id)}, label), input)
-	}
-	options := func(vals ...string) js.Value {
-		s := dom.El("select", nil)
-		for _, v := range vals {
-			dom.Append(s, dom.El("option", []dom.Attr{dom.A("value", v)}, v))
-		}
-		return s
-	}
-	c.method = options("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS")
-	c.path = dom.El("input", []dom.Attr{dom.A("class", "mono"), dom.A(".value", "/"), dom.A("spellcheck", "false")})
-	c.version = options("HTTP/1.1", "HTTP/1.0")
-	c.connHdr = dom.El("select", nil,
-		dom.El("option", []dom.Attr{dom.A("value", "keep-alive")}, "keep-alive"),
-		dom.El("option", []dom.Attr{dom.A("value", "close")}, "close"),
-		dom.El("option", []dom.Attr{dom.A("value", "")}, "(no header)"))
-	c.hdrs = dom.El("textarea", []dom.Attr{dom.A("class", "mono"), dom.A("rows", "2"), dom.A("placeholder", "Name: value, one per line"), dom.A("spellcheck", "false")})
-	c.body = dom.El("textarea", []dom.Attr{dom.A("class", "mono"), dom.A("rows", "2"), dom.A("spellcheck", "false")})
-	c.target = dom.El("select", nil)
-	c.out = dom.El("ol", []dom.Attr{dom.A("class", "composer-out"), dom.A("aria-live", "polite")})
-	c.errE = dom.El("p", []dom.Attr{dom.A("class", "conn-error"), dom.A("role", "alert"), dom.A("hidden", true)})
-	send := dom.El("button", []dom.Attr{dom.A("type", "submit"), dom.A("class", "primary")}, "Send request")
-	dom.Append(c.form, dom.El("div", []dom.Attr{dom.A("class", "composer-grid")},
-		field("req-method", "Method", c.method),
-		field("req-path", "Path", c.path),
-		field("req-version", "Version", c.version),
-		field("req-conn", "Connection", c.connHdr),
-	))
-	dom.Append(c.form, field("req-headers", "Other headers", c.hdrs))
-	dom.Append(c.form, field("req-body", "Body", c.body))
-	dom.Append(c.form, field("req-target", "Send on", c.target))
-	dom.Append(c.form, dom.El("div", []dom.Attr{dom.A("class", "composer-send")}, send))
-	dom.Append(c.form, c.errE)
-	dom.Append(c.form, c.out)
-	c.ls.On(c.form, "submit", func(js.Value) { c.submit() }, dom.Always)
-	c.pool = newPooled(a, c)
-	c.targetsDraw = a.loop.Drawer(c.drawTargets)
-	c.drawTargets()
-	return c
-}
-
-const (
-	targetNew  = "+new"
-	targetPool = "+pool"
-)
-
-// targetsChanged asks for the "Send on" choices to be rebuilt, once per
-// frame however many connections changed: a replayed trace changes
-// hundreds at once.
-func (c *composer) targetsChanged() { c.a.loop.Invalidate(c.targetsDraw) }
-
-// drawTargets rebuilds the "Send on" choices, keeping the selection.
-func (c *composer) drawTargets() {
-	cur := c.target.Get("value").String()
-	dom.Clear(c.target)
-	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetNew)}, "a new connection"))
-	for _, l := range sortedLabels(c.a.conns.open()) {
-		dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", l)}, "connection "+l))
-	}
-	dom.Append(c.target, dom.El("option", []dom.Attr{dom.A("value", targetPool)}, "the pooled client (Go net/http)"))
-	if cur != "" {
-		c.target.Set("value", cur)
-		if c.target.Get("value").String() == "" {
-			c.target.Set("value", targetNew)
-		}
-	}
-}
-
-// request reads the form into a request, checked with the scenario's
-// own rules so the messages match the editor's.
-func (c *composer) request() (scenario.Request, error) {
-	r := scenario.Request{
-		Method:  c.method.Get("value").String(),
-		Path:    strings.TrimSpace(c.path.Get("value").String()),
-		Version: c.version.Get("value").String(),
-		Body:    c.body.Get("value").String(),
-		Headers: map[string]string{},
-	}
-	if v := c.connHdr.Get("value").String(); v != "" {
-		r.Headers["Connection"] = v
-	}
-	for i, line := range strings.Split(c.hdrs.Get("value").String(), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		name, val, ok := strings.Cut(line, ":")
-		if !ok {
-			return r, fmt.Errorf("header line %d: write it as Name: value", i+1)
-		}
-		// As typed: header names are case-insensitive, and the bytes on the
-		// wire are what the person wrote.
-		r.Headers[strings.TrimSpace(name)] = strings.TrimSpace(val)
-	}
-	if err := r.Validate(); err != nil {
-		return r, err
-	}
-	return r, nil
-}
-
-func (c *composer) submit() {
-	r, err := c.request()
-	if err != nil {
-		c.showError(err.Error())
-		return
-	}
-	c.showError("")
-	switch target := c.target.Get("value").String(); target {
-	case targetPool:
-		c.pool.do(r)
-	case targetNew, "":
-		label := c.a.conns.openNew()
-		c.a.send(wire.Msg{Type: wire.Write, Conn: label, Data: r.Bytes()})
-		c.target.Set("value", targetNew)
-	default:
-		c.a.send(wire.Msg{Type: wire.Write, Conn: target, Data: r.Bytes()})
-	}
-}
-
-func (c *composer) showError(msg string) {
-	dom.SetText(c.errE, msg)
-	c.errE.Set("hidden", msg == "")
-}
-
-// result lists one pooled request's outcome, newest first.
-func (c *composer) result(text string, ok bool) js.Value {
-	li := dom.El("li", []dom.Attr{dom.A("data-ok", fmt.Sprint(ok))}, text)
-	c.out.Call("prepend", li)
-	for c.out.Get("children").Get("length").Int() > 20 {
-		c.out.Get("lastElementChild").Call("remove")
-	}
-	return li
-}
-
-func (c *composer) reset() {
-	dom.Clear(c.out)
-	c.pool.reset()
-	c.targetsChanged()
-}
-
-func (c *composer) event(ev timeline.Event) { c.pool.event(ev) }
-
-func (c *composer) deliver(m wire.Msg) { c.pool.deliver(m) }
-
-// sortedLabels orders labels as they were made: A … Z, AA, AB, …
-func sortedLabels(ls []string) []string {
-	slices.SortFunc(ls, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
-	})
-	return ls
 }

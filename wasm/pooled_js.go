@@ -9,19 +9,28 @@ import (
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
 	"github.com/keepalive-playground/playground/wasm/client"
+	"github.com/keepalive-playground/playground/wasm/dom"
 	"github.com/keepalive-playground/playground/wire"
 )
 
-// pooled sends composer requests through Go's own net/http client over
-// virtual connections. That client is a wasm program of its own
-// (wasm/poolwasm), loaded the first time it is needed; until then
-// requests wait in a queue.
+// pooled sends composer requests through the pooled clients, Go's own
+// net/http Transport and Node's http.Agent of each release line
+// (nodeagent), over virtual connections. They are a wasm program of
+// their own (wasm/poolwasm), loaded the first time one is needed; until
+// then requests wait in a queue.
 type pooled struct {
-	a     *app
-	c     *composer
+	loop *dom.Loop
+	host composerHost
+	c    poolOutput
+	// panel shows every pool's sockets and requests.
+	panel *poolPanel
+	// sc is the run's scenario (defaults applied): its pools and steps.
+	sc    scenario.Scenario
 	state poolLoad
-	queue []scenario.Request
+	queue []queued
 	api   js.Value
+	// made are the composer's Node agents pool.wasm has (by name).
+	made map[string]bool
 	// loading is the composer's "Loading…" line, removed once loaded.
 	loading js.Value
 
@@ -45,18 +54,86 @@ const (
 	poolFailed                    // it could not be loaded; reload to retry
 )
 
-func newPooled(a *app, c *composer) *pooled { return &pooled{a: a, c: c} }
+// poolOutput is where the pooled clients' answers go: the composer's
+// output list.
+type poolOutput interface {
+	result(text string, ok bool) js.Value
+	showError(msg string)
+}
 
-func (p *pooled) do(r scenario.Request) {
+// queued is a composer request waiting for pool.wasm.
+type queued struct {
+	cl poolClient
+	r  scenario.Request
+}
+
+// poolClient is one of the composer's pooled clients, a "Send on" choice:
+// each is a pool of its own, with its own connections (name1, name2, …).
+type poolClient struct {
+	value string // the choice's <option> value
+	name  string // its pool's name in pool.wasm and on its outcomes
+	label string // for people: "Node 26.12.1 http.Agent (keepAlive: true)"
+	// agent is a Node agent's pool (Kind node-agent); Kind "" for Go's
+	// Transport, the page's first pooled client.
+	agent scenario.Pool
+}
+
+// goClientLabel names Go's Transport, the composer's "pool".
+const goClientLabel = "Go net/http Transport"
+
+// composerClients are the composer's pooled clients: Go's Transport
+// (targetPool, connections pool1, …), then for each Node release line of
+// the runtime table, newest first, new http.Agent({ keepAlive: true })
+// and the line's http.globalAgent as it ships.
+func composerClients() []poolClient {
+	out := []poolClient{{value: targetPool, name: client.PoolPrefix, label: goClientLabel}}
+	on := true
+	for _, rt := range scenario.Runtimes() {
+		if !rt.IsNode() {
+			continue
+		}
+		name := scenario.ComposerAgentPrefix(rt.Name, false)
+		out = append(out, poolClient{value: "+" + name, name: name,
+			label: "Node " + rt.Release + " http.Agent (keepAlive: true)",
+			agent: scenario.Pool{Name: name, Kind: scenario.PoolNodeAgent, Runtime: rt.Name, KeepAlive: &on}})
+		global := "keepAlive off"
+		if rt.Node.AgentGlobalKeepAlive {
+			// nodeagent.GlobalAgent's options, spelled here: package
+			// nodeagent (and its regexp) lives in pool.wasm only.
+			global = "keepAlive, timeout 5000 ms"
+		}
+		name = scenario.ComposerAgentPrefix(rt.Name, true)
+		out = append(out, poolClient{value: "+" + name, name: name,
+			label: "Node " + rt.Release + " http.globalAgent (" + global + ")",
+			agent: scenario.Pool{Name: name, Kind: scenario.PoolNodeAgent, Runtime: rt.Name, GlobalAgent: true}})
+	}
+	return out
+}
+
+// pooledClients are composerClients, made once: owns asks about every event.
+var pooledClients = composerClients()
+
+func newPooled(loop *dom.Loop, host composerHost, out poolOutput, panel *poolPanel) *pooled {
+	return &pooled{loop: loop, host: host, c: out, panel: panel, made: map[string]bool{}}
+}
+
+// do sends r through the composer's pooled client cl.
+func (p *pooled) do(cl poolClient, r scenario.Request) {
+	if p.host.runOver() {
+		// The session takes nothing more of the run: the client would
+		// dial and wait for its own timeout.
+		p.c.showError("The run has ended: press Run to run it again, or Restart server to try things by hand.")
+		return
+	}
 	switch p.state {
 	case poolFailed:
 		p.c.showError("The pooled client could not be loaded; reload the page to try again.")
 		return
 	case poolReady:
-		p.send(r)
+		p.send(cl, r)
 		return
 	}
-	p.queue = append(p.queue, r)
+	p.queue = append(p.queue, queued{cl, r})
 	if p.state == poolNotLoaded {
 		p.load()
 	}
@@ -112,7 +189,7 @@ func (p *pooled) startScript(sc scenario.Scenario) {
 			continue
 		}
 		time.AfterFunc(time.Until(p.zero.Add(time.Duration(st.At)*time.Millisecond)), func() {
-			p.a.loop.Post(func() {
+			p.loop.Post(func() {
 				if p.gen == gen {
 					p.step(pl, *st.Request, false)
 				}
@@ -126,6 +203,7 @@ func (p *pooled) startScript(sc scenario.Scenario) {
 // goes once more (retry).
 func (p *pooled) step(pl scenario.Pool, r scenario.Request, retry bool) {
 	gen := p.gen
+	req := p.panel.sent(pl.Name, r)
 	p.call("doOn", pl.Name, r, func(summary string, ok bool, ev timeline.Event) {
 		if p.gen != gen {
 			return
@@ -133,8 +211,14 @@ func (p *pooled) step(pl scenario.Pool, r scenario.Request, retry bool) {
 		if retry {
 			ev.Retried = true
 		}
+		p.panel.done(req, ev)
 		p.report(ev)
-		p.c.result("pool "+pl.Name+": "+r.Method+" "+r.Path+": "+summary, ok)
+		line := "pool " + pl.Name + ": " + r.Method + " " + r.Path + ": " + summary
+		if pl.Kind == scenario.PoolNodeAgent {
+			// Node's lines name the request themselves.
+			line = "pool " + pl.Name + " (" + poolLabel(pl, p.sc.Server) + "): " + summary
+		}
+		p.c.result(line, ok)
 		if !retry && pl.RetryReused && ev.Error != "" && ev.Reused && scenario.Idempotent(r.Method) {
 			p.step(pl, r, true)
 		}
@@ -148,21 +232,57 @@ func (p *pooled) report(ev timeline.Event) {
 	if len(ev.Error) > wire.MaxOutcomeErrorBytes {
 		ev.Error = strings.ToValidUTF8(ev.Error[:wire.MaxOutcomeErrorBytes], "")
 	}
-	p.a.send(wire.Msg{Type: wire.Outcome, Event: &ev})
+	p.host.send(wire.Msg{Type: wire.Outcome, Event: &ev})
 }
 
 // owns reports whether conn is one of the pooled clients' connections:
-// the composer's (pool1, …) or a scenario pool's (app1, …).
+// the composer's (pool1, …, n26-1, …) or a scenario pool's (app1, …).
 func (p *pooled) owns(conn string) bool {
-	return strings.HasPrefix(conn, client.PoolPrefix) || p.a.loaded.Client.PoolOf(conn) != ""
+	if strings.HasPrefix(conn, client.PoolPrefix) || p.sc.Client.PoolOf(conn) != "" {
+		return true
+	}
+	for _, cl := range pooledClients {
+		if rest, ok := strings.CutPrefix(conn, cl.name); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// clientOf names the client a connection belongs to, for its card:
+// "Go's net/http Transport", "Node 26.12.1 http.Agent (keepAlive: true)".
+func (p *pooled) clientOf(conn string) string {
+	if pl := p.sc.Client.PoolOf(conn); pl != "" {
+		if sp, ok := p.sc.Client.FindPool(pl); ok {
+			return poolLabel(sp, p.sc.Server)
+		}
+	}
+	for _, cl := range pooledClients[1:] {
+		if rest, ok := strings.CutPrefix(conn, cl.name); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			return cl.label
+		}
+	}
+	return "Go's net/http Transport"
+}
+
+// poolLabel names a scenario pool's client for people.
+func poolLabel(pl scenario.Pool, server scenario.Server) string {
+	if pl.Kind != scenario.PoolNodeAgent {
+		return "Go's net/http Transport"
+	}
+	rt, _ := scenario.Lookup(pl.AgentRuntime(server))
+	if pl.GlobalAgent {
+		return "Node " + rt.Release + " http.globalAgent"
+	}
+	return "Node " + rt.Release + " http.Agent"
 }
 
 // load fetches and starts pool.wasm. Its callbacks only post to the loop.
 func (p *pooled) load() {
 	p.state = poolLoading
-	p.loading = p.c.result("Loading Go's net/http client…", true)
+	p.loading = p.c.result("Loading the pooled clients (Go's net/http, Node's http.Agent)…", true)
 	p.loading.Get("dataset").Set("loading", "true")
-	url := p.a.root.Get("dataset").Get("poolWasm")
+	url := dom.Doc().Get("documentElement").Get("dataset").Get("poolWasm")
 	if url.IsUndefined() {
 		p.failed("the page does not name the pooled client's program")
 		return
@@ -177,19 +297,30 @@ func (p *pooled) load() {
 	}
 	js.Global().Set("kapPoolSend", fn(func(args []js.Value) {
 		data := args[0].String()
-		p.a.loop.Post(func() {
+		p.loop.Post(func() {
 			m, err := wire.Decode([]byte(data))
 			if err != nil {
 				js.Global().Get("console").Call("warn", "pool sent a bad message:", err.Error())
 				return
 			}
-			if !p.a.send(m) {
+			if p.host.runOver() {
+				// The session has let go of the run's connections: a
+				// client closing one by its own timer (an agent's free
+				// socket, Go's IdleConnTimeout) is past the run and
+				// tells nobody; a request the person sends is refused
+				// with the page's notice that the run has ended.
+				if m.Type != wire.Shut && m.Type != wire.Reset {
+					p.host.send(m)
+				}
+				return
+			}
+			if !p.host.send(m) {
 				p.c.showError("Not connected to the playground.")
 			}
 		})
 	}))
 	js.Global().Set("kapPoolReady", fn(func([]js.Value) {
-		p.a.loop.Post(p.ready)
+		p.loop.Post(p.ready)
 	}))
 	inst := js.Global().Get("Go").New()
 	started := fn(func(args []js.Value) {
@@ -198,7 +329,7 @@ func (p *pooled) load() {
 	})
 	failed := fn(func(args []js.Value) {
 		msg := args[0].Call("toString").String()
-		p.a.loop.Post(func() { p.failed(msg) })
+		p.loop.Post(func() { p.failed(msg) })
 	})
 	wasm := js.Global().Get("WebAssembly")
 	wasm.Call("instantiateStreaming", js.Global().Call("fetch", url), inst.Get("importObject")).
@@ -208,13 +339,20 @@ func (p *pooled) load() {
 func (p *pooled) ready() {
 	p.state = poolReady
 	// Tests (and the curious) can tell the client has started.
-	p.a.root.Get("dataset").Set("poolReady", "true")
+	dom.Doc().Get("documentElement").Get("dataset").Set("poolReady", "true")
 	p.api = js.Global().Get("kapPool")
 	p.loaded()
+	// The panel hears of every socket change; the function lives as long
+	// as the page.
+	p.api.Call("watch", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		data := args[0].String()
+		p.loop.Post(func() { p.panel.states(data) })
+		return nil
+	}))
 	q := p.queue
 	p.queue = nil
-	for _, r := range q {
-		p.send(r)
+	for _, e := range q {
+		p.send(e.cl, e.r)
 	}
 	if sc := p.script; sc != nil {
 		p.script = nil
@@ -241,12 +379,31 @@ func (p *pooled) loaded() {
 	}
 }
 
-// send hands one request to the composer's pool; the answer comes back
-// as a line in the composer, and its outcome goes to the timeline.
-func (p *pooled) send(r scenario.Request) {
-	p.call("do", "", r, func(summary string, ok bool, ev timeline.Event) {
+// send hands one request to the composer's client cl; the answer comes
+// back as a line in the composer, in the client's own words, and its
+// outcome goes to the timeline.
+func (p *pooled) send(cl poolClient, r scenario.Request) {
+	req := p.panel.sent(cl.name, r)
+	then := func(summary string, ok bool, ev timeline.Event) {
+		p.panel.done(req, ev)
 		p.c.result(summary, ok)
 		p.report(ev)
+	}
+	if cl.agent.Kind == "" {
+		p.call("do", "", r, func(summary string, ok bool, ev timeline.Event) {
+			then(cl.label+": "+r.Method+" "+r.Path+": "+summary, ok, ev)
+		})
+		return
+	}
+	if !p.made[cl.name] {
+		// Made once for the page's life, as a program's own agent is;
+		// a new run only drops its connections.
+		opts, _ := json.Marshal(map[string]any{"nodeAgent": cl.agent, "server": p.sc.Server})
+		p.api.Call("pool", cl.name, string(opts))
+		p.made[cl.name] = true
+	}
+	p.call("doOn", cl.name, r, func(summary string, ok bool, ev timeline.Event) {
+		then(cl.label+": "+summary, ok, ev)
 	})
 }
 
@@ -262,7 +419,7 @@ func (p *pooled) call(fn, name string, r scenario.Request, then func(summary str
 	var done js.Func
 	done = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		summary, ok, outcome := args[0].String(), args[1].Bool(), args[2].String()
-		p.a.loop.Post(func() {
+		p.loop.Post(func() {
 			done.Release()
 			var ev timeline.Event
 			if err := json.Unmarshal([]byte(outcome), &ev); err != nil {
@@ -301,19 +458,21 @@ func (p *pooled) deliver(m wire.Msg) {
 // event passes a timeline event to the pool.
 func (p *pooled) event(ev timeline.Event) { p.deliver(wire.Msg{Type: wire.Ev, Event: &ev}) }
 
-// reset: a new run started; the backend dropped every connection. The
-// run's own pool steps start here (newRun has just taken its scenario;
-// pendingRun says the load is a run, whose steps go now).
-func (p *pooled) reset() {
+// reset: a new run of sc started; the backend dropped every connection.
+// The run's own pool steps start here when run says the load is a run,
+// whose steps go now.
+func (p *pooled) reset(sc scenario.Scenario, run bool) {
 	p.gen++
 	p.script = nil
+	p.sc = sc
+	p.panel.reset(sc)
 	if p.state == poolReady {
 		p.api.Call("abandon", "a new run started")
 	}
 	switch {
-	case p.a.pendingRun:
-		p.runScript(p.a.loaded)
-	case p.state == poolNotLoaded && len(wire.PoolSteps(&p.a.loaded)) > 0:
+	case run:
+		p.runScript(sc)
+	case p.state == poolNotLoaded && len(wire.PoolSteps(&sc)) > 0:
 		// A scenario with pool steps is on screen: load the client now,
 		// so that Run starts its steps on time, not a load later.
 		p.load()

@@ -71,6 +71,10 @@ type scrubViews struct {
 	tasks    interface{ At(k int) }
 	server   func(closed, exited bool)
 	cards    *connPanel
+	// pools shows the pooled clients at the instant (nil happened: live).
+	pools interface {
+		at(evs []timeline.Event, happened []int)
+	}
 }
 
 func newScrubber(loop *dom.Loop, root js.Value, run scrubRun, view scrubViews) *scrubber {
@@ -191,8 +195,11 @@ func (s *scrubber) draw() {
 		return // live: live() has put them back
 	}
 	s.cardsAt(k)
-	closed, exited := false, false
 	evs := s.run.runEvents()
+	if s.view.pools != nil {
+		s.view.pools.at(evs, s.order[:k])
+	}
+	closed, exited := false, false
 	for _, i := range s.order[:k] {
 		closed, exited = lanes.ServerAfter(closed, exited, evs[i])
 	}
@@ -205,6 +212,9 @@ func (s *scrubber) live() {
 	s.view.timeline.SetCursor(lanes.NoCursor)
 	s.view.tasks.At(0)
 	s.view.server(s.run.serverAtEnd())
+	if s.view.pools != nil {
+		s.view.pools.at(nil, nil)
+	}
 	if s.saved == nil {
 		return
 	}

@@ -138,9 +138,10 @@ type exportFormat struct{ name, label, file, mime string }
 
 var exportFormats = []exportFormat{
 	{"curl", "curl -v transcript", "keepalive-run.txt", "text/plain"},
+	{"transcript", "two-way transcript (nc -v)", "keepalive-run-transcript.txt", "text/plain"},
 	{"mermaid", "Mermaid sequence diagram", "keepalive-run.mmd", "text/plain"},
 	{"har", "HAR 1.2 (DevTools)", "keepalive-run.har", "application/json"},
-	{"table", "table", "keepalive-run.txt", "text/plain"},
+	{"table", "table", "keepalive-run-table.txt", "text/plain"},
 	{"json", "JSON lines", "keepalive-run.jsonl", "application/x-ndjson"},
 }
 

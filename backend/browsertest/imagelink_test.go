@@ -75,6 +75,8 @@ func TestExportMenu(t *testing.T) {
 		want         []string
 	}{
 		{"curl", "keepalive-run.txt", []string{"GET /a HTTP/1.1", "GET /b HTTP/1.1", "Re-using existing connection"}},
+		{"transcript", "keepalive-run-transcript.txt", []string{"== connection A (client → server) ==", `→  GET /b HTTP/1.1\r\n`, `←  HTTP/1.1 200 OK\r\n`}},
+		{"table", "keepalive-run-table.txt", []string{"t (ms)", "GET /b"}},
 		{"mermaid", "keepalive-run.mmd", []string{"sequenceDiagram", "GET /a", "GET /b"}},
 		{"har", "keepalive-run.har", []string{`"version": "1.2"`, `"url": "http://demo/a"`, `"connection"`}},
 		{"json", "keepalive-run.jsonl", []string{`"kind":"request"`, `"path":"/b"`}},

@@ -114,6 +114,9 @@ func TestPooledClientRetryIsNotAnError(t *testing.T) {
 			t.Errorf("run %d: a pooled connection's card speaks of the person: %q", run, you)
 		}
 		if raced > 0 {
+			// The pool panel: the request took a new socket after the
+			// reused one broke, by the Transport's own retry.
+			p.waitJS("the panel's retried request", `[...document.querySelectorAll('#pool-state article[data-pool="pool"] .pool-reqs li')].some(li => /, new, retried · 200$/.test(li.textContent))`, stepTimeout)
 			break
 		}
 		// Next run from a fresh server: the pool lets go of its connections.

@@ -512,6 +512,12 @@ func (s *Session) finReported(fin timeline.Event) bool {
 // close event runs and through a pipe, a few ms after its FIN went out
 // and, on a loaded machine, after the peer's answer to it, which would put
 // the half-close the wrong way round.
+//
+// A close never moves before what the demo server reported of the same
+// connection before it (its accept, requests, responses, idle): those
+// lines are in the order the program printed them, and a FIN read a
+// moment before the response's report, as clocks read it, must not draw
+// the socket closed before it answered.
 func (s *Session) placeFINs() {
 	for _, f := range s.held {
 		if !f.finSeen {
@@ -519,11 +525,31 @@ func (s *Session) placeFINs() {
 		}
 		for i := range s.held {
 			h := &s.held[i]
-			if h.closes(f.ev) && f.ev.T < h.ev.T {
-				h.ev.T = f.ev.T
+			if !h.closes(f.ev) || f.ev.T >= h.ev.T {
+				continue
 			}
+			t := f.ev.T
+			for _, o := range s.held {
+				if o.ev.Conn == h.ev.Conn && serverReport(o) && o.ev.T <= h.ev.T {
+					t = max(t, o.ev.T)
+				}
+			}
+			h.ev.T = t
 		}
 	}
+}
+
+// serverReport reports whether h is an event only the demo server
+// reports: its reading of a connection, not bytes or an end.
+func serverReport(h held) bool {
+	if h.finSeen || h.eof {
+		return false
+	}
+	switch h.ev.Kind {
+	case timeline.Accept, timeline.Request, timeline.Response, timeline.Idle:
+		return true
+	}
+	return false
 }
 
 // strongClose reports whether a held close that is not weak is of the

@@ -7,10 +7,12 @@
 // It talks to the page's main program through JavaScript functions: the
 // page provides globalThis.kapPoolSend(message) before starting it, and it
 // provides globalThis.kapPool = {deliver, do, closeIdle, abandon, pool,
-// doOn} and then calls globalThis.kapPoolReady(). do is the composer's
-// pool; pool(name, options) makes a scenario's (client.pools, kind go)
-// and doOn(name, …) sends through it. Each request's done(summary, ok,
-// outcome) gets the outcome event as JSON for the page to report.
+// doOn, watch} and then calls globalThis.kapPoolReady(). do is the
+// composer's Go pool; pool(name, options) makes a named one (a scenario's
+// client.pools, or one of the composer's Node agents) and doOn(name, …)
+// sends through it. Each request's done(summary, ok, outcome) gets the
+// outcome event as JSON for the page to report. watch(fn) has fn called
+// with every pool's sockets (JSON, []pool.PoolState) after they change.
 package main
 
 import (
@@ -37,6 +39,11 @@ import (
 // that never answers (a slow route, a dead connection) ends with the
 // client's own timeout error.
 const requestTimeout = 30 * time.Second
+
+// stateEvery spaces the pool-state reports: a burst of socket changes
+// (a run's steps, a trace) is one report, and the page counts timers
+// down on its own between reports.
+const stateEvery = 30 * time.Millisecond
 
 // poolOptions are a scenario pool's knobs as the page passes them. A
 // node-agent pool comes whole, with the server whose line it may take.
@@ -67,7 +74,16 @@ func main() {
 		// The page's function only queues the message: it never blocks.
 		jsSend.Invoke(string(data))
 	}
-	p := pool.New(send, pool.Options{Prefix: client.PoolPrefix, IdleConnTimeout: pool.DefaultIdleConnTimeout})
+	// changed wakes the state reporter; a pool's OnChange runs on any
+	// goroutine and must not block.
+	changed := make(chan struct{}, 1)
+	onChange := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	p := pool.New(send, pool.Options{Prefix: client.PoolPrefix, IdleConnTimeout: pool.DefaultIdleConnTimeout, OnChange: onChange})
 	// The scenario's pools, by name; JavaScript calls run on one
 	// goroutine, the requests' done callbacks on others.
 	var mu sync.Mutex
@@ -91,6 +107,42 @@ func main() {
 			g(a)
 		}
 	}
+	// forgotten are the sockets of earlier runs, by pool: abandon
+	// forgets them, so the page's panel shows this run's alone.
+	forgotten := map[any]map[string]bool{}
+	keep := func(key any, st pool.PoolState) pool.PoolState {
+		f := forgotten[key]
+		st.Sockets = slices.DeleteFunc(st.Sockets, func(v pool.SocketView) bool { return f[v.Label] })
+		return st
+	}
+	// states is every pool's sockets, the composer's Go pool first, then
+	// by name.
+	states := func() []pool.PoolState {
+		mu.Lock()
+		defer mu.Unlock()
+		out := []pool.PoolState{keep(p, p.State(client.PoolPrefix))}
+		for _, n := range slices.Sorted(maps.Keys(named)) {
+			out = append(out, keep(named[n], named[n].State(n)))
+		}
+		for _, n := range slices.Sorted(maps.Keys(agents)) {
+			out = append(out, keep(agents[n].a, pool.AgentState(n, agents[n].a.Sockets())))
+		}
+		return out
+	}
+	var watchMu sync.Mutex
+	var watcher js.Value
+	go func() {
+		for range changed {
+			watchMu.Lock()
+			fn := watcher
+			watchMu.Unlock()
+			if fn.Truthy() {
+				data, _ := json.Marshal(states())
+				fn.Invoke(string(data))
+			}
+			time.Sleep(stateEvery)
+		}
+	}()
 	do := func(q *pool.Pool, name string, args []js.Value) {
 		method, path, body, done := args[0].String(), args[1].String(), args[3].String(), args[4]
 		var header http.Header
@@ -137,6 +189,7 @@ func main() {
 				js.Global().Get("console").Call("warn", "pool "+name+":", err.Error())
 				return nil
 			}
+			a.OnChange(onChange)
 			mu.Lock()
 			old, had := agents[name]
 			agents[name] = agentPool{d: d, a: a}
@@ -151,6 +204,7 @@ func main() {
 			IdleConnTimeout:     time.Duration(o.IdleConnTimeoutMs) * time.Millisecond,
 			MaxIdleConnsPerHost: o.MaxIdleConnsPerHost,
 			DisableKeepAlives:   o.DisableKeepAlives,
+			OnChange:            onChange,
 		})
 		mu.Lock()
 		old := named[name]
@@ -187,14 +241,7 @@ func main() {
 					ev.Status = 0
 				}
 				outcome, _ := json.Marshal(ev)
-				summary := fmt.Sprintf("%s %s → %d on %s", method, path, r.Status, r.Conn)
-				if r.Reused {
-					summary += " (reused)"
-				}
-				if ev.Error != "" {
-					summary = fmt.Sprintf("%s %s → %s", method, path, ev.Error)
-				}
-				done.Invoke(summary, ev.Error == "", string(outcome))
+				done.Invoke(agentSummary(method, path, r), ev.Error == "", string(outcome))
 			}()
 			return nil
 		}
@@ -206,16 +253,59 @@ func main() {
 		do(q, name, args[1:])
 		return nil
 	}))
+	api.Set("watch", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		watchMu.Lock()
+		watcher = args[0]
+		watchMu.Unlock()
+		onChange()
+		return nil
+	}))
 	api.Set("closeIdle", js.FuncOf(func(js.Value, []js.Value) any {
 		p.CloseIdle()
 		return nil
 	}))
 	api.Set("abandon", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		why := errors.New(args[0].String())
+		mu.Lock()
+		forget := func(key any, st pool.PoolState) {
+			if forgotten[key] == nil {
+				forgotten[key] = map[string]bool{}
+			}
+			for _, v := range st.Sockets {
+				forgotten[key][v.Label] = true
+			}
+		}
+		forget(p, p.State(client.PoolPrefix))
+		for n, q := range named {
+			forget(q, q.State(n))
+		}
+		for n, a := range agents {
+			forget(a.a, pool.AgentState(n, a.a.Sockets()))
+		}
+		mu.Unlock()
+		onChange()
 		each(func(q *pool.Pool) { q.Abandon(why) }, func(a agentPool) { a.d.Abandon(why) })
 		return nil
 	}))
 	js.Global().Set("kapPool", api)
 	js.Global().Call("kapPoolReady")
 	select {}
+}
+
+// agentSummary is one Node agent request's line, in Node's own words: the
+// error as a Node program logs it (err.message, err.code) and
+// req.reusedSocket.
+func agentSummary(method, path string, r nodeagent.Result) string {
+	on := "no socket"
+	if r.Conn != "" {
+		on = fmt.Sprintf("%s, req.reusedSocket %v", r.Conn, r.Reused)
+	}
+	if r.Err != "" {
+		msg := "Error: " + r.Err
+		if r.Code != "" {
+			msg += ", code " + r.Code
+		}
+		return fmt.Sprintf("%s %s → %s (%s)", method, path, msg, on)
+	}
+	return fmt.Sprintf("%s %s → %d in %s (%s)", method, path, r.Status, r.Elapsed.Round(time.Millisecond), on)
 }

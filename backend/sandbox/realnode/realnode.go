@@ -146,6 +146,20 @@ func stamp(now float64, recv time.Time, wall float64) float64 {
 	return max(math.Round((now-float64(delay.Microseconds())/1000)*10)/10, 0)
 }
 
+// stamper stamps a program's lines in the order it printed them. The
+// program prints in causal order (a response's finish before its socket's
+// idle), but each line's pipe delay is measured against two clocks read a
+// moment apart, and a line whose delay cannot be trusted falls back to its
+// receipt time: without the floor, a later line could be stamped before
+// an earlier one, and the timeline would show a socket idle before the
+// response that made it idle.
+type stamper struct{ last float64 }
+
+func (st *stamper) at(now float64, recv time.Time, wall float64) float64 {
+	st.last = max(stamp(now, recv, wall), st.last)
+	return st.last
+}
+
 type server struct {
 	cfg    sandbox.Config
 	cmd    *exec.Cmd
@@ -223,6 +237,7 @@ func (s *server) read(stdout io.Reader, listening chan<- int) {
 	defer close(s.done)
 	open := map[string]bool{}
 	var order []string
+	var st stamper
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 4096), maxLineBytes)
 	for sc.Scan() {
@@ -244,7 +259,7 @@ func (s *server) read(stdout io.Reader, listening chan<- int) {
 		case timeline.Close:
 			delete(open, l.Peer)
 		}
-		s.cfg.Emit(l.Peer, timeline.Event{T: stamp(now, recv, l.Wall), Kind: l.Kind, By: l.By, Reason: l.Reason,
+		s.cfg.Emit(l.Peer, timeline.Event{T: st.at(now, recv, l.Wall), Kind: l.Kind, By: l.By, Reason: l.Reason,
 			Method: l.Method, Path: l.Path, Status: l.Status})
 	}
 	s.cmd.Wait()
@@ -252,7 +267,7 @@ func (s *server) read(stdout io.Reader, listening chan<- int) {
 		close(s.exited)
 		return
 	}
-	now := s.cfg.Now()
+	now := max(s.cfg.Now(), st.last)
 	for _, peer := range order {
 		if open[peer] {
 			s.cfg.Emit(peer, timeline.Event{T: now, Kind: timeline.Close, By: timeline.ByServer, Reason: timeline.ReasonExit})

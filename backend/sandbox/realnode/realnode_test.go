@@ -116,3 +116,34 @@ func TestBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestStamperKeepsPrintOrder: lines are stamped no earlier than the line
+// printed before them, whatever their pipe delays say (the CI failure this
+// guards: a socket's idle stamped before the response that made it idle).
+func TestStamperKeepsPrintOrder(t *testing.T) {
+	base := time.UnixMilli(1_800_000_000_000)
+	wall := func(d time.Duration) float64 { return float64(base.Add(d).UnixMicro()) / 1000 }
+	tests := []struct {
+		name string
+		// each line: session-clock now at receipt, wall-clock receipt, program wall
+		lines [][3]float64
+		want  []float64
+	}{
+		{"delays taken off", [][3]float64{{10, 10, 9}, {20, 20, 18}}, []float64{9, 18}},
+		{"a shorter delay after a longer one", [][3]float64{{10, 10, 5}, {10.5, 10.5, 10.4}, {10.6, 10.6, 5.2}}, []float64{5, 10.4, 10.4}},
+		{"an untrusted clock falls back to receipt, not before the last", [][3]float64{{250, 250, 50}, {250.2, 250.2, 249}}, []float64{250, 250}},
+		{"negative delay", [][3]float64{{10, 10, 9}, {11, 11, 12}}, []float64{9, 11}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st stamper
+			for i, l := range tt.lines {
+				recv := base.Add(time.Duration(l[1] * float64(time.Millisecond)))
+				got := st.at(l[0], recv, wall(time.Duration(l[2]*float64(time.Millisecond))))
+				if got != tt.want[i] {
+					t.Errorf("line %d: stamped %v, want %v", i, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
