@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/keepalive-playground/playground/wire"
 )
@@ -22,6 +23,9 @@ type Dialer struct {
 	send   func(wire.Msg)
 	prefix string
 	hooks  dialHooks
+	// up and down are the link to the server's host (SetLinkDelay); nil
+	// is none.
+	up, down *link
 
 	mu    sync.Mutex
 	next  int
@@ -48,6 +52,23 @@ func NewDialer(send func(wire.Msg), prefix string) *Dialer {
 	return &Dialer{send: send, prefix: prefix, conns: make(map[string]*vconn)}
 }
 
+// SetLinkDelay puts a network between the dialer's client and the
+// server's host: everything the client sends reaches the server d later,
+// and everything the server sends reaches the client d later, in order.
+// The timeline is the server's host's view, so it shows the client's
+// bytes when they arrive and the server's when they leave; the client
+// acts on what it has received. Call it before the first Dial.
+func (d *Dialer) SetLinkDelay(delay time.Duration) {
+	if delay <= 0 {
+		d.up, d.down = nil, nil
+		return
+	}
+	d.up, d.down = newLink(delay), newLink(delay)
+}
+
+// sendUp sends one of a connection's messages over the link.
+func (d *Dialer) sendUp(m wire.Msg) { d.up.put(func() { d.send(m) }) }
+
 // validPrefix is `^[A-Za-z][A-Za-z0-9_-]{0,7}$`.
 func validPrefix(p string) bool {
 	if len(p) == 0 || len(p) > maxPrefix {
@@ -69,7 +90,7 @@ func (d *Dialer) Dial(ctx context.Context) (net.Conn, error) {
 	d.mu.Lock()
 	d.next++
 	label := d.prefix + strconv.Itoa(d.next)
-	c := newVconn(label, d.send, d.closed)
+	c := newVconn(label, d.sendUp, d.closed)
 	d.conns[label] = c
 	d.mu.Unlock()
 	if d.hooks.dialing != nil {
@@ -145,7 +166,7 @@ func (d *Dialer) Deliver(m wire.Msg) bool {
 	c := d.conns[label]
 	d.mu.Unlock()
 	if c != nil {
-		c.deliver(m)
+		d.down.put(func() { c.deliver(m) })
 	}
 	return true
 }
