@@ -130,7 +130,21 @@ type Pool struct {
 	// it then. Go's Transport already retries such requests itself when
 	// nothing was written; this is the application's own retry.
 	RetryReused bool `json:"retryReused,omitempty"`
+
+	// Both kinds: the network between this client and the server's host,
+	// as a one-way delay the same both ways (0, unset: loopback). The
+	// client reads the server's FIN this much after the server sent it,
+	// which is the keep-alive race's window: a request written in it goes
+	// out on a connection the server has closed.
+	LinkDelayMs *int `json:"linkDelayMs,omitempty"`
 }
+
+// MaxLinkDelayMs bounds Pool.LinkDelayMs: a continent away is ~100 ms,
+// a satellite hop ~300 ms; a second is enough to see any race.
+const MaxLinkDelayMs = 1000
+
+// LinkDelay is the pool's one-way link delay.
+func (p Pool) LinkDelay() time.Duration { return ms(p.LinkDelayMs, 0) }
 
 // poolKnob is one knob of a pool kind; set reports whether p sets it.
 type poolKnob struct {
@@ -142,7 +156,7 @@ type poolKnob struct {
 // agentOption reports whether a knob is one of new http.Agent()'s
 // options, which the global agent does not take.
 func agentOption(name string) bool {
-	return name != "runtime" && name != "globalAgent" && name != "retryReused"
+	return name != "runtime" && name != "globalAgent" && name != "retryReused" && name != "linkDelayMs"
 }
 
 var poolKnobs = []poolKnob{
@@ -161,8 +175,8 @@ var poolKnobs = []poolKnob{
 	{"keepAliveTimeoutBufferMs", PoolNodeAgent, func(p *Pool) bool { return p.KeepAliveTimeoutBufferMs != nil }},
 }
 
-// PoolKnobs lists the knobs of a pool kind, in schema order (retryReused,
-// which both kinds have, last).
+// PoolKnobs lists the knobs of a pool kind, in schema order (retryReused
+// and linkDelayMs, which both kinds have, last).
 func PoolKnobs(kind string) []string {
 	var out []string
 	for _, k := range poolKnobs {
@@ -170,7 +184,7 @@ func PoolKnobs(kind string) []string {
 			out = append(out, k.name)
 		}
 	}
-	return append(out, "retryReused")
+	return append(out, "retryReused", "linkDelayMs")
 }
 
 // ValidPoolName reports whether name may name a pool: a letter, then up
@@ -309,6 +323,7 @@ func (c *Client) validatePools(ps *Problems, server Server, proxy bool) {
 		checkRange("maxTotalSockets", p.MaxTotalSockets, 1, MaxPoolSockets, "Infinity")
 		checkRange("timeoutMs", p.TimeoutMs, 1, MaxTimeoutMs, "no timeout option")
 		checkRange("keepAliveTimeoutBufferMs", p.KeepAliveTimeoutBufferMs, 0, MaxTimeoutMs, "the line's 1000")
+		checkRange("linkDelayMs", p.LinkDelayMs, 0, MaxLinkDelayMs, "0, loopback")
 		if p.Scheduling != "" && p.Scheduling != SchedulingLIFO && p.Scheduling != SchedulingFIFO {
 			ps.add(field.Dot("scheduling"), "%q is not one of %s, %s", p.Scheduling, SchedulingLIFO, SchedulingFIFO)
 		}

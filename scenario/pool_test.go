@@ -85,15 +85,23 @@ func TestPoolValidate(t *testing.T) {
 			c.Pools = append(c.Pools, Pool{Name: "d", Kind: PoolGo}, Pool{Name: "e", Kind: PoolGo})
 		}, []string{"client.pools: 5 pools; the limit is 4"}},
 		{"node knob on go", func(c *Client, _ *Scenario) { c.Pools[0].MaxSockets = n(2) }, []string{
-			"client.pools[0].maxSockets: not a knob of the go pool (it has idleConnTimeoutMs, maxIdleConnsPerHost, disableKeepAlives, retryReused)",
+			"client.pools[0].maxSockets: not a knob of the go pool (it has idleConnTimeoutMs, maxIdleConnsPerHost, disableKeepAlives, retryReused, linkDelayMs)",
 		}},
 		{"go knob on node", func(c *Client, _ *Scenario) { c.Pools[1].DisableKeepAlives = b(true) }, []string{
-			"client.pools[1].disableKeepAlives: not a knob of the node-agent pool (it has runtime, globalAgent, keepAlive, keepAliveMsecs, maxSockets, maxFreeSockets, maxTotalSockets, timeoutMs, scheduling, keepAliveTimeoutBufferMs, retryReused)",
+			"client.pools[1].disableKeepAlives: not a knob of the node-agent pool (it has runtime, globalAgent, keepAlive, keepAliveMsecs, maxSockets, maxFreeSockets, maxTotalSockets, timeoutMs, scheduling, keepAliveTimeoutBufferMs, retryReused, linkDelayMs)",
 		}},
 		{"global agent takes no options", func(c *Client, _ *Scenario) { c.Pools[2].KeepAlive = b(true) }, []string{
 			"client.pools[2].keepAlive: http.globalAgent takes no options: set globalAgent to false for new http.Agent({keepAlive})",
 		}},
 		{"global agent with the app's retry", func(c *Client, _ *Scenario) { c.Pools[2].RetryReused = true }, nil},
+		{"a link delay on every kind", func(c *Client, _ *Scenario) {
+			for i := range c.Pools {
+				c.Pools[i].LinkDelayMs = n(100)
+			}
+		}, nil},
+		{"a link delay out of range", func(c *Client, _ *Scenario) { c.Pools[0].LinkDelayMs = n(MaxLinkDelayMs + 1) }, []string{
+			"client.pools[0].linkDelayMs: 1001 is outside 0..1000 (unset: 0, loopback)",
+		}},
 		{"ranges", func(c *Client, _ *Scenario) {
 			c.Pools[0].IdleConnTimeoutMs, c.Pools[0].MaxIdleConnsPerHost = n(-1), n(MaxPoolSockets+1)
 			p := &c.Pools[1]
