@@ -180,6 +180,7 @@ func (p *pooled) startScript(sc scenario.Scenario) {
 			"idleConnTimeoutMs":   pl.GoIdleConnTimeout().Milliseconds(),
 			"maxIdleConnsPerHost": pl.GoMaxIdleConnsPerHost(),
 			"disableKeepAlives":   pl.GoKeepAlivesDisabled(),
+			"linkDelayMs":         pl.LinkDelay().Milliseconds(),
 		})
 		p.api.Call("pool", pl.Name, string(opts))
 	}

@@ -72,6 +72,7 @@ func newGoPooled(p scenario.Pool, send func(wire.Msg)) *goPooled {
 		IdleConnTimeout:     p.GoIdleConnTimeout(),
 		MaxIdleConnsPerHost: p.GoMaxIdleConnsPerHost(),
 		DisableKeepAlives:   p.GoKeepAlivesDisabled(),
+		LinkDelay:           p.LinkDelay(),
 		Prefix:              p.Name,
 	})}
 }

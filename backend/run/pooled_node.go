@@ -30,6 +30,7 @@ func newNodePooled(p scenario.Pool, sv scenario.Server, send func(wire.Msg)) (*n
 		return nil, fmt.Errorf("pool %s: %w", p.Name, err)
 	}
 	d := pool.NewDialer(send, p.Name)
+	d.SetLinkDelay(p.LinkDelay())
 	a, err := nodeagent.New(opts, d.Dial)
 	if err != nil {
 		return nil, fmt.Errorf("pool %s: %w", p.Name, err)

@@ -67,6 +67,9 @@ type Options struct {
 	// DisableKeepAlives sends Connection: close and uses each connection
 	// once.
 	DisableKeepAlives bool
+	// LinkDelay is the one-way delay of the network between the client
+	// and the server's host (Dialer.SetLinkDelay); 0 is loopback.
+	LinkDelay time.Duration
 	// Prefix starts the labels (default "P"): a letter, then up to seven
 	// letters, digits, '_' or '-'.
 	Prefix string
@@ -96,6 +99,7 @@ func New(send func(wire.Msg), opts Options) *Pool {
 		opts.Prefix = DefaultPrefix
 	}
 	p := &Pool{d: NewDialer(send, opts.Prefix), opts: opts}
+	p.d.SetLinkDelay(opts.LinkDelay)
 	p.d.hooks = dialHooks{
 		dialing: func(label string) {
 			p.mu.Lock()

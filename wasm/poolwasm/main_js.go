@@ -51,6 +51,7 @@ type poolOptions struct {
 	IdleConnTimeoutMs   int  `json:"idleConnTimeoutMs"`
 	MaxIdleConnsPerHost int  `json:"maxIdleConnsPerHost"`
 	DisableKeepAlives   bool `json:"disableKeepAlives"`
+	LinkDelayMs         int  `json:"linkDelayMs"`
 
 	NodeAgent *scenario.Pool  `json:"nodeAgent,omitempty"`
 	Server    scenario.Server `json:"server"`
@@ -182,6 +183,7 @@ func main() {
 			opts, err := nodeagent.FromPool(*o.NodeAgent, o.Server)
 			var a *nodeagent.Agent
 			d := pool.NewDialer(send, name)
+			d.SetLinkDelay(o.NodeAgent.LinkDelay())
 			if err == nil {
 				a, err = nodeagent.New(opts, d.Dial)
 			}
@@ -204,6 +206,7 @@ func main() {
 			IdleConnTimeout:     time.Duration(o.IdleConnTimeoutMs) * time.Millisecond,
 			MaxIdleConnsPerHost: o.MaxIdleConnsPerHost,
 			DisableKeepAlives:   o.DisableKeepAlives,
+			LinkDelay:           time.Duration(o.LinkDelayMs) * time.Millisecond,
 			OnChange:            onChange,
 		})
 		mu.Lock()
