@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/keepalive-playground/playground/scenario"
 	"github.com/keepalive-playground/playground/timeline"
@@ -43,7 +44,8 @@ type poolPanel struct {
 	draw  int // drawer: the panel
 	// instant is the pools at the scrubber's instant; nil: live.
 	instant []lanes.PoolAt
-	tick    int // drawer: the free sockets' countdowns, every frame while one runs
+	tick    int  // drawer: the free sockets' countdowns, every countdownStep while one runs
+	ticking bool // a countdown redraw is due (countdownStep)
 }
 
 // poolReq is one request a pooled client was given.
@@ -295,14 +297,29 @@ func (pp *poolPanel) countdown() {
 		var dl float64
 		fmt.Sscan(el.Get("dataset").Get("deadline").String(), &dl)
 		left := (dl - now) / 1000
+		text := "timer due"
 		if left > 0 {
 			running = true
-			dom.SetText(el, fmt.Sprintf("%.1f s left", left))
-		} else {
-			dom.SetText(el, "timer due")
+			text = fmt.Sprintf("%.1f s left", left)
+		}
+		if el.Get("textContent").String() != text {
+			dom.SetText(el, text)
 		}
 	}
-	if running {
-		pp.loop.Invalidate(pp.tick)
+	if running && !pp.ticking {
+		// The countdown shows tenths of a second: redrawing every frame
+		// kept a page busy for as long as a free socket had a timer (90 s
+		// for Go's Transport), long after the run.
+		pp.ticking = true
+		time.AfterFunc(countdownStep, func() {
+			pp.loop.Post(func() {
+				pp.ticking = false
+				pp.loop.Invalidate(pp.tick)
+			})
+		})
 	}
 }
+
+// countdownStep is how often the countdowns are redrawn: the tenth of a
+// second they show.
+const countdownStep = 100 * time.Millisecond
