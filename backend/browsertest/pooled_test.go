@@ -84,13 +84,7 @@ func TestPooledClientRetryIsNotAnError(t *testing.T) {
 	for run := range runs {
 		// In the page, so the second request leaves reuseAfter after the
 		// first answer is shown, without a round trip to the test.
-		n := evalJS[int](p, `document.querySelectorAll(".composer-out li:not([data-loading])").length`)
-		evalJS[bool](p, fmt.Sprintf(`(() => {
-			const send = () => document.querySelector('#composer button[type="submit"]').click();
-			const answers = () => document.querySelectorAll(".composer-out li:not([data-loading])").length;
-			send();
-			const wait = setInterval(() => { if (answers() > %d) { clearInterval(wait); setTimeout(send, %d) } }, 2);
-			return true })()`, n, reuseAfter.Milliseconds()))
+		n := sendTwice(p, reuseAfter)
 		p.waitJS("both answers", fmt.Sprintf(`document.querySelectorAll(".composer-out li:not([data-loading])").length >= %d`, n+2), readyTimeout)
 		lines := evalJS[[]string](p, poolAnswers)
 		second := lines[len(lines)-1]
@@ -130,4 +124,18 @@ func TestPooledClientRetryIsNotAnError(t *testing.T) {
 	if probs := p.problemsExcept(); len(probs) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(probs, "\n"))
 	}
+}
+
+// sendTwice sends the composer's request, and again reuseAfter after its
+// answer is shown: timed in the page, without a round trip to the test.
+// It returns how many answers were listed before.
+func sendTwice(p *page, reuseAfter time.Duration) int {
+	n := evalJS[int](p, `document.querySelectorAll(".composer-out li:not([data-loading])").length`)
+	evalJS[bool](p, fmt.Sprintf(`(() => {
+		const send = () => document.querySelector('#composer button[type="submit"]').click();
+		const answers = () => document.querySelectorAll(".composer-out li:not([data-loading])").length;
+		send();
+		const wait = setInterval(() => { if (answers() > %d) { clearInterval(wait); setTimeout(send, %d) } }, 2);
+		return true })()`, n, reuseAfter.Milliseconds()))
+	return n
 }

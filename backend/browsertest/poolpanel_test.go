@@ -197,13 +197,7 @@ func TestComposerNodeAgentHangUp(t *testing.T) {
 	p.do(chromedp.SetValue(chromedp.CSS("#req-target"), "+"+agent26))
 	var hung string
 	for run := range runs {
-		n := evalJS[int](p, `document.querySelectorAll(".composer-out li:not([data-loading])").length`)
-		evalJS[bool](p, fmt.Sprintf(`(() => {
-			const send = () => document.querySelector('#composer button[type="submit"]').click();
-			const answers = () => document.querySelectorAll(".composer-out li:not([data-loading])").length;
-			send();
-			const wait = setInterval(() => { if (answers() > %d) { clearInterval(wait); setTimeout(send, %d) } }, 2);
-			return true })()`, n, reuseAfter.Milliseconds()))
+		n := sendTwice(p, reuseAfter)
 		p.waitJS("both answers", fmt.Sprintf(`document.querySelectorAll(".composer-out li:not([data-loading])").length >= %d`, n+2), readyTimeout+10*time.Second)
 		second := evalJS[string](p, `document.querySelector(".composer-out li").textContent`)
 		t.Logf("run %d: %s", run, second)
