@@ -72,6 +72,9 @@ type app struct {
 	// an earlier one (Show solution, then Run at once, on a slow link)
 	// is not the scenario on screen.
 	loadSeq uint64
+	// loadedSeq is the load whose run is on screen: until it is loadSeq,
+	// the events still coming are the run of the scenario before.
+	loadedSeq uint64
 	events  []timeline.Event
 	exited  bool
 	closed  bool
@@ -136,7 +139,15 @@ func (a *app) start() {
 	ls.On(dom.ByID("share"), "click", func(js.Value) { a.share.share() })
 	ls.On(dom.ByID("reconnect"), "click", func(js.Value) { a.sock.reconnect() })
 	a.statusDraw = a.loop.Drawer(a.drawStatus)
-	a.lessonEv = a.loop.Drawer(func() { a.lessons.Events(a.events) })
+	a.lessonEv = a.loop.Drawer(func() {
+		if a.loadedSeq != a.loadSeq {
+			// The lesson checks the run of the scenario it loaded, not
+			// the end of the one before (it would credit the wrong lesson).
+			a.lessons.Events(nil)
+			return
+		}
+		a.lessons.Events(a.events)
+	})
 	traces := newTraces(a.loop, ls, a.say, a, a.share.shareRun)
 	newKeys(ls, map[string]func(){
 		"r": func() { a.apply(true) },
@@ -219,6 +230,9 @@ func (a *app) apply(run bool) {
 	if a.editor != nil {
 		a.editor.Flush()
 	}
+	// Whatever follows, the run on screen is no longer of the scenario
+	// being applied: no task is checked against it.
+	a.lessons.Events(nil)
 	if err := a.sc.Validate(); err != nil {
 		a.say.showError("The scenario has problems; fix them in the Scenario tab first:\n" + err.Error())
 		a.tabs.selectTab("editor")
@@ -423,6 +437,7 @@ func (a *app) loadedScenario(m wire.Msg) {
 		// An earlier load's answer: the one this page sent last follows.
 		return
 	}
+	a.loadedSeq = m.Seq
 	var sc scenario.Scenario
 	if err := json.Unmarshal(m.Scenario, &sc); err != nil {
 		a.say.showError("The server loaded a scenario this page cannot read: " + err.Error())
