@@ -50,11 +50,36 @@ func TestPooledClientSaysWhatItDid(t *testing.T) {
 	}
 }
 
-// poolLatency delays what the pooled client hears from the backend, as
-// a distant backend's WebSocket would: the page draws each event as it
-// comes, the client learns of it this late (wasm/pool's TestKeepAliveRace
-// does the same with its bridge).
-const poolLatency = 60 * time.Millisecond
+// The composer's race tests delay what the pooled client hears from the
+// backend by poolLatency, as a distant backend's WebSocket would: the
+// page draws each event as it comes, the client learns of it this late
+// (wasm/pool's TestKeepAliveRace does the same with its bridge). For
+// that long after the server's idle timer closed a connection the client
+// still holds it as free, so a request sent raceMargin into that window
+// meets the close even if the page's timers run up to
+// poolLatency-raceMargin late, as they do on a loaded 2-core machine.
+const (
+	poolLatency = 300 * time.Millisecond
+	raceMargin  = 20 * time.Millisecond
+	// raceServerIdle is the Go server's IdleTimeout in these tests.
+	raceServerIdle = 500 * time.Millisecond
+	// raceReuseAfter is how long after the client saw the first answer
+	// it sends the second: the server closed raceServerIdle after the
+	// answer left, the client saw the answer poolLatency after that.
+	raceReuseAfter = raceServerIdle - poolLatency + raceMargin
+)
+
+// delayPoolDeliveries makes the page's pooled client hear the backend
+// poolLatency late, from the page's first script on.
+func delayPoolDeliveries(t *testing.T, p *page) {
+	t.Helper()
+	delay := fmt.Sprintf(`Object.defineProperty(globalThis, "kapPool", {configurable: true,
+		get() { return this.__kapPool },
+		set(api) { const deliver = api.deliver; api.deliver = m => setTimeout(() => deliver(m), %d); this.__kapPool = api }})`, poolLatency.Milliseconds())
+	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: delay}); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // TestPooledClientRetryIsNotAnError reuses the pooled client's idle
 // connection just after the Go server's IdleTimeout closed it, before the
@@ -63,28 +88,17 @@ const poolLatency = 60 * time.Millisecond
 // no red banner about the dead connection (the Transport, not the person,
 // dealt with it).
 func TestPooledClientRetryIsNotAnError(t *testing.T) {
-	const (
-		serverIdle = 100 * time.Millisecond
-		// reuseAfter lands the request after the server's close and
-		// before the client hears of it (its answer came poolLatency late).
-		reuseAfter = serverIdle - poolLatency + 10*time.Millisecond
-		runs       = 4
-	)
+	const runs = 3
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
-	delay := fmt.Sprintf(`Object.defineProperty(globalThis, "kapPool", {configurable: true,
-		get() { return this.__kapPool },
-		set(api) { const deliver = api.deliver; api.deliver = m => setTimeout(() => deliver(m), %d); this.__kapPool = api }})`, poolLatency.Milliseconds())
-	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: delay}); err != nil {
-		t.Fatal(err)
-	}
-	p.open(mustDecode(t, fmt.Sprintf(`{"v":1,"title":"pool race","server":{"runtime":"go","idleTimeoutMs":%d},"durationMs":60000}`, serverIdle.Milliseconds())))
+	delayPoolDeliveries(t, p)
+	p.open(mustDecode(t, fmt.Sprintf(`{"v":1,"title":"pool race","server":{"runtime":"go","idleTimeoutMs":%d},"durationMs":60000}`, raceServerIdle.Milliseconds())))
 	p.do(chromedp.SetValue(chromedp.CSS("#req-target"), "+pool"))
 	raced := 0
 	for run := range runs {
-		// In the page, so the second request leaves reuseAfter after the
-		// first answer is shown, without a round trip to the test.
-		n := sendTwice(p, reuseAfter)
+		// In the page, so the second request leaves raceReuseAfter after
+		// the first answer is shown, without a round trip to the test.
+		n := sendTwice(p, raceReuseAfter)
 		p.waitJS("both answers", fmt.Sprintf(`document.querySelectorAll(".composer-out li:not([data-loading])").length >= %d`, n+2), readyTimeout)
 		lines := evalJS[[]string](p, poolAnswers)
 		second := lines[len(lines)-1]

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -178,26 +177,17 @@ func TestComposerNodeAgents(t *testing.T) {
 // req.reusedSocket true, the outcome is on the timeline, and the pool
 // panel shows the socket closed by the server.
 func TestComposerNodeAgentHangUp(t *testing.T) {
-	const (
-		serverIdle = 100 * time.Millisecond
-		reuseAfter = serverIdle - poolLatency + 10*time.Millisecond
-		runs       = 4
-	)
+	const runs = 3
 	agent26 := scenario.ComposerAgentPrefix("node26", false)
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
 	dir := p.downloads()
-	delay := fmt.Sprintf(`Object.defineProperty(globalThis, "kapPool", {configurable: true,
-		get() { return this.__kapPool },
-		set(api) { const deliver = api.deliver; api.deliver = m => setTimeout(() => deliver(m), %d); this.__kapPool = api }})`, poolLatency.Milliseconds())
-	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: delay}); err != nil {
-		t.Fatal(err)
-	}
-	p.open(mustDecode(t, fmt.Sprintf(`{"v":1,"title":"Node's hang up","server":{"runtime":"go","idleTimeoutMs":%d},"durationMs":60000}`, serverIdle.Milliseconds())))
+	delayPoolDeliveries(t, p)
+	p.open(mustDecode(t, fmt.Sprintf(`{"v":1,"title":"Node's hang up","server":{"runtime":"go","idleTimeoutMs":%d},"durationMs":60000}`, raceServerIdle.Milliseconds())))
 	p.do(chromedp.SetValue(chromedp.CSS("#req-target"), "+"+agent26))
 	var hung string
 	for run := range runs {
-		n := sendTwice(p, reuseAfter)
+		n := sendTwice(p, raceReuseAfter)
 		p.waitJS("both answers", fmt.Sprintf(`document.querySelectorAll(".composer-out li:not([data-loading])").length >= %d`, n+2), readyTimeout+10*time.Second)
 		second := evalJS[string](p, `document.querySelector(".composer-out li").textContent`)
 		t.Logf("run %d: %s", run, second)

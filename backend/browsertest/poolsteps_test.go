@@ -117,16 +117,18 @@ func TestComposerPooledSendReportsItsOutcome(t *testing.T) {
 // TestScenarioNodeAgentPoolSteps: a node-agent pool's steps run in the
 // page through Node's http.Agent of the line (nodeagent in pool.wasm):
 // the second reuses web1, and the third takes web2, because the free
-// socket ended 1 s after its answer (the server's Keep-Alive: timeout=2
-// less the agent's 1 s buffer on node26).
+// socket ended 3 s after its answer (the server's Keep-Alive: timeout=4
+// less the agent's 1 s buffer on node26). The steps are a second or more
+// from each timer, so a page whose timers run late on a loaded machine
+// sees the same.
 func TestScenarioNodeAgentPoolSteps(t *testing.T) {
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
 	dir := p.downloads()
-	p.open(mustDecode(t, `{"v":1,"title":"Node's http.Agent from the script","server":{"runtime":"node26","keepAliveTimeoutMs":2000},
+	p.open(mustDecode(t, `{"v":1,"title":"Node's http.Agent from the script","server":{"runtime":"node26","keepAliveTimeoutMs":4000},
 	 "client":{"pools":[{"name":"web","kind":"node-agent","keepAlive":true,"timeoutMs":5000}],
-	  "steps":[{"at":0,"pool":"web","request":{"path":"/a"}},{"at":500,"pool":"web","request":{"path":"/b"}},{"at":2600,"pool":"web","request":{"path":"/c"}}]},
-	 "durationMs":3500}`))
+	  "steps":[{"at":0,"pool":"web","request":{"path":"/a"}},{"at":1000,"pool":"web","request":{"path":"/b"}},{"at":5000,"pool":"web","request":{"path":"/c"}}]},
+	 "durationMs":6000}`))
 	p.waitJS("the pooled client", `document.documentElement.dataset.poolReady === "true"`, readyTimeout+10*time.Second)
 	p.click("#run")
 	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, readyTimeout+10*time.Second)
