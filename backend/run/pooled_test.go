@@ -127,10 +127,11 @@ func TestGoPoolSteps(t *testing.T) {
 // on app2, answered); a DELETE it does not retry, and the app's own
 // retryReused does (a failed outcome on reused app1, then the retry's).
 // Timing decides which side of the race a run lands on: each run must end
-// in an outcome real net/http produces, and the sweep of offsets around
-// the close must land in the race at least once.
+// in an outcome real net/http produces, and one of the runs aimed inside
+// the window a 100 ms link opens (200 ms wide, so a loaded machine's late
+// timers land in it too) must meet the race.
 func TestGoPoolRace(t *testing.T) {
-	const serverIdle = 300
+	const serverIdle, linkDelay = 300, 100
 	tests := []struct {
 		name, method string
 		// raced tells a run that met the close from its outcomes and
@@ -180,11 +181,22 @@ func TestGoPoolRace(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			raced := 0
-			for at := serverIdle; at <= serverIdle+40 && raced == 0; at += 4 {
+			// The pool is linkDelay from the server's host: the first
+			// request reaches the server after three trips (the SYN, the
+			// handshake's answer, the request), the server closes
+			// serverIdle after answering it and its FIN reaches the pool
+			// linkDelay after that. A request sent in the 2 × linkDelay
+			// before then reaches a closed connection; the runs start at
+			// that window's centre.
+			centre := serverIdle + 3*linkDelay
+			for _, at := range []int{centre, centre - linkDelay/2, centre + linkDelay/2} {
+				if raced > 0 {
+					break
+				}
 				res := poolRun(t, fmt.Sprintf(`{"v":1,"server":{"runtime":"go","idleTimeoutMs":%d},
-					"client":{"pools":[{"name":"app","kind":"go","retryReused":true}],
+					"client":{"pools":[{"name":"app","kind":"go","retryReused":true,"linkDelayMs":%d}],
 					"steps":[{"at":0,"pool":"app","request":{"method":%q}},{"at":%d,"pool":"app","request":{"method":%q}}]},
-					"durationMs":%d}`, serverIdle, tt.method, at, tt.method, at+600))
+					"durationMs":%d}`, serverIdle, linkDelay, tt.method, at, tt.method, at+1000))
 				os := outcomes(res)
 				if len(os) == 0 || os[0].Status != 200 || os[0].Conn != "app1" {
 					t.Fatalf("first request: %v\n%s", os, eventLog(res))
