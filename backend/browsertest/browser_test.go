@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +36,10 @@ import (
 const (
 	readyTimeout = 30 * time.Second
 	stepTimeout  = 15 * time.Second
+	// runTimeout bounds a wait for a run's end or for its tasks to pass:
+	// the lessons' runs are seconds long, and CI's loaded machine ran
+	// them twice as slowly as a quiet one.
+	runTimeout = 30 * time.Second
 )
 
 // artifacts is where screenshots go, for a person to look at.
@@ -171,17 +176,32 @@ func newPage(t testing.TB, url string) *page {
 	return p
 }
 
+// goCrash matches the lines the Go runtime prints as it dies: the panic
+// or fatal error, the stack's goroutine headers and its file:line frames.
+var goCrash = regexp.MustCompile(`(?m)^(panic: |fatal error: |goroutine \d+ \[|\t\S+\.go:\d+)`)
+
 // watch records anything the page reports as an error.
 func (p *page) watch(ev any) {
 	var problem string
 	switch ev := ev.(type) {
 	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
+		var args []string
+		for _, a := range ev.Args {
+			var str string
+			if json.Unmarshal(a.Value, &str) == nil {
+				args = append(args, str)
+			} else {
 				args = append(args, string(a.Value)+a.Description)
 			}
-			problem = "console." + string(ev.Type) + ": " + strings.Join(args, " ")
+		}
+		text := strings.Join(args, " ")
+		switch {
+		case ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert:
+			problem = "console." + string(ev.Type) + ": " + text
+		case goCrash.MatchString(text):
+			// wasm_exec prints the Go program's stderr with console.log:
+			// a panic's message and stack come this way, line by line.
+			problem = "the Go program: " + text
 		}
 	case *runtime.EventExceptionThrown:
 		problem = "exception: " + ev.ExceptionDetails.Text

@@ -176,6 +176,11 @@ func (p *Panel) Current() string {
 // Events tells the panel the current run's events, to check its tasks.
 func (p *Panel) Events(evs []timeline.Event) {
 	p.events = evs
+	if p.atK > len(evs) {
+		// The scrubber's instant was in a run these events no longer
+		// hold (a new scenario was sent): back to the live view.
+		p.At(0)
+	}
 	p.loop.Invalidate(p.drawID)
 }
 
