@@ -25,7 +25,7 @@ func TestLessonGracefulDrain(t *testing.T) {
 	recv := func(conn string) string {
 		return fmt.Sprintf(`(document.querySelector('#conn-%s .conn-recv')||{textContent:""}).textContent`, conn)
 	}
-	p.waitJS("nginx's 502 on C", recv("C")+`.includes("502 Bad Gateway")`, 10*time.Second)
+	p.waitJS("nginx's 502 on C", recv("C")+`.includes("502 Bad Gateway")`, runTimeout)
 
 	p.click("#tab-editor")
 	// The routes' selects by position: /ready, /slow, /deploy, *.
@@ -43,7 +43,7 @@ func TestLessonGracefulDrain(t *testing.T) {
 		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
 	p.screenshot("lesson-drain-editor")
 	p.click("#run")
-	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, 12*time.Second)
+	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, runTimeout)
 	p.waitJS("task 1", `document.querySelector('[data-task="1"][data-pass="true"]') !== null`, 5*time.Second)
 	if got := evalJS[string](p, recv("H")); !strings.Contains(got, "503 Service Unavailable") || !strings.Contains(got, "draining") {
 		t.Errorf("H, the readiness check, received no 503 draining:\n%s", got)

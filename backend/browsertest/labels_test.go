@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -158,7 +157,7 @@ func TestTimelineTextNeverCollides(t *testing.T) {
 				tc.drive(p)
 			} else {
 				p.click("#run")
-				p.waitJS("the end of the run", `document.getElementById("timeline").dataset.ended !== undefined`, 10*time.Second)
+				p.waitJS("the end of the run", `document.getElementById("timeline").dataset.ended !== undefined`, runTimeout)
 			}
 			evalJS[bool](p, `(document.getElementById("timeline").scrollIntoView({block: "center"}), true)`)
 			p.nextFrame()
@@ -200,7 +199,7 @@ func TestDetailCardStaysOnTheTimeline(t *testing.T) {
 	p := newPage(t, pg.URL())
 	p.open(mustDecode(t, string(data)))
 	p.click("#run")
-	p.waitJS("the end of the run", `document.getElementById("timeline").dataset.ended !== undefined`, 10*time.Second)
+	p.waitJS("the end of the run", `document.getElementById("timeline").dataset.ended !== undefined`, runTimeout)
 	evalJS[bool](p, `(document.getElementById("timeline").scrollIntoView({block: "center"}), true)`)
 	const cardPlace = `(() => { const c = document.querySelector("#timeline .tl-card"), tl = document.getElementById("timeline").getBoundingClientRect();
 		if (c.hidden) return "hidden";

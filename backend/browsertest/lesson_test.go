@@ -46,7 +46,7 @@ func TestCompleteLessonOne(t *testing.T) {
 	p.click("#new-conn")
 	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, stepTimeout)
 	// Task 3: Node 18's keepAliveTimeout (5 s) closes A, then the process exits.
-	p.waitJS("task 3", `document.querySelector('[data-task="3"][data-pass="true"]') !== null`, 12*time.Second)
+	p.waitJS("task 3", `document.querySelector('[data-task="3"][data-pass="true"]') !== null`, runTimeout)
 	p.waitJS("lesson done", `document.querySelector('[data-lesson="close-in-handler"][data-done="true"]') !== null`, stepTimeout)
 	if got := evalJS[string](p, `localStorage.getItem("kap.progress") || ""`); !strings.Contains(got, "close-in-handler") {
 		t.Errorf("progress not kept in the browser: %q", got)

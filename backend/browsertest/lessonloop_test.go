@@ -24,7 +24,7 @@ func TestNextLoadsTheLesson(t *testing.T) {
 		t.Errorf("address = %q", h)
 	}
 	p.click("#run")
-	p.waitJS("lesson 9's run", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
+	p.waitJS("lesson 9's run", `document.documentElement.dataset.runEnded !== undefined`, runTimeout)
 	if got := evalJS[string](p, `document.getElementById("server-runtime").dataset.runtime`); got != "go" {
 		t.Errorf("Run ran %s, not lesson 9's Go server", got)
 	}

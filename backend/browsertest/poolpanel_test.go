@@ -145,7 +145,7 @@ func TestComposerNodeAgents(t *testing.T) {
 
 	// The global agent's timer fires: the agent, not the server, closes
 	// the free socket (the hint less the buffer is below the server's 5 s).
-	p.waitJS("g26-1 timed out", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), 10*time.Second)
+	p.waitJS("g26-1 timed out", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), runTimeout)
 	if l := p.sockLine(glob26, glob26+"1"); !strings.Contains(l, "closed by the agent: free socket timeout") {
 		t.Errorf("%s1 after its timer: %q", glob26, l)
 	}
@@ -246,7 +246,7 @@ func TestPoolTimerAfterTheRunIsQuiet(t *testing.T) {
 	p.waitJS("the run", `document.querySelectorAll(".composer-out li").length === 0`, stepTimeout)
 	p.sendOn("+" + glob26)
 	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 15*time.Second)
-	p.waitJS("the timer's close", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), 10*time.Second)
+	p.waitJS("the timer's close", fmt.Sprintf(`document.querySelector('#pool-state li[data-label="%s1"][data-state="closed"]') !== null`, glob26), runTimeout)
 	time.Sleep(200 * time.Millisecond)
 	p.nextFrame()
 	if n := evalJS[string](p, `(n => n.hidden ? "" : n.textContent)(document.getElementById("notice"))`); strings.Contains(n, "The run has ended") {

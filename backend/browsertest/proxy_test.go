@@ -92,7 +92,7 @@ func TestLessonIntermittent502(t *testing.T) {
 	p.waitJS("the lesson", `document.getElementById("lesson-run") !== null`, stepTimeout)
 	p.click("#lesson-run")
 	p.waitJS("the ALB in the strip", `document.getElementById("server-hops").textContent.includes("ALB → app: 60 s")`, stepTimeout)
-	p.waitJS("the balancer's 502 on A", `(document.querySelector('#conn-A .conn-recv')||{textContent:""}).textContent.includes("502 Bad Gateway")`, 10*time.Second)
+	p.waitJS("the balancer's 502 on A", `(document.querySelector('#conn-A .conn-recv')||{textContent:""}).textContent.includes("502 Bad Gateway")`, runTimeout)
 	if n := evalJS[int](p, `document.querySelectorAll('[data-task][data-pass="true"]').length`); n != 0 {
 		t.Errorf("%d tasks pass before the fix", n)
 	}
@@ -102,7 +102,7 @@ func TestLessonIntermittent502(t *testing.T) {
 	p.setField("ed-server-headersTimeoutMs", "66000")
 	p.waitJS("no warning left", `document.getElementById("ed-warnings").hidden`, stepTimeout)
 	p.click("#run")
-	p.waitJS("task 1", `document.querySelector('[data-task="1"][data-pass="true"]') !== null`, 12*time.Second)
+	p.waitJS("task 1", `document.querySelector('[data-task="1"][data-pass="true"]') !== null`, runTimeout)
 	p.waitJS("task 2", `document.querySelector('[data-task="2"][data-pass="true"]') !== null`, 25*time.Second)
 	if got := evalJS[string](p, `document.querySelector('#conn-A .conn-recv').textContent`); strings.Contains(got, "502") {
 		t.Errorf("a 502 after the fix:\n%s", got)

@@ -70,7 +70,7 @@ func TestSlowLinkKeepsStepTimes(t *testing.T) {
 	p.waitJS("the lesson", `document.getElementById("lesson-solution") !== null`, stepTimeout)
 	p.click("#lesson-solution")
 	p.click("#run")
-	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, runTimeout)
 	p.nextFrame()
 	t.Logf("link: %s", evalJS[string](p, `document.getElementById("conn-status").textContent`))
 	if pass := evalJS[bool](p, `document.querySelector('[data-task="1"]').dataset.pass === "true"`); !pass {

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -53,7 +52,7 @@ func TestScrubberStepsThroughTheRun(t *testing.T) {
 	p.click("#lesson-solution")
 	p.waitJS("the solution on the server", `document.getElementById("lesson-undo") !== null`, stepTimeout)
 	p.click("#run")
-	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, runTimeout)
 	p.waitJS("the scrubber", `!document.getElementById("scrub").hidden`, stepTimeout)
 	p.waitJS("every task passes", `document.querySelectorAll('[data-task][data-pass="true"]').length === 2`, stepTimeout)
 

@@ -19,7 +19,7 @@ func TestShareRunReplays(t *testing.T) {
 	p.waitJS(`data-state="ready"`, `document.documentElement.dataset.state === "ready"`, readyTimeout)
 	p.waitJS("lesson 3", `document.getElementById("lesson-run") !== null`, stepTimeout)
 	p.click("#lesson-run")
-	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, runTimeout)
 	want := evalJS[string](p, `document.getElementById("event-count").textContent`)
 	if n, _ := strconv.Atoi(want); n < 5 {
 		t.Fatalf("only %s events in lesson 3's run", want)

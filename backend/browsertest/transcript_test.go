@@ -83,7 +83,7 @@ func TestTranscriptBothWays(t *testing.T) {
 	// Live: the first answer is in A's transcript while the run goes on
 	// (the second request is 300 ms away, the run 2 s long).
 	p.waitJS("A's first answer, live", `document.querySelector('#conn-A .tr-entry[data-dir="recv"]') !== null && document.documentElement.dataset.runEnded === undefined`, 10*time.Second)
-	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, 10*time.Second)
+	p.waitJS("the run's end", `document.documentElement.dataset.runEnded !== undefined`, runTimeout)
 	p.waitJS("the scrubber", `!document.getElementById("scrub").hidden`, stepTimeout)
 	p.nextFrame()
 
