@@ -55,7 +55,8 @@ func (p *Panel) drawAt() {
 		el.before.Set("hidden", true)
 		p.drawChecks(el.checks, TaskState{Pass: st.Verdict == timeline.Passed, Results: st.Results})
 		kids := el.checks.Get("children")
-		for i, v := range st.Verdicts {
+		// drawChecks lists no checks over no events.
+		for i, v := range st.Verdicts[:min(len(st.Verdicts), kids.Length())] {
 			li := kids.Index(i)
 			li.Call("setAttribute", "data-at", v.String())
 			if v == timeline.NotYet {
