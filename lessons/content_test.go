@@ -22,6 +22,16 @@ import (
 // the test gives up on it (start-up, settling, a loaded machine).
 const runSlack = 10 * time.Second
 
+// runCase is one of TestContent's runs: a lesson's solution or start.
+type runCase struct {
+	lesson *lessons.Lesson
+	name   string
+	sc     *scenario.Scenario
+	want   bool
+	evs    []timeline.Event
+	err    error
+}
+
 // TestContent is the course's content test, like the Go tour's: every
 // lesson's reference solution runs headlessly and passes every task, and
 // every starting scenario fails every task it asks the learner to solve.
@@ -29,14 +39,6 @@ func TestContent(t *testing.T) {
 	ls, err := lessons.Load(os.DirFS("."), ".")
 	if err != nil {
 		t.Fatal(err)
-	}
-	type runCase struct {
-		lesson *lessons.Lesson
-		name   string
-		sc     *scenario.Scenario
-		want   bool
-		evs    []timeline.Event
-		err    error
 	}
 	var cases []*runCase
 	for _, l := range ls {
@@ -56,6 +58,17 @@ func TestContent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// A run whose tasks came out other than wanted runs once more, alone:
+	// thirty-odd runs at once beside the other test binaries can stall a
+	// run past a lesson's timing window (lesson 10's race is 400 ms wide),
+	// while a lesson whose solution or start is wrong fails alone too.
+	for _, c := range cases {
+		if c.err == nil && c.asWanted() {
+			continue
+		}
+		t.Logf("%s/%s: not as wanted with every lesson running at once; once more, alone", c.lesson.ID, c.name)
+		c.evs, c.err = play(c.sc)
+	}
 
 	for _, c := range cases {
 		t.Run(c.lesson.ID+"/"+c.name, func(t *testing.T) {
@@ -101,6 +114,16 @@ func TestContent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asWanted: a solution passes every task at its end, a start none.
+func (c *runCase) asWanted() bool {
+	for _, task := range c.lesson.Tasks {
+		if pass, _ := task.Eval(c.evs); pass != c.want {
+			return false
+		}
+	}
+	return true
 }
 
 func play(sc *scenario.Scenario) ([]timeline.Event, error) {
