@@ -75,9 +75,9 @@ type app struct {
 	// loadedSeq is the load whose run is on screen: until it is loadSeq,
 	// the events still coming are the run of the scenario before.
 	loadedSeq uint64
-	events  []timeline.Event
-	exited  bool
-	closed  bool
+	events    []timeline.Event
+	exited    bool
+	closed    bool
 	// ended is set once the session ended the run (wire.End), at endMs
 	// for endReason; runStart is the run's start on the wall clock, for
 	// exports that stamp absolute times.
