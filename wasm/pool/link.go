@@ -19,7 +19,6 @@ type link struct {
 	mu    sync.Mutex
 	queue []linkItem
 	timer *time.Timer
-	now   func() time.Time // time.Now; tests may set it
 }
 
 type linkItem struct {
@@ -28,7 +27,7 @@ type linkItem struct {
 }
 
 func newLink(delay time.Duration) *link {
-	return &link{delay: min(max(delay, 0), MaxLinkDelay), now: time.Now}
+	return &link{delay: min(max(delay, 0), MaxLinkDelay)}
 }
 
 // put runs fn once the link's delay has passed, after everything put
@@ -39,7 +38,7 @@ func (l *link) put(fn func()) {
 		return
 	}
 	l.mu.Lock()
-	l.queue = append(l.queue, linkItem{due: l.now().Add(l.delay), fn: fn})
+	l.queue = append(l.queue, linkItem{due: time.Now().Add(l.delay), fn: fn})
 	if l.timer == nil {
 		l.timer = time.AfterFunc(l.delay, l.drain)
 	}
@@ -56,7 +55,7 @@ func (l *link) drain() {
 			return
 		}
 		head := l.queue[0]
-		if wait := head.due.Sub(l.now()); wait > 0 {
+		if wait := time.Until(head.due); wait > 0 {
 			l.timer = time.AfterFunc(wait, l.drain)
 			l.mu.Unlock()
 			return

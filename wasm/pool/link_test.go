@@ -1,8 +1,8 @@
 package pool
 
 import (
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -16,41 +16,35 @@ func TestLink(t *testing.T) {
 			t.Error("a link without delay held its item")
 		}
 	})
+	// On synctest's clock: each item leaves exactly the delay after it
+	// was put, in order, even when a later one was put before an earlier
+	// one's timer ran.
 	t.Run("in order, each after the delay", func(t *testing.T) {
-		const delay = 30 * time.Millisecond
-		l := newLink(delay)
-		var mu sync.Mutex
-		var order []int
-		late := make([]time.Duration, 0, 3)
-		done := make(chan struct{})
-		for i := range 3 {
-			put := time.Now()
-			l.put(func() {
-				mu.Lock()
-				defer mu.Unlock()
-				order = append(order, i)
-				late = append(late, time.Since(put))
-				if len(order) == 3 {
-					close(done)
+		synctest.Test(t, func(t *testing.T) {
+			const delay = 30 * time.Millisecond
+			l := newLink(delay)
+			start := time.Now()
+			var order []int
+			var left []time.Duration
+			for i, at := range []time.Duration{0, 5 * time.Millisecond, 5 * time.Millisecond, 40 * time.Millisecond} {
+				time.Sleep(at - time.Since(start))
+				l.put(func() {
+					order = append(order, i)
+					left = append(left, time.Since(start))
+				})
+			}
+			time.Sleep(time.Second)
+			synctest.Wait()
+			want := []time.Duration{30, 35, 35, 70}
+			if len(order) != len(want) {
+				t.Fatalf("delivered %v, want 4 items", order)
+			}
+			for i := range want {
+				if order[i] != i || left[i] != want[i]*time.Millisecond {
+					t.Errorf("item %d: delivered as #%d at %v, want at %v", i, order[i], left[i], want[i]*time.Millisecond)
 				}
-			})
-			time.Sleep(5 * time.Millisecond)
-		}
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatal("the link did not deliver")
-		}
-		for i, o := range order {
-			if o != i {
-				t.Fatalf("delivered in the order %v", order)
 			}
-		}
-		for i, d := range late {
-			if d < delay {
-				t.Errorf("item %d left after %v, before the link's %v", i, d, delay)
-			}
-		}
+		})
 	})
 	t.Run("bounded", func(t *testing.T) {
 		if got := newLink(time.Hour).delay; got != MaxLinkDelay {
