@@ -13,6 +13,19 @@ import (
 	"github.com/keepalive-playground/playground/lessons"
 )
 
+// blockWasm keeps the page's programs from downloading: only the HTML
+// and main.js run, as on a slow first visit before the program arrives.
+func blockWasm(t *testing.T, p *page) {
+	t.Helper()
+	if _, err := chromedp.Call(p.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(p.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/*.wasm", Block: true}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLessonTextBeforeTheProgram: a lesson link is readable before the
 // page's program has started — here it never does, its download is
 // blocked — because the page is served with the course in it; and once
@@ -27,14 +40,7 @@ func TestLessonTextBeforeTheProgram(t *testing.T) {
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
 
-	// The program blocked: only the HTML and main.js run.
-	if _, err := chromedp.Call(p.ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(p.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-		URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/*.wasm", Block: true}}}); err != nil {
-		t.Fatal(err)
-	}
+	blockWasm(t, p)
 	p.do(chromedp.Navigate(pg.URL() + "#lesson=" + l.ID))
 	p.waitJS("the lesson's text without the program", `(() => {
 		const a = document.querySelector("#panel-lesson article.lesson");
@@ -99,13 +105,7 @@ func TestLessonTextAsItIsParsed(t *testing.T) {
 	}
 	pg := startPlayground(t, "127.0.0.1:0")
 	p := newPage(t, pg.URL())
-	if _, err := chromedp.Call(p.ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(p.ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-		URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/*.wasm", Block: true}}}); err != nil {
-		t.Fatal(err)
-	}
+	blockWasm(t, p)
 	whole := func(i int) {
 		t.Helper()
 		l := ls[i]
