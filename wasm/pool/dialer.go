@@ -182,6 +182,11 @@ func (d *Dialer) Abandon(why error) {
 		cs = append(cs, c)
 	}
 	d.mu.Unlock()
+	// A load or restart follows: nothing of these connections still on
+	// the link may arrive after it (a connect would open a connection
+	// in the next run).
+	d.up.drop()
+	d.down.drop()
 	for _, c := range cs {
 		c.lost(why)
 	}

@@ -65,3 +65,19 @@ func (l *link) drain() {
 		head.fn()
 	}
 }
+
+// drop forgets everything still on the link: the connections it was for
+// are gone (Dialer.Abandon), and what a client sent on them must not
+// reach the backend's next run, nor what the old run sent reach a client.
+func (l *link) drop() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queue = nil
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+}

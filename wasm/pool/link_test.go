@@ -1,9 +1,13 @@
 package pool
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/keepalive-playground/playground/wire"
 )
 
 func TestLink(t *testing.T) {
@@ -49,6 +53,33 @@ func TestLink(t *testing.T) {
 	t.Run("bounded", func(t *testing.T) {
 		if got := newLink(time.Hour).delay; got != MaxLinkDelay {
 			t.Errorf("an hour's delay became %v, want %v", got, MaxLinkDelay)
+		}
+	})
+}
+
+// TestAbandonEmptiesTheLink: what a client put on the link before a load
+// or restart (Abandon) never reaches the backend's next run: a dial still
+// on its way would open a connection there, one nobody asked for.
+func TestAbandonEmptiesTheLink(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var sent []wire.Msg
+		d := NewDialer(func(m wire.Msg) { sent = append(sent, m) }, "web")
+		d.SetLinkDelay(200 * time.Millisecond)
+		done := make(chan error)
+		go func() {
+			_, err := d.Dial(context.Background())
+			done <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // the dial is halfway up the link
+		synctest.Wait()
+		d.Abandon(errors.New("restart"))
+		if err := <-done; err == nil {
+			t.Error("the dial succeeded on an abandoned dialer")
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if len(sent) != 0 {
+			t.Errorf("the backend got %d messages after the abandon, the first %+v", len(sent), sent[0])
 		}
 	})
 }
