@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,14 +82,23 @@ type Conn struct {
 	RetryAt time.Time
 	// Message is the sentence shown next to the state.
 	Message string
-	// RTT is the last measured WebSocket round trip.
+	// RTT is the WebSocket round trip: the least of the last rttSamples
+	// measured. A pong handled while the page was busy (compiling the
+	// pooled client as a lesson loads) measures the page, not the link,
+	// and only ever adds to it; the least, as ping reports, is the link's.
 	RTT      time.Duration
+	rtts     [rttSamples]time.Duration
+	nrtt     int
 	pingSeq  uint64
 	pingSent map[uint64]time.Time
 	// EverConnected tells a first failure (the page cannot start) from a
 	// later one (the backend went away).
 	EverConnected bool
 }
+
+// rttSamples is how many round trips RTT is the least of: with a ping
+// every 30 s and one more after a load, the last minute or so.
+const rttSamples = 3
 
 // NewConn starts in Connecting.
 func NewConn() *Conn {
@@ -134,9 +144,13 @@ func (c *Conn) Received(m wire.Msg, now time.Time) {
 		c.Attempt = 0
 		c.EverConnected = true
 		c.Message = "Connected"
+		// A new socket, maybe to another backend: its own round trips.
+		c.nrtt, c.RTT = 0, 0
 	case wire.Pong:
 		if t, ok := c.pingSent[m.Seq]; ok {
-			c.RTT = now.Sub(t)
+			c.rtts[c.nrtt%rttSamples] = now.Sub(t)
+			c.nrtt++
+			c.RTT = slices.Min(c.rtts[:min(c.nrtt, rttSamples)])
 			delete(c.pingSent, m.Seq)
 		}
 	case wire.Bye:

@@ -109,3 +109,32 @@ func TestReadyResetsAttemptsAndPingMeasuresRTT(t *testing.T) {
 		t.Errorf("stray pong changed rtt to %v", c.RTT)
 	}
 }
+
+// TestRTTIsTheLeastOfTheLastSamples: a pong the page handled late (busy
+// compiling) does not make the link look slow; once that sample is out of
+// the last three, a link that did get slower shows it.
+func TestRTTIsTheLeastOfTheLastSamples(t *testing.T) {
+	c := NewConn()
+	now := time.Unix(1000, 0)
+	c.Received(wire.Msg{Type: wire.Ready, Session: "s"}, now)
+	ms := time.Millisecond
+	for i, tt := range []struct{ sample, want time.Duration }{
+		{158 * ms, 158 * ms}, // at a lesson's load: the page was busy
+		{2 * ms, 2 * ms},     // a second later
+		{3 * ms, 2 * ms},
+		{40 * ms, 2 * ms},
+		{50 * ms, 3 * ms},
+		{60 * ms, 40 * ms}, // the link got slower
+	} {
+		p := c.Ping(now)
+		c.Received(wire.Msg{Type: wire.Pong, Seq: p.Seq}, now.Add(tt.sample))
+		if c.RTT != tt.want {
+			t.Errorf("after sample %d (%v): RTT %v, want %v", i, tt.sample, c.RTT, tt.want)
+		}
+	}
+	// A new socket starts its own count.
+	c.Received(wire.Msg{Type: wire.Ready, Session: "t"}, now)
+	if c.RTT != 0 {
+		t.Errorf("after a new ready: RTT %v, want none yet", c.RTT)
+	}
+}
