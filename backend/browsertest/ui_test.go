@@ -52,6 +52,26 @@ func (p *page) click(sel string) {
 	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// clickSettled clicks sel once it has stayed in place for a poll (50 ms):
+// a mouse click goes to a point on the screen, and a button the page is
+// still moving (a note appended above it as the last click is handled)
+// is not there any more when the click lands, as CI's loaded machine
+// showed with Show solution's Undo.
+func (p *page) clickSettled(sel string) {
+	p.t.Helper()
+	p.waitJS(sel+" in place", fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el) return false;
+		const r = el.getBoundingClientRect();
+		const at = [r.x, r.y, r.width, r.height].join();
+		const seen = (globalThis.__kapAt ||= {});
+		const still = seen[%q] === at;
+		seen[%q] = at;
+		return still && r.width > 0;
+	})()`, sel, sel, sel), stepTimeout)
+	p.click(sel)
+}
+
 // lane returns the timeline's accessible attributes for a connection.
 func (p *page) lane(conn, attr string) string {
 	return evalJS[string](p, fmt.Sprintf(`(document.querySelector('#timeline [data-conn=%q]')||{getAttribute:()=>""}).getAttribute(%q) || ""`, conn, attr))
