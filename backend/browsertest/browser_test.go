@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -247,6 +248,15 @@ func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // waitJS waits until the expression is truthy.
+// onEveryDocument runs src in every document the tab loads from now on,
+// before the page's own scripts.
+func (p *page) onEveryDocument(src string) {
+	p.t.Helper()
+	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+		p.t.Fatalf("add a script to every document: %v", err)
+	}
+}
+
 func (p *page) waitJS(what, expr string, timeout time.Duration) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, timeout+5*time.Second)

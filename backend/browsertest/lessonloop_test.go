@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -51,9 +50,7 @@ func spaceInbound(t *testing.T, p *page, gap time.Duration) {
 			}, ...rest);
 		};
 	})()`, gap.Milliseconds())
-	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
-		t.Fatal(err)
-	}
+	p.onEveryDocument(src)
 }
 
 // TestNoCreditFromAnotherLesson: lesson 2's solution run passes its

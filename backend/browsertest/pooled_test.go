@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -76,9 +75,7 @@ func delayPoolDeliveries(t *testing.T, p *page) {
 	delay := fmt.Sprintf(`Object.defineProperty(globalThis, "kapPool", {configurable: true,
 		get() { return this.__kapPool },
 		set(api) { const deliver = api.deliver; api.deliver = m => setTimeout(() => deliver(m), %d); this.__kapPool = api }})`, poolLatency.Milliseconds())
-	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: delay}); err != nil {
-		t.Fatal(err)
-	}
+	p.onEveryDocument(delay)
 }
 
 // TestPooledClientRetryIsNotAnError reuses the pooled client's idle

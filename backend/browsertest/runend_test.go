@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -60,9 +59,7 @@ func TestSlowLinkKeepsStepTimes(t *testing.T) {
 	p := newPage(t, pg.URL())
 	const slowUplink = `(() => { const send = WebSocket.prototype.send;
 		WebSocket.prototype.send = function (data) { setTimeout(() => send.call(this, data), 400) } })()`
-	if _, err := chromedp.Call(p.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: slowUplink}); err != nil {
-		t.Fatal(err)
-	}
+	p.onEveryDocument(slowUplink)
 	// A new document, so that the script above runs in it.
 	p.do(chromedp.Navigate("about:blank"))
 	p.do(chromedp.Navigate(p.url + "#lesson=close-idle-vs-all"))
