@@ -27,13 +27,14 @@
   // show opens the wanted lesson once its template is whole, and says
   // whether there is nothing left to wait for.
   function show() {
-    if (!panel) {
-      panel = document.getElementById("panel-lesson");
-      if (!panel) return !parsing();
-      article = panel.querySelector("article.lesson");
-      index = panel.querySelector("details.lesson-index");
-    }
+    if (!panel) panel = document.getElementById("panel-lesson");
+    if (!panel) return !parsing();
     if (panel.dataset.preview !== "true") return true; // no course here, or the panel has taken over
+    // Looked for until found: the parser may yield between the panel's
+    // start tag and its children (a panel found then, with its article
+    // looked up once, left a lesson link showing only the list).
+    if (!article) article = panel.querySelector("article.lesson");
+    if (!index) index = panel.querySelector("details.lesson-index");
     if (!article || !index) return !parsing();
     const id = wanted();
     if (!id || id === shown) return true;
