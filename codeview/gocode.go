@@ -49,7 +49,7 @@ func Go(s scenario.Scenario) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
-	title := goComment(s.Title)
+	title := goDocTitle(s.Title)
 	if title == "" {
 		title = "Keep-Alive Playground demo server"
 	}
@@ -359,6 +359,25 @@ func goStatus(code int) string {
 		return n
 	}
 	return strconv.Itoa(code)
+}
+
+// goDocTitle makes s the first line of the program's doc comment, as
+// gofmt prints it: gofmt reformats doc comments, so a title it reads as
+// a heading ("#  x") gets the one space gofmt puts after the '#', and one
+// it reads as a link definition ("[x]: http://y", which gofmt moves to
+// the comment's end) loses the space after its colon, so that it stays
+// the first line.
+func goDocTitle(s string) string {
+	t := goComment(s)
+	if rest, ok := strings.CutPrefix(t, "#"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+		return "# " + strings.TrimLeft(rest, " \t")
+	}
+	if i := strings.Index(t, "]:"); strings.HasPrefix(t, "[") && i > 0 {
+		if after := t[i+2:]; after != "" && (after[0] == ' ' || after[0] == '\t') {
+			return t[:i+2] + strings.TrimLeft(after, " \t")
+		}
+	}
+	return t
 }
 
 // goComment makes s safe as the text of one // comment line.

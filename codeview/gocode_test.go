@@ -133,6 +133,14 @@ func TestGoContents(t *testing.T) {
 		{"title is one comment line", scenario.Scenario{Title: "two\nlines */ // x",
 			Server: scenario.Server{Runtime: "go"}},
 			[]string{"// two lines */ // x\n"}, nil},
+		// gofmt reformats doc comments: a title it reads as a heading or
+		// a link definition is written as gofmt would print it, first.
+		{"title gofmt reads as a heading", scenario.Scenario{Title: "#\t 000000",
+			Server: scenario.Server{Runtime: "go"}},
+			[]string{"// # 000000\n//\n"}, nil},
+		{"title gofmt reads as a link definition", scenario.Scenario{Title: "[x]:  http://a",
+			Server: scenario.Server{Runtime: "go"}},
+			[]string{"// [x]:http://a\n//\n"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,6 +168,8 @@ func FuzzGo(f *testing.F) {
 	f.Add("Idle timeout", "/end", "Closedown", 0, 4000, 0, true)
 	f.Add("", "/slow*", "late\n", 1500, 0, 200, false)
 	f.Add("a\x00b\u2028", "*", "\xff\"`", 0, 1, 3, true)
+	f.Add("#  000000", "*", "", 0, 0, 0, true)
+	f.Add("[x]: http://a", "*", "", 0, 0, 0, true)
 	f.Fuzz(func(t *testing.T, title, path, body string, delay, idle, header int, keepAlive bool) {
 		abs := func(v int) int {
 			if v < 0 {
