@@ -125,13 +125,13 @@ func TestLessonWorkIsKept(t *testing.T) {
 	p.waitJS("the edit after a reload", `document.getElementById("ed-durationMs").value === "4321"`, stepTimeout)
 
 	p.click("#tab-lesson")
-	p.clickSettled("#lesson-solution")
-	p.clickSettled("#lesson-undo")
+	p.click("#lesson-solution")
+	p.click("#lesson-undo")
 	p.click("#tab-editor")
 	p.waitJS("the attempt after Undo", `document.getElementById("ed-durationMs").value === "4321"`, stepTimeout)
 
 	p.click("#tab-lesson")
-	p.clickSettled("#lesson-load")
+	p.click("#lesson-load")
 	p.click("#tab-editor")
 	p.waitJS("the start after Reset", `document.getElementById("ed-durationMs").value === "2000"`, stepTimeout)
 	p.screenshot("lesson-work-reset")

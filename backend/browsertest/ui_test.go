@@ -47,18 +47,15 @@ func (p *page) downloads() string {
 	return dir
 }
 
+// click clicks sel as a person does, with the mouse, once it has stayed
+// in place for a poll (50 ms): a mouse click goes to a point on the
+// screen, and a button the page is still moving (a task's checks drawn
+// above it as a run starts, a note appended as the last click is
+// handled) is not there any more when the click lands. CI-like runs on
+// a loaded machine missed Next, Show solution and Undo so.
 func (p *page) click(sel string) {
 	p.t.Helper()
-	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
-}
-
-// clickSettled clicks sel once it has stayed in place for a poll (50 ms):
-// a mouse click goes to a point on the screen, and a button the page is
-// still moving (a note appended above it as the last click is handled)
-// is not there any more when the click lands, as CI's loaded machine
-// showed with Show solution's Undo.
-func (p *page) clickSettled(sel string) {
-	p.t.Helper()
+	evalJS[bool](p, fmt.Sprintf(`(delete (globalThis.__kapAt ||= {})[%q], true)`, sel))
 	p.waitJS(sel+" in place", fmt.Sprintf(`(() => {
 		const el = document.querySelector(%q);
 		if (!el) return false;
@@ -69,7 +66,7 @@ func (p *page) clickSettled(sel string) {
 		seen[%q] = at;
 		return still && r.width > 0;
 	})()`, sel, sel, sel), stepTimeout)
-	p.click(sel)
+	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
 // lane returns the timeline's accessible attributes for a connection.
